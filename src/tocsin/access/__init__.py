@@ -1,0 +1,1 @@
+"""Access: API tokens and the roles they carry (users and sessions come later)."""

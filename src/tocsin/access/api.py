@@ -1,0 +1,58 @@
+"""Token routes, and the dependency every API route uses to require a role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header
+
+from tocsin.access import service
+from tocsin.access.schemas import TokenCreate, TokenCreated, TokenOut
+from tocsin.access.service import Principal
+from tocsin.core.roles import AccessRole
+from tocsin.deps import DbDep
+from tocsin.errors import Forbidden
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+def require(role: AccessRole) -> Callable[..., Principal]:
+    """A dependency that authenticates the caller and checks its role."""
+
+    def dependency(
+        db: DbDep, authorization: Annotated[str | None, Header()] = None
+    ) -> Principal:
+        principal = service.authenticate(db, _bearer(authorization))
+        if not principal.role.allows(role):
+            raise Forbidden(f"this needs the {role} role; the token has {principal.role}")
+        return principal
+
+    return dependency
+
+
+Viewer = Annotated[Principal, Depends(require(AccessRole.VIEWER))]
+Responder = Annotated[Principal, Depends(require(AccessRole.RESPONDER))]
+Admin = Annotated[Principal, Depends(require(AccessRole.ADMIN))]
+
+router = APIRouter(prefix="/api/v1/tokens", tags=["access"])
+
+
+@router.post("", status_code=201)
+def create_token(body: TokenCreate, db: DbDep, principal: Admin) -> TokenCreated:
+    return service.create_token(db, name=body.name, role=body.role, created_by=principal.actor)
+
+
+@router.get("")
+def list_tokens(db: DbDep, _: Admin) -> list[TokenOut]:
+    return service.list_tokens(db)
+
+
+@router.delete("/{token_id}")
+def revoke_token(token_id: int, db: DbDep, _: Admin) -> TokenOut:
+    return service.revoke_token(db, token_id=token_id)

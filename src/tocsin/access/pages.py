@@ -1,0 +1,70 @@
+"""Sign-in for the web pages: an API token kept in an HttpOnly, SameSite=Strict cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Cookie, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tocsin.access import service
+from tocsin.access.service import Principal
+from tocsin.deps import DbDep
+from tocsin.errors import Unauthorized
+from tocsin.templating import templates
+
+COOKIE = "tocsin_token"
+router = APIRouter(include_in_schema=False)
+
+
+def page_principal(
+    db: DbDep, tocsin_token: Annotated[str | None, Cookie()] = None
+) -> Principal:
+    """The signed-in principal; an ``Unauthorized`` here sends the browser to /login."""
+    return service.authenticate(db, tocsin_token)
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def login_redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: never bounce a signed-in user to another site."""
+    return target if target.startswith("/") and not target.startswith("//") else "/incidents"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/incidents", error: str | None = None) -> Response:
+    context = {"next": _safe_next(next), "error": error, "principal": None}
+    return templates.TemplateResponse(request, "login.html", context)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: DbDep,
+    token: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=2000)] = "/incidents",
+) -> Response:
+    try:
+        service.authenticate(db, token.strip())
+    except Unauthorized as exc:
+        context = {"next": _safe_next(next), "error": exc.message, "principal": None}
+        return templates.TemplateResponse(request, "login.html", context, status_code=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure, max_age=86400 * 30
+    )
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response

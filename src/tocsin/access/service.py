@@ -1,0 +1,120 @@
+"""Create, list, revoke and check API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tocsin import clock
+from tocsin.access.schemas import TokenCreated, TokenOut
+from tocsin.access.tables import ApiToken
+from tocsin.core.roles import AccessRole
+from tocsin.db import Database
+from tocsin.errors import NotFound, Unauthorized
+
+TOKEN_PREFIX = "tcn_"
+# A revoked token keeps working on other replicas for at most this long.
+CACHE_SECONDS = 10.0
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as recorded on the timeline."""
+
+    name: str
+    role: AccessRole
+    token_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"token:{self.name}" if self.token_id is not None else self.name
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+_cache: dict[str, tuple[Principal, float]] = {}
+_cache_lock = threading.Lock()
+
+
+def create_token(db: Database, *, name: str, role: AccessRole, created_by: str) -> TokenCreated:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        name=name,
+        role=role.value,
+        digest=digest(token),
+        prefix=token[: len(TOKEN_PREFIX) + 4],
+        created_at=clock.now(),
+        created_by=created_by,
+    )
+    with db.transaction() as session:
+        session.add(row)
+        session.flush()
+        out = TokenOut.model_validate(row)
+    return TokenCreated(**out.model_dump(), token=token)
+
+
+def list_tokens(db: Database) -> list[TokenOut]:
+    with db.reading() as session:
+        rows = session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+        return [TokenOut.model_validate(row) for row in rows]
+
+
+def count_active_tokens(db: Database) -> int:
+    with db.reading() as session:
+        query = select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+        return int(session.scalar(query) or 0)
+
+
+def revoke_token(db: Database, *, token_id: int) -> TokenOut:
+    with db.transaction() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise NotFound(f"no token with id {token_id}", field="token_id")
+        if row.revoked_at is None:
+            row.revoked_at = clock.now()
+        out = TokenOut.model_validate(row)
+    with _cache_lock:
+        for key in [k for k, (p, _) in _cache.items() if p.token_id == token_id]:
+            del _cache[key]
+    return out
+
+
+def authenticate(db: Database, token: str | None) -> Principal:
+    """The principal behind a token, or ``Unauthorized``."""
+    if not token:
+        raise Unauthorized("an API token is required: send 'Authorization: Bearer <token>'")
+    key = digest(token)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit and hit[1] > time.monotonic():
+        return hit[0]
+    principal = _load_principal(db, key)
+    with _cache_lock:
+        _cache[key] = (principal, time.monotonic() + CACHE_SECONDS)
+    return principal
+
+
+def _load_principal(db: Database, key: str) -> Principal:
+    now = clock.now()
+    with db.reading() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.digest == key))
+        if row is None or row.revoked_at is not None:
+            raise Unauthorized("the API token is unknown or revoked")
+        principal = Principal(name=row.name, role=AccessRole(row.role), token_id=row.id)
+        stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
+    if stale:
+        with db.transaction() as session:
+            session.execute(
+                ApiToken.__table__.update().where(ApiToken.id == principal.token_id),
+                {"last_used_at": now},
+            )
+    return principal

@@ -1,0 +1,60 @@
+"""`tocsin token ...`: manage API tokens straight in the database (works before any token exists)."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tocsin.access import service
+from tocsin.config import Settings
+from tocsin.core.roles import AccessRole
+from tocsin.db import Database, migrate
+
+app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+console = Console()
+
+
+def _database() -> Database:
+    database = Database(Settings().database_url)
+    migrate(database)
+    return database
+
+
+@app.command()
+def create(
+    name: Annotated[str, typer.Option(help="Who or what uses the token.")],
+    role: Annotated[AccessRole, typer.Option(help="viewer, responder or admin.")],
+) -> None:
+    """Create a token; it is printed once and stored only as a digest."""
+    created = service.create_token(
+        _database(), name=name, role=role, created_by=f"cli:{getpass.getuser()}"
+    )
+    console.print(f"Created token {created.id} '{created.name}' with role {created.role}.")
+    console.print("Store it now; it cannot be shown again:")
+    print(created.token)
+
+
+@app.command("list")
+def list_tokens() -> None:
+    table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
+    for t in service.list_tokens(_database()):
+        table.add_row(
+            str(t.id),
+            t.name,
+            t.role,
+            t.prefix + "…",
+            f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "—",
+            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+        )
+    console.print(table)
+
+
+@app.command()
+def revoke(token_id: int) -> None:
+    out = service.revoke_token(_database(), token_id=token_id)
+    console.print(f"Revoked token {out.id} '{out.name}'.")

@@ -1,0 +1,1 @@
+"""Incidents: declaration, lifecycle, severity, roles, updates, notes and the timeline."""

@@ -1,0 +1,181 @@
+"""JSON routes for incidents under /api/v1/incidents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from tocsin.access.api import Responder, Viewer
+from tocsin.core.lifecycle import Status
+from tocsin.core.roles import Role
+from tocsin.core.severity import Severity, SeverityPolicy, parse_severity
+from tocsin.deps import DbDep, SettingsDep
+from tocsin.errors import InvalidInput
+from tocsin.incidents import service
+from tocsin.incidents.schemas import (
+    EventOut,
+    IncidentCreate,
+    IncidentOut,
+    IncidentPatch,
+    LearningChange,
+    NoteCreate,
+    Page,
+    RoleAssign,
+    SeverityChange,
+    StatusChange,
+    UpdateCreate,
+    UpdateOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
+Cursor = Annotated[str | None, Query(max_length=40, description="From a previous page.")]
+
+
+def _severities(values: list[str]) -> list[Severity]:
+    try:
+        return [parse_severity(v) for v in values]
+    except ValueError as exc:
+        raise InvalidInput(f"severity: {exc}", field="severity") from None
+
+
+@router.get("/severities", tags=["triage"])
+def list_severity_policies(settings: SettingsDep, _: Viewer) -> list[SeverityPolicy]:
+    """The severity levels with their definitions and policies (cadence, deadlines...)."""
+    return list(settings.policies.values())
+
+
+@router.post("/incidents", status_code=201)
+def declare_incident(
+    body: IncidentCreate, db: DbDep, settings: SettingsDep, principal: Responder
+) -> IncidentOut:
+    return service.declare(db, actor=principal.actor, incident=body, policies=settings.policies)
+
+
+@router.get("/incidents")
+def list_incidents(
+    db: DbDep,
+    _: Viewer,
+    status: Annotated[list[Status] | None, Query()] = None,
+    severity: Annotated[list[str] | None, Query(description="SEV1–SEV4 or P0–P3")] = None,
+    service_name: Annotated[str | None, Query(alias="service", max_length=100)] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Opened at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Opened before")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[IncidentOut]:
+    where = service.IncidentFilter(
+        statuses=status or [],
+        severities=_severities(severity or []),
+        service=service_name,
+        since=since,
+        until=until,
+    )
+    return service.list_incidents(db, where=where, limit=limit, cursor=cursor)
+
+
+@router.get("/incidents/{incident_id}")
+def get_incident(incident_id: int, db: DbDep, _: Viewer) -> IncidentOut:
+    return service.get_incident(db, incident_id=incident_id)
+
+
+@router.patch("/incidents/{incident_id}")
+def edit_incident(
+    incident_id: int, body: IncidentPatch, db: DbDep, principal: Responder
+) -> IncidentOut:
+    return service.edit_details(db, incident_id=incident_id, actor=principal.actor, patch=body)
+
+
+@router.post("/incidents/{incident_id}/status")
+def change_status(
+    incident_id: int, body: StatusChange, db: DbDep, principal: Responder
+) -> IncidentOut:
+    """Move through the lifecycle; a move the rules refuse answers 409 with the allowed moves."""
+    return service.change_status(
+        db, incident_id=incident_id, actor=principal.actor, status=body.status, message=body.message
+    )
+
+
+@router.post("/incidents/{incident_id}/severity")
+def change_severity(
+    incident_id: int, body: SeverityChange, db: DbDep, settings: SettingsDep, principal: Responder
+) -> IncidentOut:
+    return service.change_severity(
+        db,
+        incident_id=incident_id,
+        actor=principal.actor,
+        severity=body.severity,
+        reason=body.reason,
+        policies=settings.policies,
+    )
+
+
+@router.put("/incidents/{incident_id}/roles/{role}")
+def assign_role(
+    incident_id: int, role: Role, body: RoleAssign, db: DbDep, principal: Responder
+) -> IncidentOut:
+    """Assign a role; for single-holder roles this hands it over from the current holder."""
+    return service.assign_role(
+        db,
+        incident_id=incident_id,
+        actor=principal.actor,
+        role=role,
+        holder=body.holder,
+        reason=body.reason,
+    )
+
+
+@router.delete("/incidents/{incident_id}/roles/{role}")
+def unassign_role(
+    incident_id: int,
+    role: Role,
+    db: DbDep,
+    principal: Responder,
+    holder: Annotated[str | None, Query(max_length=200)] = None,
+) -> IncidentOut:
+    return service.unassign_role(
+        db, incident_id=incident_id, actor=principal.actor, role=role, holder=holder
+    )
+
+
+@router.post("/incidents/{incident_id}/updates", status_code=201)
+def post_update(
+    incident_id: int, body: UpdateCreate, db: DbDep, settings: SettingsDep, principal: Responder
+) -> IncidentOut:
+    return service.post_update(
+        db,
+        incident_id=incident_id,
+        actor=principal.actor,
+        update=body,
+        policies=settings.policies,
+    )
+
+
+@router.get("/incidents/{incident_id}/updates")
+def list_updates(incident_id: int, db: DbDep, _: Viewer) -> list[UpdateOut]:
+    return service.list_updates(db, incident_id=incident_id)
+
+
+@router.post("/incidents/{incident_id}/notes", status_code=201)
+def add_note(incident_id: int, body: NoteCreate, db: DbDep, principal: Responder) -> IncidentOut:
+    return service.add_note(db, incident_id=incident_id, actor=principal.actor, body=body.body)
+
+
+@router.put("/incidents/{incident_id}/learning")
+def settle_learning(
+    incident_id: int, body: LearningChange, db: DbDep, principal: Responder
+) -> IncidentOut:
+    """Mark the learning phase done, or waive it with a reason; closing needs one of the two."""
+    return service.settle_learning(
+        db, incident_id=incident_id, actor=principal.actor, outcome=body.state, reason=body.reason
+    )
+
+
+@router.get("/incidents/{incident_id}/events")
+def get_timeline(
+    incident_id: int, db: DbDep, _: Viewer, limit: Limit = 100, cursor: Cursor = None
+) -> Page[EventOut]:
+    return service.timeline(db, incident_id=incident_id, limit=limit, cursor=cursor)

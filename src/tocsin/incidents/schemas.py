@@ -1,0 +1,154 @@
+"""Request and response bodies of the incidents API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from tocsin.core.lifecycle import DetectionSource, LearningState, Status
+from tocsin.core.roles import Role
+from tocsin.core.severity import Severity, parse_severity
+
+SeverityIn = Annotated[
+    Severity,
+    BeforeValidator(parse_severity),
+    Field(description="SEV1–SEV4; the aliases P0–P3 are accepted."),
+]
+ServiceName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w .:/-]+$"),
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IncidentCreate(Strict):
+    title: ShortText
+    severity: SeverityIn
+    summary: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    services: list[ServiceName] = Field(default_factory=list, max_length=50)
+    impact_started_at: AwareDatetime | None = Field(
+        default=None, description="When users started to be affected; defaults to detection."
+    )
+    detected_at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
+    detection_source: DetectionSource = DetectionSource.PERSON
+    status: Status = Field(
+        default=Status.TRIGGERED,
+        description="Start as triggered, acknowledged or investigating.",
+    )
+    commander: ShortText | None = Field(
+        default=None, description="Assign the Incident Commander right away."
+    )
+
+
+class IncidentPatch(Strict):
+    title: ShortText | None = None
+    summary: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    services: list[ServiceName] | None = Field(default=None, max_length=50)
+
+
+class StatusChange(Strict):
+    status: Status
+    message: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+
+class SeverityChange(Strict):
+    severity: SeverityIn
+    reason: LongText
+
+
+class RoleAssign(Strict):
+    holder: ShortText
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class UpdateCreate(Strict):
+    status: LongText = Field(description="Current status, in a sentence or two.")
+    impact: LongText = Field(description="Scope and users affected.")
+    actions: LongText = Field(description="What is being done.")
+    next_update_in_minutes: int | None = Field(
+        default=None, ge=1, le=1440, description="Defaults to the severity's update cadence."
+    )
+
+
+class NoteCreate(Strict):
+    body: LongText
+
+
+class LearningChange(Strict):
+    state: LearningState = Field(description="done or waived")
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class RoleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    role: Role
+    holder: str
+    assigned_at: datetime
+    assigned_by: str
+
+
+class UpdateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    posted_at: datetime
+    author: str
+    status: str
+    impact: str
+    actions: str
+    next_update_due_at: datetime | None
+
+
+class IncidentOut(BaseModel):
+    id: int
+    reference: str
+    title: str
+    summary: str
+    status: Status
+    severity: Severity
+    detection_source: DetectionSource
+    learning: LearningState
+    services: list[str]
+    roles: list[RoleOut]
+    allowed_transitions: list[Status]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    impact_started_at: datetime
+    detected_at: datetime
+    acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    last_update_at: datetime | None
+    next_update_due_at: datetime | None
+    update_overdue: bool
+    version: int
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    kind: str
+    data: dict[str, Any]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )

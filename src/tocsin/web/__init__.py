@@ -1,0 +1,1 @@
+"""The web process: app factory, error mapping, and the routers of every feature."""

@@ -1,0 +1,80 @@
+"""One mapping from errors to responses: JSON for the API, pages or a sign-in for browsers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from tocsin.access.pages import login_redirect
+from tocsin.core.lifecycle import IllegalTransition, RuleViolation
+from tocsin.errors import Conflict, InvalidInput, TocsinError, Unauthorized
+from tocsin.templating import templates
+
+log = logging.getLogger("tocsin.web")
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return not (path == "/" or path.startswith(("/incidents", "/login", "/logout")))
+
+
+def _respond(request: Request, error: TocsinError) -> Response:
+    if _wants_json(request):
+        return JSONResponse(error.body(), status_code=error.status)
+    if isinstance(error, Unauthorized):
+        return login_redirect(request.url.path)
+    context = {"status": error.status, "message": error.message, "principal": None}
+    return templates.TemplateResponse(request, "error.html", context, status_code=error.status)
+
+
+def _from_rule(violation: RuleViolation) -> TocsinError:
+    if isinstance(violation, IllegalTransition):
+        return Conflict(
+            str(violation),
+            field="status",
+            current=violation.current.value,
+            allowed=[s.value for s in violation.allowed],
+        )
+    if violation.field:
+        return InvalidInput(str(violation), field=violation.field)
+    return Conflict(str(violation))
+
+
+def _field_of(error: dict[str, Any]) -> str:
+    parts = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TocsinError)
+    async def tocsin_error(request: Request, exc: TocsinError) -> Response:
+        return _respond(request, exc)
+
+    @app.exception_handler(RuleViolation)
+    async def rule_violation(request: Request, exc: RuleViolation) -> Response:
+        return _respond(request, _from_rule(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": _field_of(e), "message": e.get("msg", "invalid"), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+        body = {
+            "error": "invalid_input",
+            "message": f"{first['field']}: {first['message']}",
+            "field": first["field"],
+            "errors": errors,
+        }
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        body = {"error": "internal_error", "message": "an unexpected error occurred; it is logged"}
+        return JSONResponse(body, status_code=500)

@@ -1,0 +1,133 @@
+"""One running Tocsin per database, shared by the whole session.
+
+Every integration test takes the ``api`` fixture and so runs twice: on SQLite and on
+PostgreSQL (127.0.0.1:5432 here). PostgreSQL missing is a failure, not a skip, unless
+TOCSIN_TEST_SKIP_POSTGRES=1 is set explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+
+from tocsin.access import service as access_service
+from tocsin.config import Settings
+from tocsin.core.roles import AccessRole
+from tocsin.db import Database, migrate
+from tocsin.web.app import create_app
+
+POSTGRES_ADMIN = os.environ.get(
+    "TOCSIN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass
+class Api:
+    """A running Tocsin and one client per access role."""
+
+    backend: str
+    url: str
+    db: Database
+    settings: Settings
+    admin: httpx.Client
+    responder: httpx.Client
+    viewer: httpx.Client
+    tokens: dict[str, str]
+
+    def anonymous(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"tocsin_test_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("TOCSIN_TEST_SKIP_POSTGRES") == "1":
+            pytest.skip(f"PostgreSQL unavailable and TOCSIN_TEST_SKIP_POSTGRES=1: {exc}")
+        pytest.fail(f"PostgreSQL is required for the test suite ({POSTGRES_ADMIN}): {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    backend: str = request.param
+    if backend == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return f"sqlite:///{Path(tmp_path_factory.mktemp('sqlite')) / 'tocsin.db'}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" in metafunc.fixturenames:
+        metafunc.parametrize("database_url", BACKENDS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def api(database_url: str) -> Iterator[Api]:
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    port = free_port()
+    settings = Settings(database_url=database_url, host="127.0.0.1", port=port)
+    db = Database(settings.database_url)
+    migrate(db)
+    app = create_app(settings, db)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    url = f"http://127.0.0.1:{port}"
+    tokens = {
+        role.value: access_service.create_token(
+            db, name=f"test-{role.value}", role=role, created_by="tests"
+        ).token
+        for role in AccessRole
+    }
+
+    def client(role: str) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {tokens[role]}"}
+        return httpx.Client(base_url=url, headers=headers, timeout=30)
+
+    yield Api(
+        backend=backend,
+        url=url,
+        db=db,
+        settings=settings,
+        admin=client("admin"),
+        responder=client("responder"),
+        viewer=client("viewer"),
+        tokens=tokens,
+    )
+    server.should_exit = True
+    thread.join(timeout=10)
+    db.dispose()
