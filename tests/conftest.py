@@ -27,9 +27,7 @@ from tocsin.core.roles import AccessRole
 from tocsin.db import Database, migrate
 from tocsin.web.app import create_app
 
-POSTGRES_ADMIN = os.environ.get(
-    "TOCSIN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN = os.environ.get("TOCSIN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 

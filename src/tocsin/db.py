@@ -10,8 +10,9 @@ may go to a replica (``TOCSIN_DATABASE_READ_URL``, later) and writes lock the ro
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,11 @@ class Database:
         else:
             self.engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             self.read_engine = self.engine
+        # SQLite has one writer at a time anyway: queueing writers of this process on a lock
+        # is fairer and faster than SQLite's sleeping busy handler. PostgreSQL locks rows.
+        self._write_gate: AbstractContextManager[object] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -112,7 +118,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back on error."""
-        with self._writer() as session, session.begin():
+        with self._write_gate, self._writer() as session, session.begin():
             yield session
 
     @contextmanager

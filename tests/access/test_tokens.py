@@ -26,7 +26,10 @@ def test_viewer_reads_but_cannot_change(api: Api) -> None:
 
 
 def test_only_admins_manage_tokens(api: Api) -> None:
-    assert api.responder.post("/api/v1/tokens", json={"name": "x", "role": "viewer"}).status_code == 403
+    assert (
+        api.responder.post("/api/v1/tokens", json={"name": "x", "role": "viewer"}).status_code
+        == 403
+    )
     created = api.admin.post("/api/v1/tokens", json={"name": "grafana", "role": "viewer"})
     assert created.status_code == 201
     token = created.json()["token"]
@@ -42,7 +45,9 @@ def test_only_admins_manage_tokens(api: Api) -> None:
 
 
 def test_tokens_are_stored_as_digests(api: Api) -> None:
-    created = service.create_token(api.db, name="digest-check", role=AccessRole.VIEWER, created_by="t")
+    created = service.create_token(
+        api.db, name="digest-check", role=AccessRole.VIEWER, created_by="t"
+    )
     with api.db.reading() as session:
         row = session.scalar(select(ApiToken).where(ApiToken.id == created.id))
         assert row is not None

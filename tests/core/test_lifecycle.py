@@ -162,7 +162,7 @@ def test_severity_change_needs_a_reason_and_follows_the_new_policy() -> None:
 
 
 def test_update_sets_next_due_from_eta_or_cadence() -> None:
-    state, event = lifecycle.post_update(opened(), SEV2, now=at(5), next_update_in=None, content={})
+    state, _ = lifecycle.post_update(opened(), SEV2, now=at(5), next_update_in=None, content={})
     assert state.next_update_due_at == at(35)
     assert state.last_update_at == at(5)
     state, _ = lifecycle.post_update(
@@ -230,9 +230,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             )
         )
 
-    @rule(
-        outcome=st.sampled_from(LearningState), reason=st.sampled_from([None, "", "not needed"])
-    )
+    @rule(outcome=st.sampled_from(LearningState), reason=st.sampled_from([None, "", "not needed"]))
     def settle(self, outcome: LearningState, reason: str | None) -> None:
         self._apply(lambda: lifecycle.settle_learning(self.state, outcome, reason=reason))
 
@@ -277,5 +275,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 assert Status(event.data["to"]) in TRANSITIONS[Status(event.data["from"])]
 
 
-LifecycleMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
+LifecycleMachine.TestCase.settings = settings(
+    max_examples=150, stateful_step_count=40, deadline=None
+)
 TestLifecycle = LifecycleMachine.TestCase

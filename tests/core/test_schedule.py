@@ -304,6 +304,12 @@ def test_business_hours_shifts_are_eight_local_hours_even_in_dst_week() -> None:
             local(NY, 2026, 3, 10),
             [(local(NY, 2026, 3, 6, 17), local(NY, 2026, 3, 9, 9))],
         ),
+        (  # asked from inside a window that opened days earlier
+            WeeklyRestriction(FRI, time(17), timedelta(hours=64)),
+            local(NY, 2026, 3, 8, 12),
+            local(NY, 2026, 3, 10),
+            [(local(NY, 2026, 3, 8, 12), local(NY, 2026, 3, 9, 9))],
+        ),
         (  # a full-period window covers everything, even across DST
             DailyRestriction(time(0), timedelta(days=1)),
             local(NY, 2026, 3, 6),
@@ -494,17 +500,29 @@ def test_tz_database_version(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- properties -----------------------------------------------------------------------
 
 
+MINUTE = timedelta(minutes=1)
+
+
+def utc_offset(instant: datetime, zone: ZoneInfo) -> timedelta | None:
+    return instant.astimezone(zone).utcoffset()
+
+
 @cache
 def dst_changes(zone_name: str) -> tuple[datetime, ...]:
-    """Instants (to the day) when the zone's UTC offset changes in 2025-2027."""
+    """Instants, to the minute, when the zone's UTC offset changes in 2025-2027."""
     zone, changes = ZoneInfo(zone_name), []
-    day = utc(2025, 1, 1, 12)
+    day = utc(2025, 1, 1)
     while day.year < 2028:
-        if (
-            day.astimezone(zone).utcoffset()
-            != (day + timedelta(days=1)).astimezone(zone).utcoffset()
-        ):
-            changes.append(day)
+        before, after = day, day + timedelta(days=1)
+        if utc_offset(before, zone) != utc_offset(after, zone):
+            while after - before > MINUTE:
+                middle = before + (after - before) // MINUTE // 2 * MINUTE
+                before, after = (
+                    (middle, after)
+                    if utc_offset(middle, zone) == utc_offset(before, zone)
+                    else (before, middle)
+                )
+            changes.append(after)
         day += timedelta(days=1)
     return tuple(changes)
 
@@ -523,34 +541,53 @@ def first_instant_reading(wall: datetime, zone: ZoneInfo) -> datetime:
 
 
 @st.composite
-def rotations(draw: st.DrawFn, zone_name: str) -> Rotation:
+def rotations(draw: st.DrawFn, zone_name: str) -> tuple[Rotation, datetime]:
+    """A rotation and a focus instant after its start that a test window should cover.
+
+    Mostly the focus is a DST change and a hand-off falls on the changing night,
+    at a wall time in, or within 30 minutes of, the skipped or repeated hour.
+    """
     zone = ZoneInfo(zone_name)
-    changes = dst_changes(zone_name)
-    if changes and draw(st.booleans()):
-        near = draw(st.sampled_from(changes)) - timedelta(days=draw(st.integers(0, 40)))
-    else:
-        near = draw(
-            st.datetimes(datetime(2025, 1, 1), datetime(2027, 12, 1), timezones=st.just(UTC))
-        )
-    hour = draw(st.one_of(st.sampled_from([0, 1, 2, 3]), st.integers(0, 23)))
-    start = datetime.combine(
-        near.astimezone(zone).date(),
-        time(hour, draw(st.integers(0, 59)), fold=draw(st.integers(0, 1))),
-        tzinfo=zone,
-    )
     kind = draw(st.sampled_from(RotationKind))
-    size = draw(st.integers(1, 6))
-    return Rotation(kind, draw(st.integers(1, 14)), PEOPLE[:size], start)
+    length = draw(st.integers(1, 14))
+    people = PEOPLE[: draw(st.integers(1, 6))]
+    fold = draw(st.integers(0, 1))
+    changes = dst_changes(zone_name)
+    if changes and draw(st.sampled_from([True, True, True, False])):
+        focus = draw(st.sampled_from(changes))
+        wall_before = wall_of(focus - MINUTE, zone) + MINUTE
+        wall_after = wall_of(focus, zone)
+        span = abs(wall_after - wall_before) // MINUTE
+        minutes = st.one_of(st.integers(0, span - 1), st.integers(-30, span + 30))
+        handoff = min(wall_before, wall_after) + draw(minutes) * MINUTE
+        if kind is RotationKind.HOURS:
+            start = focus - draw(st.integers(1, 24 * 20)) * draw(st.sampled_from([HOUR, MINUTE]))
+        else:
+            days = length * (7 if kind is RotationKind.WEEKLY else 1) * draw(st.integers(1, 3))
+            wall = handoff - timedelta(days=days)
+            start = wall.replace(tzinfo=zone, fold=fold)
+        return Rotation(kind, length, people, start), focus
+    day = draw(st.dates(date(2025, 1, 1), date(2027, 11, 1)))
+    hour = draw(st.one_of(st.sampled_from([0, 1, 2, 3]), st.integers(0, 23)))
+    start_time = time(hour, draw(st.integers(0, 59)), fold=fold)
+    start = datetime.combine(day, start_time, tzinfo=zone)
+    return Rotation(kind, length, people, start), start + draw(st.integers(0, 40)) * HOUR * 24
+
+
+def wall_of(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
 
 
 @st.composite
 def rotation_windows(draw: st.DrawFn) -> tuple[str, Rotation, datetime, datetime]:
+    """A rotation and a window of several weeks that covers its focus instant."""
     zone_name = draw(st.sampled_from(ZONES))
-    rotation = draw(rotations(zone_name))
-    offset = draw(st.integers(0, 30 * 24 * 60)) * timedelta(minutes=1)
-    length = draw(st.integers(14 * 24, 60 * 24)) * HOUR
-    start = rotation.start + offset
-    return zone_name, rotation, start, start + length
+    rotation, focus = draw(rotations(zone_name))
+    rotation_start = rotation.start.astimezone(UTC)
+    lead = max(focus - rotation_start, MINUTE) // MINUTE
+    start = rotation_start + draw(st.integers(0, lead - 1)) * MINUTE
+    end = max(start + timedelta(days=14), focus + timedelta(days=1))
+    return zone_name, rotation, start, end + draw(st.integers(0, 30 * 24)) * HOUR
 
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -652,18 +689,17 @@ def person_in(shifts: list[Shift], at: datetime) -> str | None:
 @st.composite
 def schedules(draw: st.DrawFn) -> tuple[Schedule, datetime, datetime]:
     zone_name = draw(st.sampled_from(ZONES))
-    layers = []
+    layers, focuses = [], []
     for _ in range(draw(st.integers(1, 3))):
-        rotation = draw(rotations(zone_name))
+        rotation, focus = draw(rotations(zone_name))
+        focuses.append(focus)
         end = None
         if draw(st.booleans()):
             end = rotation.start + draw(st.integers(1, 60 * 24)) * timedelta(minutes=30)
         restricted = draw(st.lists(restrictions(), max_size=2))
         layers.append(Layer(rotation, tuple(restricted), end))
-    window_start = (
-        min(layer.rotation.start for layer in layers) + draw(st.integers(-3 * 24, 30 * 24)) * HOUR
-    )
-    window_end = window_start + draw(st.integers(1, 21 * 24)) * HOUR
+    window_start = draw(st.sampled_from(focuses)) - draw(st.integers(0, 3 * 24 * 60)) * MINUTE
+    window_end = window_start + draw(st.integers(1, 14 * 24)) * HOUR
     overrides = []
     for _ in range(draw(st.integers(0, 3))):
         override_start = window_start + draw(st.integers(-24 * 60, 21 * 24 * 60)) * timedelta(
@@ -711,3 +747,44 @@ def test_restricted_shifts_lie_within_the_unrestricted_ones(
         assert containing.start <= piece.start < piece.end <= containing.end
         assert containing.person == piece.person
     assert all(a.end <= b.start for a, b in itertools.pairwise(partial))
+
+
+def inside_restrictions(at: datetime, restrictions: list[Restriction], zone: ZoneInfo) -> bool:
+    """Test oracle: a window holds ``at`` if it opened on one of the 8 local days before."""
+    today = wall_of(at, zone).date()
+    for days_back in range(9):
+        day = today - timedelta(days=days_back)
+        for window in restrictions:
+            if isinstance(window, WeeklyRestriction) and day.weekday() != window.weekday:
+                continue
+            opening = datetime.combine(day, window.start_time)
+            opens = first_instant_reading(opening, zone)
+            if opens <= at < first_instant_reading(opening + window.duration, zone):
+                return True
+    return False
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rotation_windows(),
+    st.lists(restrictions(), min_size=1, max_size=3),
+    st.lists(st.floats(0, 1), min_size=1, max_size=10),
+)
+def test_restricted_layer_covers_exactly_inside_its_windows(
+    case: tuple[str, Rotation, datetime, datetime],
+    restricted: list[Restriction],
+    fractions: list[float],
+) -> None:
+    zone_name, rotation, start, end = case
+    zone = ZoneInfo(zone_name)
+    restricted_layer = Layer(rotation, tuple(restricted))
+    samples = [start + (end - start) * f for f in fractions]
+    for piece in layer_shifts(restricted_layer, zone, start, end)[:10]:
+        samples += [piece.start - TICK, piece.start, piece.end - TICK, piece.end]
+    for at in samples:
+        if at < rotation.start:
+            continue
+        expected = layer_on_call_at(Layer(rotation), zone, at)
+        if not inside_restrictions(at, restricted, zone):
+            expected = None
+        assert layer_on_call_at(restricted_layer, zone, at) == expected, at

@@ -64,7 +64,9 @@ def test_next_update_due_uses_the_cadence() -> None:
 
 
 def test_overrides_merge_on_defaults_by_level_or_alias() -> None:
-    merged = merge_policies({"P0": {"update_cadence_minutes": 10}, "SEV3": {"postmortem_required": True}})
+    merged = merge_policies(
+        {"P0": {"update_cadence_minutes": 10}, "SEV3": {"postmortem_required": True}}
+    )
     assert merged[Severity.SEV1].update_cadence_minutes == 10
     assert merged[Severity.SEV1].status_page_ack_minutes == 15
     assert merged[Severity.SEV3].postmortem_required is True
@@ -78,6 +80,8 @@ def test_overrides_merge_on_defaults_by_level_or_alias() -> None:
         ({"SEV1": {"cadence": 5}}, "unknown policy field"),
     ],
 )
-def test_bad_overrides_name_the_problem(overrides: dict[str, dict[str, object]], message: str) -> None:
+def test_bad_overrides_name_the_problem(
+    overrides: dict[str, dict[str, object]], message: str
+) -> None:
     with pytest.raises(PolicyOverrideError, match=message):
         merge_policies(overrides)

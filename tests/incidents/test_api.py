@@ -33,8 +33,12 @@ def move(api: Api, incident_id: int, status: str) -> Any:
 def test_declare_records_who_what_when(api: Api) -> None:
     started = (datetime.now(UTC) - timedelta(minutes=20)).isoformat()
     incident = declare(
-        api, severity="P0", impact_started_at=started, detection_source="customer_report",
-        commander="alice", services=["checkout", "payments", "checkout"],
+        api,
+        severity="P0",
+        impact_started_at=started,
+        detection_source="customer_report",
+        commander="alice",
+        services=["checkout", "payments", "checkout"],
     )
     assert incident["reference"] == f"INC-{incident['id']}"
     assert incident["severity"] == "SEV1"
@@ -64,7 +68,9 @@ def test_full_lifecycle_with_one_event_per_change(api: Api) -> None:
     stamps = [body[k] for k in ("detected_at", "acknowledged_at", "mitigated_at", "resolved_at")]
     assert all(stamps) and stamps == sorted(stamps)
     timeline = events(api, iid)
-    changes = [(e["data"]["from"], e["data"]["to"]) for e in timeline if e["kind"] == "status_changed"]
+    changes = [
+        (e["data"]["from"], e["data"]["to"]) for e in timeline if e["kind"] == "status_changed"
+    ]
     assert changes == list(zip(["triggered", *steps], steps, strict=False))
     assert all(e["actor"] == "token:test-responder" for e in timeline)
     assert len(timeline) == 1 + len(steps)
@@ -152,7 +158,10 @@ def test_roles_assign_and_hand_over(api: Api) -> None:
     assert again.status_code == 409
     handover = [e for e in events(api, iid) if e["kind"] == "role_assigned"][1]
     assert handover["data"] == {
-        "role": "incident_commander", "holder": "bob", "previous": "alice", "reason": "shift change"
+        "role": "incident_commander",
+        "holder": "bob",
+        "previous": "alice",
+        "reason": "shift change",
     }
     released = api.responder.delete(f"{url}/subject_matter_expert", params={"holder": "carol"})
     assert {r["holder"] for r in released.json()["roles"]} == {"bob", "dave"}
@@ -255,14 +264,62 @@ BAD_INPUT = [
     ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV9"}, 422, "severity"),
     ("post", "/api/v1/incidents", {"title": "x" * 201, "severity": "SEV1"}, 422, "title"),
     ("post", "/api/v1/incidents", {"title": 5, "severity": "SEV1"}, 422, "title"),
-    ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV1", "services": "a"}, 422, "services"),
-    ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV1", "services": ["bad;name"]}, 422, "services.0"),
-    ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV1", "detection_source": "psychic"}, 422, "detection_source"),
-    ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV1", "impact_started_at": "2999-01-01T00:00:00Z"}, 422, "impact_started_at"),
-    ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV1", "impact_started_at": "2026-01-01T00:00:00"}, 422, "impact_started_at"),
-    ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV1", "colour": "red"}, 422, "colour"),
-    ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV1", "status": "closed"}, 409, "status"),
-    ("post", "/api/v1/incidents", {"title": "x", "severity": "SEV1", "summary": "y" * 10_001}, 422, "summary"),
+    (
+        "post",
+        "/api/v1/incidents",
+        {"title": "x", "severity": "SEV1", "services": "a"},
+        422,
+        "services",
+    ),
+    (
+        "post",
+        "/api/v1/incidents",
+        {"title": "x", "severity": "SEV1", "services": ["bad;name"]},
+        422,
+        "services.0",
+    ),
+    (
+        "post",
+        "/api/v1/incidents",
+        {"title": "x", "severity": "SEV1", "detection_source": "psychic"},
+        422,
+        "detection_source",
+    ),
+    (
+        "post",
+        "/api/v1/incidents",
+        {"title": "x", "severity": "SEV1", "impact_started_at": "2999-01-01T00:00:00Z"},
+        422,
+        "impact_started_at",
+    ),
+    (
+        "post",
+        "/api/v1/incidents",
+        {"title": "x", "severity": "SEV1", "impact_started_at": "2026-01-01T00:00:00"},
+        422,
+        "impact_started_at",
+    ),
+    (
+        "post",
+        "/api/v1/incidents",
+        {"title": "x", "severity": "SEV1", "colour": "red"},
+        422,
+        "colour",
+    ),
+    (
+        "post",
+        "/api/v1/incidents",
+        {"title": "x", "severity": "SEV1", "status": "closed"},
+        409,
+        "status",
+    ),
+    (
+        "post",
+        "/api/v1/incidents",
+        {"title": "x", "severity": "SEV1", "summary": "y" * 10_001},
+        422,
+        "summary",
+    ),
     ("get", "/api/v1/incidents/999999", None, 404, "incident_id"),
     ("get", "/api/v1/incidents/abc", None, 422, "incident_id"),
     ("post", "/api/v1/incidents/999999/status", {"status": "resolved"}, 404, "incident_id"),

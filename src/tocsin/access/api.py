@@ -25,9 +25,7 @@ def _bearer(authorization: str | None) -> str | None:
 def require(role: AccessRole) -> Callable[..., Principal]:
     """A dependency that authenticates the caller and checks its role."""
 
-    def dependency(
-        db: DbDep, authorization: Annotated[str | None, Header()] = None
-    ) -> Principal:
+    def dependency(db: DbDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
         principal = service.authenticate(db, _bearer(authorization))
         if not principal.role.allows(role):
             raise Forbidden(f"this needs the {role} role; the token has {principal.role}")

@@ -18,9 +18,7 @@ COOKIE = "tocsin_token"
 router = APIRouter(include_in_schema=False)
 
 
-def page_principal(
-    db: DbDep, tocsin_token: Annotated[str | None, Cookie()] = None
-) -> Principal:
+def page_principal(db: DbDep, tocsin_token: Annotated[str | None, Cookie()] = None) -> Principal:
     """The signed-in principal; an ``Unauthorized`` here sends the browser to /login."""
     return service.authenticate(db, tocsin_token)
 

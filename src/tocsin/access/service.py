@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tocsin import clock
 from tocsin.access.schemas import TokenCreated, TokenOut
@@ -114,7 +114,6 @@ def _load_principal(db: Database, key: str) -> Principal:
     if stale:
         with db.transaction() as session:
             session.execute(
-                ApiToken.__table__.update().where(ApiToken.id == principal.token_id),
-                {"last_used_at": now},
+                update(ApiToken).where(ApiToken.id == principal.token_id).values(last_used_at=now)
             )
     return principal

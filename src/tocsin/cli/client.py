@@ -18,9 +18,7 @@ def _client() -> httpx.Client:
     if not token:
         err.print("[red]TOCSIN_TOKEN is not set.[/] Create one with `tocsin token create`.")
         raise typer.Exit(2)
-    return httpx.Client(
-        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0
-    )
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0)
 
 
 def call(method: str, path: str, **kwargs: Any) -> Any:

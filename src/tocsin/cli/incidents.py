@@ -51,7 +51,9 @@ def declare(
     """Declare an incident."""
     body: dict[str, Any] = {"title": title, "severity": severity, "services": service or []}
     body |= {"summary": summary, "commander": commander, "impact_started_at": impact_started_at}
-    _show(call("POST", "/incidents", json={k: v for k, v in body.items() if v is not None}), as_json)
+    _show(
+        call("POST", "/incidents", json={k: v for k, v in body.items() if v is not None}), as_json
+    )
 
 
 @app.command("list")
@@ -72,8 +74,12 @@ def list_incidents(
     table = Table("ref", "sev", "status", "title", "services", "opened")
     for i in page["items"]:
         table.add_row(
-            i["reference"], i["severity"], i["status"], i["title"],
-            ", ".join(i["services"]), i["created_at"][:19],
+            i["reference"],
+            i["severity"],
+            i["status"],
+            i["title"],
+            ", ".join(i["services"]),
+            i["created_at"][:19],
         )
     console.print(table)
 
@@ -132,7 +138,10 @@ def severity(
 @app.command()
 def role(incident_id: int, role: Role, holder: str, as_json: AsJson = False) -> None:
     """Assign or hand over a role."""
-    _show(call("PUT", f"/incidents/{incident_id}/roles/{role.value}", json={"holder": holder}), as_json)
+    _show(
+        call("PUT", f"/incidents/{incident_id}/roles/{role.value}", json={"holder": holder}),
+        as_json,
+    )
 
 
 @app.command()
@@ -145,7 +154,12 @@ def update(
     as_json: AsJson = False,
 ) -> None:
     """Post an internal update on the template."""
-    body = {"status": status, "impact": impact, "actions": actions, "next_update_in_minutes": next_in}
+    body = {
+        "status": status,
+        "impact": impact,
+        "actions": actions,
+        "next_update_in_minutes": next_in,
+    }
     _show(call("POST", f"/incidents/{incident_id}/updates", json=body), as_json)
 
 

@@ -1,4 +1,4 @@
-"""`tocsin token ...`: manage API tokens straight in the database (works before any token exists)."""
+"""`tocsin token ...`: manage API tokens in the database (works before any token exists)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,9 @@ def describe(event: EventLike) -> str:
     match event.kind:
         case "declared":
             services = ", ".join(d.get("services") or []) or "no service named"
-            return f"Declared {d.get('severity')} ({d.get('status')}): {d.get('title')} — {services}"
+            return (
+                f"Declared {d.get('severity')} ({d.get('status')}): {d.get('title')} — {services}"
+            )
         case "status_changed":
             text = f"Status {d.get('from')} → {d.get('to')}"
             return f"{text}: {d['message']}" if d.get("message") else text

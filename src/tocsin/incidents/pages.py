@@ -45,7 +45,7 @@ def _attempt(target: str, action: Callable[[], Any]) -> Response:
         where = ".".join(str(part) for part in first["loc"])
         message = f"{where}: {first['msg']}"
         return RedirectResponse(f"{target}?error={quote(message)}", status_code=303)
-    except (TocsinError, RuleViolation) as exc:
+    except (TocsinError, RuleViolation, ValueError) as exc:
         return RedirectResponse(f"{target}?error={quote(str(exc))}", status_code=303)
     return RedirectResponse(target, status_code=303)
 
@@ -93,8 +93,8 @@ def declare_from_form(
     db: DbDep,
     settings: SettingsDep,
     principal: PagePrincipal,
-    title: Text,
-    severity: Text,
+    title: Text = "",
+    severity: Text = "",
     services: Text = "",
     summary: Text = "",
 ) -> Response:
@@ -103,7 +103,7 @@ def declare_from_form(
     def action() -> None:
         body = IncidentCreate(
             title=title,
-            severity=severity,  # type: ignore[arg-type]  # parsed by the model
+            severity=severity,  # parsed by the model
             summary=summary,
             services=[s.strip() for s in services.split(",") if s.strip()],
         )
@@ -132,7 +132,7 @@ def incident_detail(
 
 @router.post("/incidents/{incident_id}/status")
 def status_from_form(
-    incident_id: int, db: DbDep, principal: PagePrincipal, status: Text
+    incident_id: int, db: DbDep, principal: PagePrincipal, status: Text = ""
 ) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",
@@ -148,8 +148,8 @@ def severity_from_form(
     db: DbDep,
     settings: SettingsDep,
     principal: PagePrincipal,
-    severity: Text,
-    reason: Text,
+    severity: Text = "",
+    reason: Text = "",
 ) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",
@@ -170,9 +170,9 @@ def update_from_form(
     db: DbDep,
     settings: SettingsDep,
     principal: PagePrincipal,
-    status: Text,
-    impact: Text,
-    actions: Text,
+    status: Text = "",
+    impact: Text = "",
+    actions: Text = "",
     next_update_in_minutes: Text = "",
 ) -> Response:
     def action() -> None:
@@ -180,7 +180,7 @@ def update_from_form(
             status=status,
             impact=impact,
             actions=actions,
-            next_update_in_minutes=next_update_in_minutes or None,  # type: ignore[arg-type]
+            next_update_in_minutes=next_update_in_minutes or None,
         )
         service.post_update(
             db,
@@ -194,7 +194,9 @@ def update_from_form(
 
 
 @router.post("/incidents/{incident_id}/notes")
-def note_from_form(incident_id: int, db: DbDep, principal: PagePrincipal, body: Text) -> Response:
+def note_from_form(
+    incident_id: int, db: DbDep, principal: PagePrincipal, body: Text = ""
+) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",
         lambda: service.add_note(
@@ -205,7 +207,7 @@ def note_from_form(incident_id: int, db: DbDep, principal: PagePrincipal, body: 
 
 @router.post("/incidents/{incident_id}/roles")
 def role_from_form(
-    incident_id: int, db: DbDep, principal: PagePrincipal, role: Text, holder: Text
+    incident_id: int, db: DbDep, principal: PagePrincipal, role: Text = "", holder: Text = ""
 ) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",

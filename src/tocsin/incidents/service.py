@@ -268,7 +268,13 @@ def edit_details(
                 before[name] = getattr(row, name)
                 setattr(row, name, changes[name])
         _touch(row, now)
-        _append(session, row.id, actor, now, EventDraft("details_changed", {"from": before, "to": changes}))
+        _append(
+            session,
+            row.id,
+            actor,
+            now,
+            EventDraft("details_changed", {"from": before, "to": changes}),
+        )
         return _to_out(session, [row])[0]
 
 
@@ -386,7 +392,9 @@ def _touch(row: Incident, now: datetime) -> None:
     row.version += 1
 
 
-def _append(session: Session, incident_id: int, actor: str, at: datetime, event: EventDraft) -> None:
+def _append(
+    session: Session, incident_id: int, actor: str, at: datetime, event: EventDraft
+) -> None:
     session.add(
         IncidentEvent(incident_id=incident_id, at=at, actor=actor, kind=event.kind, data=event.data)
     )
@@ -476,4 +484,6 @@ def _parse_cursor(cursor: str) -> int:
     try:
         return int(cursor)
     except ValueError:
-        raise InvalidInput(f"cursor: {cursor!r} is not a cursor from this API", field="cursor") from None
+        raise InvalidInput(
+            f"cursor: {cursor!r} is not a cursor from this API", field="cursor"
+        ) from None

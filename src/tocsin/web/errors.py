@@ -65,6 +65,9 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+        if not _wants_json(request):
+            message = f"{first['field']}: {first['message']}"
+            return _respond(request, InvalidInput(message, field=str(first["field"])))
         body = {
             "error": "invalid_input",
             "message": f"{first['field']}: {first['message']}",

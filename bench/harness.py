@@ -1,0 +1,91 @@
+"""Start a real `tocsin serve` on a fresh database for a benchmark, and stop it after."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import psycopg
+
+POSTGRES_ADMIN = os.environ.get("TOCSIN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    database_url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def fresh_database(backend: str) -> Iterator[str]:
+    if backend == "sqlite":
+        folder = tempfile.mkdtemp(prefix="tocsin-bench-")
+        try:
+            yield f"sqlite:///{folder}/tocsin.db"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    name = f"tocsin_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def running_tocsin(backend: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    with fresh_database(backend) as database_url:
+        env = {**os.environ, "TOCSIN_DATABASE_URL": database_url, **(extra_env or {})}
+        tocsin = [sys.executable, "-m", "tocsin"]
+        created = subprocess.run(
+            [*tocsin, "token", "create", "--name", "bench", "--role", "admin"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        token = created.stdout.strip().splitlines()[-1]
+        port = _free_port()
+        process = subprocess.Popen(
+            [*tocsin, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{url}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("tocsin serve did not start")
+                time.sleep(0.1)
+            yield Server(url=url, token=token, database_url=database_url)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
