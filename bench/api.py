@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import running_tocsin  # noqa: E402
+from bench.harness import running_tocsin
 
 UPDATE = {"status": "Rolling back", "impact": "Some checkouts fail", "actions": "Rollback"}
 

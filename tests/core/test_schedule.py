@@ -61,12 +61,14 @@ HOUR = timedelta(hours=1)
 TICK = timedelta(microseconds=1)
 
 
-def local(zone: str, *parts: int, fold: int = 0) -> datetime:
-    return datetime(*parts, tzinfo=ZoneInfo(zone), fold=fold)  # type: ignore[misc]
+def local(
+    zone: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, fold: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone), fold=fold)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def layer(

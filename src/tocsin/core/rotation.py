@@ -125,12 +125,10 @@ def _period_days(rotation: Rotation) -> int:
 def handoff(rotation: Rotation, zone: ZoneInfo, number: int) -> datetime:
     """Start of shift ``number`` (≥ 0), in UTC.
 
-    Shift 0 starts exactly at the rotation start, even when its wall time is the second
-    occurrence of a repeated hour; later calendar hand-offs use the first occurrence.
+    Shift 0 is clipped to the rotation start by every caller, which matters only when the
+    start is the second occurrence of a repeated wall time.
     """
     start = rotation.start.astimezone(UTC)
-    if number == 0:
-        return start
     if rotation.kind is RotationKind.HOURS:
         return start + number * timedelta(hours=rotation.length)
     wall = wall_time(start, zone) + timedelta(days=number * _period_days(rotation))
@@ -144,7 +142,8 @@ def shift_number_at(rotation: Rotation, zone: ZoneInfo, at: datetime) -> int:
         return (at - start) // timedelta(hours=rotation.length)
     elapsed_days = (wall_time(at, zone).date() - wall_time(start, zone).date()).days
     number = max(0, elapsed_days // _period_days(rotation))
-    # A gap or a repeated hour can move a hand-off across the local date estimate.
+    # On a hand-off day the estimate is one ahead until the hand-off time; stepping forward
+    # only guards against zones whose clocks ever jump back across midnight.
     while number > 0 and handoff(rotation, zone, number) > at:
         number -= 1
     while handoff(rotation, zone, number + 1) <= at:
