@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tocsin.core.severity import Severity, SeverityPolicy, merge_policies
+from tocsin.crypto import SecretBox
 
 
 class Settings(BaseSettings):
@@ -25,10 +26,36 @@ class Settings(BaseSettings):
         description="Address people and tools use to reach Tocsin; defaults to http://host:port.",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    secret_key: str = Field(default="", description="Fernet key for stored secrets.", repr=False)
+    secret_key_file: str = Field(default="tocsin.key", description="Used when no secret_key.")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_from: str = "Tocsin <tocsin@localhost>"
+    smtp_timeout_seconds: float = 10.0
+    # worker (timers and deliveries)
+    run_worker: Literal["auto", "yes", "no"] = Field(
+        default="auto",
+        description="Run the worker inside `serve`: auto = only on SQLite (one process).",
+    )
+    worker_lease_seconds: float = Field(default=30.0, gt=0)
+    worker_concurrency: int = Field(default=8, ge=1, le=64)
+    outbound_allow: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Networks or hosts (CIDR or name) that outgoing webhooks may reach even though "
+            "they are loopback or private; by default such addresses are refused."
+        ),
+    )
     severity_policies: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='JSON overrides per severity, e.g. {"SEV1": {"update_cadence_minutes": 10}}.',
     )
+    # notify channels: outgoing webhooks and Slack
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("severity_policies")
     @classmethod
@@ -39,6 +66,10 @@ class Settings(BaseSettings):
     @cached_property
     def policies(self) -> dict[Severity, SeverityPolicy]:
         return merge_policies(self.severity_policies)
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        return SecretBox.from_settings(self.secret_key, self.secret_key_file)
 
     @property
     def base_url(self) -> str:

@@ -10,6 +10,7 @@ may go to a replica (``TOCSIN_DATABASE_READ_URL``, later) and writes lock the ro
 from __future__ import annotations
 
 import hashlib
+import importlib
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -133,6 +134,14 @@ class Database:
             self.read_engine.dispose()
 
 
+def load_all_tables() -> None:
+    """Import every feature's ``tables`` module so the metadata knows every table."""
+    package = Path(__file__).parent
+    for entry in sorted(package.iterdir()):
+        if (entry / "tables.py").exists():
+            importlib.import_module(f"tocsin.{entry.name}.tables")
+
+
 def alembic_config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -140,11 +149,14 @@ def alembic_config() -> AlembicConfig:
 
 
 def migrate(database: Database) -> None:
-    """Bring the schema to the newest migration; safe to run from several replicas at once."""
+    """Bring the schema to the newest migrations; safe to run from several replicas at once.
+
+    Each feature adds its tables on its own migration branch, so every head is applied.
+    """
     config = alembic_config()
     with database.engine.begin() as connection:
         if not database.is_sqlite:
             lock_id = int.from_bytes(hashlib.sha256(b"tocsin-migrate").digest()[:4], "big")
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")

@@ -25,6 +25,9 @@ class ScheduleError(ValueError):
 
 
 class RotationKind(StrEnum):
+    """Shift unit. DAILY and DAYS both count local calendar days (PagerDuty names the
+    one-day case "daily"); WEEKLY counts local weeks; HOURS counts elapsed real hours."""
+
     DAILY = "daily"
     WEEKLY = "weekly"
     DAYS = "days"
@@ -159,6 +162,7 @@ def rotation_shifts(
     rotation: Rotation, zone: ZoneInfo, start: datetime, end: datetime
 ) -> Iterator[Shift]:
     """The rotation's shifts clipped to ``[start, end)``; ``start`` not before the rotation's."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     number = shift_number_at(rotation, zone, start)
     shift_start = handoff(rotation, zone, number)
     while shift_start < end:

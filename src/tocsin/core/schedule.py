@@ -120,6 +120,11 @@ class WeeklyRestriction:
 Restriction: TypeAlias = DailyRestriction | WeeklyRestriction
 
 
+def _is_not_after(end: datetime, start: datetime) -> bool:
+    # Aware datetimes sharing a tzinfo compare by wall time, which misorders the repeated hour.
+    return end.astimezone(UTC) <= start.astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Layer:
     """A rotation, optionally limited to restriction windows and ending at ``end``."""
@@ -132,7 +137,7 @@ class Layer:
         object.__setattr__(self, "restrictions", tuple(self.restrictions))
         if self.end is not None:
             require_aware(self.end, "end")
-            if self.end <= self.rotation.start:
+            if _is_not_after(self.end, self.rotation.start):
                 raise ScheduleError("end", "must be after the rotation start")
 
 
@@ -145,7 +150,7 @@ class Override:
     def __post_init__(self) -> None:
         require_aware(self.start, "start")
         require_aware(self.end, "end")
-        if self.end <= self.start:
+        if _is_not_after(self.end, self.start):
             raise ScheduleError("end", "must be after start")
         require_person(self.person, "person")
 
@@ -277,7 +282,7 @@ def layer_on_call_at(layer: Layer, zone: ZoneInfo | str, at: datetime) -> str | 
 def on_call_at(schedule: Schedule, at: datetime) -> str | None:
     at = _utc(at, "at")
     for override in reversed(schedule.overrides):
-        if override.start <= at < override.end:
+        if override.start.astimezone(UTC) <= at < override.end.astimezone(UTC):
             return override.person
     for layer in reversed(schedule.layers):
         person = layer_on_call_at(layer, schedule.zone, at)

@@ -30,6 +30,7 @@ from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
+from tocsin.incidents import hooks
 from tocsin.incidents.schemas import (
     EventOut,
     IncidentCreate,
@@ -139,6 +140,15 @@ def list_updates(db: Database, *, incident_id: int) -> list[UpdateOut]:
 def declare(
     db: Database, *, actor: str, incident: IncidentCreate, policies: Policies
 ) -> IncidentOut:
+    with db.transaction() as session:
+        row = declare_in(session, actor=actor, incident=incident, policies=policies)
+        return _to_out(session, [row])[0]
+
+
+def declare_in(
+    session: Session, *, actor: str, incident: IncidentCreate, policies: Policies
+) -> Incident:
+    """Declare inside the caller's transaction (alerts open incidents this way)."""
     now = clock.now()
     state, event = lifecycle.open_incident(
         policy=policies[incident.severity],
@@ -147,37 +157,66 @@ def declare(
         detected_at=incident.detected_at,
         status=incident.status,
     )
-    with db.transaction() as session:
-        row = Incident(
-            title=incident.title,
-            summary=incident.summary,
-            detection_source=incident.detection_source.value,
-            created_by=actor,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            **_state_columns(state),
-        )
-        session.add(row)
-        session.flush()
-        services = _unique(incident.services)
-        session.add_all(IncidentService(incident_id=row.id, service=s) for s in services)
-        data = {**event.data, "title": incident.title, "services": services}
-        data["detection_source"] = incident.detection_source.value
-        _append(session, row.id, actor, now, EventDraft(event.kind, data))
-        if incident.commander:
-            _assign(session, row, Role.INCIDENT_COMMANDER, incident.commander, actor, now, None)
-        return _to_out(session, [row])[0]
+    row = Incident(
+        title=incident.title,
+        summary=incident.summary,
+        detection_source=incident.detection_source.value,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **_state_columns(state),
+    )
+    session.add(row)
+    session.flush()
+    services = _unique(incident.services)
+    session.add_all(IncidentService(incident_id=row.id, service=s) for s in services)
+    data = {**event.data, "title": incident.title, "services": services}
+    data["detection_source"] = incident.detection_source.value
+    _append(session, row, actor, now, EventDraft(event.kind, data), services=services)
+    if incident.commander:
+        _assign(session, row, Role.INCIDENT_COMMANDER, incident.commander, actor, now, None)
+    return row
 
 
 def change_status(
     db: Database, *, incident_id: int, actor: str, status: Status, message: str | None = None
 ) -> IncidentOut:
+    with db.transaction() as session:
+        row = change_status_in(
+            session, incident_id=incident_id, actor=actor, status=status, message=message
+        )
+        return _to_out(session, [row])[0]
+
+
+def change_status_in(
+    session: Session, *, incident_id: int, actor: str, status: Status, message: str | None = None
+) -> Incident:
+    """Move an incident inside the caller's transaction (alerts resolve incidents this way)."""
+
     def rule(state: IncidentState, now: datetime) -> lifecycle.Outcome:
         new, event = lifecycle.move(state, status, now=now)
         return new, EventDraft(event.kind, {**event.data, "message": message or None})
 
-    return _change(db, incident_id, actor, rule)
+    return _change_in(session, incident_id, actor, rule)
+
+
+def record_event(
+    session: Session, *, incident_id: int, actor: str, kind: str, data: dict[str, Any]
+) -> None:
+    """Add an event from another feature (an alert repeated, a page delivered) to the timeline.
+
+    It changes no incident state, so listeners are not told about it.
+    """
+    _load(session, incident_id)
+    session.add(
+        IncidentEvent(incident_id=incident_id, at=clock.now(), actor=actor, kind=kind, data=data)
+    )
+
+
+def snapshot(session: Session, *, incident_id: int) -> IncidentOut:
+    """The incident as the API shows it, read inside the caller's transaction."""
+    return _to_out(session, [_load(session, incident_id)])[0]
 
 
 def change_severity(
@@ -270,7 +309,7 @@ def edit_details(
         _touch(row, now)
         _append(
             session,
-            row.id,
+            row,
             actor,
             now,
             EventDraft("details_changed", {"from": before, "to": changes}),
@@ -308,7 +347,7 @@ def unassign_role(
             session.delete(assignment)
         _touch(row, now)
         data = {"role": role.value, "holders": [a.holder for a in held]}
-        _append(session, row.id, actor, now, EventDraft("role_unassigned", data))
+        _append(session, row, actor, now, EventDraft("role_unassigned", data))
         session.flush()
         return _to_out(session, [row])[0]
 
@@ -324,16 +363,27 @@ def _change(
     after: Callable[[Session, Incident, datetime], None] | None = None,
 ) -> IncidentOut:
     with db.transaction() as session:
-        row = _load(session, incident_id, for_update=True)
-        now = clock.now()
-        state, event = rule(_state_of(row), now)
-        for name, value in _state_columns(state).items():
-            setattr(row, name, value)
-        _touch(row, now)
-        if after is not None:
-            after(session, row, now)
-        _append(session, row.id, actor, now, event)
+        row = _change_in(session, incident_id, actor, rule, after)
         return _to_out(session, [row])[0]
+
+
+def _change_in(
+    session: Session,
+    incident_id: int,
+    actor: str,
+    rule: Callable[[IncidentState, datetime], lifecycle.Outcome],
+    after: Callable[[Session, Incident, datetime], None] | None = None,
+) -> Incident:
+    row = _load(session, incident_id, for_update=True)
+    now = clock.now()
+    state, event = rule(_state_of(row), now)
+    for name, value in _state_columns(state).items():
+        setattr(row, name, value)
+    _touch(row, now)
+    if after is not None:
+        after(session, row, now)
+    _append(session, row, actor, now, event)
+    return row
 
 
 def _assign(
@@ -368,7 +418,7 @@ def _assign(
     data = {"role": role.value, "holder": holder, "previous": previous[0] if previous else None}
     if reason:
         data["reason"] = reason
-    _append(session, row.id, actor, now, EventDraft("role_assigned", data))
+    _append(session, row, actor, now, EventDraft("role_assigned", data))
     session.flush()
 
 
@@ -393,11 +443,32 @@ def _touch(row: Incident, now: datetime) -> None:
 
 
 def _append(
-    session: Session, incident_id: int, actor: str, at: datetime, event: EventDraft
+    session: Session,
+    row: Incident,
+    actor: str,
+    at: datetime,
+    event: EventDraft,
+    *,
+    services: Sequence[str] | None = None,
 ) -> None:
+    """Write one timeline event and tell the listeners, in the change's transaction."""
     session.add(
-        IncidentEvent(incident_id=incident_id, at=at, actor=actor, kind=event.kind, data=event.data)
+        IncidentEvent(incident_id=row.id, at=at, actor=actor, kind=event.kind, data=event.data)
     )
+    if services is None:
+        services = _services_of(session, [row.id])[row.id]
+    change = hooks.IncidentChanged(
+        incident_id=row.id,
+        kind=event.kind,
+        status=Status(row.status),
+        severity=Severity(row.severity),
+        services=tuple(services),
+        actor=actor,
+        at=at,
+        version=row.version,
+        data=event.data,
+    )
+    hooks.publish(session, change)
 
 
 def _state_of(row: Incident) -> IncidentState:

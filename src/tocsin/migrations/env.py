@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import tocsin.access.tables
-import tocsin.incidents.tables  # noqa: F401  (registers the tables on the metadata)
-from tocsin.db import Base, Database
+from tocsin.db import Base, Database, load_all_tables
+
+load_all_tables()
 
 target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,52 @@
+"""In-transaction listeners for incident changes.
+
+Features that react to incidents (paging starts on open and stops on acknowledge or resolve)
+subscribe here instead of being called by name, so incidents depend on none of them. A
+listener runs inside the transaction of the change, with its session: whatever it writes
+(timers, outbox rows) commits or rolls back together with the change itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tocsin.core.lifecycle import Status
+from tocsin.core.severity import Severity
+
+
+@dataclass(frozen=True)
+class IncidentChanged:
+    incident_id: int
+    kind: str  # the timeline event kind: declared, status_changed, severity_changed, ...
+    status: Status
+    severity: Severity
+    services: tuple[str, ...]
+    actor: str
+    at: datetime
+    version: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Listener = Callable[[Session, IncidentChanged], None]
+_listeners: list[Listener] = []
+
+
+def subscribe(listener: Listener) -> None:
+    """Register a listener once (subscribing the same function again is a no-op)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def unsubscribe(listener: Listener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def publish(session: Session, change: IncidentChanged) -> None:
+    for listener in list(_listeners):
+        listener(session, change)

@@ -1,0 +1,1 @@
+"""Notifications: the outbox, delivery records, and one module per channel under channels/."""

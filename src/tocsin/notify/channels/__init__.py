@@ -1,0 +1,1 @@
+"""One module per delivery channel; each implements ``base.Channel``."""
