@@ -29,7 +29,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 test: lint
-	bash scripts/test-peers
+	bash scripts/test-peers prometheus-alertmanager chromium
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test

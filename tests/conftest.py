@@ -87,10 +87,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def api(database_url: str) -> Iterator[Api]:
+def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     port = free_port()
-    settings = Settings(database_url=database_url, host="127.0.0.1", port=port)
+    settings = Settings(
+        database_url=database_url,
+        host="127.0.0.1",
+        port=port,
+        run_worker="no",  # tests drive the worker themselves
+        secret_key_file=str(tmp_path_factory.mktemp("keys") / "tocsin.key"),
+        outbound_allow=["127.0.0.0/8"],
+    )
     db = Database(settings.database_url)
     migrate(db)
     app = create_app(settings, db)

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 
-def _system_now() -> datetime:
+def system_now() -> datetime:
     return datetime.now(UTC)
 
 
-_now: Callable[[], datetime] = _system_now
+_now: Callable[[], datetime] = system_now
 
 
 def now() -> datetime:
@@ -21,4 +21,4 @@ def now() -> datetime:
 def set_clock(source: Callable[[], datetime] | None) -> None:
     """Replace the clock (``None`` restores the system clock)."""
     global _now
-    _now = source or _system_now
+    _now = source or system_now

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 from typing import Annotated
 
 import typer
@@ -9,10 +11,13 @@ import uvicorn
 from rich.console import Console
 
 from tocsin.access import service as access_service
+from tocsin.cli import alerts as alerts_cli
 from tocsin.cli import incidents, tokens
+from tocsin.cli import oncall as oncall_cli
 from tocsin.config import Settings
 from tocsin.db import Database, migrate
 from tocsin.web.app import create_app
+from tocsin.worker.loop import Worker
 
 app = typer.Typer(
     help="Tocsin: incident management in one process.",
@@ -21,6 +26,9 @@ app = typer.Typer(
 )
 app.add_typer(tokens.app, name="token")
 app.add_typer(incidents.app, name="incident")
+for _name, _group in alerts_cli.GROUPS:  # integration, silence, alert
+    app.add_typer(_group, name=_name)
+app.add_typer(oncall_cli.app, name="oncall")
 console = Console(stderr=True)
 
 
@@ -31,6 +39,25 @@ def migrate_command() -> None:
     database = Database(settings.database_url)
     migrate(database)
     console.print(f"[green]Schema is up to date[/] on {database.engine.url.render_as_string()}")
+
+
+@app.command()
+def worker() -> None:
+    """Run the background worker: escalation timers and notification delivery.
+
+    Run as many as you like on PostgreSQL; they share the work without double-sending.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    database = Database(settings.database_url)
+    migrate(database)
+    runner = Worker(database, settings)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    console.print(f"Tocsin worker {runner.name} on {database.engine.url.render_as_string()}")
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        runner.stop()
 
 
 @app.command()

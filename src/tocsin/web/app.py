@@ -2,37 +2,90 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tocsin import __version__
 from tocsin.access import api as access_api
 from tocsin.access import pages as access_pages
+from tocsin.alerts import api as alerts_api
+from tocsin.alerts import ingest as alerts_ingest
+from tocsin.alerts import pages as alerts_pages  # noqa: F401  (alerts on the incident page)
+from tocsin.alerts import service as alerts_service
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
 from tocsin.incidents import pages as incidents_pages
+from tocsin.oncall import api as oncall_api
+from tocsin.oncall import pages as oncall_pages
+from tocsin.paging import api as paging_api
+from tocsin.paging import pages as paging_pages
+from tocsin.paging import service as paging_service
 from tocsin.templating import STATIC
 from tocsin.web import errors
 from tocsin.web.limits import BodyLimit
+from tocsin.worker.loop import Worker
 
 DESCRIPTION = """Incident management: declare incidents, move them through their lifecycle,
 assign roles, post updates, and read the timeline. Every call needs an API token:
 `Authorization: Bearer <token>` (create one with `tocsin token create`)."""
 
 
+def runs_worker(settings: Settings, db: Database) -> bool:
+    """``serve`` runs the worker in-process on the embedded default (SQLite) unless told."""
+    return settings.run_worker == "yes" or (settings.run_worker == "auto" and db.is_sqlite)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    db: Database = app.state.db
+    worker = Worker(db, settings) if runs_worker(settings, db) else None
+    thread = None
+    if worker:
+        thread = threading.Thread(target=worker.run_forever, name="worker", daemon=True)
+        thread.start()
+    ingest: alerts_ingest.Ingest = app.state.alerts_ingest
+    # Temporary: heartbeats are checked here every 30 s until the worker calls check_heartbeats.
+    checks = settings.run_worker != "no"
+    heartbeats = asyncio.create_task(alerts_service.heartbeat_loop(db)) if checks else None
+    try:
+        async with ingest.running():  # the alert batch writer
+            yield
+    finally:
+        if heartbeats:
+            heartbeats.cancel()
+        if worker and thread:
+            worker.stop()
+            thread.join(timeout=10)
+
+
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
-    app = FastAPI(title="Tocsin", version=__version__, description=DESCRIPTION)
+    app = FastAPI(title="Tocsin", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
+    paging_service.install(settings)
     errors.install(app)
+    # /hooks and /v2/enqueue are bare ASGI in front of FastAPI, inside the body limit.
+    app.state.alerts_ingest = alerts_ingest.Ingest(settings, app.state.db)
+    app.add_middleware(alerts_ingest.IngestRoutes, ingest=app.state.alerts_ingest)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in (
         access_api.router,
         incidents_api.router,
+        paging_api.router,
+        paging_pages.router,
         access_pages.router,
         incidents_pages.router,
+        oncall_api.router,
+        oncall_pages.router,
+        alerts_api.router,
     ):
         app.include_router(router)
 

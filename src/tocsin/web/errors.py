@@ -19,7 +19,9 @@ log = logging.getLogger("tocsin.web")
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return not (path == "/" or path.startswith(("/incidents", "/login", "/logout")))
+    return not (
+        path == "/" or path.startswith(("/incidents", "/login", "/logout", "/ack", "/oncall"))
+    )
 
 
 def _respond(request: Request, error: TocsinError) -> Response:

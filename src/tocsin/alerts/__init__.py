@@ -1,0 +1,1 @@
+"""Alerts: integrations, ingest, deduplication, grouping, silences and heartbeats."""

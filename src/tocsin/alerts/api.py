@@ -1,0 +1,142 @@
+"""JSON routes: integrations, alerts (with their decision trace), silences and noise.
+
+The ingest endpoints themselves (``/hooks``, ``/v2/enqueue``) are in :mod:`tocsin.alerts.ingest`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from tocsin import clock
+from tocsin.access.api import Admin, Responder, Viewer
+from tocsin.alerts import integrations, service, silences
+from tocsin.alerts.schemas import (
+    AlertOut,
+    IntegrationCreate,
+    IntegrationCreated,
+    IntegrationOut,
+    IntegrationPatch,
+    NoiseRow,
+    SilenceCreate,
+    SilenceOut,
+)
+from tocsin.deps import DbDep, SettingsDep
+from tocsin.errors import InvalidInput
+from tocsin.incidents.schemas import Page
+
+router = APIRouter(prefix="/api/v1")
+AlertStatus = Literal["firing", "acknowledged", "resolved", "silenced"]
+
+
+@router.post("/integrations", status_code=201, tags=["alerts"])
+def create_integration(
+    body: IntegrationCreate, db: DbDep, settings: SettingsDep, principal: Admin
+) -> IntegrationCreated:
+    """Create an integration; the answer holds its secret ``key`` (shown once) and ``url``."""
+    return integrations.create_integration(
+        db, integration=body, created_by=principal.actor, base_url=settings.base_url
+    )
+
+
+@router.get("/integrations", tags=["alerts"])
+def list_integrations(db: DbDep, _: Viewer, include_revoked: bool = False) -> list[IntegrationOut]:
+    return integrations.list_integrations(db, include_revoked=include_revoked)
+
+
+@router.get("/integrations/{integration_id}", tags=["alerts"])
+def get_integration(integration_id: int, db: DbDep, _: Viewer) -> IntegrationOut:
+    return integrations.get_integration(db, integration_id=integration_id)
+
+
+@router.patch("/integrations/{integration_id}", tags=["alerts"])
+def change_integration(
+    integration_id: int, body: IntegrationPatch, db: DbDep, _: Admin
+) -> IntegrationOut:
+    return integrations.change_integration(db, integration_id=integration_id, patch=body)
+
+
+@router.post("/integrations/{integration_id}/rotate", tags=["alerts"])
+def rotate_key(
+    integration_id: int, db: DbDep, settings: SettingsDep, _: Admin
+) -> IntegrationCreated:
+    """Replace the key; the old one stops working."""
+    return integrations.rotate_key(db, integration_id=integration_id, base_url=settings.base_url)
+
+
+@router.delete("/integrations/{integration_id}", tags=["alerts"])
+def revoke_integration(integration_id: int, db: DbDep, _: Admin) -> IntegrationOut:
+    """Revoke: its key gets 404/401 from then on and nothing more is stored."""
+    return integrations.revoke_integration(db, integration_id=integration_id)
+
+
+@router.get("/alerts", tags=["alerts"])
+def list_alerts(
+    db: DbDep,
+    _: Viewer,
+    status: AlertStatus | None = None,
+    integration: int | None = None,
+    incident: int | None = None,
+    name: Annotated[str | None, Query(max_length=255)] = None,
+    open: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=20, pattern=r"^\d+$")] = None,
+) -> Page[AlertOut]:
+    where = service.AlertFilter(
+        status=status, integration_id=integration, incident_id=incident, name=name, open=open
+    )
+    items, more = service.list_alerts(
+        db, where=where, limit=limit, cursor=int(cursor) if cursor else None
+    )
+    return Page(items=items, next_cursor=str(more) if more else None)
+
+
+@router.get("/alerts/noise", tags=["alerts"])
+def noise(
+    db: DbDep,
+    _: Viewer,
+    since: Annotated[AwareDatetime | None, Query(description="Default: 7 days ago")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Default: now")] = None,
+) -> list[NoiseRow]:
+    """Per alert name: events, incidents opened, and the share acknowledged with no action."""
+    now = clock.now()
+    since = since or now - timedelta(days=7)
+    if until is not None and until <= since:
+        raise InvalidInput("until: must be after since", field="until")
+    return service.noise(db, since=since, until=until)
+
+
+@router.get("/alerts/{alert_id}", tags=["alerts"])
+def get_alert(alert_id: int, db: DbDep, _: Viewer) -> AlertOut:
+    """One alert with its decision trace: why it opened, joined or did not open an incident."""
+    return service.get_alert(db, alert_id=alert_id)
+
+
+@router.get("/incidents/{incident_id}/alerts", tags=["alerts"])
+def incident_alerts(incident_id: int, db: DbDep, _: Viewer) -> list[AlertOut]:
+    return service.incident_alerts(db, incident_id=incident_id)
+
+
+@router.post("/silences", status_code=201, tags=["alerts"])
+def create_silence(body: SilenceCreate, db: DbDep, principal: Responder) -> SilenceOut:
+    """Silence matching alerts between two times (optionally inside a weekly window)."""
+    return silences.create_silence(db, silence=body, created_by=principal.actor)
+
+
+@router.get("/silences", tags=["alerts"])
+def list_silences(db: DbDep, _: Viewer, include_expired: bool = False) -> list[SilenceOut]:
+    return silences.list_silences(db, include_expired=include_expired)
+
+
+@router.get("/silences/{silence_id}", tags=["alerts"])
+def get_silence(silence_id: int, db: DbDep, _: Viewer) -> SilenceOut:
+    return silences.get_silence(db, silence_id=silence_id)
+
+
+@router.delete("/silences/{silence_id}", tags=["alerts"])
+def expire_silence(silence_id: int, db: DbDep, _: Responder) -> SilenceOut:
+    """Expire now: matching alerts open incidents again from their next event."""
+    return silences.expire_silence(db, silence_id=silence_id)

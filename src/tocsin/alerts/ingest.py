@@ -1,0 +1,253 @@
+"""The ingest endpoints as bare ASGI, in front of FastAPI: ``/hooks/...`` and ``/v2/enqueue``.
+
+No framework work per request: read the body, find the integration by the SHA-256 of its key
+(cached), parse with msgspec (``tocsin.alerts.sources``), take tokens from the integration's
+bucket, hand the alerts to the batch writer and answer once their commit is done.
+
+    POST /hooks/{key}             Alertmanager, Grafana, generic (and PagerDuty-shaped) bodies
+    POST /hooks                   the same, with ``Authorization: Bearer <key>``
+    GET|POST /hooks/{key}/heartbeat   record a heartbeat (also /hooks/heartbeat with Bearer)
+    POST /v2/enqueue              PagerDuty Events API v2 (``routing_key`` in the body)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import msgspec
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tocsin import clock
+from tocsin.alerts import integrations
+from tocsin.alerts.processing import Job
+from tocsin.alerts.sources import PARSERS, pagerduty
+from tocsin.alerts.state import IntegrationInfo, state_for
+from tocsin.alerts.writer import Writer
+from tocsin.config import Settings
+from tocsin.core.alerts import InvalidAlert, NormalizedAlert
+from tocsin.db import Database
+
+Response = tuple[int, bytes, Sequence[tuple[bytes, bytes]]]
+_encode = msgspec.json.encode
+_JSON = (b"content-type", b"application/json")
+_RETRY = (b"retry-after", b"1")
+
+
+class Refused(Exception):
+    """A request answered with an error before anything is stored."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _error(status: int, code: str, message: str, field: str | None = None, **extra: Any) -> Refused:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if field:
+        body["field"] = field
+    body.update(extra)
+    headers = [(b"www-authenticate", b"Bearer")] if status == 401 else []
+    if status in (429, 503):
+        headers.append(_RETRY)
+    return Refused((status, _encode(body), headers))
+
+
+def _pd(status: int, body: bytes, *extra: tuple[bytes, bytes]) -> Refused:
+    return Refused((status, body, extra))
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _is_json(scope: Scope) -> bool:
+    value = _header(scope, b"content-type")
+    if value is None:
+        return False
+    media = value.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _error(400, "disconnected", "the client went away")
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+class Ingest:
+    """Owns the writer; answers the ingest routes."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.db = db
+        self.state = state_for(db)
+        self.writer = Writer(db, settings.policies)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        self.writer.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(self.writer.stop)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            status, body, headers = await self._route(scope, receive)
+        except Refused as refused:
+            status, body, headers = refused.response
+        head = [_JSON, (b"content-length", str(len(body)).encode()), *headers]
+        await send({"type": "http.response.start", "status": status, "headers": head})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _route(self, scope: Scope, receive: Receive) -> Response:
+        path: str = scope["path"].rstrip("/") or "/"
+        method: str = scope["method"]
+        if path == "/v2/enqueue":
+            return await self._enqueue(scope, receive, method)
+        if path == "/v2/change/enqueue":
+            body = _encode({"status": "unsupported", "message": "change events are not stored"})
+            raise _pd(501, body)
+        parts = path.split("/")[2:]  # "/hooks/a/b" -> ["a", "b"]
+        known = len(parts) < 2 or (len(parts) == 2 and parts[1] == "heartbeat")
+        if path.startswith("/v2/") or not known:
+            raise _error(404, "not_found", f"no ingest route {path}")
+        if parts in ([], ["heartbeat"]):
+            integration = await self._by_bearer(scope)
+        else:
+            integration = await self._by_path_key(parts[0])
+        if parts[-1:] == ["heartbeat"] or integration.kind == "heartbeat":
+            if method not in ("GET", "POST", "PUT", "HEAD"):
+                raise _error(405, "method_not_allowed", "use GET or POST", field="method")
+            return await self._beat(integration)
+        if method not in ("POST", "PUT"):
+            raise _error(405, "method_not_allowed", "send alerts with POST", field="method")
+        return await self._hook(scope, receive, integration)
+
+    # ------------------------------------------------------------ finding the integration
+
+    async def _find(self, key: str) -> IntegrationInfo | None:
+        key_digest = integrations.digest(key)
+        cached, info = self.state.cached_integration(key_digest)
+        if cached:
+            return info
+        return await asyncio.to_thread(integrations.find_by_digest, self.db, key_digest)
+
+    async def _by_path_key(self, key: str) -> IntegrationInfo:
+        info = await self._find(key) if 0 < len(key) <= 200 else None
+        if info is None:
+            raise _error(404, "not_found", "no active integration has this key", field="key")
+        return info
+
+    async def _by_bearer(self, scope: Scope) -> IntegrationInfo:
+        header = (_header(scope, b"authorization") or b"").decode("latin-1")
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise _error(401, "unauthorized", "send Authorization: Bearer <integration key>")
+        info = await self._find(key.strip()) if len(key) <= 200 else None
+        if info is None:
+            raise _error(401, "unauthorized", "no active integration has this key", field="key")
+        return info
+
+    # ------------------------------------------------------------ the routes
+
+    async def _beat(self, integration: IntegrationInfo) -> Response:
+        job = await self._store(Job(integration, beat=True))
+        body = {"status": "ok", "integration": integration.id, "alerts": _outcomes(job)}
+        return 200, _encode(body), ()
+
+    async def _hook(self, scope: Scope, receive: Receive, integration: IntegrationInfo) -> Response:
+        body = await _read_body(receive)
+        if not _is_json(scope):
+            raise _error(415, "unsupported_media_type", "send Content-Type: application/json")
+        parse = PARSERS.get(integration.kind)
+        if parse is None:
+            raise _error(404, "not_found", f"a {integration.kind} integration takes no alerts")
+        try:
+            found = parse(body, now=clock.now(), mapping=integration.mapping)
+        except InvalidAlert as invalid:
+            status = 400 if invalid.field == "body" else 422
+            problems = invalid.errors
+            raise _error(
+                status, "invalid_alert", str(invalid), invalid.field, errors=problems
+            ) from None
+        self._limit(integration, found, pagerduty_style=False)
+        job = await self._store(Job(integration, found)) if found else Job(integration)
+        return 200, _encode({"status": "ok", "alerts": _outcomes(job)}), ()
+
+    async def _enqueue(self, scope: Scope, receive: Receive, method: str) -> Response:
+        if method != "POST":
+            raise _pd(405, pagerduty.invalid_body(["Events are sent with POST"]))
+        body = await _read_body(receive)
+        if not _is_json(scope):
+            errors = ["Content-Type must be application/json"]
+            raise _pd(415, pagerduty.invalid_body(errors))
+        try:
+            routing_key, alert = pagerduty.parse_event(body, clock.now())
+        except InvalidAlert as invalid:
+            raise _pd(400, pagerduty.error_body(invalid)) from None
+        integration = await self._find(routing_key)
+        if integration is None:
+            errors = ["Invalid routing key: 'routing_key' matches no active integration"]
+            raise _pd(400, pagerduty.invalid_body(errors))
+        self._limit(integration, [alert], pagerduty_style=True)
+        await self._store(Job(integration, [alert]), pagerduty_style=True)
+        return 202, pagerduty.accepted_body(alert.dedup_key), ()
+
+    def _limit(
+        self,
+        integration: IntegrationInfo,
+        found: Sequence[NormalizedAlert],
+        *,
+        pagerduty_style: bool,
+    ) -> None:
+        if self.state.allow(integration, len(found)):
+            return
+        limit = integration.rules.rate_limit_per_minute
+        if pagerduty_style:
+            raise _pd(429, pagerduty.throttled_body(), _RETRY)
+        message = f"over the rate limit of {limit} events a minute of this integration; retry later"
+        raise _error(429, "rate_limited", message, "rate_limit_per_minute", limit=limit)
+
+    async def _store(self, job: Job, *, pagerduty_style: bool = False) -> Job:
+        if not self.writer.running:
+            raise _unavailable("alert ingest is not running", pagerduty_style)
+        done = await self.writer.submit(job)
+        if done.error is not None:
+            raise _unavailable("the alert could not be stored; retry", pagerduty_style)
+        return done
+
+
+def _unavailable(message: str, pagerduty_style: bool) -> Refused:
+    if pagerduty_style:
+        return _pd(503, _encode({"status": "error", "message": message}), _RETRY)
+    return _error(503, "unavailable", message)
+
+
+def _outcomes(job: Job) -> list[dict[str, Any]]:
+    return [outcome.as_dict() for outcome in job.outcomes]
+
+
+class IngestRoutes:
+    """ASGI middleware: the ingest paths go to :class:`Ingest`, everything else to the app."""
+
+    def __init__(self, app: ASGIApp, ingest: Ingest) -> None:
+        self.app = app
+        self.ingest = ingest
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path.startswith(("/hooks/", "/v2/")) or path == "/hooks":
+                await self.ingest.handle(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,208 @@
+"""Integrations: create, list, change, rotate and revoke; find one by its key.
+
+A key is 32 lowercase hex characters (the shape of a PagerDuty routing key); only its SHA-256
+digest is stored. The ingest path finds integrations through a short in-memory cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from tocsin import clock
+from tocsin.alerts.schemas import (
+    IntegrationCreate,
+    IntegrationCreated,
+    IntegrationKind,
+    IntegrationOut,
+    IntegrationPatch,
+    IntegrationRules,
+)
+from tocsin.alerts.sources.generic import mapping_from
+from tocsin.alerts.state import IntegrationInfo, state_for
+from tocsin.alerts.tables import Integration
+from tocsin.core.alerts import InvalidAlert
+from tocsin.db import Database
+from tocsin.errors import InvalidInput, NotFound
+
+KEY_BYTES = 16
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    return secrets.token_hex(KEY_BYTES)
+
+
+def urls(base_url: str, kind: str, key: str) -> tuple[str, str]:
+    """(where the source sends alerts, the heartbeat address)."""
+    hook = f"{base_url}/hooks/{key}"
+    url = f"{base_url}/v2/enqueue" if kind == IntegrationKind.PAGERDUTY else hook
+    return url, f"{hook}/heartbeat"
+
+
+def _checked(rules: IntegrationRules, kind: IntegrationKind) -> IntegrationRules:
+    if kind is IntegrationKind.GENERIC:
+        if rules.generic is None:
+            message = "generic: a generic integration needs a field mapping"
+            raise InvalidInput(message, field="generic")
+        try:
+            mapping_from(rules.generic)
+        except InvalidAlert as error:
+            field = error.field.replace("mapping", "generic", 1)
+            raise InvalidInput(f"{field}: {error.message}", field=field) from None
+    if kind is IntegrationKind.HEARTBEAT and rules.heartbeat_interval_minutes is None:
+        message = "heartbeat_interval_minutes: a heartbeat integration needs an interval"
+        raise InvalidInput(message, field="heartbeat_interval_minutes")
+    return rules
+
+
+def _rules_of(row: Integration) -> IntegrationRules:
+    return IntegrationRules.model_validate(row.settings)
+
+
+def _out(db: Database, row: Integration) -> IntegrationOut:
+    return IntegrationOut(
+        id=row.id,
+        kind=IntegrationKind(row.kind),
+        name=row.name,
+        service=row.service,
+        key_prefix=row.key_prefix,
+        rules=_rules_of(row),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        revoked_at=row.revoked_at,
+        last_beat_at=row.last_beat_at,
+        rate_limited_events=state_for(db).rate_limited.get(row.id, 0),
+    )
+
+
+def _created(db: Database, row: Integration, key: str, base_url: str) -> IntegrationCreated:
+    url, heartbeat_url = urls(base_url, row.kind, key)
+    out = _out(db, row)
+    return IntegrationCreated(**out.model_dump(), key=key, url=url, heartbeat_url=heartbeat_url)
+
+
+def create_integration(
+    db: Database, *, integration: IntegrationCreate, created_by: str, base_url: str
+) -> IntegrationCreated:
+    rules = IntegrationRules.model_validate(
+        integration.model_dump(include=set(IntegrationRules.model_fields))
+    )
+    _checked(rules, integration.kind)
+    key = new_key()
+    row = Integration(
+        kind=integration.kind.value,
+        name=integration.name,
+        service=integration.service,
+        key_digest=digest(key),
+        key_prefix=key[:6],
+        settings=rules.model_dump(mode="json"),
+        created_at=clock.now(),
+        created_by=created_by,
+    )
+    with db.transaction() as session:
+        session.add(row)
+        session.flush()
+    return _created(db, row, key, base_url)
+
+
+def list_integrations(db: Database, *, include_revoked: bool = False) -> list[IntegrationOut]:
+    query = select(Integration).order_by(Integration.id)
+    if not include_revoked:
+        query = query.where(Integration.revoked_at.is_(None))
+    with db.reading() as session:
+        return [_out(db, row) for row in session.scalars(query)]
+
+
+def _load(session: Any, integration_id: int) -> Integration:
+    row: Integration | None = session.get(Integration, integration_id)
+    if row is None:
+        raise NotFound(f"no integration with id {integration_id}", field="integration_id")
+    return row
+
+
+def get_integration(db: Database, *, integration_id: int) -> IntegrationOut:
+    with db.reading() as session:
+        return _out(db, _load(session, integration_id))
+
+
+def change_integration(
+    db: Database, *, integration_id: int, patch: IntegrationPatch
+) -> IntegrationOut:
+    changes = patch.model_dump(exclude_unset=True)
+    with db.transaction() as session:
+        row = _load(session, integration_id)
+        if "name" in changes:
+            row.name = changes.pop("name")
+        rules = IntegrationRules.model_validate({**row.settings, **changes})
+        row.settings = _checked(rules, IntegrationKind(row.kind)).model_dump(mode="json")
+    state_for(db).forget_integration(row.key_digest)
+    return _out(db, row)
+
+
+def rotate_key(db: Database, *, integration_id: int, base_url: str) -> IntegrationCreated:
+    """A new key; the old one stops working (after the cache delay on other replicas)."""
+    key = new_key()
+    with db.transaction() as session:
+        row = _load(session, integration_id)
+        if row.revoked_at is not None:
+            raise NotFound(f"integration {integration_id} is revoked", field="integration_id")
+        old = row.key_digest
+        row.key_digest, row.key_prefix = digest(key), key[:6]
+    state_for(db).forget_integration(old)
+    return _created(db, row, key, base_url)
+
+
+def revoke_integration(db: Database, *, integration_id: int) -> IntegrationOut:
+    with db.transaction() as session:
+        row = _load(session, integration_id)
+        if row.revoked_at is None:
+            row.revoked_at = clock.now()
+    state_for(db).forget_integration(row.key_digest)
+    return _out(db, row)
+
+
+def info_of(row: Integration) -> IntegrationInfo:
+    rules = _rules_of(row)
+    mapping = mapping_from(rules.generic) if row.kind == "generic" and rules.generic else None
+    return IntegrationInfo(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        service=row.service,
+        rules=rules,
+        revoked=row.revoked_at is not None,
+        mapping=mapping,
+    )
+
+
+def find_by_digest(db: Database, key_digest: str) -> IntegrationInfo | None:
+    """The active integration with this key digest, or None (cached a few seconds)."""
+    state = state_for(db)
+    cached, info = state.cached_integration(key_digest)
+    if cached:
+        return info
+    with db.reading() as session:
+        row = session.scalar(select(Integration).where(Integration.key_digest == key_digest))
+        info = info_of(row) if row is not None and row.revoked_at is None else None
+    state.remember_integration(key_digest, info)
+    return info
+
+
+def active_heartbeats(db: Database) -> list[tuple[IntegrationInfo, datetime]]:
+    """Integrations that expect beats, each with the time of its last beat (or creation)."""
+    with db.reading() as session:
+        rows = session.scalars(select(Integration).where(Integration.revoked_at.is_(None)))
+        found = []
+        for row in rows:
+            info = info_of(row)
+            if info.rules.heartbeat_interval_minutes is not None:
+                found.append((info, row.last_beat_at or row.created_at))
+        return found

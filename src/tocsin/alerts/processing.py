@@ -1,0 +1,393 @@
+"""What each alert does to incidents: dedup, silence, group, then open, join or resolve.
+
+A :class:`Processor` handles one batch inside one transaction. Decisions use the in-memory
+state (:mod:`tocsin.alerts.state`); rows are written at the end with a few executemany
+statements, timeline events once per incident and kind. Every alert keeps a decision trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from tocsin.alerts.state import ActiveSilence, Current, Group, IngestState, IntegrationInfo
+from tocsin.alerts.tables import alert_incidents_table
+from tocsin.alerts.writes import INCIDENT_ERRORS, Changes, write
+from tocsin.core.alerts import (
+    AlertAction,
+    NormalizedAlert,
+    group_labels,
+    map_severity,
+    repeat_is_new_burst,
+    truncate,
+)
+from tocsin.core.alerts import group_key as make_group_key
+from tocsin.core.lifecycle import DetectionSource
+from tocsin.core.matchers import matches, silence_active
+from tocsin.core.severity import Severity, SeverityPolicy
+from tocsin.incidents import service as incidents_service
+from tocsin.incidents.schemas import IncidentCreate
+
+FIRING, ACKNOWLEDGED, RESOLVED = "firing", "acknowledged", "resolved"
+followed = alert_incidents_table
+
+
+def reference(incident_id: int) -> str:
+    return f"INC-{incident_id}"
+
+
+def heartbeat_key(integration_id: int) -> str:
+    return f"heartbeat:{integration_id}"
+
+
+@dataclass(slots=True)
+class Outcome:
+    dedup_key: str
+    result: str
+    current: Current | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        alert_id = self.current.id if self.current is not None else None
+        return {"dedup_key": self.dedup_key, "alert_id": alert_id, "outcome": self.result}
+
+
+@dataclass(eq=False)
+class Job:
+    """One request's alerts (or heartbeat), processed together with the other queued jobs."""
+
+    integration: IntegrationInfo
+    alerts: Sequence[NormalizedAlert] = ()
+    beat: bool = False
+    only_new: bool = False  # heartbeat checks: leave an alert that is already firing alone
+    outcomes: list[Outcome] = field(default_factory=list)
+    error: BaseException | None = None
+    future: asyncio.Future[Job] | None = None
+
+
+def _step(step: str, result: str, at: datetime | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"step": step, "result": result}
+    if at is not None:
+        entry["at"] = at.isoformat()
+    return entry
+
+
+class Processor:
+    def __init__(
+        self,
+        session: Session,
+        state: IngestState,
+        policies: Mapping[Severity, SeverityPolicy],
+        now: datetime,
+    ) -> None:
+        self.session = session
+        self.state = state
+        self.policies = policies
+        self.now = now
+        self.changes = Changes()
+
+    # ------------------------------------------------------------ per event
+
+    def run(self, job: Job) -> None:
+        integration = job.integration
+        if job.beat:
+            self._beat(job)
+        for alert in job.alerts:
+            current = self.state.current.get((integration.id, alert.dedup_key))
+            if alert.action is AlertAction.TRIGGER:
+                if job.only_new and current is not None and current.status != RESOLVED:
+                    job.outcomes.append(Outcome(alert.dedup_key, "already firing", current))
+                elif current is None:
+                    job.outcomes.append(self._new(integration, alert))
+                else:
+                    job.outcomes.append(self._repeat(integration, alert, current))
+            elif current is None:
+                result = f"ignored: no open alert with key {alert.dedup_key!r}"
+                job.outcomes.append(Outcome(alert.dedup_key, result))
+            elif alert.action is AlertAction.RESOLVE:
+                job.outcomes.append(self._resolve(integration, alert, current))
+            else:
+                job.outcomes.append(self._acknowledge(integration, alert, current))
+
+    def _new(self, integration: IntegrationInfo, alert: NormalizedAlert) -> Outcome:
+        rules = integration.rules
+        severity = _severity(integration, alert)
+        group_key = make_group_key(alert.labels, rules.group_by)
+        current = Current(
+            integration_id=integration.id,
+            dedup_key=alert.dedup_key,
+            name=alert.name,
+            status=FIRING,
+            incident_id=None,
+            silenced_by=None,
+            group_key=group_key,
+            count=1,
+            first_seen_at=self.now,
+            last_seen_at=self.now,
+            last_logged_at=None,
+            ends_at=alert.ends_at,
+            row={
+                "integration_id": integration.id,
+                "dedup_key": alert.dedup_key,
+                "name": alert.name,
+                "summary": alert.summary,
+                "severity": severity.value,
+                "labels": dict(alert.labels),
+                "details": dict(alert.details),
+                "starts_at": alert.starts_at,
+                "first_seen_at": self.now,
+                "group_key": group_key,
+            },
+        )
+        self.state.add(current)
+        self.changes.inserts.append(current)
+        where = f"{integration.kind} integration {integration.name!r} (id {integration.id})"
+        trace: list[dict[str, Any]] = []
+        trace.append(_step("integration", f"{where}, service {integration.service}", self.now))
+        mapped = f"severity {alert.source_severity or 'not given'} → {severity.value}"
+        trace.append(_step("dedup", f"new: no open alert with key {alert.dedup_key!r}; {mapped}"))
+        result = self._route(integration, alert, current, trace)
+        current.add_steps(*trace)
+        return Outcome(alert.dedup_key, result, current)
+
+    def _route(
+        self,
+        integration: IntegrationInfo,
+        alert: NormalizedAlert,
+        current: Current,
+        trace: list[dict[str, Any]],
+    ) -> str:
+        """Silence, group, open: append the steps to ``trace``; return the outcome."""
+        silence = self._silence(integration, alert)
+        if silence is not None:
+            current.silenced_by = silence.id
+            until = f"{silence.ends_at:%Y-%m-%d %H:%M} UTC"
+            matchers = ", ".join(str(m) for m in silence.matchers)
+            trace.append(_step("silence", f"silenced by {silence.id} ({matchers}) until {until}"))
+            warning = self._note_foreign(silence, integration, alert)
+            if warning:
+                trace.append(_step("warning", warning))
+            trace.append(_step("group", "not considered: silenced"))
+            return self._finish(trace, integration, f"silenced by {silence.id}")
+        current.silenced_by = None
+        trace.append(_step("silence", "no active silence matched"))
+        incident_id, grouping = self._group(integration, alert, current)
+        trace.append(_step("group", grouping))
+        if incident_id is not None:
+            self.state.attach(current, incident_id)
+            current.last_logged_at = self.now
+            self.changes.joined.setdefault(incident_id, []).append(current)
+            self.changes.actors[incident_id] = integration
+            return self._finish(trace, integration, f"joined {reference(incident_id)}")
+        try:
+            incident_id = self._open(integration, alert, current)
+        except INCIDENT_ERRORS as error:
+            return self._finish(trace, integration, f"error: no incident opened: {error}")
+        if current.group_key is not None:
+            group = Group(incident_id, self.now)
+            self.state.groups[(integration.id, current.group_key)] = group
+        return self._finish(trace, integration, f"opened {reference(incident_id)}")
+
+    def _finish(
+        self, trace: list[dict[str, Any]], integration: IntegrationInfo, result: str
+    ) -> str:
+        limit = integration.rules.rate_limit_per_minute
+        trace.append(_step("rate_limit", f"within {limit} events/min"))
+        trace.append(_step("outcome", result))
+        return result
+
+    def _silence(
+        self, integration: IntegrationInfo, alert: NormalizedAlert
+    ) -> ActiveSilence | None:
+        active = self.state.active_silences(self.session, self.now)
+        if not active:
+            return None
+        labels = {"alertname": alert.name, **alert.labels}
+        for silence in active:
+            if silence.integration_id not in (None, integration.id):
+                continue
+            in_force = silence_active(
+                starts_at=silence.starts_at,
+                ends_at=silence.ends_at,
+                weekly=silence.weekly,
+                at=self.now,
+            )
+            if in_force and matches(silence.matchers, labels):
+                return silence
+        return None
+
+    def _note_foreign(
+        self, silence: ActiveSilence, integration: IntegrationInfo, alert: NormalizedAlert
+    ) -> str | None:
+        if silence.service is None or silence.service == integration.service:
+            return None
+        count, _ = self.changes.foreign.get(silence.id, (0, ""))
+        example = truncate(f"{alert.name} from service {integration.service}", 300)
+        self.changes.foreign[silence.id] = (count + 1, example)
+        return (
+            f"silence {silence.id} was made for service {silence.service}, "
+            f"but matched this alert of service {integration.service}"
+        )
+
+    def _group(
+        self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
+    ) -> tuple[int | None, str]:
+        if current.group_key is None:
+            return None, "no grouping rule"
+        rules = integration.rules
+        shown = ", ".join(f"{k}={v}" for k, v in group_labels(alert.labels, rules.group_by).items())
+        window = timedelta(minutes=rules.group_window_minutes)
+        group = self.state.groups.get((integration.id, current.group_key))
+        if (
+            group is not None
+            and self.state.incident_keys.get(group.incident_id)
+            and timedelta(0) <= self.now - group.started_at <= window
+        ):
+            age = int((self.now - group.started_at).total_seconds() // 60)
+            text = f"group {{{shown}}} of {reference(group.incident_id)}, started {age} min ago"
+            return group.incident_id, f"{text} (window {rules.group_window_minutes} min)"
+        minutes = rules.group_window_minutes
+        return None, f"first of group {{{shown}}} in the last {minutes} min"
+
+    def _open(self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current) -> int:
+        severity = _severity(integration, alert)
+        starts = min(alert.starts_at, self.now) if alert.starts_at else None
+        body = IncidentCreate(
+            title=truncate(alert.summary.strip() or alert.name or alert.dedup_key, 200),
+            severity=severity,
+            services=[integration.service],
+            detection_source=DetectionSource.ALERT,
+            impact_started_at=starts,
+            summary=(
+                f"Opened by alert {alert.name!r} (key {alert.dedup_key}) from "
+                f"{integration.kind} integration {integration.name!r}."
+            ),
+        )
+        with self.session.begin_nested():
+            row = incidents_service.declare_in(
+                self.session, actor=integration.actor, incident=body, policies=self.policies
+            )
+            self.session.execute(
+                insert(followed).values(
+                    incident_id=row.id,
+                    integration_id=integration.id,
+                    name=alert.name,
+                    opened_at=self.now,
+                    acted=False,
+                )
+            )
+        self.state.attach(current, row.id)
+        current.last_logged_at = self.now
+        return row.id
+
+    def _repeat(
+        self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
+    ) -> Outcome:
+        current.count += 1
+        current.last_seen_at = self.now
+        rewrite = False
+        if current.status != FIRING:
+            current.status, current.ends_at, rewrite = FIRING, None, True
+            current.add_steps(_step("refire", f"firing again (event {current.count})", self.now))
+        if current.incident_id is None:
+            result = self._reroute(integration, alert, current)
+            self._touch(current, rewrite=True)
+            return Outcome(alert.dedup_key, result, current)
+        self._touch(current, rewrite=rewrite)
+        burst = timedelta(minutes=integration.rules.burst_minutes)
+        if repeat_is_new_burst(current.last_logged_at, self.now, burst):
+            current.last_logged_at = self.now
+            self.changes.repeated.append((integration, current))
+        result = f"deduplicated: event {current.count} of {reference(current.incident_id)}"
+        return Outcome(alert.dedup_key, result, current)
+
+    def _reroute(
+        self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
+    ) -> str:
+        """A repeat of an alert with no incident (silenced, or opening failed): decide again."""
+        silence = self._silence(integration, alert)
+        if silence is not None and silence.id == current.silenced_by:
+            return f"silenced by {silence.id}"
+        steps: list[dict[str, Any]] = [_step("dedup", f"repeat {current.count}", self.now)]
+        result = self._route(integration, alert, current, steps)
+        current.add_steps(*steps)
+        return result
+
+    def _resolve(
+        self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
+    ) -> Outcome:
+        where = f" ({reference(current.incident_id)})" if current.incident_id else ""
+        if current.status == RESOLVED:
+            return Outcome(alert.dedup_key, f"already resolved{where}", current)
+        current.status = RESOLVED
+        current.ends_at = alert.ends_at or self.now
+        current.last_seen_at = self.now
+        current.add_steps(_step("resolve", "resolved by the source", self.now))
+        self._touch(current, rewrite=True)
+        if current.incident_id is None:
+            self.state.drop(current)
+            self.changes.closing.append(current)
+        else:
+            self.changes.resolved.setdefault(current.incident_id, []).append(current)
+            self.changes.actors[current.incident_id] = integration
+        return Outcome(alert.dedup_key, f"resolved{where}", current)
+
+    def _acknowledge(
+        self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
+    ) -> Outcome:
+        if current.status == FIRING:
+            current.status = ACKNOWLEDGED
+            current.add_steps(_step("acknowledge", "acknowledged by the source", self.now))
+            self._touch(current, rewrite=True)
+        if current.incident_id is None:
+            return Outcome(alert.dedup_key, "acknowledged", current)
+        self.changes.acks[current.incident_id] = integration
+        return Outcome(alert.dedup_key, f"acknowledged ({reference(current.incident_id)})", current)
+
+    def _beat(self, job: Job) -> None:
+        integration = job.integration
+        self.changes.beats[integration.id] = self.now
+        current = self.state.current.get((integration.id, heartbeat_key(integration.id)))
+        if current is not None and current.status != RESOLVED:
+            alert = heartbeat_alert(integration, AlertAction.RESOLVE, self.now)
+            job.outcomes.append(self._resolve(integration, alert, current))
+
+    def flush(self) -> None:
+        write(self.session, self.state, self.changes)
+
+    def _touch(self, current: Current, *, rewrite: bool) -> None:
+        if current.id is None:
+            return  # not inserted yet: the insert carries every change
+        if rewrite:
+            self.changes.rewritten[current.id] = current
+        else:
+            self.changes.counted[current.id] = current
+
+
+def heartbeat_alert(
+    integration: IntegrationInfo, action: AlertAction, now: datetime
+) -> NormalizedAlert:
+    minutes = integration.rules.heartbeat_interval_minutes
+    return NormalizedAlert(
+        action=action,
+        dedup_key=heartbeat_key(integration.id),
+        summary=f"Heartbeat missed: {integration.name} expects a beat every {minutes} min",
+        source_severity=None,
+        labels={"alertname": "HeartbeatMissed", "integration": integration.name},
+        details={},
+        starts_at=now if action is AlertAction.TRIGGER else None,
+        ends_at=now if action is AlertAction.RESOLVE else None,
+        name="HeartbeatMissed",
+    )
+
+
+def _severity(integration: IntegrationInfo, alert: NormalizedAlert) -> Severity:
+    rules = integration.rules
+    return map_severity(
+        alert.source_severity, rules.severity_mapping, Severity(rules.default_severity)
+    )

@@ -1,0 +1,191 @@
+"""Alerts use cases: read alerts with their decision trace, noise figures, heartbeat checks.
+
+Integrations live in :mod:`tocsin.alerts.integrations`, silences in
+:mod:`tocsin.alerts.silences`, the ingest path in :mod:`tocsin.alerts.ingest`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from tocsin import clock
+from tocsin.alerts import follow  # noqa: F401  (alerts follow their incidents from import on)
+from tocsin.alerts.integrations import active_heartbeats
+from tocsin.alerts.processing import RESOLVED, Job, heartbeat_alert, heartbeat_key, reference
+from tocsin.alerts.schemas import AlertOut, NoiseRow
+from tocsin.alerts.state import state_for
+from tocsin.alerts.tables import Alert, AlertIncident
+from tocsin.alerts.writer import run_batch
+from tocsin.core.alerts import AlertAction
+from tocsin.db import Database
+from tocsin.errors import NotFound
+
+log = logging.getLogger("tocsin.alerts")
+HEARTBEAT_CHECK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    status: str | None = None
+    integration_id: int | None = None
+    incident_id: int | None = None
+    name: str | None = None
+    open: bool | None = None
+
+
+def _out(row: Alert) -> AlertOut:
+    return AlertOut(
+        id=row.id,
+        integration_id=row.integration_id,
+        dedup_key=row.dedup_key,
+        name=row.name,
+        status=row.status,
+        open=row.open,
+        summary=row.summary,
+        severity=row.severity,
+        labels=row.labels,
+        details=row.details,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        first_seen_at=row.first_seen_at,
+        last_seen_at=row.last_seen_at,
+        count=row.count,
+        incident_id=row.incident_id,
+        incident_reference=reference(row.incident_id) if row.incident_id else None,
+        silenced_by=row.silenced_by,
+        group_key=row.group_key,
+        trace=row.trace,
+    )
+
+
+def list_alerts(
+    db: Database, *, where: AlertFilter, limit: int, cursor: int | None = None
+) -> tuple[list[AlertOut], int | None]:
+    """Newest first; returns the page and the cursor of the next one."""
+    query = select(Alert).order_by(Alert.id.desc()).limit(limit + 1)
+    if cursor is not None:
+        query = query.where(Alert.id < cursor)
+    if where.status == "silenced":
+        query = query.where(Alert.silenced_by.is_not(None), Alert.status != RESOLVED)
+    elif where.status:
+        query = query.where(Alert.status == where.status)
+    if where.integration_id is not None:
+        query = query.where(Alert.integration_id == where.integration_id)
+    if where.incident_id is not None:
+        query = query.where(Alert.incident_id == where.incident_id)
+    if where.name:
+        query = query.where(Alert.name == where.name)
+    if where.open is not None:
+        query = query.where(Alert.open.is_(where.open))
+    with db.reading() as session:
+        rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [_out(row) for row in rows], rows[-1].id if more and rows else None
+
+
+def get_alert(db: Database, *, alert_id: int) -> AlertOut:
+    with db.reading() as session:
+        row = session.get(Alert, alert_id)
+        if row is None:
+            raise NotFound(f"no alert with id {alert_id}", field="alert_id")
+        return _out(row)
+
+
+def incident_alerts(db: Database, *, incident_id: int, limit: int = 200) -> list[AlertOut]:
+    """The alerts of one incident, oldest first (for the incident page and API)."""
+    query = select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id).limit(limit)
+    with db.reading() as session:
+        return [_out(row) for row in session.scalars(query)]
+
+
+def noise(db: Database, *, since: datetime, until: datetime | None = None) -> list[NoiseRow]:
+    """Per alert name: events, alerts, incidents opened and how many needed no action."""
+    until = until or clock.now()
+    events = (
+        select(Alert.name, func.sum(Alert.count), func.count())
+        .where(Alert.last_seen_at >= since, Alert.first_seen_at < until)
+        .group_by(Alert.name)
+    )
+    idle = (AlertIncident.acknowledged_at.is_not(None)) & (AlertIncident.resolved_at.is_not(None))
+    idle = idle & AlertIncident.acted.is_(False)
+    opened = (
+        select(
+            AlertIncident.name,
+            func.count(),
+            func.sum(case((idle, 1), else_=0)),
+        )
+        .where(AlertIncident.opened_at >= since, AlertIncident.opened_at < until)
+        .group_by(AlertIncident.name)
+    )
+    with db.reading() as session:
+        counted = {name: (int(n or 0), int(a)) for name, n, a in session.execute(events)}
+        incidents = {name: (int(o), int(i or 0)) for name, o, i in session.execute(opened)}
+    rows = []
+    for name in sorted(set(counted) | set(incidents)):
+        event_count, alert_count = counted.get(name, (0, 0))
+        opened_count, idle_count = incidents.get(name, (0, 0))
+        share = idle_count / opened_count if opened_count else 0.0
+        rows.append(
+            NoiseRow(
+                name=name,
+                events=event_count,
+                alerts=alert_count,
+                incidents_opened=opened_count,
+                acknowledged_without_action=idle_count,
+                share_acknowledged_without_action=round(share, 4),
+            )
+        )
+    rows.sort(key=lambda r: (-r.events, r.name))
+    return rows
+
+
+def check_heartbeats(db: Database) -> int:
+    """Raise an alert for every heartbeat integration whose beat is overdue.
+
+    The alert (key ``heartbeat:<integration id>``) goes through the same processing as any
+    other; the next beat resolves it. Returns how many alerts were raised.
+    """
+    now = clock.now()
+    jobs = []
+    for integration, last in active_heartbeats(db):
+        interval = timedelta(minutes=integration.rules.heartbeat_interval_minutes or 0)
+        if last + interval < now:
+            alert = heartbeat_alert(integration, AlertAction.TRIGGER, now)
+            jobs.append(Job(integration, [alert], only_new=True))
+    if not jobs:
+        return 0
+    run_batch(db, state_for(db), jobs)
+    for job in jobs:
+        if job.error is not None:
+            raise job.error
+    return sum(1 for job in jobs for o in job.outcomes if o.result != "already firing")
+
+
+async def heartbeat_loop(db: Database, every: float = HEARTBEAT_CHECK_SECONDS) -> None:
+    """Check heartbeats forever (started by the web app until the worker takes it over)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            raised = await asyncio.to_thread(check_heartbeats, db)
+            if raised:
+                log.info("heartbeats: %d missed", raised)
+        except Exception:
+            log.exception("heartbeat check failed")
+
+
+__all__ = [
+    "AlertFilter",
+    "check_heartbeats",
+    "get_alert",
+    "heartbeat_key",
+    "heartbeat_loop",
+    "incident_alerts",
+    "list_alerts",
+    "noise",
+]

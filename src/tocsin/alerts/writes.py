@@ -1,0 +1,234 @@
+"""The writing half of a batch: what the decisions changed, written in a few statements.
+
+Order matters: new alert rows first (timeline events name their ids, and an incident resolved
+below must find its rows to close them), then timeline events, incident moves, row updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from tocsin.alerts.state import Current, IngestState, IntegrationInfo
+from tocsin.alerts.tables import alerts_table, integrations_table, silences_table
+from tocsin.core.lifecycle import RuleViolation, Status
+from tocsin.errors import TocsinError
+from tocsin.incidents import service as incidents_service
+
+RESOLVED = "resolved"
+EVENT_SAMPLE = 20  # alerts listed in one timeline event
+INCIDENT_ERRORS = (RuleViolation, TocsinError, ValidationError, ValueError)
+
+alerts = alerts_table
+integrations = integrations_table
+silences = silences_table
+
+
+@dataclass
+class Changes:
+    inserts: list[Current] = field(default_factory=list)
+    counted: dict[int, Current] = field(default_factory=dict)  # count and times only
+    rewritten: dict[int, Current] = field(default_factory=dict)  # also incident, trace...
+    closing: list[Current] = field(default_factory=list)
+    joined: dict[int, list[Current]] = field(default_factory=dict)
+    repeated: list[tuple[IntegrationInfo, Current]] = field(default_factory=list)
+    resolved: dict[int, list[Current]] = field(default_factory=dict)
+    acks: dict[int, IntegrationInfo] = field(default_factory=dict)
+    actors: dict[int, IntegrationInfo] = field(default_factory=dict)
+    beats: dict[int, datetime] = field(default_factory=dict)
+    foreign: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+
+def brief(current: Current) -> dict[str, Any]:
+    return {"alert_id": current.id, "dedup_key": current.dedup_key, "name": current.name}
+
+
+def write(session: Session, state: IngestState, changes: Changes) -> None:
+    _insert_new(session, changes)
+    _write_timeline(session, changes)
+    _acknowledge_incidents(session, changes)
+    _settle_resolved(session, state, changes)
+    _update_rows(session, changes)
+    _write_side_tables(session, changes)
+
+
+def _insert_new(session: Session, changes: Changes) -> None:
+    """Insert the new rows with one executemany and learn their ids.
+
+    On SQLite the batch holds the database's write lock (``BEGIN IMMEDIATE``), so the ids
+    after the current maximum are ours to assign; RETURNING there would cost a statement per
+    row. PostgreSQL returns the ids of a multi-row insert in parameter order.
+    """
+    if not changes.inserts:
+        return
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    first = (session.scalar(select(func.max(alerts.c.id))) or 0) + 1 if sqlite else 0
+    rows = []
+    for number, current in enumerate(changes.inserts):
+        assert current.row is not None
+        if sqlite:
+            current.id = first + number
+        rows.append(
+            {
+                **current.row,
+                "id": current.id,
+                "status": current.status,
+                "open": current.open,
+                "count": current.count,
+                "last_seen_at": current.last_seen_at,
+                "last_logged_at": current.last_logged_at,
+                "ends_at": current.ends_at,
+                "incident_id": current.incident_id,
+                "silenced_by": current.silenced_by,
+                "trace": current.steps or [],
+            }
+        )
+        current.row, current.steps = None, None
+    if sqlite:
+        session.execute(insert(alerts), rows)
+        return
+    for row in rows:
+        del row["id"]
+    statement = insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True)
+    ids = session.execute(statement, rows).scalars().all()
+    for current, new_id in zip(changes.inserts, ids, strict=True):
+        current.id = new_id
+
+
+def _record(
+    session: Session, changes: Changes, incident_id: int, kind: str, data: dict[str, Any]
+) -> None:
+    actor = changes.actors[incident_id].actor
+    incidents_service.record_event(
+        session, incident_id=incident_id, actor=actor, kind=kind, data=data
+    )
+
+
+def _write_timeline(session: Session, changes: Changes) -> None:
+    for incident_id, joined in changes.joined.items():
+        data = {"count": len(joined), "alerts": [brief(c) for c in joined[:EVENT_SAMPLE]]}
+        _record(session, changes, incident_id, "alert_joined", data)
+    for integration, current in changes.repeated:
+        assert current.incident_id is not None
+        changes.actors.setdefault(current.incident_id, integration)
+        data = {**brief(current), "count": current.count}
+        _record(session, changes, current.incident_id, "alert_repeated", data)
+    for incident_id, resolved in changes.resolved.items():
+        data = {"count": len(resolved), "alerts": [brief(c) for c in resolved[:EVENT_SAMPLE]]}
+        _record(session, changes, incident_id, "alert_resolved", data)
+
+
+def _move(session: Session, incident_id: int, actor: str, status: Status, message: str) -> bool:
+    try:
+        with session.begin_nested():
+            incidents_service.change_status_in(
+                session, incident_id=incident_id, actor=actor, status=status, message=message
+            )
+    except INCIDENT_ERRORS:
+        return False  # the incident moved on meanwhile (no longer triggered, already resolved)
+    return True
+
+
+def _acknowledge_incidents(session: Session, changes: Changes) -> None:
+    for incident_id, integration in changes.acks.items():
+        message = "acknowledged by the alert source"
+        _move(session, incident_id, integration.actor, Status.ACKNOWLEDGED, message)
+
+
+def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> None:
+    for incident_id in changes.resolved:
+        members = state.incident_alerts(incident_id)
+        if not members or any(c.status != RESOLVED for c in members):
+            continue
+        integration = changes.actors[incident_id]
+        if not integration.auto_resolve:
+            _record(session, changes, incident_id, "alerts_all_resolved", {"count": len(members)})
+            continue
+        message = f"all {len(members)} alerts resolved"
+        if _move(session, incident_id, integration.actor, Status.RESOLVED, message):
+            state.drop_incident(incident_id)
+
+
+def _counts(current: Current) -> dict[str, Any]:
+    return {
+        "b_id": current.id,
+        "b_status": current.status,
+        "b_count": current.count,
+        "b_last_seen_at": current.last_seen_at,
+        "b_last_logged_at": current.last_logged_at,
+        "b_ends_at": current.ends_at,
+    }
+
+
+def _update_rows(session: Session, changes: Changes) -> None:
+    counted = [c for i, c in changes.counted.items() if i not in changes.rewritten]
+    if counted:
+        session.execute(_COUNT_UPDATE, [_counts(c) for c in counted])
+    if changes.rewritten:
+        stored = _stored_traces(session, list(changes.rewritten))
+        rows = []
+        for c in changes.rewritten.values():
+            trace = stored.get(c.id or 0, []) + (c.steps or [])
+            c.steps = None
+            rows.append(
+                {
+                    **_counts(c),
+                    "b_incident_id": c.incident_id,
+                    "b_silenced_by": c.silenced_by,
+                    "b_trace": trace,
+                }
+            )
+        session.execute(_FULL_UPDATE, rows)
+    closing = [{"b_id": c.id} for c in changes.closing if c.id is not None]
+    if closing:
+        session.execute(_CLOSE, closing)
+
+
+def _stored_traces(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    query = select(alerts.c.id, alerts.c.trace).where(alerts.c.id.in_(ids))
+    return {row.id: list(row.trace) for row in session.execute(query)}
+
+
+def _write_side_tables(session: Session, changes: Changes) -> None:
+    if changes.beats:
+        rows = [{"b_id": i, "b_at": at} for i, at in changes.beats.items()]
+        session.execute(_BEAT, rows)
+    if changes.foreign:
+        found = [{"b_id": i, "b_n": n, "b_example": ex} for i, (n, ex) in changes.foreign.items()]
+        session.execute(_FOREIGN, found)
+
+
+def _bind(name: str) -> Any:
+    return bindparam(f"b_{name}", type_=alerts.c[name].type)
+
+
+_COUNTED = ("status", "count", "last_seen_at", "last_logged_at", "ends_at")
+_COUNT_UPDATE = (
+    update(alerts)
+    .where(alerts.c.id == bindparam("b_id"))
+    .values({name: _bind(name) for name in _COUNTED})
+)
+_FULL_UPDATE = (
+    update(alerts)
+    .where(alerts.c.id == bindparam("b_id"))
+    .values({name: _bind(name) for name in (*_COUNTED, "incident_id", "silenced_by", "trace")})
+)
+_CLOSE = update(alerts).where(alerts.c.id == bindparam("b_id")).values(open=False)
+_BEAT = (
+    update(integrations)
+    .where(integrations.c.id == bindparam("b_id"))
+    .values(last_beat_at=bindparam("b_at", type_=integrations.c.last_beat_at.type))
+)
+_FOREIGN = (
+    update(silences)
+    .where(silences.c.id == bindparam("b_id"))
+    .values(
+        foreign_matches=silences.c.foreign_matches + bindparam("b_n"),
+        foreign_example=bindparam("b_example"),
+    )
+)

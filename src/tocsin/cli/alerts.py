@@ -1,0 +1,230 @@
+"""`tocsin integration ...`, `tocsin silence ...`, `tocsin alert ...` through the API."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tocsin.cli.client import call
+
+integration_app = typer.Typer(help="Alert sources and their keys.", no_args_is_help=True)
+silence_app = typer.Typer(help="Silences and maintenance windows.", no_args_is_help=True)
+alert_app = typer.Typer(help="Alerts and why they did what they did.", no_args_is_help=True)
+GROUPS = (("integration", integration_app), ("silence", silence_app), ("alert", alert_app))
+console = Console()
+AsJson = Annotated[bool, typer.Option("--json", help="Print the raw JSON.")]
+_DURATION = re.compile(r"^(\d+)([mhd])$")
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2))
+
+
+def _when(value: str | None) -> str:
+    return value[:16].replace("T", " ") if value else "—"
+
+
+# ------------------------------------------------------------------ integrations
+
+
+@integration_app.command("create")
+def create_integration(
+    kind: Annotated[
+        str, typer.Argument(help="alertmanager, grafana, pagerduty, generic, heartbeat")
+    ],
+    name: Annotated[str, typer.Option(help="What sends the alerts.")],
+    service: Annotated[str, typer.Option(help="The service its incidents affect.")],
+    group_by: Annotated[
+        list[str] | None, typer.Option(help="Label to group on; repeatable.")
+    ] = None,
+    group_window: Annotated[int | None, typer.Option(help="Minutes a group stays open.")] = None,
+    auto_resolve: Annotated[bool | None, typer.Option(help="Resolve when all alerts are.")] = None,
+    default_severity: Annotated[str | None, typer.Option(help="SEV1–SEV4")] = None,
+    heartbeat_minutes: Annotated[int | None, typer.Option(help="Expect a beat this often.")] = None,
+    generic_mapping: Annotated[str | None, typer.Option(help="JSON field mapping.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Create an integration; prints its key and URL once."""
+    body: dict[str, Any] = {"kind": kind, "name": name, "service": service}
+    optional = {
+        "group_by": group_by or None,
+        "group_window_minutes": group_window,
+        "auto_resolve": auto_resolve,
+        "default_severity": default_severity,
+        "heartbeat_interval_minutes": heartbeat_minutes,
+        "generic": json.loads(generic_mapping) if generic_mapping else None,
+    }
+    body |= {k: v for k, v in optional.items() if v is not None}
+    created = call("POST", "/integrations", json=body)
+    if as_json:
+        _print_json(created)
+        return
+    console.print(f"Created {created['kind']} integration {created['id']} '{created['name']}'.")
+    console.print("Store the key now; it cannot be shown again:")
+    print(f"key: {created['key']}")
+    print(f"url: {created['url']}")
+    print(f"heartbeat: {created['heartbeat_url']}")
+
+
+@integration_app.command("list")
+def list_integrations(
+    all_: Annotated[bool, typer.Option("--all")] = False, as_json: AsJson = False
+) -> None:
+    """List integrations (--all includes revoked ones)."""
+    found = call("GET", "/integrations", params={"include_revoked": all_})
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("id", "kind", "name", "service", "key", "last beat", "revoked")
+    for i in found:
+        table.add_row(
+            str(i["id"]),
+            i["kind"],
+            i["name"],
+            i["service"],
+            i["key_prefix"] + "…",
+            _when(i["last_beat_at"]),
+            _when(i["revoked_at"]) if i["revoked_at"] else "",
+        )
+    console.print(table)
+
+
+@integration_app.command("revoke")
+def revoke_integration(integration_id: int) -> None:
+    """Revoke: its key is refused from now on."""
+    out = call("DELETE", f"/integrations/{integration_id}")
+    console.print(f"Revoked integration {out['id']} '{out['name']}'.")
+
+
+# ------------------------------------------------------------------ silences
+
+
+def _ends_at(duration: str) -> str:
+    match = _DURATION.match(duration)
+    if not match:
+        raise typer.BadParameter("like 90m, 2h or 3d", param_hint="--duration")
+    amount, unit = int(match[1]), match[2]
+    delta = {
+        "m": timedelta(minutes=amount),
+        "h": timedelta(hours=amount),
+        "d": timedelta(days=amount),
+    }
+    return (datetime.now(UTC) + delta[unit]).isoformat()
+
+
+@silence_app.command("create")
+def create_silence(
+    matchers: Annotated[
+        list[str], typer.Argument(help="e.g. alertname=DiskFull 'env=~\"prod.*\"'")
+    ],
+    comment: Annotated[str, typer.Option(help="Why.")],
+    duration: Annotated[str, typer.Option(help="From now: 90m, 2h, 3d.")] = "2h",
+    service: Annotated[str | None, typer.Option(help="The service it is made for.")] = None,
+    integration: Annotated[int | None, typer.Option(help="Only this integration's alerts.")] = None,
+    weekly: Annotated[
+        str | None,
+        typer.Option(
+            help='JSON: {"days":["sat"],"start":"22:00","duration_minutes":240,'
+            '"time_zone":"Europe/Paris"}'
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Silence matching alerts: they are stored but open no incident."""
+    body: dict[str, Any] = {"matchers": matchers, "comment": comment, "ends_at": _ends_at(duration)}
+    optional = {
+        "service": service,
+        "integration_id": integration,
+        "weekly": json.loads(weekly) if weekly else None,
+    }
+    body |= {k: v for k, v in optional.items() if v is not None}
+    made = call("POST", "/silences", json=body)
+    if as_json:
+        _print_json(made)
+        return
+    console.print(f"Silence {made['id']} until {_when(made['ends_at'])} UTC.")
+    for warning in made["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+@silence_app.command("list")
+def list_silences(
+    all_: Annotated[bool, typer.Option("--all")] = False, as_json: AsJson = False
+) -> None:
+    """Current and future silences (--all includes expired ones), with warnings."""
+    found = call("GET", "/silences", params={"include_expired": all_})
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("id", "matchers", "ends", "active", "silenced", "warnings")
+    for s in found:
+        table.add_row(
+            str(s["id"]),
+            ", ".join(s["matchers"]),
+            _when(s["ends_at"]),
+            "yes" if s["active"] else "no",
+            str(s["silenced_alerts"]),
+            "; ".join(s["warnings"]),
+        )
+    console.print(table)
+
+
+@silence_app.command("expire")
+def expire_silence(silence_id: int) -> None:
+    """End a silence now."""
+    out = call("DELETE", f"/silences/{silence_id}")
+    console.print(f"Silence {out['id']} expired.")
+
+
+# ------------------------------------------------------------------ alerts
+
+
+@alert_app.command("list")
+def list_alerts(
+    status: Annotated[
+        str | None, typer.Option(help="firing, acknowledged, resolved, silenced")
+    ] = None,
+    integration: Annotated[int | None, typer.Option()] = None,
+    incident: Annotated[int | None, typer.Option()] = None,
+    limit: int = 50,
+    as_json: AsJson = False,
+) -> None:
+    """Alerts, newest first."""
+    params = {"status": status, "integration": integration, "incident": incident, "limit": limit}
+    page = call("GET", "/alerts", params={k: v for k, v in params.items() if v is not None})
+    if as_json:
+        _print_json(page)
+        return
+    table = Table("id", "name", "status", "count", "incident", "last seen", "outcome")
+    for a in page["items"]:
+        outcome = next((s["result"] for s in reversed(a["trace"]) if s["step"] == "outcome"), "")
+        table.add_row(
+            str(a["id"]),
+            a["name"],
+            a["status"] + (" (silenced)" if a["silenced_by"] else ""),
+            str(a["count"]),
+            a["incident_reference"] or "—",
+            _when(a["last_seen_at"]),
+            outcome,
+        )
+    console.print(table)
+
+
+@alert_app.command("show")
+def show_alert(alert_id: int, as_json: AsJson = False) -> None:
+    """One alert and its decision trace."""
+    alert = call("GET", f"/alerts/{alert_id}")
+    if as_json:
+        _print_json(alert)
+        return
+    console.print(f"[bold]{alert['name']}[/] {alert['summary']} — [bold]{alert['status']}[/]")
+    console.print(f"key {alert['dedup_key']} · seen {alert['count']}× · {alert['severity']}")
+    console.print(f"incident: {alert['incident_reference'] or '—'}")
+    for step in alert["trace"]:
+        console.print(f"  {step['step']:>11}: {step['result']}")

@@ -1,0 +1,147 @@
+"""Mail over SMTP (stdlib ``smtplib``), plain text with a simple HTML alternative.
+
+The Message-ID comes from the message's idempotency key, so a retry after a lost reply
+carries the same ID and the receiving side can drop the repeat. Replies decide retrying:
+a 4xx (mailbox busy, greylisting) or no answer at all is retryable, a 5xx (no such user,
+relaying denied, bad credentials) is not. The delivery's ``detail`` keeps the last reply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import smtplib
+import ssl
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from urllib.parse import quote
+
+from tocsin import clock
+from tocsin.notify.channels.base import Delivery, Message, Target
+from tocsin.notify.render import one_line
+
+ID_DOMAIN = "tocsin"
+LONGEST_ID_KEY = 200
+REPLY_EXCERPT = 300
+
+
+def message_id(idempotency_key: str) -> str:
+    """``<key@tocsin>`` with the key encoded so the ID is valid and distinct keys stay distinct."""
+    local = quote(idempotency_key, safe="-_").replace(".", "%2E")
+    if len(local) > LONGEST_ID_KEY:
+        local = "sha256-" + hashlib.sha256(idempotency_key.encode()).hexdigest()
+    return f"<{local}@{ID_DOMAIN}>"
+
+
+def _text(message: Message) -> str:
+    if message.ack_url and message.ack_url not in message.text:
+        return f"{message.text}\n\nAcknowledge: {message.ack_url}"
+    return message.text
+
+
+def _html(message: Message) -> str:
+    paragraphs = "".join(
+        f"<p>{'<br>'.join(html.escape(line) for line in block.splitlines())}</p>"
+        for block in message.text.split("\n\n")
+    )
+    button = ""
+    if message.ack_url:
+        link = html.escape(message.ack_url, quote=True)
+        button = (
+            f'<p><a href="{link}" style="display:inline-block;padding:8px 16px;'
+            'background:#b91c1c;color:#fff;text-decoration:none;border-radius:4px">'
+            "Acknowledge</a></p>"
+        )
+    return f"<!doctype html>\n<html><body>{paragraphs}{button}</body></html>\n"
+
+
+def compose(message: Message, *, sender: str, recipient: str) -> EmailMessage:
+    mail = EmailMessage(policy=policy.SMTP)
+    mail["From"] = sender
+    mail["To"] = recipient
+    mail["Subject"] = one_line(message.subject, 250)
+    mail["Date"] = format_datetime(clock.now())
+    mail["Message-ID"] = message_id(message.idempotency_key)
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to pages
+    mail["X-Auto-Response-Suppress"] = "All"
+    mail.set_content(_text(message), cte="quoted-printable")
+    mail.add_alternative(_html(message), subtype="html", cte="quoted-printable")
+    return mail
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return one_line(f"{code} {words}", REPLY_EXCERPT)
+
+
+def _refused(step: str, code: int, text: bytes | str) -> Delivery:
+    reply = _reply(code, text)
+    return Delivery(
+        ok=False, retryable=not 500 <= code < 600, error=f"{step}: {reply}", detail=reply
+    )
+
+
+class EmailChannel:
+    kind = "email"
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        username: str = "",
+        password: str = "",
+        starttls: bool = False,
+        use_ssl: bool = False,
+        timeout: float = 10.0,
+    ) -> None:
+        self.host, self.port, self.sender = host, port, sender
+        self.username, self._password = username, password
+        self.starttls, self.use_ssl, self.timeout = starttls, use_ssl, timeout
+
+    def send(self, target: Target, message: Message) -> Delivery:
+        recipient = parseaddr(target.address)[1]
+        if "@" not in recipient:
+            return Delivery(ok=False, error=f"address: {target.address!r} is not a mail address")
+        try:
+            mail = compose(message, sender=self.sender, recipient=target.address)
+            body = mail.as_bytes()
+        except (ValueError, TypeError) as exc:
+            return Delivery(ok=False, error=f"message cannot be written as mail: {exc}")
+        try:
+            with self._connect() as smtp:
+                return self._transact(smtp, recipient, body)
+        except smtplib.SMTPNotSupportedError as exc:
+            return Delivery(ok=False, error=f"SMTP server: {exc}")
+        except smtplib.SMTPResponseException as exc:
+            return _refused("SMTP", exc.smtp_code, exc.smtp_error)
+        except (smtplib.SMTPException, OSError) as exc:
+            error = f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}"
+            return Delivery(ok=False, retryable=True, error=one_line(error, REPLY_EXCERPT))
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.use_ssl:
+            context = ssl.create_default_context()
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+
+    def _transact(self, smtp: smtplib.SMTP, recipient: str, body: bytes) -> Delivery:
+        smtp.ehlo_or_helo_if_needed()
+        if self.starttls and not self.use_ssl:
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if self.username:
+            smtp.login(self.username, self._password)
+        options = [] if recipient.isascii() else ["SMTPUTF8"]
+        if options and not smtp.has_extn("smtputf8"):
+            return Delivery(ok=False, error="the SMTP server cannot take non-ASCII addresses")
+        code, text = smtp.mail(parseaddr(self.sender)[1], options)
+        if code != 250:
+            return _refused("sender refused", code, text)
+        code, text = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            return _refused("recipient refused", code, text)
+        code, text = smtp.data(body)  # raises SMTPDataError unless 250
+        return Delivery(ok=True, detail=_reply(code, text))

@@ -1,0 +1,242 @@
+"""The outbox: enqueue messages in the caller's transaction, claim them, record attempts.
+
+Delivery itself happens outside any transaction (it is network I/O). A claimed message
+carries a lease; if its worker dies between sending and recording, the message is claimed
+again when the lease ends and sent again with the same idempotency key. That is the only
+way a receiver can see a message twice, and it can drop the repeat by its key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from tocsin import clock, wakeup
+from tocsin.db import Database
+from tocsin.notify.channels.base import Delivery, Message
+from tocsin.notify.schemas import AttemptOut, NotificationOut
+from tocsin.notify.tables import DeliveryAttempt, OutboxMessage
+
+MAX_ATTEMPTS = 5
+BACKOFF_SECONDS = (1, 4, 15, 60)
+
+Outcome = Literal["delivered", "retrying", "failed", "stale"]
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    key: str
+    group: str
+    incident_id: int | None
+    person_id: int | None
+    contact_method_id: int | None
+    kind: str
+    target_label: str
+    message: Message
+    attempt: int
+
+
+def enqueue_in(
+    session: Session,
+    *,
+    key: str,
+    group: str,
+    kind: str,
+    target_label: str,
+    message: Message,
+    due_at: datetime,
+    incident_id: int | None = None,
+    person_id: int | None = None,
+    contact_method_id: int | None = None,
+) -> bool:
+    """Queue a message once per key; returns False when the key was already queued."""
+    values = {
+        "key": key,
+        "group": group,
+        "kind": kind,
+        "target_label": target_label[:200],
+        "message": asdict(message),
+        "due_at": due_at,
+        "incident_id": incident_id,
+        "person_id": person_id,
+        "contact_method_id": contact_method_id,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": clock.now(),
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    )
+    inserted = bool(getattr(session.execute(statement), "rowcount", 0))
+    wakeup.after_commit(session)
+    return inserted
+
+
+def cancel_group_in(session: Session, *, group: str) -> int:
+    """Cancel messages of a group not yet handed to a channel (an acknowledged page)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.group == group, OutboxMessage.status == "pending")
+        .values(status="cancelled", finished_at=clock.now())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def bring_forward_in(session: Session, *, key_prefix: str) -> int:
+    """Make pending messages whose key starts with ``key_prefix`` due now."""
+    now = clock.now()
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.key.startswith(key_prefix, autoescape=True),
+            OutboxMessage.status == "pending",
+            OutboxMessage.due_at > now,
+        )
+        .values(due_at=now)
+    )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        wakeup.after_commit(session)
+    return count
+
+
+def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> list[ClaimedMessage]:
+    now = clock.now()
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.due_at <= now,
+            or_(
+                OutboxMessage.status == "pending",
+                # a worker died while sending: its lease ran out, so send again (same key)
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
+            ),
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with db.transaction() as session:
+        rows = list(session.scalars(query))
+        for row in rows:
+            row.status = "sending"
+            row.claimed_by = worker
+            row.claimed_until = now + lease
+            row.attempts += 1
+        return [_claimed(row) for row in rows]
+
+
+def _claimed(row: OutboxMessage) -> ClaimedMessage:
+    return ClaimedMessage(
+        id=row.id,
+        key=row.key,
+        group=row.group,
+        incident_id=row.incident_id,
+        person_id=row.person_id,
+        contact_method_id=row.contact_method_id,
+        kind=row.kind,
+        target_label=row.target_label,
+        message=Message(**row.message),
+        attempt=row.attempts,
+    )
+
+
+def record_in(
+    session: Session,
+    *,
+    claimed: ClaimedMessage,
+    worker: str,
+    delivery: Delivery,
+    duration_ms: int,
+) -> Outcome:
+    """Record one attempt and decide what happens to the message next."""
+    now = clock.now()
+    session.add(
+        DeliveryAttempt(
+            outbox_id=claimed.id,
+            attempt=claimed.attempt,
+            at=now,
+            kind=claimed.kind,
+            target_label=claimed.target_label,
+            ok=delivery.ok,
+            retryable=delivery.retryable,
+            error=delivery.error,
+            detail=delivery.detail,
+            duration_ms=duration_ms,
+        )
+    )
+    row = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.id == claimed.id).with_for_update()
+    )
+    if row is None or row.status != "sending" or row.claimed_by != worker:
+        return "stale"  # another worker took it over after our lease ran out
+    row.claimed_until = None
+    row.last_error = delivery.error
+    if delivery.ok:
+        row.status, row.finished_at = "delivered", now
+        return "delivered"
+    if delivery.retryable and row.attempts < MAX_ATTEMPTS:
+        pause = BACKOFF_SECONDS[min(row.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+        row.status, row.due_at = "pending", now + timedelta(seconds=pause)
+        wakeup.after_commit(session)
+        return "retrying"
+    row.status, row.finished_at = "failed", now
+    return "failed"
+
+
+def history(db: Database, *, incident_id: int) -> list[NotificationOut]:
+    with db.reading() as session:
+        rows = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.incident_id == incident_id)
+                .order_by(OutboxMessage.id)
+            )
+        )
+        ids = [row.id for row in rows]
+        attempts: dict[int, list[AttemptOut]] = {i: [] for i in ids}
+        for attempt in session.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.outbox_id.in_(ids))
+            .order_by(DeliveryAttempt.id)
+        ):
+            attempts[attempt.outbox_id].append(AttemptOut.model_validate(attempt))
+        return [
+            NotificationOut(
+                id=row.id,
+                key=row.key,
+                person_id=row.person_id,
+                contact_method_id=row.contact_method_id,
+                kind=row.kind,
+                target=row.target_label,
+                subject=str(row.message.get("subject", "")),
+                status=row.status,
+                due_at=row.due_at,
+                created_at=row.created_at,
+                finished_at=row.finished_at,
+                last_error=row.last_error,
+                attempts=attempts[row.id],
+            )
+            for row in rows
+        ]
+
+
+def next_due_at(db: Database) -> datetime | None:
+    with db.reading() as session:
+        due: datetime | None = session.scalar(
+            select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == "pending")
+        )
+        return due
+
+
+def keys_in_group(session: Session, *, group: str) -> set[str]:
+    return set(session.scalars(select(OutboxMessage.key).where(OutboxMessage.group == group)))

@@ -1,0 +1,120 @@
+"""JSON routes for schedules, overrides and the on-call questions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from tocsin import clock
+from tocsin.access.api import Responder, Viewer
+from tocsin.config import Settings
+from tocsin.deps import DbDep, SettingsDep
+from tocsin.oncall import calendar, queries, schedules
+from tocsin.oncall.schedule_schemas import (
+    OnCallOut,
+    OverrideCreate,
+    OverrideOut,
+    ScheduleIn,
+    ScheduleOut,
+    ShiftsOut,
+)
+
+router = APIRouter(tags=["on-call"])
+At = Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset; default now.")]
+
+
+def _linked(schedule: ScheduleOut, settings: Settings) -> ScheduleOut:
+    url = calendar.calendar_url(settings, "schedule", schedule.id)
+    return schedule.model_copy(update={"calendar_url": url})
+
+
+@router.post("/schedules", status_code=201)
+def create_schedule(
+    body: ScheduleIn, db: DbDep, settings: SettingsDep, _: Responder
+) -> ScheduleOut:
+    return _linked(schedules.create_schedule(db, body=body), settings)
+
+
+@router.get("/schedules")
+def list_schedules(db: DbDep, settings: SettingsDep, _: Viewer) -> list[ScheduleOut]:
+    return [_linked(s, settings) for s in schedules.list_schedules(db)]
+
+
+@router.get("/schedules/{schedule_id}")
+def get_schedule(schedule_id: int, db: DbDep, settings: SettingsDep, _: Viewer) -> ScheduleOut:
+    return _linked(schedules.get_schedule(db, schedule_id=schedule_id), settings)
+
+
+@router.put("/schedules/{schedule_id}")
+def replace_schedule(
+    schedule_id: int, body: ScheduleIn, db: DbDep, settings: SettingsDep, _: Responder
+) -> ScheduleOut:
+    """Replace name, zone, team and all layers; overrides are kept."""
+    return _linked(schedules.replace_schedule(db, schedule_id=schedule_id, body=body), settings)
+
+
+@router.delete("/schedules/{schedule_id}", status_code=204)
+def delete_schedule(schedule_id: int, db: DbDep, _: Responder) -> None:
+    """Refused (409) while an escalation policy targets the schedule."""
+    schedules.delete_schedule(db, schedule_id=schedule_id)
+
+
+@router.get("/schedules/{schedule_id}/on-call")
+def on_call(schedule_id: int, db: DbDep, _: Viewer, at: At = None) -> OnCallOut:
+    return queries.on_call(db, schedule_id=schedule_id, at=at or clock.now())
+
+
+@router.get("/schedules/{schedule_id}/shifts")
+def shifts(
+    schedule_id: int,
+    db: DbDep,
+    _: Viewer,
+    since: At = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="Default since + 7 days; at most 60 days.")
+    ] = None,
+) -> ShiftsOut:
+    """Final shifts (layers and overrides merged) across [since, until)."""
+    since = since or clock.now()
+    until = until or since + queries.DEFAULT_SPAN
+    return queries.shifts(db, schedule_id=schedule_id, since=since, until=until)
+
+
+@router.get("/schedules/{schedule_id}/calendar.ics", response_class=Response)
+def schedule_calendar(
+    schedule_id: int,
+    db: DbDep,
+    settings: SettingsDep,
+    sig: Annotated[str, Query(max_length=100, description="From the calendar_url.")] = "",
+) -> Response:
+    """The schedule's shifts for the next 60 days, for calendar apps (no token: a signed link)."""
+    calendar.check_signature(settings.secret_box, "schedule", schedule_id, sig)
+    body = calendar.schedule_feed(db, schedule_id=schedule_id, now=clock.now())
+    return Response(content=body, media_type="text/calendar; charset=utf-8")
+
+
+@router.post("/schedules/{schedule_id}/overrides", status_code=201)
+def create_override(
+    schedule_id: int, body: OverrideCreate, db: DbDep, principal: Responder
+) -> OverrideOut:
+    return schedules.create_override(db, schedule_id=schedule_id, body=body, actor=principal.actor)
+
+
+@router.get("/schedules/{schedule_id}/overrides")
+def list_overrides(
+    schedule_id: int, db: DbDep, _: Viewer, include_past: bool = False
+) -> list[OverrideOut]:
+    return schedules.list_overrides(db, schedule_id=schedule_id, include_past=include_past)
+
+
+@router.delete("/schedules/{schedule_id}/overrides/{override_id}", status_code=204)
+def delete_override(schedule_id: int, override_id: int, db: DbDep, _: Responder) -> None:
+    schedules.delete_override(db, schedule_id=schedule_id, override_id=override_id)
+
+
+@router.get("/oncall")
+def on_call_everywhere(db: DbDep, _: Viewer, at: At = None) -> list[OnCallOut]:
+    """Every schedule's on-call person at ``at`` (default now)."""
+    return queries.on_call_everywhere(db, at=at or clock.now())

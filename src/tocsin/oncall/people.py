@@ -1,0 +1,283 @@
+"""People, their contact methods and their personal notification rules."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tocsin import clock
+from tocsin.crypto import SecretBox
+from tocsin.db import Database
+from tocsin.errors import Conflict, InvalidInput, NotFound, TocsinError
+from tocsin.notify.urls import check_outbound_url
+from tocsin.oncall import service, tables
+from tocsin.oncall.lookup import flush_unique, get_or_404
+from tocsin.oncall.schemas import (
+    ContactKind,
+    ContactMethodCreate,
+    ContactMethodCreated,
+    ContactMethodOut,
+    NotificationRuleCreate,
+    NotificationRuleOut,
+    PersonCreate,
+    PersonOut,
+    PersonPatch,
+    PlannedContactOut,
+    check_email,
+)
+
+WEBHOOK_SECRET_PREFIX = "whsec_"
+
+
+def _out(row: tables.Person) -> PersonOut:
+    return PersonOut(
+        id=row.id,
+        name=row.name,
+        handle=row.handle,
+        email=row.email,
+        time_zone=row.time_zone,
+        created_at=row.created_at,
+    )
+
+
+def _handle_taken(session: Session, handle: str, but: int | None = None) -> None:
+    query = select(tables.Person.id).where(tables.Person.handle == handle)
+    if session.scalar(query) not in (None, but):
+        raise Conflict(f"the handle {handle!r} is taken", field="handle")
+
+
+def create_person(db: Database, *, body: PersonCreate) -> PersonOut:
+    with db.transaction() as session:
+        _handle_taken(session, body.handle)
+        row = tables.Person(**body.model_dump(), created_at=clock.now())
+        session.add(row)
+        flush_unique(session, field="handle", message=f"the handle {body.handle!r} is taken")
+        return _out(row)
+
+
+def list_people(db: Database) -> list[PersonOut]:
+    with db.reading() as session:
+        rows = session.scalars(select(tables.Person).order_by(tables.Person.name))
+        return [_out(row) for row in rows]
+
+
+def get_person(db: Database, *, person_id: int) -> PersonOut:
+    with db.reading() as session:
+        return _out(get_or_404(session, tables.Person, person_id, "person"))
+
+
+def edit_person(db: Database, *, person_id: int, patch: PersonPatch) -> PersonOut:
+    with db.transaction() as session:
+        row = get_or_404(session, tables.Person, person_id, "person")
+        changes = patch.model_dump(exclude_unset=True)
+        for field in ("name", "handle", "time_zone"):
+            if field in changes and changes[field] is None:
+                raise InvalidInput(f"{field}: must not be null", field=field)
+        if "handle" in changes:
+            _handle_taken(session, changes["handle"], but=person_id)
+        for field, value in changes.items():
+            setattr(row, field, value)
+        flush_unique(session, field="handle", message="the handle is taken")
+        return _out(row)
+
+
+def delete_person(db: Database, *, person_id: int) -> None:
+    """Refused while a schedule layer, a future override or an escalation policy names them."""
+    with db.transaction() as session:
+        row = get_or_404(session, tables.Person, person_id, "person")
+        _refuse_if_referenced(session, person_id)
+        session.execute(delete(tables.Override).where(tables.Override.person_id == person_id))
+        session.delete(row)
+
+
+def _refuse_if_referenced(session: Session, person_id: int) -> None:
+    layer = session.scalar(
+        select(tables.Layer.schedule_id)
+        .join(tables.LayerParticipant)
+        .where(tables.LayerParticipant.person_id == person_id)
+        .limit(1)
+    )
+    if layer is not None:
+        raise Conflict(f"the person is in a rotation of schedule {layer}", field="person_id")
+    override = session.scalar(
+        select(tables.Override.schedule_id)
+        .where(tables.Override.person_id == person_id, tables.Override.end > clock.now())
+        .limit(1)
+    )
+    if override is not None:
+        raise Conflict(f"the person has an override on schedule {override}", field="person_id")
+    policy = session.scalar(
+        select(tables.EscalationLevel.policy_id)
+        .join(tables.EscalationTarget)
+        .where(tables.EscalationTarget.person_id == person_id)
+        .limit(1)
+    )
+    if policy is not None:
+        raise Conflict(f"escalation policy {policy} targets the person", field="person_id")
+
+
+# ---------------------------------------------------------------- contact methods
+
+
+def mask(url: str) -> str:
+    """Enough of a secret URL to recognize it: the scheme, a web host, the last 4 characters."""
+    parts = urlsplit(url)
+    shown = parts.hostname if parts.scheme in ("http", "https") else None
+    tail = url[-4:] if len(url) >= 16 else ""
+    return f"{parts.scheme}://{shown + '/' if shown else ''}…{tail}"
+
+
+def _method_out(row: tables.ContactMethod) -> ContactMethodOut:
+    return ContactMethodOut(
+        id=row.id,
+        person_id=row.person_id,
+        kind=ContactKind(row.kind),
+        label=row.label,
+        address=row.display,
+        created_at=row.created_at,
+    )
+
+
+def _check_apprise(url: str) -> None:
+    import apprise  # heavy: loaded only when someone adds an Apprise URL
+
+    if not apprise.Apprise().add(url):
+        raise InvalidInput("address: Apprise does not recognize this URL", field="address")
+
+
+def create_contact_method(
+    db: Database,
+    *,
+    person_id: int,
+    body: ContactMethodCreate,
+    box: SecretBox,
+    outbound_allow: Sequence[str],
+) -> ContactMethodCreated:
+    """Check the address for its kind; a webhook gets a signing secret, returned only here."""
+    kind, address = body.kind, body.address
+    row = tables.ContactMethod(
+        kind=kind.value, label=body.label or kind.value, created_at=clock.now()
+    )
+    secret: str | None = None
+    if kind is ContactKind.EMAIL:
+        try:
+            row.address = row.display = check_email(address)
+        except ValueError as exc:
+            raise InvalidInput(f"address: {exc}", field="address") from None
+    elif kind is ContactKind.WEBHOOK:
+        row.address = row.display = check_outbound_url(
+            address, allow=outbound_allow, field="address"
+        )
+        secret = WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+        row.sealed_secret = box.seal(secret)
+    else:
+        if kind is ContactKind.SLACK:
+            check_outbound_url(address, allow=outbound_allow, field="address")
+        else:
+            _check_apprise(address)
+        row.sealed_address, row.display = box.seal(address), mask(address)
+    with db.transaction() as session:
+        get_or_404(session, tables.Person, person_id, "person")
+        row.person_id = person_id
+        session.add(row)
+        session.flush()
+        return ContactMethodCreated(**_method_out(row).model_dump(), signing_secret=secret)
+
+
+def list_contact_methods(db: Database, *, person_id: int) -> list[ContactMethodOut]:
+    with db.reading() as session:
+        get_or_404(session, tables.Person, person_id, "person")
+        rows = session.scalars(
+            select(tables.ContactMethod)
+            .where(tables.ContactMethod.person_id == person_id)
+            .order_by(tables.ContactMethod.id)
+        )
+        return [_method_out(row) for row in rows]
+
+
+def delete_contact_method(db: Database, *, person_id: int, contact_method_id: int) -> None:
+    """Its notification rules go with it."""
+    with db.transaction() as session:
+        row = _own_method(session, person_id, contact_method_id, missing=NotFound)
+        session.delete(row)
+
+
+def _own_method(
+    session: Session, person_id: int, contact_method_id: int, *, missing: type[TocsinError]
+) -> tables.ContactMethod:
+    get_or_404(session, tables.Person, person_id, "person")
+    row = session.get(tables.ContactMethod, contact_method_id)
+    if row is None or row.person_id != person_id:
+        raise missing(
+            f"contact_method_id: person {person_id} has no contact method {contact_method_id}",
+            field="contact_method_id",
+        )
+    return row
+
+
+# ---------------------------------------------------------------- notification rules
+
+
+def _rule_out(rule: tables.NotificationRule, method: tables.ContactMethod) -> NotificationRuleOut:
+    return NotificationRuleOut(
+        id=rule.id,
+        person_id=rule.person_id,
+        contact_method_id=method.id,
+        kind=ContactKind(method.kind),
+        label=method.label,
+        delay_minutes=rule.delay_minutes,
+    )
+
+
+def create_rule(
+    db: Database, *, person_id: int, body: NotificationRuleCreate
+) -> NotificationRuleOut:
+    with db.transaction() as session:
+        method = _own_method(session, person_id, body.contact_method_id, missing=InvalidInput)
+        duplicate = session.scalar(
+            select(tables.NotificationRule.id).where(
+                tables.NotificationRule.contact_method_id == method.id,
+                tables.NotificationRule.delay_minutes == body.delay_minutes,
+            )
+        )
+        if duplicate is not None:
+            raise Conflict(f"rule {duplicate} already does this", field="delay_minutes")
+        rule = tables.NotificationRule(
+            person_id=person_id, contact_method_id=method.id, delay_minutes=body.delay_minutes
+        )
+        session.add(rule)
+        flush_unique(session, field="delay_minutes", message="a rule already does this")
+        return _rule_out(rule, method)
+
+
+def list_rules(db: Database, *, person_id: int) -> list[NotificationRuleOut]:
+    with db.reading() as session:
+        get_or_404(session, tables.Person, person_id, "person")
+        rows = session.execute(
+            select(tables.NotificationRule, tables.ContactMethod)
+            .join(tables.ContactMethod)
+            .where(tables.NotificationRule.person_id == person_id)
+            .order_by(tables.NotificationRule.delay_minutes, tables.NotificationRule.id)
+        ).all()
+        return [_rule_out(rule, method) for rule, method in rows]
+
+
+def delete_rule(db: Database, *, person_id: int, rule_id: int) -> None:
+    with db.transaction() as session:
+        rule = session.get(tables.NotificationRule, rule_id)
+        if rule is None or rule.person_id != person_id:
+            get_or_404(session, tables.Person, person_id, "person")
+            raise NotFound(f"person {person_id} has no rule {rule_id}", field="rule_id")
+        session.delete(rule)
+
+
+def notification_plan(db: Database, *, person_id: int) -> list[PlannedContactOut]:
+    with db.reading() as session:
+        get_or_404(session, tables.Person, person_id, "person")
+        plan = service.notification_plan_in(session, person_id=person_id)
+        return [PlannedContactOut.model_validate(p.to_dict()) for p in plan]

@@ -1,0 +1,271 @@
+"""Schedules: create, replace, read and delete them with their layers, and their overrides.
+
+Layers are replaced as a whole on each change, checked first so that every hand-off the pure
+schedule math will compute is well defined: known people, distinct positions, restriction
+windows that do not overlap within a layer, an end after the start.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, time
+
+from pydantic import TypeAdapter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin import clock
+from tocsin.core import schedule as core
+from tocsin.db import Database
+from tocsin.errors import Conflict, InvalidInput, NotFound
+from tocsin.oncall import tables
+from tocsin.oncall.lookup import brief, get_or_404, people_by_id, require_people
+from tocsin.oncall.rosters import core_layer
+from tocsin.oncall.schedule_schemas import (
+    LayerIn,
+    LayerOut,
+    OverrideCreate,
+    OverrideOut,
+    ScheduleIn,
+    ScheduleOut,
+    WeeklyWindow,
+    Window,
+)
+
+WEEK_MINUTES = 7 * 1440
+_WINDOWS = TypeAdapter(list[Window])
+
+
+def schedule_out(session: Session, row: tables.Schedule) -> ScheduleOut:
+    people = people_by_id(session, [p.person_id for la in row.layers for p in la.participants])
+    layers = [
+        LayerOut(
+            position=layer.position,
+            name=layer.name,
+            kind=core.RotationKind(layer.rotation_kind),
+            length=layer.length,
+            start=layer.start.astimezone(UTC),
+            end=layer.end.astimezone(UTC) if layer.end else None,
+            participants=[brief(people[p.person_id]) for p in layer.participants],
+            restrictions=_WINDOWS.validate_python(layer.restrictions),
+        )
+        for layer in row.layers
+    ]
+    return ScheduleOut(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        time_zone=row.time_zone,
+        team_id=row.team_id,
+        layers=layers,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+# ---------------------------------------------------------------- checking layers
+
+
+def _week_intervals(window: Window) -> list[tuple[int, int]]:
+    """The window's minutes of the week, split where they wrap past Sunday midnight."""
+    start_minute = window.start_time.hour * 60 + window.start_time.minute
+    days = [window.weekday] if isinstance(window, WeeklyWindow) else range(7)
+    intervals = []
+    for day in days:
+        start = day * 1440 + start_minute
+        end = start + window.duration_minutes
+        intervals.append((start, min(end, WEEK_MINUTES)))
+        if end > WEEK_MINUTES:
+            intervals.append((0, end - WEEK_MINUTES))
+    return intervals
+
+
+def _check_windows(windows: Sequence[Window], field: str) -> None:
+    for (i, first), (j, second) in itertools.combinations(enumerate(windows), 2):
+        for a, b in itertools.product(_week_intervals(first), _week_intervals(second)):
+            if a[0] < b[1] and b[0] < a[1]:
+                raise InvalidInput(
+                    f"{field}: windows {i} and {j} overlap; a layer's windows must not",
+                    field=field,
+                )
+
+
+def _check_layer(index: int, layer: LayerIn) -> None:
+    here = f"layers.{index}"
+    if layer.end is not None and layer.end <= layer.start:
+        raise InvalidInput(f"{here}.end: must be after start", field=f"{here}.end")
+    _check_windows(layer.restrictions, f"{here}.restrictions")
+    for window in layer.restrictions:
+        if window.start_time.second or window.start_time.microsecond:
+            field = f"{here}.restrictions"
+            raise InvalidInput(f"{field}: start_time is to the minute", field=field)
+
+
+def _positions(layers: Sequence[LayerIn]) -> list[int]:
+    positions = [layer.position or index + 1 for index, layer in enumerate(layers)]
+    for (i, first), (j, second) in itertools.combinations(enumerate(positions), 2):
+        if first == second:
+            raise InvalidInput(f"layers: layers {i} and {j} share position {first}", field="layers")
+    return positions
+
+
+def _check(session: Session, body: ScheduleIn) -> list[int]:
+    if body.team_id is not None and session.get(tables.Team, body.team_id) is None:
+        raise InvalidInput(f"team_id: no team with id {body.team_id}", field="team_id")
+    positions = _positions(body.layers)
+    for index, layer in enumerate(body.layers):
+        _check_layer(index, layer)
+        require_people(session, layer.participants, field=f"layers.{index}.participants")
+    return positions
+
+
+def _window_json(window: Window) -> dict[str, object]:
+    data = window.model_dump(mode="json")
+    data["start_time"] = time(window.start_time.hour, window.start_time.minute).isoformat("minutes")
+    return data
+
+
+def _layer_rows(body: ScheduleIn, positions: list[int]) -> list[tables.Layer]:
+    rows = []
+    for index, (layer, position) in enumerate(zip(body.layers, positions, strict=True)):
+        row = tables.Layer(
+            position=position,
+            name=layer.name,
+            rotation_kind=layer.kind.value,
+            length=layer.length,
+            start=layer.start,
+            end=layer.end,
+            restrictions=[_window_json(w) for w in layer.restrictions],
+            participants=[
+                tables.LayerParticipant(position=i, person_id=person)
+                for i, person in enumerate(layer.participants)
+            ],
+        )
+        try:
+            core_layer(row)
+        except core.ScheduleError as exc:
+            field = f"layers.{index}.{exc.field}"
+            raise InvalidInput(f"{field}: {exc}", field=field) from None
+        rows.append(row)
+    return sorted(rows, key=lambda row: row.position)
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def create_schedule(db: Database, *, body: ScheduleIn) -> ScheduleOut:
+    with db.transaction() as session:
+        positions = _check(session, body)
+        now = clock.now()
+        row = tables.Schedule(
+            name=body.name,
+            description=body.description,
+            time_zone=body.time_zone,
+            team_id=body.team_id,
+            created_at=now,
+            updated_at=now,
+            layers=_layer_rows(body, positions),
+        )
+        session.add(row)
+        session.flush()
+        return schedule_out(session, row)
+
+
+def replace_schedule(db: Database, *, schedule_id: int, body: ScheduleIn) -> ScheduleOut:
+    with db.transaction() as session:
+        row = get_or_404(session, tables.Schedule, schedule_id, "schedule")
+        positions = _check(session, body)
+        layers = _layer_rows(body, positions)
+        row.layers.clear()
+        session.flush()  # old layers go before new ones reuse their positions
+        row.name, row.description = body.name, body.description
+        row.time_zone, row.team_id = body.time_zone, body.team_id
+        row.layers, row.updated_at = layers, clock.now()
+        session.flush()
+        return schedule_out(session, row)
+
+
+def list_schedules(db: Database) -> list[ScheduleOut]:
+    with db.reading() as session:
+        rows = session.scalars(select(tables.Schedule).order_by(tables.Schedule.name)).all()
+        return [schedule_out(session, row) for row in rows]
+
+
+def get_schedule(db: Database, *, schedule_id: int) -> ScheduleOut:
+    with db.reading() as session:
+        return schedule_out(session, get_or_404(session, tables.Schedule, schedule_id, "schedule"))
+
+
+def delete_schedule(db: Database, *, schedule_id: int) -> None:
+    """Refused while an escalation policy targets the schedule."""
+    with db.transaction() as session:
+        row = get_or_404(session, tables.Schedule, schedule_id, "schedule")
+        policy = session.scalar(
+            select(tables.EscalationLevel.policy_id)
+            .join(tables.EscalationTarget)
+            .where(tables.EscalationTarget.schedule_id == schedule_id)
+            .limit(1)
+        )
+        if policy is not None:
+            raise Conflict(f"escalation policy {policy} targets this schedule", field="schedule_id")
+        session.delete(row)
+
+
+# ---------------------------------------------------------------- overrides
+
+
+def _override_out(row: tables.Override, person: tables.Person) -> OverrideOut:
+    return OverrideOut(
+        id=row.id,
+        schedule_id=row.schedule_id,
+        person=brief(person),
+        start=row.start.astimezone(UTC),
+        end=row.end.astimezone(UTC),
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+def create_override(
+    db: Database, *, schedule_id: int, body: OverrideCreate, actor: str
+) -> OverrideOut:
+    if body.end <= body.start:
+        raise InvalidInput("end: must be after start", field="end")
+    with db.transaction() as session:
+        get_or_404(session, tables.Schedule, schedule_id, "schedule")
+        person = require_people(session, [body.person_id], field="person_id")[body.person_id]
+        row = tables.Override(
+            schedule_id=schedule_id,
+            person_id=person.id,
+            start=body.start,
+            end=body.end,
+            created_at=clock.now(),
+            created_by=actor,
+        )
+        session.add(row)
+        session.flush()
+        return _override_out(row, person)
+
+
+def list_overrides(
+    db: Database, *, schedule_id: int, include_past: bool = False
+) -> list[OverrideOut]:
+    query = select(tables.Override, tables.Person).join(tables.Person)
+    query = query.where(tables.Override.schedule_id == schedule_id)
+    if not include_past:
+        query = query.where(tables.Override.end > clock.now())
+    with db.reading() as session:
+        get_or_404(session, tables.Schedule, schedule_id, "schedule")
+        rows = session.execute(query.order_by(tables.Override.start, tables.Override.id)).all()
+        return [_override_out(row, person) for row, person in rows]
+
+
+def delete_override(db: Database, *, schedule_id: int, override_id: int) -> None:
+    with db.transaction() as session:
+        row = session.get(tables.Override, override_id)
+        if row is None or row.schedule_id != schedule_id:
+            raise NotFound(
+                f"schedule {schedule_id} has no override {override_id}", field="override_id"
+            )
+        session.delete(row)

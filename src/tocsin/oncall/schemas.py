@@ -1,0 +1,287 @@
+"""Request and response bodies of the on-call API: people, teams, escalation policies, the
+services catalog and the escalation preview. Schedules are in ``schedule_schemas``."""
+
+from __future__ import annotations
+
+import functools
+import re
+import zoneinfo
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from tocsin.core.schedule import load_zone
+
+SLUG = r"^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$"
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+_NOT_IANA = {"localtime", "posixrules", "Factory"}
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - _NOT_IANA)
+
+
+def check_zone(name: str) -> str:
+    """An IANA zone name the tz database knows (``Europe/Paris``, ``UTC``)."""
+    if name not in _zone_names():
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Europe/Paris")
+    load_zone(name)
+    return name
+
+
+def check_email(address: str) -> str:
+    if not _EMAIL.match(address):
+        raise ValueError(f"{address!r} is not an email address")
+    return address
+
+
+TimeZone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(check_zone),
+]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(check_email)
+]
+Handle = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=SLUG)
+]
+ServiceSlug = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=SLUG)
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(max_length=10_000)]
+Id = Annotated[int, Field(ge=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PersonBrief(BaseModel):
+    id: int
+    name: str
+    handle: str
+
+
+# ---------------------------------------------------------------- people
+
+
+class PersonCreate(Strict):
+    name: Name
+    handle: Handle = Field(description="Unique; lowercase letters, digits, '-', '_', '.'.")
+    email: Email | None = None
+    time_zone: TimeZone = Field(default="UTC", description="IANA zone, e.g. Europe/Paris.")
+
+
+class PersonPatch(Strict):
+    name: Name | None = None
+    handle: Handle | None = None
+    email: Email | None = None
+    time_zone: TimeZone | None = None
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str
+    handle: str
+    email: str | None
+    time_zone: str
+    created_at: datetime
+    calendar_url: str | None = Field(
+        default=None, description="iCalendar feed of this person's shifts; keep it private."
+    )
+
+
+class ContactKind(StrEnum):
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+    SLACK = "slack"
+    APPRISE = "apprise"
+
+    @property
+    def sealed(self) -> bool:
+        """Whether the address itself is a secret (stored sealed, shown masked)."""
+        return self in (ContactKind.SLACK, ContactKind.APPRISE)
+
+
+class ContactMethodCreate(Strict):
+    kind: ContactKind
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    label: Label | None = Field(default=None, description="Defaults to the kind.")
+
+
+class ContactMethodOut(BaseModel):
+    id: int
+    person_id: int
+    kind: ContactKind
+    label: str
+    address: str = Field(description="Masked for Slack and Apprise, whose URLs are secrets.")
+    created_at: datetime
+
+
+class ContactMethodCreated(ContactMethodOut):
+    signing_secret: str | None = Field(
+        default=None,
+        description="Webhooks only: the secret that signs each delivery. Shown once.",
+    )
+
+
+class NotificationRuleCreate(Strict):
+    contact_method_id: Id
+    delay_minutes: int = Field(ge=0, le=1440)
+
+
+class NotificationRuleOut(BaseModel):
+    id: int
+    person_id: int
+    contact_method_id: int
+    kind: ContactKind
+    label: str
+    delay_minutes: int
+
+
+class PlannedContactOut(BaseModel):
+    contact_method_id: int
+    kind: ContactKind
+    label: str
+    delay_minutes: int
+
+
+# ---------------------------------------------------------------- teams
+
+
+class TeamCreate(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    description: Description = ""
+    members: list[Id] = Field(default_factory=list, max_length=500)
+
+
+class TeamPatch(Strict):
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
+    description: Description | None = None
+    members: list[Id] | None = Field(default=None, max_length=500)
+
+
+class TeamOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    members: list[PersonBrief]
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- escalation policies
+
+
+class TargetType(StrEnum):
+    PERSON = "person"
+    SCHEDULE = "schedule"
+
+
+class TargetIn(Strict):
+    type: TargetType
+    id: Id
+
+
+class LevelIn(Strict):
+    timeout_minutes: int = Field(
+        ge=1, le=1440, description="Minutes before the next level fires if nobody acknowledges."
+    )
+    targets: list[TargetIn] = Field(min_length=1, max_length=20)
+
+
+class PolicyCreate(Strict):
+    name: Name
+    description: Description = ""
+    repeat: int = Field(default=0, ge=0, le=9, description="Extra passes through all levels.")
+    levels: list[LevelIn] = Field(min_length=1, max_length=20)
+
+
+class TargetOut(BaseModel):
+    type: TargetType
+    id: int
+    name: str
+
+
+class LevelOut(BaseModel):
+    position: int
+    timeout_minutes: int
+    targets: list[TargetOut]
+
+
+class PolicyOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    repeat: int
+    levels: list[LevelOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+# ---------------------------------------------------------------- services catalog
+
+
+class ServiceCreate(Strict):
+    name: ServiceSlug
+    description: Description = ""
+    team_id: Id | None = None
+    escalation_policy_id: Id | None = None
+
+
+class ServicePatch(Strict):
+    """Only the fields sent change; send ``null`` to unlink a team or policy."""
+
+    description: Description | None = None
+    team_id: Id | None = None
+    escalation_policy_id: Id | None = None
+
+
+class ServiceOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    team_id: int | None
+    escalation_policy_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# ---------------------------------------------------------------- escalation preview
+
+
+class PreviewPerson(PersonBrief):
+    notifications: list[PlannedContactOut]
+
+
+class PreviewTarget(TargetOut):
+    people: list[PreviewPerson] = Field(description="Who this target resolves to then.")
+
+
+class PreviewStep(BaseModel):
+    pass_number: int = Field(description="0 for the first pass, then each repeat.")
+    level: int = Field(description="1-based level number.")
+    fires_at: datetime
+    timeout_minutes: int
+    targets: list[PreviewTarget]
+
+
+class PolicyBrief(BaseModel):
+    id: int
+    name: str
+    repeat: int
+
+
+class PreviewOut(BaseModel):
+    service: str
+    at: datetime
+    policy: PolicyBrief | None
+    steps: list[PreviewStep]

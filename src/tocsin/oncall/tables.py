@@ -1,0 +1,205 @@
+"""On-call tables: people and how to reach them, teams, schedules, escalation policies and
+the services catalog.
+
+Secrets Tocsin must read back (a webhook's signing secret, a Slack or Apprise URL) are stored
+sealed with ``settings.secret_box``; ``display`` keeps a masked form for listings so showing a
+contact method never opens a secret.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tocsin.db import Base, UTCDateTime
+
+
+class Person(Base):
+    __tablename__ = "oncall_people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactMethod(Base):
+    __tablename__ = "oncall_contact_methods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_people.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(Text)  # plain: an email address, a webhook URL
+    sealed_address: Mapped[str | None] = mapped_column(Text)  # Slack and Apprise URLs
+    sealed_secret: Mapped[str | None] = mapped_column(Text)  # webhook signing secret
+    display: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NotificationRule(Base):
+    __tablename__ = "oncall_notification_rules"
+    __table_args__ = (UniqueConstraint("contact_method_id", "delay_minutes"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_people.id", ondelete="CASCADE"), index=True
+    )
+    contact_method_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_contact_methods.id", ondelete="CASCADE")
+    )
+    delay_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class Team(Base):
+    __tablename__ = "oncall_teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TeamMember(Base):
+    __tablename__ = "oncall_team_members"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Schedule(Base):
+    __tablename__ = "oncall_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    time_zone: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oncall_teams.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    layers: Mapped[list[Layer]] = relationship(
+        order_by="Layer.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class Layer(Base):
+    """One rotation of a schedule; layers with a higher ``position`` sit on top."""
+
+    __tablename__ = "oncall_layers"
+    __table_args__ = (UniqueConstraint("schedule_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("oncall_schedules.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    rotation_kind: Mapped[str] = mapped_column(String(10))
+    length: Mapped[int] = mapped_column(Integer)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # [{"kind": "daily"|"weekly", "weekday": 0-6|null, "start_time": "HH:MM", "duration_minutes"}]
+    restrictions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    participants: Mapped[list[LayerParticipant]] = relationship(
+        order_by="LayerParticipant.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class LayerParticipant(Base):
+    __tablename__ = "oncall_layer_participants"
+
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_layers.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("oncall_people.id"), index=True)
+
+
+class Override(Base):
+    __tablename__ = "oncall_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_schedules.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("oncall_people.id"), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class EscalationPolicy(Base):
+    __tablename__ = "oncall_escalation_policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    levels: Mapped[list[EscalationLevel]] = relationship(
+        order_by="EscalationLevel.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class EscalationLevel(Base):
+    __tablename__ = "oncall_escalation_levels"
+    __table_args__ = (UniqueConstraint("policy_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_escalation_policies.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    timeout_minutes: Mapped[int] = mapped_column(Integer)
+
+    targets: Mapped[list[EscalationTarget]] = relationship(
+        order_by="EscalationTarget.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class EscalationTarget(Base):
+    """A person or a schedule; exactly one of the two ids is set, as ``target_type`` says."""
+
+    __tablename__ = "oncall_escalation_targets"
+
+    level_id: Mapped[int] = mapped_column(
+        ForeignKey("oncall_escalation_levels.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(10))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("oncall_people.id"), index=True)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("oncall_schedules.id"), index=True)
+
+
+class Service(Base):
+    """A service in the catalog; incidents name the services they affect by ``name``."""
+
+    __tablename__ = "oncall_services"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oncall_teams.id", ondelete="SET NULL"), index=True
+    )
+    escalation_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oncall_escalation_policies.id"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

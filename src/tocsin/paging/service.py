@@ -1,0 +1,272 @@
+"""Paging use cases: start and stop escalations, fire escalation timers, react to deliveries.
+
+Starting and stopping happen inside the incident change's own transaction (through
+``incidents.hooks``), so an acknowledgement and the end of its escalation always commit
+together. Firing a level writes its outbox messages, its timeline event and the next timer
+in one transaction too; the timer's key and the messages' keys make a repeat a no-op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin import clock
+from tocsin.config import Settings
+from tocsin.core.escalation import FIRST, Step, next_step
+from tocsin.core.lifecycle import Status
+from tocsin.crypto import SecretBox
+from tocsin.db import Database
+from tocsin.errors import Forbidden
+from tocsin.incidents import hooks
+from tocsin.incidents import service as incidents_service
+from tocsin.incidents.hooks import IncidentChanged
+from tocsin.notify import render
+from tocsin.notify import service as notify_service
+from tocsin.notify.service import ClaimedMessage, Outcome
+from tocsin.oncall import service as oncall_service
+from tocsin.paging.schemas import EscalationOut, PagingOut
+from tocsin.paging.tables import Escalation
+from tocsin.timers import service as timers_service
+from tocsin.timers.service import DueTimer
+
+TIMER_KIND = "escalate"
+ACTOR = "tocsin:paging"
+
+
+@dataclass(frozen=True)
+class PagingConfig:
+    settings: Settings
+
+    @property
+    def box(self) -> SecretBox:
+        return self.settings.secret_box
+
+
+_config: PagingConfig | None = None
+
+
+def install(settings: Settings) -> None:
+    """Start paging incidents that open on services with an escalation policy."""
+    global _config
+    _config = PagingConfig(settings)
+    hooks.subscribe(on_incident_changed)
+
+
+def _group(incident_id: int) -> str:
+    return f"escalation:{incident_id}"
+
+
+def on_incident_changed(session: Session, change: IncidentChanged) -> None:
+    if _config is None:
+        return
+    if change.kind == "declared" and change.status is Status.TRIGGERED:
+        policy = _config.settings.policies[change.severity]
+        if policy.page_on_call:
+            _start_in(session, change)
+    elif change.kind == "status_changed" and change.status is not Status.TRIGGERED:
+        reason = "resolved" if change.status in (Status.RESOLVED, Status.CLOSED) else "acknowledged"
+        _stop_in(session, incident_id=change.incident_id, state=reason, actor=change.actor)
+
+
+def _start_in(session: Session, change: IncidentChanged) -> None:
+    snapshot = oncall_service.escalation_snapshot_in(session, services=change.services)
+    if snapshot is None:
+        return
+    now = clock.now()
+    escalation = Escalation(
+        incident_id=change.incident_id, snapshot=snapshot, fence=1, state="active", started_at=now
+    )
+    session.add(escalation)
+    session.flush()
+    _schedule(session, escalation, FIRST, now)
+    incidents_service.record_event(
+        session,
+        incident_id=change.incident_id,
+        actor=ACTOR,
+        kind="escalation_started",
+        data={"policy": snapshot.get("policy_name"), "policy_id": snapshot.get("policy_id")},
+    )
+
+
+def _stop_in(session: Session, *, incident_id: int, state: str, actor: str) -> None:
+    escalation = session.scalar(
+        select(Escalation).where(Escalation.incident_id == incident_id).with_for_update()
+    )
+    if escalation is None or escalation.state != "active":
+        return
+    escalation.state = state
+    escalation.fence += 1
+    escalation.stopped_at = clock.now()
+    escalation.stopped_by = actor
+    timers_service.cancel_group_in(session, group=_group(incident_id))
+    cancelled = notify_service.cancel_group_in(session, group=_group(incident_id))
+    incidents_service.record_event(
+        session,
+        incident_id=incident_id,
+        actor=ACTOR,
+        kind="escalation_stopped",
+        data={"reason": state, "by": actor, "cancelled_notifications": cancelled},
+    )
+
+
+def _schedule(session: Session, escalation: Escalation, step: Step | None, due: datetime) -> None:
+    iid, fence = escalation.incident_id, escalation.fence
+    name = f"{step.pass_number}:{step.level}" if step else "exhausted"
+    payload: dict[str, Any] = (
+        {"pass": step.pass_number, "level": step.level} if step else {"exhausted": True}
+    )
+    timers_service.schedule_in(
+        session,
+        key=f"{TIMER_KIND}:{iid}:{fence}:{name}",
+        kind=TIMER_KIND,
+        due_at=due,
+        payload={"incident_id": iid, **payload},
+        group=_group(iid),
+        fence=fence,
+    )
+
+
+def fire(db: Database, *, timer: DueTimer) -> None:
+    """Run one escalation timer: page the level's people and schedule what comes next."""
+    with db.transaction() as session:
+        now = clock.now()
+        incident_id = int(timer.payload["incident_id"])
+        escalation = session.scalar(
+            select(Escalation).where(Escalation.incident_id == incident_id).with_for_update()
+        )
+        live = escalation is not None and escalation.state == "active"
+        if escalation is not None and live and escalation.fence == timer.fence:
+            if timer.payload.get("exhausted"):
+                _exhaust_in(session, escalation, now)
+            else:
+                _page_level_in(
+                    session, escalation, Step(timer.payload["pass"], timer.payload["level"]), now
+                )
+        timers_service.finish_in(session, timer_id=timer.id, fired_at=now)
+
+
+def _exhaust_in(session: Session, escalation: Escalation, now: datetime) -> None:
+    escalation.state = "exhausted"
+    escalation.stopped_at = now
+    incidents_service.record_event(
+        session,
+        incident_id=escalation.incident_id,
+        actor=ACTOR,
+        kind="escalation_exhausted",
+        data={"message": "every level was paged and nobody acknowledged"},
+    )
+
+
+def _page_level_in(session: Session, escalation: Escalation, step: Step, now: datetime) -> None:
+    assert _config is not None
+    levels = escalation.snapshot["levels"]
+    level = levels[step.level]
+    people = oncall_service.resolve_people_in(session, targets=level["targets"], at=now)
+    incident = incidents_service.snapshot(session, incident_id=escalation.incident_id)
+    incident_data = {
+        "id": incident.id,
+        "reference": incident.reference,
+        "title": incident.title,
+        "severity": incident.severity.value,
+        "status": incident.status.value,
+        "services": incident.services,
+        "url": f"{_config.settings.base_url}/incidents/{incident.id}",
+    }
+    paged: list[dict[str, Any]] = []
+    for person in people:
+        plan = oncall_service.notification_plan_in(session, person_id=person.id)
+        link = ack_url(incident.id, person.id)
+        for contact in plan:
+            page = f"page:{incident.id}:{escalation.fence}:{step.pass_number}:{step.level}"
+            key = f"{page}:{person.id}:{contact.contact_method_id}"
+            message = render.page_message(
+                idempotency_key=key, incident=incident_data, level=step.level + 1, ack_url=link
+            )
+            notify_service.enqueue_in(
+                session,
+                key=key,
+                group=_group(incident.id),
+                kind=contact.kind,
+                target_label=f"{person.name} · {contact.label}",
+                message=message,
+                due_at=now + timedelta(minutes=contact.delay_minutes),
+                incident_id=incident.id,
+                person_id=person.id,
+                contact_method_id=contact.contact_method_id,
+            )
+        paged.append({"id": person.id, "name": person.name, "contacts": len(plan)})
+    escalation.pass_number, escalation.level = step.pass_number, step.level
+    incidents_service.record_event(
+        session,
+        incident_id=incident.id,
+        actor=ACTOR,
+        kind="paged",
+        data={"level": step.level + 1, "pass": step.pass_number + 1, "people": paged},
+    )
+    following = next_step(step, levels=len(levels), repeat=int(escalation.snapshot["repeat"]))
+    _schedule(session, escalation, following, now + timedelta(minutes=level["timeout_minutes"]))
+
+
+def ack_url(incident_id: int, person_id: int) -> str:
+    assert _config is not None
+    signature = _config.box.sign(f"ack:{incident_id}:{person_id}")
+    return f"{_config.settings.base_url}/ack/{incident_id}/{person_id}/{signature}"
+
+
+def acknowledge_by_link(db: Database, *, incident_id: int, person_id: int, signature: str) -> str:
+    """Acknowledge from a signed link; returns the incident's status afterwards."""
+    assert _config is not None
+    if not _config.box.verify(f"ack:{incident_id}:{person_id}", signature):
+        raise Forbidden("this acknowledge link is not valid", field="signature")
+    current = incidents_service.get_incident(db, incident_id=incident_id)
+    if current.status is not Status.TRIGGERED:
+        return current.status.value
+    done = incidents_service.change_status(
+        db,
+        incident_id=incident_id,
+        actor=f"person:{person_id} (link)",
+        status=Status.ACKNOWLEDGED,
+        message="acknowledged from the notification link",
+    )
+    return done.status.value
+
+
+def after_delivery_in(session: Session, *, claimed: ClaimedMessage, outcome: Outcome) -> None:
+    """Put the result on the timeline; when a contact method fails for good, move on."""
+    if claimed.incident_id is None or outcome in ("retrying", "stale"):
+        return
+    data = {"target": claimed.target_label, "kind": claimed.kind, "attempts": claimed.attempt}
+    kind = "notification_delivered" if outcome == "delivered" else "notification_failed"
+    incidents_service.record_event(
+        session, incident_id=claimed.incident_id, actor=ACTOR, kind=kind, data=data
+    )
+    if outcome == "failed":
+        _move_on_in(session, claimed)
+
+
+def _move_on_in(session: Session, claimed: ClaimedMessage) -> None:
+    """Bring this person's next contact method for the same page forward to now."""
+    prefix = claimed.key.rsplit(":", 1)[0] + ":"
+    if notify_service.bring_forward_in(session, key_prefix=prefix) == 0:
+        incidents_service.record_event(
+            session,
+            incident_id=claimed.incident_id or 0,
+            actor=ACTOR,
+            kind="page_undeliverable",
+            data={"target": claimed.target_label, "message": "no contact method left to try"},
+        )
+
+
+def paging_of(db: Database, *, incident_id: int) -> PagingOut:
+    incidents_service.get_incident(db, incident_id=incident_id)
+    with db.reading() as session:
+        escalation = session.get(Escalation, incident_id)
+        out = EscalationOut.model_validate(escalation) if escalation else None
+    return PagingOut(
+        escalation=out, notifications=notify_service.history(db, incident_id=incident_id)
+    )

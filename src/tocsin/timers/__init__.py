@@ -1,0 +1,1 @@
+"""Durable timers: work that must happen at a time (escalate, remind, check)."""

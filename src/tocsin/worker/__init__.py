@@ -1,0 +1,1 @@
+"""The worker: claims due timers and outbox messages and runs them, idempotently."""

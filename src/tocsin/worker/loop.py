@@ -1,0 +1,193 @@
+"""The worker loop.
+
+Each pass claims due timers (run one by one, each in its own transaction) and due outbox
+messages (sent on a thread pool, so one slow mail server cannot hold up escalations), then
+sleeps until the next due time, at most a second, or until new work wakes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
+
+from tocsin import clock, wakeup
+from tocsin.config import Settings
+from tocsin.db import Database
+from tocsin.notify import service as notify_service
+from tocsin.notify.channels.base import Channel, Delivery
+from tocsin.notify.channels.registry import build_channels
+from tocsin.notify.service import ClaimedMessage
+from tocsin.oncall import service as oncall_service
+from tocsin.paging import service as paging_service
+from tocsin.timers import service as timers_service
+from tocsin.timers.service import DueTimer
+
+log = logging.getLogger("tocsin.worker")
+MAX_SLEEP = 1.0
+TimerHandler = Callable[[Database, DueTimer], None]
+
+
+def _escalate(db: Database, timer: DueTimer) -> None:
+    paging_service.fire(db, timer=timer)
+
+
+HANDLERS: dict[str, TimerHandler] = {paging_service.TIMER_KIND: _escalate}
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        name: str | None = None,
+        channels: dict[str, Channel] | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.lease = timedelta(seconds=settings.worker_lease_seconds)
+        self.channels = channels if channels is not None else build_channels(settings)
+        self.pool = ThreadPoolExecutor(settings.worker_concurrency, thread_name_prefix="deliver")
+        self.in_flight: set[Future[None]] = set()
+        self.stopping = threading.Event()
+        paging_service.install(settings)
+
+    # ---------------------------------------------------------------- one pass
+
+    def run_once(self) -> int:
+        """Run what is due now; returns how many timers and messages were taken."""
+        done = 0
+        for timer in timers_service.claim_due(
+            self.db, worker=self.name, lease=self.lease, limit=200
+        ):
+            self._run_timer(timer)
+            done += 1
+        self.in_flight = {f for f in self.in_flight if not f.done()}
+        free = self.settings.worker_concurrency * 4 - len(self.in_flight)
+        if free > 0:
+            for claimed in notify_service.claim_due(
+                self.db, worker=self.name, lease=self.lease, limit=free
+            ):
+                self.in_flight.add(self.pool.submit(self._deliver, claimed))
+                done += 1
+        return done
+
+    def _run_timer(self, timer: DueTimer) -> None:
+        handler = HANDLERS.get(timer.kind)
+        if handler is None:
+            log.error("no handler for timer kind %s (timer %s)", timer.kind, timer.id)
+            return
+        try:
+            handler(self.db, timer)
+        except Exception:
+            log.exception(
+                "timer %s (%s) failed; it runs again when its lease ends", timer.id, timer.kind
+            )
+
+    def _deliver(self, claimed: ClaimedMessage) -> None:
+        started = time.perf_counter()
+        try:
+            delivery = self._send(claimed)
+        except Exception as exc:  # a channel bug must not lose the page: retry it
+            log.exception("channel %s raised", claimed.kind)
+            delivery = Delivery(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
+        elapsed = int((time.perf_counter() - started) * 1000)
+        try:
+            with self.db.transaction() as session:
+                outcome = notify_service.record_in(
+                    session,
+                    claimed=claimed,
+                    worker=self.name,
+                    delivery=delivery,
+                    duration_ms=elapsed,
+                )
+                paging_service.after_delivery_in(session, claimed=claimed, outcome=outcome)
+        except Exception:
+            log.exception(
+                "recording delivery of outbox %s failed; it is sent again later", claimed.id
+            )
+
+    def _send(self, claimed: ClaimedMessage) -> Delivery:
+        channel = self.channels.get(claimed.kind)
+        if channel is None:
+            return Delivery(ok=False, error=f"no channel for kind {claimed.kind!r}")
+        if claimed.contact_method_id is None:
+            return Delivery(ok=False, error="message has no contact method")
+        with self.db.reading() as session:
+            target = oncall_service.delivery_target_in(
+                session, contact_method_id=claimed.contact_method_id, box=self.settings.secret_box
+            )
+        if target is None:
+            return Delivery(ok=False, error="the contact method was deleted")
+        return channel.send(target, claimed.message)
+
+    def run_until_idle(self, timeout: float = 30.0) -> None:
+        """Run passes until nothing is due and nothing is in flight (tests, benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            took = self.run_once()
+            for future in list(self.in_flight):
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+            if not took and not self.in_flight:
+                return
+        raise TimeoutError("the worker still had work after the timeout")
+
+    # ---------------------------------------------------------------- forever
+
+    def seconds_until_next(self) -> float:
+        due = [timers_service.next_due_at(self.db), notify_service.next_due_at(self.db)]
+        soonest = min((d for d in due if d is not None), default=None)
+        if soonest is None:
+            return MAX_SLEEP
+        return max(0.0, min(MAX_SLEEP, (soonest - clock.now()).total_seconds()))
+
+    def run_forever(self) -> None:
+        log.info("worker %s started", self.name)
+        listener = start_postgres_listener(self.db, self.stopping)
+        while not self.stopping.is_set():
+            try:
+                if self.run_once():
+                    continue
+                wakeup.wait(self.seconds_until_next())
+            except Exception:
+                log.exception("worker pass failed; trying again in a second")
+                self.stopping.wait(1.0)
+        self.pool.shutdown(wait=True)
+        if listener is not None:
+            listener.join(timeout=2)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        wakeup.wake()
+
+
+def start_postgres_listener(db: Database, stopping: threading.Event) -> threading.Thread | None:
+    """On PostgreSQL, wake this process's worker when another process commits work."""
+    if db.is_sqlite:
+        return None
+    thread = threading.Thread(target=_listen, args=(db, stopping), daemon=True, name="listen")
+    thread.start()
+    return thread
+
+
+def _listen(db: Database, stopping: threading.Event) -> None:
+    import psycopg
+
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    while not stopping.is_set():
+        try:
+            with psycopg.connect(url, autocommit=True) as connection:
+                connection.execute(f"LISTEN {wakeup.CHANNEL}")
+                while not stopping.is_set():
+                    for _ in connection.notifies(timeout=1.0, stop_after=1):
+                        wakeup.wake()
+        except Exception:
+            log.exception("LISTEN connection lost; reconnecting")
+            stopping.wait(1.0)

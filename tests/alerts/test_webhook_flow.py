@@ -1,0 +1,176 @@
+"""Alertmanager-shaped webhooks end to end: open, dedup, bursts, resolve, grouping, trace."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.alerts.helpers import (
+    alerts_of,
+    am_alert,
+    events,
+    incident,
+    incident_id_of,
+    integration,
+    kinds,
+    moving_clock,
+    post_alerts,
+)
+from tests.conftest import Api
+from tocsin.access.pages import COOKIE
+
+
+def test_a_firing_alert_opens_an_incident_with_a_trace(api: Api) -> None:
+    created = integration(api, severity_mapping={"critical": "SEV2"})
+    [outcome] = post_alerts(api, created["key"], am_alert("open-1"))
+    assert outcome["outcome"].startswith("opened INC-")
+    found = incident(api, incident_id_of(outcome))
+    assert found["title"] == "DiskFull on open-1"
+    assert found["severity"] == "SEV2"
+    assert found["services"] == ["checkout"]
+    assert found["detection_source"] == "alert"
+    assert found["impact_started_at"] < found["detected_at"]
+    assert found["created_by"] == f"integration:{created['name']}"
+    alert = api.viewer.get(f"/api/v1/alerts/{outcome['alert_id']}").json()
+    steps = [step["step"] for step in alert["trace"]]
+    assert steps == ["integration", "dedup", "silence", "group", "rate_limit", "outcome"]
+    assert alert["trace"][-1]["result"] == outcome["outcome"]
+    assert "fp-DiskFull-open-1" in alert["trace"][1]["result"]
+    assert alert["incident_reference"] == f"INC-{found['id']}"
+    assert alert["status"] == "firing" and alert["open"] is True and alert["count"] == 1
+    listed = api.viewer.get(f"/api/v1/incidents/{found['id']}/alerts").json()
+    assert [a["id"] for a in listed] == [alert["id"]]
+
+
+def test_repeats_count_up_and_show_once_per_burst(api: Api) -> None:
+    created = integration(api, burst_minutes=5)
+    with moving_clock() as advance:
+        [first] = post_alerts(api, created["key"], am_alert("burst-1"))
+        iid = incident_id_of(first)
+        for _ in range(3):
+            [repeat] = post_alerts(api, created["key"], am_alert("burst-1"))
+            assert repeat["outcome"].startswith("deduplicated")
+            assert incident_id_of(repeat) == iid
+        assert events(api, iid, "alert_repeated") == []
+        advance(timedelta(minutes=6))
+        post_alerts(api, created["key"], am_alert("burst-1"))
+        post_alerts(api, created["key"], am_alert("burst-1"))
+        logged = events(api, iid, "alert_repeated")
+        assert [e["data"]["count"] for e in logged] == [5]
+        advance(timedelta(minutes=6))
+        post_alerts(api, created["key"], am_alert("burst-1"))
+    assert [e["data"]["count"] for e in events(api, iid, "alert_repeated")] == [5, 7]
+    [alert] = alerts_of(api, integration=created["id"])
+    assert alert["count"] == 7
+    assert len(alerts_of(api, incident=iid)) == 1
+
+
+def test_resolving_marks_the_timeline_and_keeps_the_incident_by_default(api: Api) -> None:
+    created = integration(api)
+    outcomes = post_alerts(api, created["key"], am_alert("keep-1"), am_alert("keep-2"))
+    first, second = (incident_id_of(o) for o in outcomes)
+    assert first != second  # no grouping rule: one incident each
+    post_alerts(api, created["key"], am_alert("keep-1", status="resolved"))
+    assert incident(api, first)["status"] == "triggered"
+    assert kinds(api, first)[-2:] == ["alert_resolved", "alerts_all_resolved"]
+    [resolved] = alerts_of(api, integration=created["id"], status="resolved")
+    assert resolved["ends_at"] is not None and resolved["trace"][-1]["step"] == "resolve"
+    # Firing again while its incident is open joins it again: no second incident.
+    [again] = post_alerts(api, created["key"], am_alert("keep-1"))
+    assert incident_id_of(again) == first
+    assert len(alerts_of(api, integration=created["id"])) == 2
+
+
+def test_auto_resolve_resolves_when_every_alert_is_resolved(api: Api) -> None:
+    created = integration(api, auto_resolve=True, group_by=["alertname"])
+    outcomes = post_alerts(api, created["key"], am_alert("auto-1"), am_alert("auto-2"))
+    iid = incident_id_of(outcomes[0])
+    assert outcomes[1]["outcome"] == f"joined INC-{iid}"
+    post_alerts(api, created["key"], am_alert("auto-1", status="resolved"))
+    assert incident(api, iid)["status"] == "triggered"
+    post_alerts(api, created["key"], am_alert("auto-2", status="resolved"))
+    resolved = incident(api, iid)
+    assert resolved["status"] == "resolved"
+    change = events(api, iid, "status_changed")[-1]
+    assert change["actor"] == f"integration:{created['name']}"
+    assert change["data"]["message"] == "all 2 alerts resolved"
+    assert all(not a["open"] for a in alerts_of(api, incident=iid))
+    # A re-fire after the incident resolved opens a new incident.
+    [refire] = post_alerts(api, created["key"], am_alert("auto-1"))
+    assert refire["outcome"].startswith("opened") and incident_id_of(refire) != iid
+
+
+def test_resolve_without_an_open_alert_is_ignored(api: Api) -> None:
+    created = integration(api)
+    [outcome] = post_alerts(api, created["key"], am_alert("never-fired", status="resolved"))
+    assert outcome["outcome"].startswith("ignored")
+    assert alerts_of(api, integration=created["id"]) == []
+
+
+def test_a_person_resolving_the_incident_lets_the_next_alert_open_a_new_one(api: Api) -> None:
+    created = integration(api)
+    [first] = post_alerts(api, created["key"], am_alert("manual-1"))
+    iid = incident_id_of(first)
+    moved = api.responder.post(f"/api/v1/incidents/{iid}/status", json={"status": "resolved"})
+    assert moved.status_code == 200
+    [again] = post_alerts(api, created["key"], am_alert("manual-1"))
+    assert again["outcome"].startswith("opened") and incident_id_of(again) != iid
+
+
+def test_grouping_joins_alerts_sharing_labels_inside_the_window(api: Api) -> None:
+    created = integration(api, group_by=["alertname", "cluster"], group_window_minutes=10)
+    key = created["key"]
+    with moving_clock() as advance:
+        [a] = post_alerts(api, key, am_alert("g-1", cluster="eu"))
+        iid = incident_id_of(a)
+        [b] = post_alerts(api, key, am_alert("g-2", cluster="eu"))
+        assert b["outcome"] == f"joined INC-{iid}"
+        [other_cluster] = post_alerts(api, key, am_alert("g-3", cluster="us"))
+        assert other_cluster["outcome"].startswith("opened")
+        [other_name] = post_alerts(api, key, am_alert("g-4", alertname="CPU", cluster="eu"))
+        assert other_name["outcome"].startswith("opened")
+        advance(timedelta(minutes=11))
+        [late] = post_alerts(api, key, am_alert("g-5", cluster="eu"))
+        assert late["outcome"].startswith("opened") and incident_id_of(late) != iid
+    joined = events(api, iid, "alert_joined")
+    assert [e["data"]["alerts"][0]["dedup_key"] for e in joined] == ["fp-DiskFull-g-2"]
+    trace = api.viewer.get(f"/api/v1/alerts/{b['alert_id']}").json()["trace"]
+    group = next(step["result"] for step in trace if step["step"] == "group")
+    assert "alertname=DiskFull, cluster=eu" in group and f"INC-{iid}" in group
+
+
+def test_many_alerts_in_one_request_share_one_commit(api: Api) -> None:
+    created = integration(api, group_by=["alertname"])
+    outcomes = post_alerts(api, created["key"], *(am_alert(f"bulk-{n}") for n in range(100)))
+    iid = incident_id_of(outcomes[0])
+    assert all(o["outcome"] == f"joined INC-{iid}" for o in outcomes[1:])
+    assert len({o["alert_id"] for o in outcomes}) == 100
+    [joined] = events(api, iid, "alert_joined")
+    assert joined["data"]["count"] == 99 and len(joined["data"]["alerts"]) == 20
+    assert len(alerts_of(api, incident=iid, limit=500)) == 100
+
+
+def test_alert_filters(api: Api) -> None:
+    created = integration(api)
+    post_alerts(api, created["key"], am_alert("f-1"), am_alert("f-2", alertname="CPU"))
+    post_alerts(api, created["key"], am_alert("f-1", status="resolved"))
+    mine = {"integration": created["id"]}
+    assert [a["name"] for a in alerts_of(api, **mine, status="resolved")] == ["DiskFull"]
+    assert [a["name"] for a in alerts_of(api, **mine, name="CPU")] == ["CPU"]
+    page = api.viewer.get("/api/v1/alerts", params={**mine, "limit": 1}).json()
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    rest = api.viewer.get("/api/v1/alerts", params={**mine, "cursor": page["next_cursor"]})
+    assert len(rest.json()["items"]) == 1
+    assert api.viewer.get("/api/v1/alerts", params={"status": "bogus"}).status_code == 422
+    assert api.viewer.get("/api/v1/alerts/99999999").status_code == 404
+
+
+def test_the_incident_page_shows_alerts_with_their_trace(api: Api) -> None:
+    created = integration(api)
+    [outcome] = post_alerts(api, created["key"], am_alert("page-1"))
+    iid = incident_id_of(outcome)
+    browser = api.anonymous()
+    browser.cookies.set(COOKIE, api.tokens["viewer"])
+    page = browser.get(f"/incidents/{iid}")
+    assert page.status_code == 200, page.text[:300]
+    assert 'id="alerts"' in page.text
+    assert f"opened INC-{iid}" in page.text

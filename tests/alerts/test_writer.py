@@ -1,0 +1,103 @@
+"""Durability of the ingest path: 2xx only after the commit; failures answer 503, store nothing,
+and do not sink the other requests of the batch; the in-memory state survives a reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, integration, post_alerts
+from tests.conftest import Api
+from tocsin import clock
+from tocsin.alerts import integrations, processing
+from tocsin.alerts.processing import Job
+from tocsin.alerts.sources import alertmanager
+from tocsin.alerts.state import state_for
+from tocsin.alerts.writer import run_batch
+from tocsin.alerts.writes import Changes
+from tocsin.core.lifecycle import InvalidTime
+from tocsin.incidents import service as incidents_service
+
+
+def test_a_database_failure_answers_503_and_stores_nothing(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = integration(api)
+
+    def broken(*_: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(processing, "write", broken)
+    response = hook(api, created["key"], am_body(am_alert("db-down-1")))
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    monkeypatch.undo()
+    assert alerts_of(api, integration=created["id"]) == []
+    [outcome] = post_alerts(api, created["key"], am_alert("db-down-1"))
+    assert outcome["outcome"].startswith("opened")  # the state was reloaded, nothing half-done
+
+
+def test_one_alert_that_cannot_open_an_incident_does_not_stop_the_others(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = integration(api)
+    real = incidents_service.declare_in
+
+    def picky(session: Any, **kwargs: Any) -> Any:
+        if "poison" in kwargs["incident"].title:
+            raise InvalidTime("impact_started_at", "is in the future")
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(incidents_service, "declare_in", picky)
+    poison, fine = post_alerts(
+        api, created["key"], am_alert("poison-1", alertname="poison"), am_alert("fine-1")
+    )
+    assert poison["outcome"].startswith("error: no incident opened")
+    assert fine["outcome"].startswith("opened")
+    stored = api.viewer.get(f"/api/v1/alerts/{poison['alert_id']}").json()
+    assert stored["incident_id"] is None
+    assert stored["trace"][-1] == {"step": "outcome", "result": poison["outcome"]}
+    monkeypatch.undo()
+    # Its next event tries again.
+    [again] = post_alerts(api, created["key"], am_alert("poison-1", alertname="poison"))
+    assert again["outcome"].startswith("opened")
+
+
+def test_a_failing_job_is_isolated_from_its_batch(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = integration(api)
+    info = integrations.find_by_digest(api.db, integrations.digest(created["key"]))
+    assert info is not None
+    real = processing.write
+
+    def fails_on_boom(session: Any, state: Any, changes: Changes) -> None:
+        if any(c.dedup_key == "fp-DiskFull-boom" for c in changes.inserts):
+            raise OperationalError("INSERT", {}, Exception("constraint"))
+        real(session, state, changes)
+
+    def parsed(*alerts: dict[str, Any]) -> Job:
+        body = msgspec.json.encode(am_body(*alerts))
+        return Job(info, alertmanager.parse(body, now=clock.now()))
+
+    monkeypatch.setattr(processing, "write", fails_on_boom)
+    good, bad = parsed(am_alert("ok")), parsed(am_alert("boom"))
+    run_batch(api.db, state_for(api.db), [good, bad])
+    assert good.error is None and good.outcomes[0].result.startswith("opened")
+    assert isinstance(bad.error, OperationalError)
+    monkeypatch.undo()
+    keys = [a["dedup_key"] for a in alerts_of(api, integration=created["id"])]
+    assert keys == ["fp-DiskFull-ok"]
+
+
+def test_open_alerts_survive_a_reload_of_the_state(api: Api) -> None:
+    created = integration(api, group_by=["alertname"])
+    [first] = post_alerts(api, created["key"], am_alert("reload-1"))
+    state_for(api.db).invalidate()  # as after a restart
+    [repeat, joined] = post_alerts(api, created["key"], am_alert("reload-1"), am_alert("reload-2"))
+    assert repeat["outcome"].startswith("deduplicated")
+    assert repeat["alert_id"] == first["alert_id"]
+    assert joined["outcome"].startswith("joined")

@@ -1,0 +1,96 @@
+"""The web pages in a real browser: headless Chromium (Debian) driven by Playwright."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import Api
+from tests.e2e.conftest import require_binary
+from tocsin.paging import service as paging_service
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = require_binary("chromium", "chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.set_default_timeout(10_000)
+    yield opened
+    context.close()
+
+
+def sign_in(page: Page, api: Api, role: str = "responder") -> None:
+    page.goto(f"{api.url}/incidents")
+    expect(page).to_have_url(f"{api.url}/login?next=/incidents")
+    page.get_by_label("API token").fill(api.tokens[role])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
+
+
+def test_declare_and_work_an_incident_in_the_browser(api: Api, page: Page, tmp_path: Path) -> None:
+    sign_in(page, api)
+    form = page.get_by_role("form", name="Declare an incident")
+    form.get_by_label("Title").fill("Payments time out")
+    form.get_by_label("Severity").select_option("SEV2")
+    form.get_by_label("Services affected (comma-separated)").fill("payments")
+    form.get_by_role("button", name="Declare").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Payments time out")
+    expect(page.locator("#status")).to_have_text("triggered")
+
+    page.get_by_role("button", name="Acknowledged").click()
+    expect(page.locator("#status")).to_have_text("acknowledged")
+
+    page.get_by_role("textbox", name="Note").fill("latency up since deploy 4.2")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator("#timeline")).to_contain_text("Note: latency up since deploy 4.2")
+
+    page.get_by_role("textbox", name="Person").fill("dana")
+    page.get_by_role("button", name="Assign").click()
+    expect(page.locator("aside")).to_contain_text("Incident Commander: dana")
+
+    expect(page.get_by_role("button", name="Closed")).to_have_count(0)  # not before resolved
+    page.get_by_role("button", name="Resolved").click()
+    expect(page.locator("#status")).to_have_text("resolved")
+    page.get_by_role("button", name="Closed").click()
+    expect(page.get_by_role("alert")).to_contain_text("requires a postmortem")
+    page.screenshot(path=str(tmp_path / "incident.png"), full_page=True)
+
+
+def test_viewer_sees_no_forms(api: Api, page: Page) -> None:
+    sign_in(page, api, "viewer")
+    expect(page.get_by_role("button", name="Declare")).to_have_count(0)
+
+
+def test_one_click_acknowledge_link(api: Api, page: Page) -> None:
+    created = api.responder.post(
+        "/api/v1/incidents", json={"title": "Disk full", "severity": "SEV3"}
+    )
+    incident_id = created.json()["id"]
+    link = paging_service.ack_url(incident_id, person_id=42).replace(api.settings.base_url, api.url)
+    page.goto(link)
+    expect(page.locator("#ack-result")).to_contain_text("acknowledged")
+    status = api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["status"]
+    assert status == "acknowledged"

@@ -1,0 +1,164 @@
+"""Real peers for the channel tests: an SMTP server (aiosmtpd) and an HTTP receiver.
+
+Both listen on 127.0.0.1 on a free port and record what they receive. The mail server
+refuses recipients named ``reject@...`` with 550 and ``busy@...`` with 451, and accepts
+AUTH ``tocsin``/``letmein`` (over plain TCP: this is a test). The HTTP receiver answers
+``/status/NNN`` with NNN, ``/redirect`` with a 302, ``/slow`` after a second, and 200
+otherwise.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Mail:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class Mailbox:
+    received: list[Mail] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address.startswith("reject@"):
+            return "550 5.1.1 <reject@example.com>: Recipient address rejected"
+        if address.startswith("busy@"):
+            return "451 4.2.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        content = cast(bytes, envelope.original_content)
+        parsed = email.message_from_bytes(content, policy=default_policy)
+        self.received.append(Mail(str(envelope.mail_from), list(envelope.rcpt_tos), parsed))
+        return "250 2.0.0 Ok: queued as 7A1B2C"
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            self.logins.append(data.login.decode())
+            ok = (data.login, data.password) == (b"tocsin", b"letmein")
+            return AuthResult(success=ok, handled=False)
+        return AuthResult(success=False, handled=False)
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    mailbox: Mailbox
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=mailbox.authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, mailbox)
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.requests.append(Request("POST", self.path, headers, body))
+        status, extra = self._answer()
+        reply = b"ok" if status < 300 else b"invalid_payload"
+        try:
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (the /slow timeout test)
+
+    def _answer(self) -> tuple[int, dict[str, str]]:
+        if self.path.startswith("/status/"):
+            return int(self.path.split("/")[2]), {}
+        if self.path == "/redirect":
+            return 302, {"location": "/status/200"}
+        if self.path == "/slow":
+            time.sleep(1)
+        return 200, {}
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    requests: list[Request]
+
+
+@dataclass
+class Receiver:
+    port: int
+    requests: list[Request]
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield Receiver(server.server_address[1], server.requests)
+    finally:
+        server.shutdown()
+        server.server_close()

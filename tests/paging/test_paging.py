@@ -1,0 +1,221 @@
+"""Paging end to end: an incident on a service with a policy pages level 1 at once, level 2
+after the timeout, stops on acknowledgement, and records every delivery attempt."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Api
+from tests.notify.conftest import Receiver, SmtpServer
+from tocsin import clock
+from tocsin.worker.loop import Worker
+
+
+@pytest.fixture
+def worker(api: Api, smtp_server: SmtpServer) -> Iterator[Worker]:
+    settings = api.settings.model_copy(
+        update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port}
+    )
+    running = Worker(api.db, settings, name=f"test-{uuid.uuid4().hex[:6]}")
+    yield running
+    running.pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def later() -> Iterator[Any]:
+    """Move the clock forward: ``later(minutes)``."""
+    offset = timedelta(0)
+    real = clock.system_now
+
+    def move(minutes: float) -> None:
+        nonlocal offset
+        offset += timedelta(minutes=minutes)
+        clock.set_clock(lambda: real() + offset)
+
+    yield move
+    clock.set_clock(None)
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.is_success, response.text
+    return response.json()
+
+
+def person(api: Api, name: str, **contacts: str) -> dict[str, Any]:
+    handle = f"{name}-{uuid.uuid4().hex[:6]}"
+    created = ok(api.admin.post("/api/v1/people", json={"name": name, "handle": handle}))
+    created["contacts"] = [
+        ok(
+            api.admin.post(
+                f"/api/v1/people/{created['id']}/contact-methods",
+                json={"kind": kind, "address": address},
+            )
+        )
+        for kind, address in contacts.items()
+    ]
+    return created
+
+
+def service_with_policy(api: Api, levels: list[list[int]], timeout: int = 5) -> str:
+    body = {
+        "name": f"policy-{uuid.uuid4().hex[:6]}",
+        "repeat": 0,
+        "levels": [
+            {"timeout_minutes": timeout, "targets": [{"type": "person", "id": p} for p in level]}
+            for level in levels
+        ],
+    }
+    policy = ok(api.admin.post("/api/v1/escalation-policies", json=body))
+    name = f"svc-{uuid.uuid4().hex[:6]}"
+    ok(
+        api.admin.post(
+            "/api/v1/services", json={"name": name, "escalation_policy_id": policy["id"]}
+        )
+    )
+    return name
+
+
+def declare(api: Api, service: str, severity: str = "SEV2") -> int:
+    body = {"title": "Checkout errors", "severity": severity, "services": [service]}
+    incident_id: int = ok(api.responder.post("/api/v1/incidents", json=body))["id"]
+    return incident_id
+
+
+def kinds(api: Api, incident_id: int) -> list[str]:
+    items = ok(api.viewer.get(f"/api/v1/incidents/{incident_id}/events"))["items"]
+    return [e["kind"] for e in items]
+
+
+def paging(api: Api, incident_id: int) -> dict[str, Any]:
+    result: dict[str, Any] = ok(api.viewer.get(f"/api/v1/incidents/{incident_id}/paging"))
+    return result
+
+
+def test_pages_level_one_then_escalates_then_stops_on_ack(
+    api: Api, worker: Worker, smtp_server: SmtpServer, later: Any
+) -> None:
+    alice = person(api, "alice", email="alice@example.test")
+    bob = person(api, "bob", email="bob@example.test")
+    iid = declare(api, service_with_policy(api, [[alice["id"]], [bob["id"]]]))
+    assert "escalation_started" in kinds(api, iid)
+
+    worker.run_until_idle()
+    mails = smtp_server.mailbox.received
+    assert [m.rcpt_tos for m in mails] == [["alice@example.test"]]
+    assert f"INC-{iid}" in str(mails[0].message["subject"])
+    assert f"/ack/{iid}/{alice['id']}/" in mails[0].message.get_body(("plain",)).get_content()
+
+    later(5)
+    worker.run_until_idle()
+    assert [m.rcpt_tos for m in mails] == [["alice@example.test"], ["bob@example.test"]]
+
+    ok(api.responder.post(f"/api/v1/incidents/{iid}/status", json={"status": "acknowledged"}))
+    later(5)
+    worker.run_until_idle()
+    assert len(mails) == 2  # the escalation stopped: nobody else is paged
+    history = paging(api, iid)
+    assert history["escalation"]["state"] == "acknowledged"
+    assert [n["status"] for n in history["notifications"]] == ["delivered", "delivered"]
+    assert history["notifications"][0]["attempts"][0]["ok"] is True
+    timeline = kinds(api, iid)
+    assert timeline.count("paged") == 2
+    assert timeline.count("notification_delivered") == 2
+    assert "escalation_stopped" in timeline
+    assert "escalation_exhausted" not in timeline
+
+
+def test_nobody_acknowledges_so_the_policy_is_exhausted(
+    api: Api, worker: Worker, smtp_server: SmtpServer, later: Any
+) -> None:
+    carol = person(api, "carol", email="carol@example.test")
+    iid = declare(api, service_with_policy(api, [[carol["id"]]], timeout=3))
+    worker.run_until_idle()
+    later(3)
+    worker.run_until_idle()
+    assert paging(api, iid)["escalation"]["state"] == "exhausted"
+    assert "escalation_exhausted" in kinds(api, iid)
+
+
+def test_resolving_before_the_first_page_sends_nothing(
+    api: Api, worker: Worker, smtp_server: SmtpServer
+) -> None:
+    dave = person(api, "dave", email="dave@example.test")
+    iid = declare(api, service_with_policy(api, [[dave["id"]]]))
+    ok(api.responder.post(f"/api/v1/incidents/{iid}/status", json={"status": "resolved"}))
+    worker.run_until_idle()
+    assert all("dave@" not in m.rcpt_tos[0] for m in smtp_server.mailbox.received)
+    assert paging(api, iid)["escalation"]["state"] == "resolved"
+
+
+def test_sev4_and_services_without_policy_page_nobody(api: Api, worker: Worker) -> None:
+    erin = person(api, "erin", email="erin@example.test")
+    service = service_with_policy(api, [[erin["id"]]])
+    low = declare(api, service, severity="SEV4")
+    unowned = declare(api, f"nobody-owns-{uuid.uuid4().hex[:6]}")
+    worker.run_until_idle()
+    assert paging(api, low)["escalation"] is None
+    assert paging(api, unowned)["escalation"] is None
+
+
+def test_signed_link_acknowledges_and_a_forged_one_is_refused(
+    api: Api, worker: Worker, smtp_server: SmtpServer
+) -> None:
+    frank = person(api, "frank", email="frank@example.test")
+    iid = declare(api, service_with_policy(api, [[frank["id"]]]))
+    worker.run_until_idle()
+    body = smtp_server.mailbox.received[-1].message.get_body(("plain",)).get_content()
+    link = next(word for word in body.split() if f"/ack/{iid}/" in word)
+    with api.anonymous() as browser:
+        confirm = browser.get(link).text  # GET changes nothing: scanners follow links
+        assert "ack-form" in confirm and "submit()" in confirm
+        assert ok(api.viewer.get(f"/api/v1/incidents/{iid}"))["status"] == "triggered"
+        forged = browser.post(link[:-3] + "xyz")
+        assert forged.status_code == 403
+        done = browser.post(link)
+        assert done.status_code == 200 and "acknowledged" in done.text
+    incident = ok(api.viewer.get(f"/api/v1/incidents/{iid}"))
+    assert incident["status"] == "acknowledged"
+    assert paging(api, iid)["escalation"]["state"] == "acknowledged"
+
+
+def test_failed_webhook_retries_then_moves_to_the_next_contact_method(
+    api: Api, worker: Worker, smtp_server: SmtpServer, receiver: Receiver, later: Any
+) -> None:
+    gina = person(api, "gina", webhook=receiver.url("/status/503"), email="gina@example.test")
+    webhook, mail = gina["contacts"]
+    rules = f"/api/v1/people/{gina['id']}/notification-rules"
+    ok(api.admin.post(rules, json={"contact_method_id": webhook["id"], "delay_minutes": 0}))
+    ok(api.admin.post(rules, json={"contact_method_id": mail["id"], "delay_minutes": 10}))
+    iid = declare(api, service_with_policy(api, [[gina["id"]]], timeout=30))
+    for _ in range(6):  # each retry waits out its backoff
+        worker.run_until_idle()
+        later(2)
+    notifications = paging(api, iid)["notifications"]
+    by_kind = {n["kind"]: n for n in notifications}
+    assert by_kind["webhook"]["status"] == "failed"
+    assert len(by_kind["webhook"]["attempts"]) == 5
+    assert all(a["retryable"] for a in by_kind["webhook"]["attempts"])
+    assert by_kind["email"]["status"] == "delivered"  # brought forward, not after 10 minutes
+    ids = {r.headers["webhook-id"] for r in receiver.requests}
+    assert len(ids) == 1  # every retry carries the same idempotency key
+    assert "notification_failed" in kinds(api, iid)
+
+
+def test_paging_history_page_shows_deliveries(
+    api: Api, worker: Worker, smtp_server: SmtpServer
+) -> None:
+    hana = person(api, "hana", email="hana@example.test")
+    iid = declare(api, service_with_policy(api, [[hana["id"]]]))
+    worker.run_until_idle()
+    with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
+        browser.post("/login", data={"token": api.tokens["viewer"]})
+        page = browser.get(f"/incidents/{iid}/paging")
+    assert page.status_code == 200
+    assert 'id="escalation-state">active' in page.text
+    assert "hana" in page.text and "delivered" in page.text
