@@ -21,6 +21,7 @@ import psycopg
 import pytest
 import uvicorn
 
+from tests.peers import receiver, smtp_server  # noqa: F401  (shared real peers)
 from tocsin.access import service as access_service
 from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
@@ -136,3 +137,22 @@ def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     server.should_exit = True
     thread.join(timeout=10)
     db.dispose()
+
+
+def use_cli(api: Api, monkeypatch: pytest.MonkeyPatch, role: str) -> Api:
+    """Point the `tocsin` CLI at the test server with a token of ``role``."""
+    monkeypatch.setenv("TOCSIN_URL", api.url)
+    monkeypatch.setenv("TOCSIN_TOKEN", api.tokens[role])
+    monkeypatch.setenv("COLUMNS", "250")
+    return api
+
+
+def run_cli(*args: str, exit_code: int = 0) -> str:
+    """Run `tocsin ARGS...` in-process; fail the test on an unexpected exit code."""
+    from typer.testing import CliRunner
+
+    from tocsin.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == exit_code, result.output
+    return result.output

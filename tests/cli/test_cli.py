@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import Api
+from tests.conftest import Api, run_cli, use_cli
 from tocsin.cli import app
 
 runner = CliRunner()
@@ -15,16 +15,10 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli_env(api: Api, monkeypatch: pytest.MonkeyPatch) -> Api:
-    monkeypatch.setenv("TOCSIN_URL", api.url)
-    monkeypatch.setenv("TOCSIN_TOKEN", api.tokens["responder"])
-    monkeypatch.setenv("COLUMNS", "200")
-    return api
+    return use_cli(api, monkeypatch, "responder")
 
 
-def run(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
+run = run_cli
 
 
 def test_declare_ack_update_resolve(cli_env: Api) -> None:

@@ -7,8 +7,6 @@ import shutil
 
 import pytest
 
-from tests.notify.conftest import smtp_server  # noqa: F401
-
 
 def require_binary(path_or_name: str, package: str) -> str:
     found = shutil.which(path_or_name)

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import Api
-from tests.notify.conftest import SmtpServer
 from tests.paging.test_paging import person, service_with_policy
+from tests.peers import SmtpServer
 from tocsin.core.severity import Severity
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.schemas import IncidentCreate

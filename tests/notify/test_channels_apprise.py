@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.notify.conftest import Receiver, free_port
+from tests.peers import Receiver, free_port
 from tocsin.notify.channels.apprise_channel import AppriseChannel, check_apprise_url
 from tocsin.notify.channels.base import Message, Target
 

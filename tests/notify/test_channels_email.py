@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.notify.conftest import SmtpServer, free_port
+from tests.peers import SmtpServer, free_port
 from tocsin.notify.channels.base import Message, Target
 from tocsin.notify.channels.email import EmailChannel, message_id
 from tocsin.notify.render import page_message

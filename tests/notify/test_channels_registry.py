@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.notify.conftest import SmtpServer
+from tests.peers import SmtpServer
 from tocsin.config import Settings
 from tocsin.notify.channels.base import Target
 from tocsin.notify.channels.registry import KINDS, build_channels

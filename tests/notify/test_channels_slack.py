@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.notify.conftest import Receiver
+from tests.peers import Receiver
 from tocsin.notify.channels.base import Message, Target
 from tocsin.notify.channels.slack import SlackChannel
 from tocsin.notify.render import page_message, resolved_message

@@ -8,7 +8,7 @@ import logging
 import pytest
 from standardwebhooks import Webhook
 
-from tests.notify.conftest import Receiver, free_port
+from tests.peers import Receiver, free_port
 from tocsin import __version__
 from tocsin.notify import signing
 from tocsin.notify.channels.base import Message, Target

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import Api
+from tests.conftest import Api, run_cli, use_cli
 from tests.oncall.helpers import layer, person, policy, schedule, service
 from tocsin.cli import app
 
@@ -16,16 +16,10 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli_env(api: Api, monkeypatch: pytest.MonkeyPatch) -> Api:
-    monkeypatch.setenv("TOCSIN_URL", api.url)
-    monkeypatch.setenv("TOCSIN_TOKEN", api.tokens["viewer"])
-    monkeypatch.setenv("COLUMNS", "250")
-    return api
+    return use_cli(api, monkeypatch, "viewer")
 
 
-def run(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
+run = run_cli
 
 
 def test_now_shifts_and_preview(cli_env: Api) -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Api
-from tests.notify.conftest import Receiver, SmtpServer
+from tests.peers import Receiver, SmtpServer
 from tocsin import clock
 from tocsin.worker.loop import Worker
 

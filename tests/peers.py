@@ -1,4 +1,4 @@
-"""Real peers for the channel tests: an SMTP server (aiosmtpd) and an HTTP receiver.
+"""Real peers shared by the tests: an SMTP server (aiosmtpd) and an HTTP receiver.
 
 Both listen on 127.0.0.1 on a free port and record what they receive. The mail server
 refuses recipients named ``reject@...`` with 550 and ``busy@...`` with 451, and accepts
