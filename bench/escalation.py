@@ -56,21 +56,20 @@ def timer_lateness(backend: str) -> None:
     with fresh_database(backend) as url:
         db = Database(url)
         migrate(db)
-        now = clock.now()
-        rows: list[dict[str, Any]] = [
-            _timer_row(f"backlog-{n}", now + timedelta(hours=1, seconds=n * 0.86))
-            for n in range(BACKLOG)
+        later = clock.now() + timedelta(hours=1)
+        backlog = [
+            _timer_row(f"backlog-{n}", later + timedelta(seconds=n * 0.86)) for n in range(BACKLOG)
         ]
-        start = now + timedelta(seconds=2)
-        step = STREAM_SECONDS / STREAM
-        rows += [_timer_row(f"due-{n}", start + timedelta(seconds=n * step)) for n in range(STREAM)]
-        with db.transaction() as session:
-            for chunk in range(0, len(rows), 5000):
-                session.execute(insert(Timer), rows[chunk : chunk + 5000])
+        _insert(db, backlog)
         loop.HANDLERS["bench"] = _finish
         worker = loop.Worker(db, Settings(database_url=url), channels={})
         thread = threading.Thread(target=worker.run_forever, daemon=True)
         thread.start()
+        start = clock.now() + timedelta(seconds=2)  # after the backlog is in and the worker up
+        step = STREAM_SECONDS / STREAM
+        _insert(
+            db, [_timer_row(f"due-{n}", start + timedelta(seconds=n * step)) for n in range(STREAM)]
+        )
         time.sleep(2 + STREAM_SECONDS + 3)
         worker.stop()
         thread.join(timeout=10)
@@ -86,6 +85,12 @@ def timer_lateness(backend: str) -> None:
             f" p99 {percentile(late, 99):.1f} ms max {max(late):.1f} ms"
         )
         db.dispose()
+
+
+def _insert(db: Database, rows: list[dict[str, Any]]) -> None:
+    with db.transaction() as session:
+        for chunk in range(0, len(rows), 5000):
+            session.execute(insert(Timer), rows[chunk : chunk + 5000])
 
 
 def _timer_row(key: str, due: Any) -> dict[str, Any]:

@@ -246,7 +246,9 @@ def main() -> None:
         SCENARIOS["repeats100"](args.batched),
     ]
     shape = (args.processes, args.connections)
-    print(f"{args.processes} client processes × {args.connections} connections, {os.cpu_count()} CPUs")
+    print(
+        f"{args.processes} client processes × {args.connections} connections, {os.cpu_count()} CPUs"
+    )
     with running_alertmanager() as port:
         target = Target("alertmanager", port, "/api/v2/alerts")
         reference = {s.name: drive(target, s, f"A{i}", *shape) for i, s in enumerate(scenarios)}

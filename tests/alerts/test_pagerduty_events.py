@@ -44,6 +44,10 @@ def test_trigger_acknowledge_resolve(api: Api) -> None:
     assert enqueue(api, act(key, "acknowledge", "disk-db1")).status_code == 202
     assert incident(api, iid)["status"] == "acknowledged"
     assert enqueue(api, act(key, "acknowledge", "disk-db1")).status_code == 202  # no change
+    assert enqueue(api, trigger(key, "disk-db1")).status_code == 202  # still acknowledged
+    [alert] = alerts_of(api, integration=created["id"])
+    assert (alert["status"], alert["count"]) == ("acknowledged", 3)
+    assert incident(api, iid)["status"] == "acknowledged"
     assert enqueue(api, act(key, "resolve", "disk-db1")).status_code == 202
     assert incident(api, iid)["status"] == "resolved"  # PagerDuty integrations auto-resolve
     moves = [(e["data"]["from"], e["data"]["to"]) for e in events(api, iid, "status_changed")]

@@ -7,7 +7,9 @@ from datetime import timedelta
 from tests.alerts.helpers import (
     alerts_of,
     am_alert,
+    am_body,
     events,
+    hook,
     incident,
     incident_id_of,
     integration,
@@ -16,6 +18,7 @@ from tests.alerts.helpers import (
     post_alerts,
 )
 from tests.conftest import Api
+from tocsin import clock
 from tocsin.access.pages import COOKIE
 
 
@@ -174,3 +177,25 @@ def test_the_incident_page_shows_alerts_with_their_trace(api: Api) -> None:
     assert page.status_code == 200, page.text[:300]
     assert 'id="alerts"' in page.text
     assert f"opened INC-{iid}" in page.text
+
+
+def test_grafana_webhooks_open_and_resolve(api: Api) -> None:
+    created = integration(api, "grafana", auto_resolve=True)
+    alert = am_alert("grafana-1", alertname="High memory usage")
+    body = am_body(alert) | {"orgId": 1, "version": "1", "state": "alerting", "title": "[FIRING:1]"}
+    alert |= {"silenceURL": "", "dashboardURL": "", "panelURL": "", "values": {"B": 44.2}}
+    [opened] = hook(api, created["key"], body).json()["alerts"]
+    iid = incident_id_of(opened)
+    alert |= {"status": "resolved", "endsAt": clock.now().isoformat()}
+    assert hook(api, created["key"], body).status_code == 200
+    assert incident(api, iid)["status"] == "resolved"
+
+
+def test_webhook_rate_limit_names_the_limit(api: Api) -> None:
+    created = integration(api, rate_limit_per_minute=3)
+    post_alerts(api, created["key"], am_alert("rl-1"), am_alert("rl-2"))
+    refused = hook(api, created["key"], am_body(am_alert("rl-3"), am_alert("rl-4")))
+    assert refused.status_code == 429
+    answer = refused.json()
+    assert answer["field"] == "rate_limit_per_minute" and answer["limit"] == 3
+    assert len(alerts_of(api, integration=created["id"])) == 2

@@ -44,11 +44,9 @@ def worker_env(api: Api, smtp: SmtpServer, concurrency: int) -> dict[str, str]:
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    log = open(os.environ.get("TOCSIN_TEST_WORKER_LOG", os.devnull), "ab")  # noqa: SIM115
     return subprocess.Popen(
-        [sys.executable, "-m", "tocsin", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "tocsin", "worker"], env=env, stdout=log, stderr=log
     )
 
 

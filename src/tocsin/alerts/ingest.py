@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from tocsin import clock
 from tocsin.alerts import integrations
@@ -100,7 +100,8 @@ class Ingest:
         finally:
             await asyncio.to_thread(self.writer.stop)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry for the ingest paths (see :func:`is_ingest`)."""
         try:
             status, body, headers = await self._route(scope, receive)
         except Refused as refused:
@@ -237,17 +238,6 @@ def _outcomes(job: Job) -> list[dict[str, Any]]:
     return [outcome.as_dict() for outcome in job.outcomes]
 
 
-class IngestRoutes:
-    """ASGI middleware: the ingest paths go to :class:`Ingest`, everything else to the app."""
-
-    def __init__(self, app: ASGIApp, ingest: Ingest) -> None:
-        self.app = app
-        self.ingest = ingest
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            if path.startswith(("/hooks/", "/v2/")) or path == "/hooks":
-                await self.ingest.handle(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+def is_ingest(path: str) -> bool:
+    """Whether :class:`Ingest` answers ``path`` (the web app sends it there)."""
+    return path.startswith(("/hooks/", "/v2/")) or path == "/hooks"

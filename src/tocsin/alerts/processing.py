@@ -1,7 +1,7 @@
 """What each alert does to incidents: dedup, silence, group, then open, join or resolve.
 
 A :class:`Processor` handles one batch inside one transaction. Decisions use the in-memory
-state (:mod:`tocsin.alerts.state`); rows are written at the end with a few executemany
+state (:mod:`tocsin.alerts.state`); rows are written at the end with a few multi-row
 statements, timeline events once per incident and kind. Every alert keeps a decision trace.
 """
 
@@ -291,7 +291,7 @@ class Processor:
         current.count += 1
         current.last_seen_at = self.now
         rewrite = False
-        if current.status != FIRING:
+        if current.status == RESOLVED:  # an acknowledged alert stays acknowledged
             current.status, current.ends_at, rewrite = FIRING, None, True
             current.add_steps(_step("refire", f"firing again (event {current.count})", self.now))
         if current.incident_id is None:

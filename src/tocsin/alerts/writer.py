@@ -24,7 +24,6 @@ from tocsin.db import Database
 
 log = logging.getLogger("tocsin.alerts")
 MAX_BATCH_ALERTS = 5000
-STATS = {"batches": 0, "jobs": 0, "begin": 0.0, "run": 0.0, "flush": 0.0, "commit": 0.0, "wait": 0.0, "complete": 0.0, "cpu": 0.0}
 
 
 def run_batch(
@@ -62,20 +61,12 @@ def _commit(
     jobs: Sequence[Job],
     policies: Mapping[Severity, SeverityPolicy],
 ) -> None:
-    import time as _t
-    t0 = _t.perf_counter(); c0 = _t.thread_time()
     with db.transaction() as session:
-        t1 = _t.perf_counter()
         state.ensure_loaded(session)
         processor = Processor(session, state, policies, clock.now())
         for job in jobs:
             processor.run(job)
-        t2 = _t.perf_counter()
         processor.flush()
-        t3 = _t.perf_counter()
-    t4 = _t.perf_counter()
-    S = STATS
-    S["batches"] += 1; S["jobs"] += len(jobs); S["begin"] += t1 - t0; S["run"] += t2 - t1; S["flush"] += t3 - t2; S["commit"] += t4 - t3; S["cpu"] += _t.thread_time() - c0
 
 
 class Writer:
@@ -102,7 +93,6 @@ class Writer:
             return
         self._queue.put(None)
         self._thread.join(timeout)
-        open("/tmp/smoke/writer_stats.txt", "a").write(repr(STATS) + "\n")
         self._thread = None
 
     def submit(self, job: Job) -> asyncio.Future[Job]:
@@ -114,11 +104,8 @@ class Writer:
 
     def _run(self) -> None:
         stopping = False
-        import time as _t
         while not stopping:
-            w = _t.perf_counter()
             first = self._queue.get()
-            STATS["wait"] += _t.perf_counter() - w
             if first is None:
                 break
             batch, size = [first], len(first.alerts)

@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
+from tocsin.alerts import bulk
 from tocsin.alerts.state import Current, IngestState, IntegrationInfo
 from tocsin.alerts.tables import alerts_table, integrations_table, silences_table
 from tocsin.core.lifecycle import RuleViolation, Status
@@ -58,21 +59,18 @@ def write(session: Session, state: IngestState, changes: Changes) -> None:
 
 
 def _insert_new(session: Session, changes: Changes) -> None:
-    """Insert the new rows with one executemany and learn their ids.
+    """Insert the new rows in one go, with ids chosen first (no RETURNING).
 
     On SQLite the batch holds the database's write lock (``BEGIN IMMEDIATE``), so the ids
-    after the current maximum are ours to assign; RETURNING there would cost a statement per
-    row. PostgreSQL returns the ids of a multi-row insert in parameter order.
+    after the current maximum are ours; PostgreSQL hands out ids from the table's sequence.
     """
     if not changes.inserts:
         return
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    first = (session.scalar(select(func.max(alerts.c.id))) or 0) + 1 if sqlite else 0
+    ids = _new_ids(session, len(changes.inserts))
     rows = []
-    for number, current in enumerate(changes.inserts):
+    for new_id, current in zip(ids, changes.inserts, strict=True):
         assert current.row is not None
-        if sqlite:
-            current.id = first + number
+        current.id = new_id
         rows.append(
             {
                 **current.row,
@@ -89,15 +87,17 @@ def _insert_new(session: Session, changes: Changes) -> None:
             }
         )
         current.row, current.steps = None, None
-    if sqlite:
-        session.execute(insert(alerts), rows)
-        return
-    for row in rows:
-        del row["id"]
-    statement = insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True)
-    ids = session.execute(statement, rows).scalars().all()
-    for current, new_id in zip(changes.inserts, ids, strict=True):
-        current.id = new_id
+    bulk.insert_rows(session, alerts, rows)
+
+
+def _new_ids(session: Session, count: int) -> list[int]:
+    if session.get_bind().dialect.name == "sqlite":
+        first = (session.scalar(select(func.max(alerts.c.id))) or 0) + 1
+        return list(range(first, first + count))
+    query = text(
+        "SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, :n)"
+    )
+    return [int(i) for i in session.scalars(query, {"n": count})]
 
 
 def _record(
@@ -156,19 +156,19 @@ def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> 
 
 def _counts(current: Current) -> dict[str, Any]:
     return {
-        "b_id": current.id,
-        "b_status": current.status,
-        "b_count": current.count,
-        "b_last_seen_at": current.last_seen_at,
-        "b_last_logged_at": current.last_logged_at,
-        "b_ends_at": current.ends_at,
+        "id": current.id,
+        "status": current.status,
+        "count": current.count,
+        "last_seen_at": current.last_seen_at,
+        "last_logged_at": current.last_logged_at,
+        "ends_at": current.ends_at,
     }
 
 
 def _update_rows(session: Session, changes: Changes) -> None:
     counted = [c for i, c in changes.counted.items() if i not in changes.rewritten]
     if counted:
-        session.execute(_COUNT_UPDATE, [_counts(c) for c in counted])
+        bulk.update_rows(session, alerts, _COUNTED, [_counts(c) for c in counted])
     if changes.rewritten:
         stored = _stored_traces(session, list(changes.rewritten))
         rows = []
@@ -178,15 +178,15 @@ def _update_rows(session: Session, changes: Changes) -> None:
             rows.append(
                 {
                     **_counts(c),
-                    "b_incident_id": c.incident_id,
-                    "b_silenced_by": c.silenced_by,
-                    "b_trace": trace,
+                    "incident_id": c.incident_id,
+                    "silenced_by": c.silenced_by,
+                    "trace": trace,
                 }
             )
-        session.execute(_FULL_UPDATE, rows)
-    closing = [{"b_id": c.id} for c in changes.closing if c.id is not None]
+        bulk.update_rows(session, alerts, _REWRITTEN, rows)
+    closing = [c.id for c in changes.closing if c.id is not None]
     if closing:
-        session.execute(_CLOSE, closing)
+        session.execute(update(alerts).where(alerts.c.id.in_(closing)).values(open=False))
 
 
 def _stored_traces(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -203,22 +203,8 @@ def _write_side_tables(session: Session, changes: Changes) -> None:
         session.execute(_FOREIGN, found)
 
 
-def _bind(name: str) -> Any:
-    return bindparam(f"b_{name}", type_=alerts.c[name].type)
-
-
 _COUNTED = ("status", "count", "last_seen_at", "last_logged_at", "ends_at")
-_COUNT_UPDATE = (
-    update(alerts)
-    .where(alerts.c.id == bindparam("b_id"))
-    .values({name: _bind(name) for name in _COUNTED})
-)
-_FULL_UPDATE = (
-    update(alerts)
-    .where(alerts.c.id == bindparam("b_id"))
-    .values({name: _bind(name) for name in (*_COUNTED, "incident_id", "silenced_by", "trace")})
-)
-_CLOSE = update(alerts).where(alerts.c.id == bindparam("b_id")).values(open=False)
+_REWRITTEN = (*_COUNTED, "incident_id", "silenced_by", "trace")
 _BEAT = (
     update(integrations)
     .where(integrations.c.id == bindparam("b_id"))

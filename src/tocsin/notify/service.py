@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -231,9 +231,16 @@ def history(db: Database, *, incident_id: int) -> list[NotificationOut]:
 
 
 def next_due_at(db: Database) -> datetime | None:
+    """When a message can next be claimed: a pending one when due and unleased, one being
+    sent when its lease ends (its worker may have died)."""
+    ready = case(
+        (OutboxMessage.status == "sending", OutboxMessage.claimed_until),
+        (OutboxMessage.claimed_until > OutboxMessage.due_at, OutboxMessage.claimed_until),
+        else_=OutboxMessage.due_at,
+    )
     with db.reading() as session:
         due: datetime | None = session.scalar(
-            select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == "pending")
+            select(func.min(ready)).where(OutboxMessage.status.in_(("pending", "sending")))
         )
         return due
 

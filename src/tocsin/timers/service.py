@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -100,9 +100,11 @@ def finish_in(session: Session, *, timer_id: int, fired_at: datetime) -> None:
 
 
 def next_due_at(db: Database) -> datetime | None:
+    """When a pending timer can next be claimed (a claimed one: when its lease ends)."""
+    ready = case((Timer.claimed_until > Timer.due_at, Timer.claimed_until), else_=Timer.due_at)
     with db.reading() as session:
         due: datetime | None = session.scalar(
-            select(func.min(Timer.due_at)).where(Timer.status == "pending")
+            select(func.min(ready)).where(Timer.status == "pending")
         )
         return due
 

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from tocsin import clock, wakeup
@@ -56,6 +56,8 @@ class Worker:
         self.channels = channels if channels is not None else build_channels(settings)
         self.pool = ThreadPoolExecutor(settings.worker_concurrency, thread_name_prefix="deliver")
         self.in_flight: set[Future[None]] = set()
+        # Claim a little ahead of the delivery threads, never more: what we claim we lease.
+        self.capacity = settings.worker_concurrency * 2
         self.stopping = threading.Event()
         paging_service.install(settings)
 
@@ -70,7 +72,7 @@ class Worker:
             self._run_timer(timer)
             done += 1
         self.in_flight = {f for f in self.in_flight if not f.done()}
-        free = self.settings.worker_concurrency * 4 - len(self.in_flight)
+        free = self.capacity - len(self.in_flight)
         if free > 0:
             for claimed in notify_service.claim_due(
                 self.db, worker=self.name, lease=self.lease, limit=free
@@ -154,6 +156,10 @@ class Worker:
         while not self.stopping.is_set():
             try:
                 if self.run_once():
+                    continue
+                if len(self.in_flight) >= self.capacity:
+                    # due work waits for a free delivery thread, not for a clock tick
+                    wait(self.in_flight, timeout=MAX_SLEEP, return_when=FIRST_COMPLETED)
                     continue
                 wakeup.wait(self.seconds_until_next())
             except Exception:
