@@ -15,7 +15,7 @@ from tocsin import clock
 from tocsin.alerts import integrations, processing
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import alertmanager
-from tocsin.alerts.state import state_for
+from tocsin.alerts.state import IngestState, state_for
 from tocsin.alerts.writer import run_batch
 from tocsin.alerts.writes import Changes
 from tocsin.core.lifecycle import InvalidTime
@@ -101,3 +101,46 @@ def test_open_alerts_survive_a_reload_of_the_state(api: Api) -> None:
     assert repeat["outcome"].startswith("deduplicated")
     assert repeat["alert_id"] == first["alert_id"]
     assert joined["outcome"].startswith("joined")
+
+
+def test_two_replicas_racing_on_one_key_open_one_incident(api: Api) -> None:
+    """Each `serve` replica caches open alerts; the database still allows one open alert per
+    key, so the replica that loses the race reloads and joins the open incident."""
+    created = integration(api)
+    info = integrations.find_by_digest(api.db, integrations.digest(created["key"]))
+    assert info is not None
+    first_replica, second_replica = IngestState(), IngestState()
+    for state in (first_replica, second_replica):  # both have seen the key closed
+        with api.db.reading() as session:
+            state.ensure_loaded(session)
+    body = msgspec.json.encode(am_body(am_alert("race-1")))
+    one, two = (Job(info, alertmanager.parse(body, now=clock.now())) for _ in range(2))
+    run_batch(api.db, first_replica, [one])
+    run_batch(api.db, second_replica, [two])
+    assert one.outcomes[0].result.startswith("opened")
+    assert two.error is not None  # refused by the database; the sender retries
+    third = Job(info, alertmanager.parse(body, now=clock.now()))
+    run_batch(api.db, second_replica, [third])
+    assert third.outcomes[0].result.startswith("deduplicated")
+    assert len(alerts_of(api, integration=created["id"])) == 1
+
+
+def test_a_resolve_reaches_an_alert_another_replica_opened(api: Api) -> None:
+    created = integration(api)
+    info = integrations.find_by_digest(api.db, integrations.digest(created["key"]))
+    assert info is not None
+    opener, other = IngestState(), IngestState()
+    with api.db.reading() as session:
+        other.ensure_loaded(session)  # loaded before the alert exists
+
+    def job(status: str) -> Job:
+        body = msgspec.json.encode(am_body(am_alert("replica-1", status=status)))
+        return Job(info, alertmanager.parse(body, now=clock.now()))
+
+    opened, resolved = job("firing"), job("resolved")
+    run_batch(api.db, opener, [opened])
+    run_batch(api.db, other, [resolved])
+    assert resolved.error is None
+    assert "resolved" in resolved.outcomes[0].result
+    [stored] = alerts_of(api, integration=created["id"])
+    assert stored["status"] == "resolved"

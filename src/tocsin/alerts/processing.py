@@ -98,7 +98,8 @@ class Processor:
         if job.beat:
             self._beat(job)
         for alert in job.alerts:
-            current = self.state.current.get((integration.id, alert.dedup_key))
+            key = (integration.id, alert.dedup_key)
+            current = self.state.current.get(key)
             if alert.action is AlertAction.TRIGGER:
                 if job.only_new and current is not None and current.status != RESOLVED:
                     job.outcomes.append(Outcome(alert.dedup_key, "already firing", current))
@@ -106,7 +107,7 @@ class Processor:
                     job.outcomes.append(self._new(integration, alert))
                 else:
                     job.outcomes.append(self._repeat(integration, alert, current))
-            elif current is None:
+            elif (current := self.state.find(self.session, key)) is None:
                 result = f"ignored: no open alert with key {alert.dedup_key!r}"
                 job.outcomes.append(Outcome(alert.dedup_key, result))
             elif alert.action is AlertAction.RESOLVE:
@@ -352,7 +353,7 @@ class Processor:
     def _beat(self, job: Job) -> None:
         integration = job.integration
         self.changes.beats[integration.id] = self.now
-        current = self.state.current.get((integration.id, heartbeat_key(integration.id)))
+        current = self.state.find(self.session, (integration.id, heartbeat_key(integration.id)))
         if current is not None and current.status != RESOLVED:
             alert = heartbeat_alert(integration, AlertAction.RESOLVE, self.now)
             job.outcomes.append(self._resolve(integration, alert, current))

@@ -6,7 +6,6 @@ Integrations live in :mod:`tocsin.alerts.integrations`, silences in
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -167,24 +166,11 @@ def check_heartbeats(db: Database) -> int:
     return sum(1 for job in jobs for o in job.outcomes if o.result != "already firing")
 
 
-async def heartbeat_loop(db: Database, every: float = HEARTBEAT_CHECK_SECONDS) -> None:
-    """Check heartbeats forever (started by the web app until the worker takes it over)."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            raised = await asyncio.to_thread(check_heartbeats, db)
-            if raised:
-                log.info("heartbeats: %d missed", raised)
-        except Exception:
-            log.exception("heartbeat check failed")
-
-
 __all__ = [
     "AlertFilter",
     "check_heartbeats",
     "get_alert",
     "heartbeat_key",
-    "heartbeat_loop",
     "incident_alerts",
     "list_alerts",
     "noise",

@@ -169,6 +169,26 @@ class IngestState:
                     self.groups[key] = Group(current.incident_id, current.first_seen_at)
         self.loaded = True
 
+    def find(self, session: Session, key: Key) -> Current | None:
+        """The open alert for ``key``: from the cache, else from the database.
+
+        Another replica (or the worker) may have opened it; a resolve or an acknowledgement
+        must still reach it.
+        """
+        current = self.current.get(key)
+        if current is not None:
+            return current
+        columns = [getattr(Alert, name) for name in _LOADED]
+        query = select(*columns).where(
+            Alert.open.is_(True), Alert.integration_id == key[0], Alert.dedup_key == key[1]
+        )
+        row = session.execute(query).mappings().first()
+        if row is None:
+            return None
+        found = Current(**row)
+        self.add(found)
+        return found
+
     def add(self, current: Current) -> None:
         self.current[current.key] = current
         if current.incident_id is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,7 +58,19 @@ class Silence(Base):
 
 class Alert(Base):
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_integration_id_dedup_key", "integration_id", "dedup_key"),)
+    __table_args__ = (
+        Index("ix_alerts_integration_id_dedup_key", "integration_id", "dedup_key"),
+        # The database, not a replica's cache, decides that a key has one open alert: a
+        # replica that raced another gets a failed batch, reloads, and joins the open one.
+        Index(
+            "uq_alerts_open_key",
+            "integration_id",
+            "dedup_key",
+            unique=True,
+            sqlite_where=text("open"),
+            postgresql_where=text("open"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +16,6 @@ from tocsin.access import pages as access_pages
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
 from tocsin.alerts import pages as alerts_pages  # noqa: F401  (alerts on the incident page)
-from tocsin.alerts import service as alerts_service
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
@@ -67,15 +65,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         thread = threading.Thread(target=worker.run_forever, name="worker", daemon=True)
         thread.start()
     ingest: alerts_ingest.Ingest = app.state.alerts_ingest
-    # Temporary: heartbeats are checked here every 30 s until the worker calls check_heartbeats.
-    checks = settings.run_worker != "no"
-    heartbeats = asyncio.create_task(alerts_service.heartbeat_loop(db)) if checks else None
     try:
         async with ingest.running():  # the alert batch writer
             yield
     finally:
-        if heartbeats:
-            heartbeats.cancel()
         if worker and thread:
             worker.stop()
             thread.join(timeout=10)

@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from tocsin import clock, wakeup
+from tocsin.alerts import service as alerts_service
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.notify import service as notify_service
@@ -39,6 +40,12 @@ def _escalate(db: Database, timer: DueTimer) -> None:
 
 HANDLERS: dict[str, TimerHandler] = {paging_service.TIMER_KIND: _escalate}
 
+# Periodic checks, each run every so many seconds by every worker. They are idempotent: two
+# workers raising the same missed heartbeat store one alert (one open alert per key).
+PERIODIC: dict[str, tuple[float, Callable[[Database], int]]] = {
+    "heartbeats": (30.0, alerts_service.check_heartbeats),
+}
+
 
 class Worker:
     def __init__(
@@ -59,12 +66,14 @@ class Worker:
         # Claim a little ahead of the delivery threads, never more: what we claim we lease.
         self.capacity = settings.worker_concurrency * 2
         self.stopping = threading.Event()
+        self.last_periodic: dict[str, float] = {}
         paging_service.install(settings)
 
     # ---------------------------------------------------------------- one pass
 
     def run_once(self) -> int:
         """Run what is due now; returns how many timers and messages were taken."""
+        self._run_periodic()
         done = 0
         for timer in timers_service.claim_due(
             self.db, worker=self.name, lease=self.lease, limit=200
@@ -80,6 +89,18 @@ class Worker:
                 self.in_flight.add(self.pool.submit(self._deliver, claimed))
                 done += 1
         return done
+
+    def _run_periodic(self) -> None:
+        now = time.monotonic()
+        for name, (every, check) in PERIODIC.items():
+            if now - self.last_periodic.get(name, -every) < every:
+                continue
+            self.last_periodic[name] = now
+            try:
+                if found := check(self.db):
+                    log.info("%s: %d found", name, found)
+            except Exception:
+                log.exception("periodic check %s failed", name)
 
     def _run_timer(self, timer: DueTimer) -> None:
         handler = HANDLERS.get(timer.kind)

@@ -101,6 +101,7 @@ def upgrade() -> None:
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alerts_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index('ix_alerts_integration_id_dedup_key', ['integration_id', 'dedup_key'], unique=False)
+        batch_op.create_index('uq_alerts_open_key', ['integration_id', 'dedup_key'], unique=True, sqlite_where=sa.text('open'), postgresql_where=sa.text('open'))
         batch_op.create_index(batch_op.f('ix_alerts_last_seen_at'), ['last_seen_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_alerts_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_alerts_open'), ['open'], unique=False)
@@ -111,6 +112,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alerts_open'))
         batch_op.drop_index(batch_op.f('ix_alerts_name'))
         batch_op.drop_index(batch_op.f('ix_alerts_last_seen_at'))
+        batch_op.drop_index('uq_alerts_open_key')
         batch_op.drop_index('ix_alerts_integration_id_dedup_key')
         batch_op.drop_index(batch_op.f('ix_alerts_incident_id'))
 
