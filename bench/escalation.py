@@ -4,8 +4,8 @@
    due in the next seconds; how late the worker fires the due ones (p50/p99).
 2. Deliveries per second to a local SMTP sink and a local webhook sink, through a real
    `tocsin serve` (worker in-process) paging a person for each declared incident.
-3. Latency from an incident opened (an alert through /v2/enqueue when alerts are
-   available, else a declaration over the API) to its first page delivered, per channel.
+3. Latency from an alert received (PagerDuty Events v2 at /v2/enqueue) to its first page
+   delivered, per channel, with the worker inside `tocsin serve`.
 
     python bench/escalation.py [--backend sqlite|postgresql]
 """
@@ -185,7 +185,7 @@ def delivery_rate(backend: str, incidents: int) -> None:
 
 
 def first_page_latency(backend: str, samples: int) -> None:
-    """Incident opened → first page delivered, with the worker inside `tocsin serve`."""
+    """Alert received (PagerDuty Events v2) → first page delivered, worker inside `serve`."""
     smtp_port = free_port()
     with (
         smtp_sink(smtp_port) as mails,
@@ -199,15 +199,28 @@ def first_page_latency(backend: str, samples: int) -> None:
                 ("email", "lat@example.test", mails),
             ):
                 service = setup_pager(client, {kind: address})
+                body = {"kind": "pagerduty", "name": f"pd-{service}", "service": service}
+                created = client.post("/api/v1/integrations", json=body).raise_for_status()
+                routing_key = created.json()["key"]
                 latencies = []
                 for n in range(samples):
                     before = arrivals.count
+                    event = {
+                        "routing_key": routing_key,
+                        "event_action": "trigger",
+                        "dedup_key": f"{service}-{n}",
+                        "payload": {
+                            "summary": f"{service} is down ({n})",
+                            "source": "bench",
+                            "severity": "critical",
+                        },
+                    }
                     sent = time.perf_counter()
-                    open_incident(client, service, n)
+                    client.post("/v2/enqueue", json=event).raise_for_status()
                     wait_count(arrivals, before + 1, timeout=10)
                     latencies.append((time.perf_counter() - sent) * 1000)
                 print(
-                    f"{backend:<10} incident declared → first {kind} delivered: "
+                    f"{backend:<10} alert received (/v2/enqueue) → first {kind} delivered: "
                     f"p50 {percentile(latencies, 50):.1f} ms p99 {percentile(latencies, 99):.1f} ms"
                     f" ({samples} samples)"
                 )
