@@ -21,6 +21,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -132,6 +134,17 @@ class Database:
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
+
+
+def insert_once(session: Session, model: type[Base], values: dict[str, Any], key: str) -> bool:
+    """Insert a row unless one with the same unique ``key`` column exists; True if inserted.
+
+    The idempotent write behind timers and outbox messages, on both databases.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    return bool(getattr(session.execute(statement), "rowcount", 0))
 
 
 def load_all_tables() -> None:

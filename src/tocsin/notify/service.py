@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
-from tocsin.db import Database
+from tocsin.db import Database, insert_once
 from tocsin.notify.channels.base import Delivery, Message
 from tocsin.notify.schemas import AttemptOut, NotificationOut
 from tocsin.notify.tables import DeliveryAttempt, OutboxMessage
@@ -71,11 +69,7 @@ def enqueue_in(
         "attempts": 0,
         "created_at": clock.now(),
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    )
-    inserted = bool(getattr(session.execute(statement), "rowcount", 0))
+    inserted = insert_once(session, OutboxMessage, values, "key")
     wakeup.after_commit(session)
     return inserted
 

@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
-from tocsin.db import Database
+from tocsin.db import Database, insert_once
 from tocsin.timers.tables import Timer
 
 
@@ -54,9 +52,7 @@ def schedule_in(
         "attempts": 0,
         "created_at": clock.now(),
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(Timer).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    insert_once(session, Timer, values, "key")
     wakeup.after_commit(session)
 
 
