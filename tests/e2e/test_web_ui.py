@@ -94,3 +94,9 @@ def test_one_click_acknowledge_link(api: Api, page: Page) -> None:
     expect(page.locator("#ack-result")).to_contain_text("acknowledged")
     status = api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["status"]
     assert status == "acknowledged"
+
+
+def test_api_docs_render_offline(api: Api, page: Page) -> None:
+    page.goto(f"{api.url}/docs")
+    expect(page.locator(".info .title")).to_contain_text("Tocsin")
+    expect(page.get_by_text("/api/v1/incidents").first).to_be_visible()

@@ -82,3 +82,13 @@ def test_viewer_sees_no_forms_and_cannot_post(api: Api) -> None:
 def test_missing_incident_page_is_404(api: Api) -> None:
     with signed_in(api) as client:
         assert client.get("/incidents/999999").status_code == 404
+
+
+def test_api_docs_are_served_without_a_cdn(api: Api) -> None:
+    with api.anonymous() as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert "/static/swagger/swagger-ui-bundle.js" in page.text
+        assert "cdn" not in page.text.lower()
+        assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+        assert client.get("/openapi.json").json()["info"]["title"] == "Tocsin"

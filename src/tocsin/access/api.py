@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tocsin.access import service
 from tocsin.access.schemas import TokenCreate, TokenCreated, TokenOut
@@ -14,19 +15,16 @@ from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep
 from tocsin.errors import Forbidden
 
-
-def _bearer(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else None
+# Declared as a security scheme so the API docs offer an "Authorize" button.
+bearer = HTTPBearer(auto_error=False, description="An API token from `tocsin token create`.")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def require(role: AccessRole) -> Callable[..., Principal]:
     """A dependency that authenticates the caller and checks its role."""
 
-    def dependency(db: DbDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
-        principal = service.authenticate(db, _bearer(authorization))
+    def dependency(db: DbDep, credentials: Credentials) -> Principal:
+        principal = service.authenticate(db, credentials.credentials if credentials else None)
         if not principal.role.allows(role):
             raise Forbidden(f"this needs the {role} role; the token has {principal.role}")
         return principal

@@ -7,8 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
 
 from tocsin import __version__
 from tocsin.access import api as access_api
@@ -30,9 +33,11 @@ from tocsin.web import errors
 from tocsin.web.limits import BodyLimit
 from tocsin.worker.loop import Worker
 
-DESCRIPTION = """Incident management: declare incidents, move them through their lifecycle,
-assign roles, post updates, and read the timeline. Every call needs an API token:
-`Authorization: Bearer <token>` (create one with `tocsin token create`)."""
+DESCRIPTION = """Incident management in one process: alerts in (`/hooks/{key}`, PagerDuty
+Events v2 at `/v2/enqueue`), deduplicated incidents with a lifecycle, roles, updates and a
+timeline; on-call people, schedules, escalation policies and services; paging with every
+delivery attempt recorded. Every `/api/v1` call needs an API token, `Authorization: Bearer
+<token>` (create one with `tocsin token create`)."""
 
 
 class TocsinApp(FastAPI):
@@ -75,7 +80,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
-    app = TocsinApp(title="Tocsin", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = TocsinApp(
+        title="Tocsin",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served below from the packaged Swagger UI: no CDN, works offline
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     paging_service.install(settings)
@@ -83,7 +95,19 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.alerts_ingest = alerts_ingest.Ingest(settings, app.state.db)
     app.ingest = BodyLimit(app.state.alerts_ingest, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Tocsin API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
     for router in (
         access_api.router,
         incidents_api.router,
