@@ -219,3 +219,21 @@ def test_paging_history_page_shows_deliveries(
     assert page.status_code == 200
     assert 'id="escalation-state">active' in page.text
     assert "hana" in page.text and "delivered" in page.text
+
+
+def test_raising_severity_of_an_unacknowledged_incident_starts_paging(
+    api: Api, worker: Worker, smtp_server: SmtpServer
+) -> None:
+    ivan = person(api, "ivan", email="ivan@example.test")
+    iid = declare(api, service_with_policy(api, [[ivan["id"]]]), severity="SEV4")
+    assert paging(api, iid)["escalation"] is None
+    body = {"severity": "SEV2", "reason": "more customers affected"}
+    ok(api.responder.post(f"/api/v1/incidents/{iid}/severity", json=body))
+    ok(
+        api.responder.post(
+            f"/api/v1/incidents/{iid}/severity", json={"severity": "SEV1", "reason": "x"}
+        )
+    )
+    worker.run_until_idle()
+    assert paging(api, iid)["escalation"]["state"] == "active"
+    assert [m.rcpt_tos for m in smtp_server.mailbox.received] == [["ivan@example.test"]]

@@ -64,9 +64,11 @@ def _group(incident_id: int) -> str:
 def on_incident_changed(session: Session, change: IncidentChanged) -> None:
     if _config is None:
         return
-    if change.kind == "declared" and change.status is Status.TRIGGERED:
+    starts = change.kind in ("declared", "severity_changed")
+    if starts and change.status is Status.TRIGGERED:
+        # A new incident, or one raised to a severity that pages, while nobody has it yet.
         policy = _config.settings.policies[change.severity]
-        if policy.page_on_call:
+        if policy.page_on_call and session.get(Escalation, change.incident_id) is None:
             _start_in(session, change)
     elif change.kind == "status_changed" and change.status is not Status.TRIGGERED:
         reason = "resolved" if change.status in (Status.RESOLVED, Status.CLOSED) else "acknowledged"
