@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
@@ -71,8 +72,21 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def _json_dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+# msgspec is several times faster than the json module on the JSON columns (traces, payloads).
+JSON_CODEC: dict[str, Any] = {
+    "json_serializer": _json_dumps,
+    "json_deserializer": msgspec.json.decode,
+}
+
+
 def _sqlite_engine(url: str, *, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -103,7 +117,9 @@ class Database:
             self.engine = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE")
             self.read_engine = _sqlite_engine(self.url, begin="BEGIN")
         else:
-            self.engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(
+                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True, **JSON_CODEC
+            )
             self.read_engine = self.engine
         # SQLite has one writer at a time anyway: queueing writers of this process on a lock
         # is fairer and faster than SQLite's sleeping busy handler. PostgreSQL locks rows.

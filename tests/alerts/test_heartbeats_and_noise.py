@@ -18,6 +18,7 @@ from tests.alerts.helpers import (
 from tests.conftest import Api
 from tocsin import clock
 from tocsin.alerts.service import check_heartbeats
+from tocsin.db import Database
 
 
 def test_a_missed_heartbeat_raises_an_alert_and_the_next_beat_resolves_it(api: Api) -> None:
@@ -95,3 +96,19 @@ def test_noise_counts_events_incidents_and_acknowledged_without_action(api: Api)
     assert two["share_acknowledged_without_action"] == 0.0
     bad = api.viewer.get("/api/v1/alerts/noise", params={"since": since, "until": since})
     assert bad.status_code == 422 and bad.json()["field"] == "until"
+
+
+def test_a_worker_in_another_process_raises_the_next_miss_too(api: Api) -> None:
+    """The worker's cache does not see beats and resolutions handled by `serve`."""
+    worker_db = Database(api.settings.database_url)  # its own engine and cache, as a process
+    try:
+        with moving_clock() as advance:
+            created = integration(api, "heartbeat", heartbeat_interval_minutes=5, auto_resolve=True)
+            advance(timedelta(minutes=6))
+            assert check_heartbeats(worker_db) == 1
+            assert httpx.post(f"{api.url}/hooks/{created['key']}", json={}).status_code == 200
+            advance(timedelta(minutes=6))
+            assert check_heartbeats(worker_db) == 1
+            assert len(alerts_of(api, integration=created["id"])) == 2
+    finally:
+        worker_db.dispose()

@@ -100,6 +100,12 @@ class Processor:
         for alert in job.alerts:
             key = (integration.id, alert.dedup_key)
             current = self.state.current.get(key)
+            if job.only_new:
+                # A periodic check may run in another process than the one that saw the
+                # beats and resolutions: ask the database, not this process's cache.
+                if current is not None:
+                    self.state.drop(current)
+                current = self.state.find(self.session, key)
             if alert.action is AlertAction.TRIGGER:
                 if job.only_new and current is not None and current.status != RESOLVED:
                     job.outcomes.append(Outcome(alert.dedup_key, "already firing", current))

@@ -75,31 +75,36 @@ def enqueue_in(
 
 
 def cancel_group_in(session: Session, *, group: str) -> int:
-    """Cancel messages of a group not yet handed to a channel (an acknowledged page)."""
+    """Cancel a group's messages not yet delivered (an acknowledged page).
+
+    A message being sent right now is cancelled too: if that attempt fails it is not retried.
+    """
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.group == group, OutboxMessage.status == "pending")
+        .where(OutboxMessage.group == group, OutboxMessage.status.in_(("pending", "sending")))
         .values(status="cancelled", finished_at=clock.now())
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def bring_forward_in(session: Session, *, key_prefix: str) -> int:
-    """Make pending messages whose key starts with ``key_prefix`` due now."""
+    """Make the earliest pending message whose key starts with ``key_prefix`` due now."""
     now = clock.now()
-    result = session.execute(
-        update(OutboxMessage)
+    earliest = session.scalar(
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.key.startswith(key_prefix, autoescape=True),
             OutboxMessage.status == "pending",
             OutboxMessage.due_at > now,
         )
-        .values(due_at=now)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(1)
     )
-    count = int(getattr(result, "rowcount", 0) or 0)
-    if count:
-        wakeup.after_commit(session)
-    return count
+    if earliest is None:
+        return 0
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == earliest).values(due_at=now))
+    wakeup.after_commit(session)
+    return 1
 
 
 def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> list[ClaimedMessage]:
@@ -171,8 +176,15 @@ def record_in(
     row = session.scalar(
         select(OutboxMessage).where(OutboxMessage.id == claimed.id).with_for_update()
     )
-    if row is None or row.status != "sending" or row.claimed_by != worker:
+    if row is None or row.claimed_by != worker:
         return "stale"  # another worker took it over after our lease ran out
+    if row.status == "cancelled":  # acknowledged while this attempt was under way
+        if not delivery.ok:
+            return "stale"  # nothing more to do: no retry for a cancelled page
+        row.status, row.finished_at, row.claimed_until = "delivered", now, None
+        return "delivered"
+    if row.status != "sending":
+        return "stale"
     row.claimed_until = None
     row.last_error = delivery.error
     if delivery.ok:
