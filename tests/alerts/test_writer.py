@@ -144,3 +144,29 @@ def test_a_resolve_reaches_an_alert_another_replica_opened(api: Api) -> None:
     assert "resolved" in resolved.outcomes[0].result
     [stored] = alerts_of(api, integration=created["id"])
     assert stored["status"] == "resolved"
+
+
+def test_an_alert_never_joins_a_group_whose_incident_was_resolved_elsewhere(api: Api) -> None:
+    created = integration(api, group_by=["alertname"])
+    info = integrations.find_by_digest(api.db, integrations.digest(created["key"]))
+    assert info is not None
+    replica = IngestState()
+
+    def job(instance: str) -> Job:
+        body = msgspec.json.encode(am_body(am_alert(instance, alertname="GroupRace")))
+        return Job(info, alertmanager.parse(body, now=clock.now()))
+
+    first = job("g-1")
+    run_batch(api.db, replica, [first])
+    opened = first.outcomes[0].current
+    assert opened is not None and opened.incident_id is not None
+    # A person resolves it through another process; this replica is not told.
+    resolved = api.responder.post(
+        f"/api/v1/incidents/{opened.incident_id}/status", json={"status": "resolved"}
+    )
+    assert resolved.status_code == 200
+    second = job("g-2")
+    run_batch(api.db, replica, [second])
+    assert second.outcomes[0].result.startswith("opened")
+    assert second.outcomes[0].current is not None
+    assert second.outcomes[0].current.incident_id != opened.incident_id

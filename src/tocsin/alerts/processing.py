@@ -185,6 +185,12 @@ class Processor:
         trace.append(_step("silence", "no active silence matched"))
         incident_id, grouping = self._group(integration, alert, current)
         trace.append(_step("group", grouping))
+        if incident_id is not None and not incidents_service.lock_if_open_in(
+            self.session, incident_id=incident_id
+        ):
+            trace.append(_step("group", f"{reference(incident_id)} is no longer open"))
+            self.state.drop_incident(incident_id)
+            incident_id = None
         if incident_id is not None:
             self.state.attach(current, incident_id)
             current.last_logged_at = self.now

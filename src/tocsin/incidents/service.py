@@ -214,6 +214,18 @@ def record_event(
     )
 
 
+def lock_if_open_in(session: Session, *, incident_id: int) -> bool:
+    """Lock the incident until the caller commits; True if it is still open.
+
+    Whoever attaches something to an incident (an alert joining its group) takes this lock,
+    so a concurrent resolution either sees the attachment or is seen by it.
+    """
+    status = session.scalar(
+        select(Incident.status).where(Incident.id == incident_id).with_for_update()
+    )
+    return status is not None and Status(status) in lifecycle.ACTIVE
+
+
 def snapshot(session: Session, *, incident_id: int) -> IncidentOut:
     """The incident as the API shows it, read inside the caller's transaction."""
     return _to_out(session, [_load(session, incident_id)])[0]
