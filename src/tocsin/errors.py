@@ -1,13 +1,17 @@
 """Errors that reach a client, each carrying its HTTP status.
 
     TocsinError                 500  base; never raised bare
+    ├── BadRequest              400  the body cannot be read at all (not JSON, cut off)
     ├── InvalidInput            422  a field's value is wrong (``field`` names it)
     ├── Unauthorized            401  no token, or an unknown or revoked one
     ├── Forbidden               403  the token's role may not do this
     ├── NotFound                404  no such resource (or not visible to the caller)
+    ├── MethodNotAllowed        405  the path exists, the method does not
     ├── Conflict                409  the resource's state refuses the change
     ├── PayloadTooLarge         413  the request body is over the limit
-    └── RateLimited             429  too many requests from one source
+    ├── UnsupportedMediaType    415  the body is not sent as JSON
+    ├── RateLimited             429  too many requests from one source
+    └── Unavailable             503  nothing was stored; try again shortly
 
 Services raise these (or the pure rule errors of ``tocsin.core``, which the web layer maps
 the same way); routes never build HTTP errors themselves. One handler in ``tocsin.web.app``
@@ -37,6 +41,11 @@ class TocsinError(Exception):
         return body
 
 
+class BadRequest(TocsinError):
+    status = 400
+    code = "bad_request"
+
+
 class InvalidInput(TocsinError):
     status = 422
     code = "invalid_input"
@@ -57,6 +66,11 @@ class NotFound(TocsinError):
     code = "not_found"
 
 
+class MethodNotAllowed(TocsinError):
+    status = 405
+    code = "method_not_allowed"
+
+
 class Conflict(TocsinError):
     status = 409
     code = "conflict"
@@ -67,6 +81,16 @@ class PayloadTooLarge(TocsinError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(TocsinError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class RateLimited(TocsinError):
     status = 429
     code = "rate_limited"
+
+
+class Unavailable(TocsinError):
+    status = 503
+    code = "unavailable"

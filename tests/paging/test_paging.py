@@ -4,16 +4,16 @@ after the timeout, stops on acknowledgement, and records every delivery attempt.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.alerts.helpers import moving_clock
 from tests.conftest import Api
 from tests.peers import Receiver, SmtpServer
-from tocsin import clock
 from tocsin.worker.loop import Worker
 
 
@@ -28,18 +28,10 @@ def worker(api: Api, smtp_server: SmtpServer) -> Iterator[Worker]:
 
 
 @pytest.fixture
-def later() -> Iterator[Any]:
-    """Move the clock forward: ``later(minutes)``."""
-    offset = timedelta(0)
-    real = clock.system_now
-
-    def move(minutes: float) -> None:
-        nonlocal offset
-        offset += timedelta(minutes=minutes)
-        clock.set_clock(lambda: real() + offset)
-
-    yield move
-    clock.set_clock(None)
+def later() -> Iterator[Callable[[float], None]]:
+    """Freeze the clock; ``later(minutes)`` moves it forward."""
+    with moving_clock() as advance:
+        yield lambda minutes: advance(timedelta(minutes=minutes))
 
 
 def ok(response: httpx.Response) -> Any:

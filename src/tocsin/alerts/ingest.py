@@ -29,6 +29,17 @@ from tocsin.alerts.writer import Writer
 from tocsin.config import Settings
 from tocsin.core.alerts import InvalidAlert, NormalizedAlert
 from tocsin.db import Database
+from tocsin.errors import (
+    BadRequest,
+    InvalidInput,
+    MethodNotAllowed,
+    NotFound,
+    RateLimited,
+    TocsinError,
+    Unauthorized,
+    Unavailable,
+    UnsupportedMediaType,
+)
 
 Response = tuple[int, bytes, Sequence[tuple[bytes, bytes]]]
 _encode = msgspec.json.encode
@@ -43,15 +54,12 @@ class Refused(Exception):
         self.response = response
 
 
-def _error(status: int, code: str, message: str, field: str | None = None, **extra: Any) -> Refused:
-    body: dict[str, Any] = {"error": code, "message": message}
-    if field:
-        body["field"] = field
-    body.update(extra)
-    headers = [(b"www-authenticate", b"Bearer")] if status == 401 else []
-    if status in (429, 503):
+def _error(error: TocsinError) -> Refused:
+    """The project's error, in the same JSON shape as every other route's."""
+    headers = [(b"www-authenticate", b"Bearer")] if error.status == 401 else []
+    if error.status in (429, 503):
         headers.append(_RETRY)
-    return Refused((status, _encode(body), headers))
+    return Refused((error.status, _encode(error.body()), headers))
 
 
 def _pd(status: int, body: bytes, *extra: tuple[bytes, bytes]) -> Refused:
@@ -78,7 +86,7 @@ async def _read_body(receive: Receive) -> bytes:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise _error(400, "disconnected", "the client went away")
+            raise _error(BadRequest("the client went away before the body arrived", field="body"))
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
@@ -121,17 +129,17 @@ class Ingest:
         parts = path.split("/")[2:]  # "/hooks/a/b" -> ["a", "b"]
         known = len(parts) < 2 or (len(parts) == 2 and parts[1] == "heartbeat")
         if path.startswith("/v2/") or not known:
-            raise _error(404, "not_found", f"no ingest route {path}")
+            raise _error(NotFound(f"no ingest route {path}"))
         if parts in ([], ["heartbeat"]):
             integration = await self._by_bearer(scope)
         else:
             integration = await self._by_path_key(parts[0])
         if parts[-1:] == ["heartbeat"] or integration.kind == "heartbeat":
             if method not in ("GET", "POST", "PUT", "HEAD"):
-                raise _error(405, "method_not_allowed", "use GET or POST", field="method")
+                raise _error(MethodNotAllowed("use GET or POST", field="method"))
             return await self._beat(integration)
         if method not in ("POST", "PUT"):
-            raise _error(405, "method_not_allowed", "send alerts with POST", field="method")
+            raise _error(MethodNotAllowed("send alerts with POST", field="method"))
         return await self._hook(scope, receive, integration)
 
     # ------------------------------------------------------------ finding the integration
@@ -146,17 +154,17 @@ class Ingest:
     async def _by_path_key(self, key: str) -> IntegrationInfo:
         info = await self._find(key) if 0 < len(key) <= 200 else None
         if info is None:
-            raise _error(404, "not_found", "no active integration has this key", field="key")
+            raise _error(NotFound("no active integration has this key", field="key"))
         return info
 
     async def _by_bearer(self, scope: Scope) -> IntegrationInfo:
         header = (_header(scope, b"authorization") or b"").decode("latin-1")
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            raise _error(401, "unauthorized", "send Authorization: Bearer <integration key>")
+            raise _error(Unauthorized("send Authorization: Bearer <integration key>"))
         info = await self._find(key.strip()) if len(key) <= 200 else None
         if info is None:
-            raise _error(401, "unauthorized", "no active integration has this key", field="key")
+            raise _error(Unauthorized("no active integration has this key", field="key"))
         return info
 
     # ------------------------------------------------------------ the routes
@@ -169,18 +177,18 @@ class Ingest:
     async def _hook(self, scope: Scope, receive: Receive, integration: IntegrationInfo) -> Response:
         body = await _read_body(receive)
         if not _is_json(scope):
-            raise _error(415, "unsupported_media_type", "send Content-Type: application/json")
+            raise _error(
+                UnsupportedMediaType("send Content-Type: application/json", field="content-type")
+            )
         parse = PARSERS.get(integration.kind)
         if parse is None:
-            raise _error(404, "not_found", f"a {integration.kind} integration takes no alerts")
+            raise _error(NotFound(f"a {integration.kind} integration takes no alerts"))
         try:
             found = parse(body, now=clock.now(), mapping=integration.mapping)
         except InvalidAlert as invalid:
-            status = 400 if invalid.field == "body" else 422
-            problems = invalid.errors
-            raise _error(
-                status, "invalid_alert", str(invalid), invalid.field, errors=problems
-            ) from None
+            kind = BadRequest if invalid.field == "body" else InvalidInput
+            refusal = kind(str(invalid), field=invalid.field, errors=invalid.errors)
+            raise _error(refusal) from None
         self._limit(integration, found, pagerduty_style=False)
         job = await self._store(Job(integration, found)) if found else Job(integration)
         return 200, _encode({"status": "ok", "alerts": _outcomes(job)}), ()
@@ -217,7 +225,7 @@ class Ingest:
         if pagerduty_style:
             raise _pd(429, pagerduty.throttled_body(), _RETRY)
         message = f"over the rate limit of {limit} events a minute of this integration; retry later"
-        raise _error(429, "rate_limited", message, "rate_limit_per_minute", limit=limit)
+        raise _error(RateLimited(message, field="rate_limit_per_minute", limit=limit))
 
     async def _store(self, job: Job, *, pagerduty_style: bool = False) -> Job:
         if not self.writer.running:
@@ -231,7 +239,7 @@ class Ingest:
 def _unavailable(message: str, pagerduty_style: bool) -> Refused:
     if pagerduty_style:
         return _pd(503, _encode({"status": "error", "message": message}), _RETRY)
-    return _error(503, "unavailable", message)
+    return _error(Unavailable(message))
 
 
 def _outcomes(job: Job) -> list[dict[str, Any]]:

@@ -42,11 +42,6 @@ def subscribe(listener: Listener) -> None:
         _listeners.append(listener)
 
 
-def unsubscribe(listener: Listener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
-
-
 def publish(session: Session, change: IncidentChanged) -> None:
     for listener in list(_listeners):
         listener(session, change)

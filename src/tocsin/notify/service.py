@@ -249,7 +249,3 @@ def next_due_at(db: Database) -> datetime | None:
             select(func.min(ready)).where(OutboxMessage.status.in_(("pending", "sending")))
         )
         return due
-
-
-def keys_in_group(session: Session, *, group: str) -> set[str]:
-    return set(session.scalars(select(OutboxMessage.key).where(OutboxMessage.group == group)))

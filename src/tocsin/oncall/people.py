@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import secrets
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -14,6 +12,7 @@ from tocsin import clock
 from tocsin.crypto import SecretBox
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound, TocsinError
+from tocsin.notify import signing
 from tocsin.notify.urls import check_outbound_url
 from tocsin.oncall import service, tables
 from tocsin.oncall.lookup import flush_unique, get_or_404
@@ -30,8 +29,6 @@ from tocsin.oncall.schemas import (
     PlannedContactOut,
     check_email,
 )
-
-WEBHOOK_SECRET_PREFIX = "whsec_"
 
 
 def _out(row: tables.Person) -> PersonOut:
@@ -173,7 +170,7 @@ def create_contact_method(
         row.address = row.display = check_outbound_url(
             address, allow=outbound_allow, field="address"
         )
-        secret = WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+        secret = signing.new_secret()
         row.sealed_secret = box.seal(secret)
     else:
         if kind is ContactKind.SLACK:

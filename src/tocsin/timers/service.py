@@ -7,7 +7,6 @@ rows to be claimed again when the lease ends. On PostgreSQL several workers clai
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,11 +102,3 @@ def next_due_at(db: Database) -> datetime | None:
             select(func.min(ready)).where(Timer.status == "pending")
         )
         return due
-
-
-def pending_count(db: Database, *, kinds: Sequence[str] = ()) -> int:
-    query = select(func.count()).select_from(Timer).where(Timer.status == "pending")
-    if kinds:
-        query = query.where(Timer.kind.in_(kinds))
-    with db.reading() as session:
-        return int(session.scalar(query) or 0)

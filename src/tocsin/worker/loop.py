@@ -43,7 +43,7 @@ HANDLERS: dict[str, TimerHandler] = {paging_service.TIMER_KIND: _escalate}
 # Periodic checks, each run every so many seconds by every worker. They are idempotent: two
 # workers raising the same missed heartbeat store one alert (one open alert per key).
 PERIODIC: dict[str, tuple[float, Callable[[Database], int]]] = {
-    "heartbeats": (30.0, alerts_service.check_heartbeats),
+    "heartbeats": (alerts_service.HEARTBEAT_CHECK_SECONDS, alerts_service.check_heartbeats),
 }
 
 
