@@ -33,7 +33,7 @@ def test_the_payload_has_header_section_and_buttons(receiver: Receiver) -> None:
     assert request.headers["content-type"] == "application/json"
     assert "webhook-signature" not in request.headers
     body = json.loads(request.body)
-    assert body["text"] == "[SEV1] INC-12 Checkout <errors> & more"
+    assert body["text"] == "[SEV1] INC-12 Checkout &lt;errors&gt; &amp; more"  # mrkdwn too
     header, section, actions = body["blocks"]
     assert header == {
         "type": "header",

@@ -14,6 +14,7 @@ from tocsin.access.service import Principal
 from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep
 from tocsin.errors import Forbidden
+from tocsin.fields import Id
 
 # Declared as a security scheme so the API docs offer an "Authorize" button.
 bearer = HTTPBearer(auto_error=False, description="An API token from `tocsin token create`.")
@@ -50,5 +51,5 @@ def list_tokens(db: DbDep, _: Admin) -> list[TokenOut]:
 
 
 @router.delete("/{token_id}")
-def revoke_token(token_id: int, db: DbDep, _: Admin) -> TokenOut:
+def revoke_token(token_id: Id, db: DbDep, _: Admin) -> TokenOut:
     return service.revoke_token(db, token_id=token_id)

@@ -26,6 +26,7 @@ from tocsin.alerts.schemas import (
 )
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import InvalidInput
+from tocsin.fields import Id, parse_cursor
 from tocsin.incidents.schemas import Page
 
 router = APIRouter(prefix="/api/v1")
@@ -48,27 +49,27 @@ def list_integrations(db: DbDep, _: Viewer, include_revoked: bool = False) -> li
 
 
 @router.get("/integrations/{integration_id}", tags=["alerts"])
-def get_integration(integration_id: int, db: DbDep, _: Viewer) -> IntegrationOut:
+def get_integration(integration_id: Id, db: DbDep, _: Viewer) -> IntegrationOut:
     return integrations.get_integration(db, integration_id=integration_id)
 
 
 @router.patch("/integrations/{integration_id}", tags=["alerts"])
 def change_integration(
-    integration_id: int, body: IntegrationPatch, db: DbDep, _: Admin
+    integration_id: Id, body: IntegrationPatch, db: DbDep, _: Admin
 ) -> IntegrationOut:
     return integrations.change_integration(db, integration_id=integration_id, patch=body)
 
 
 @router.post("/integrations/{integration_id}/rotate", tags=["alerts"])
 def rotate_key(
-    integration_id: int, db: DbDep, settings: SettingsDep, _: Admin
+    integration_id: Id, db: DbDep, settings: SettingsDep, _: Admin
 ) -> IntegrationCreated:
     """Replace the key; the old one stops working."""
     return integrations.rotate_key(db, integration_id=integration_id, base_url=settings.base_url)
 
 
 @router.delete("/integrations/{integration_id}", tags=["alerts"])
-def revoke_integration(integration_id: int, db: DbDep, _: Admin) -> IntegrationOut:
+def revoke_integration(integration_id: Id, db: DbDep, _: Admin) -> IntegrationOut:
     """Revoke: its key gets 404/401 from then on and nothing more is stored."""
     return integrations.revoke_integration(db, integration_id=integration_id)
 
@@ -78,8 +79,8 @@ def list_alerts(
     db: DbDep,
     _: Viewer,
     status: AlertStatus | None = None,
-    integration: int | None = None,
-    incident: int | None = None,
+    integration: Id | None = None,
+    incident: Id | None = None,
     name: Annotated[str | None, Query(max_length=255)] = None,
     open: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -89,7 +90,7 @@ def list_alerts(
         status=status, integration_id=integration, incident_id=incident, name=name, open=open
     )
     items, more = service.list_alerts(
-        db, where=where, limit=limit, cursor=int(cursor) if cursor else None
+        db, where=where, limit=limit, cursor=parse_cursor(cursor) if cursor else None
     )
     return Page(items=items, next_cursor=str(more) if more else None)
 
@@ -110,13 +111,13 @@ def noise(
 
 
 @router.get("/alerts/{alert_id}", tags=["alerts"])
-def get_alert(alert_id: int, db: DbDep, _: Viewer) -> AlertOut:
+def get_alert(alert_id: Id, db: DbDep, _: Viewer) -> AlertOut:
     """One alert with its decision trace: why it opened, joined or did not open an incident."""
     return service.get_alert(db, alert_id=alert_id)
 
 
 @router.get("/incidents/{incident_id}/alerts", tags=["alerts"])
-def incident_alerts(incident_id: int, db: DbDep, _: Viewer) -> list[AlertOut]:
+def incident_alerts(incident_id: Id, db: DbDep, _: Viewer) -> list[AlertOut]:
     return service.incident_alerts(db, incident_id=incident_id)
 
 
@@ -132,11 +133,11 @@ def list_silences(db: DbDep, _: Viewer, include_expired: bool = False) -> list[S
 
 
 @router.get("/silences/{silence_id}", tags=["alerts"])
-def get_silence(silence_id: int, db: DbDep, _: Viewer) -> SilenceOut:
+def get_silence(silence_id: Id, db: DbDep, _: Viewer) -> SilenceOut:
     return silences.get_silence(db, silence_id=silence_id)
 
 
 @router.delete("/silences/{silence_id}", tags=["alerts"])
-def expire_silence(silence_id: int, db: DbDep, _: Responder) -> SilenceOut:
+def expire_silence(silence_id: Id, db: DbDep, _: Responder) -> SilenceOut:
     """Expire now: matching alerts open incidents again from their next event."""
     return silences.expire_silence(db, silence_id=silence_id)

@@ -27,7 +27,7 @@ from tocsin.alerts.sources import PARSERS, pagerduty
 from tocsin.alerts.state import IntegrationInfo, state_for
 from tocsin.alerts.writer import Writer
 from tocsin.config import Settings
-from tocsin.core.alerts import InvalidAlert, NormalizedAlert
+from tocsin.core.alerts import InvalidAlert, NormalizedAlert, alert_problem
 from tocsin.db import Database
 from tocsin.errors import (
     BadRequest,
@@ -189,9 +189,16 @@ class Ingest:
             kind = BadRequest if invalid.field == "body" else InvalidInput
             refusal = kind(str(invalid), field=invalid.field, errors=invalid.errors)
             raise _error(refusal) from None
+        found, refused = _screen(found)
+        if refused and not found:
+            messages = [f"{r['field']}: {r['message']}" for r in refused]
+            raise _error(InvalidInput(messages[0], field=refused[0]["field"], errors=messages))
         self._limit(integration, found, pagerduty_style=False)
         job = await self._store(Job(integration, found)) if found else Job(integration)
-        return 200, _encode({"status": "ok", "alerts": _outcomes(job)}), ()
+        answer: dict[str, Any] = {"status": "ok", "alerts": _outcomes(job)}
+        if refused:
+            answer["refused"] = refused
+        return 200, _encode(answer), ()
 
     async def _enqueue(self, scope: Scope, receive: Receive, method: str) -> Response:
         if method != "POST":
@@ -204,6 +211,8 @@ class Ingest:
             routing_key, alert = pagerduty.parse_event(body, clock.now())
         except InvalidAlert as invalid:
             raise _pd(400, pagerduty.error_body(invalid)) from None
+        if problem := alert_problem(alert):
+            raise _pd(400, pagerduty.invalid_body([f"'{problem.field}' {problem.message}"]))
         integration = await self._find(routing_key)
         if integration is None:
             errors = ["Invalid routing key: 'routing_key' matches no active integration"]
@@ -240,6 +249,26 @@ def _unavailable(message: str, pagerduty_style: bool) -> Refused:
     if pagerduty_style:
         return _pd(503, _encode({"status": "error", "message": message}), _RETRY)
     return _error(Unavailable(message))
+
+
+def _screen(
+    found: Sequence[NormalizedAlert],
+) -> tuple[list[NormalizedAlert], list[dict[str, Any]]]:
+    """The alerts that can be stored, and a refusal for each one that cannot.
+
+    One alert's unstorable text refuses that alert only: its neighbours in the same
+    notification are stored, and the answer lists what was refused and why.
+    """
+    kept: list[NormalizedAlert] = []
+    refused: list[dict[str, Any]] = []
+    for index, alert in enumerate(found):
+        problem = alert_problem(alert)
+        if problem is None:
+            kept.append(alert)
+        else:
+            field = f"alerts[{index}].{problem.field}"
+            refused.append({"index": index, "field": field, "message": problem.message})
+    return kept, refused
 
 
 def _outcomes(job: Job) -> list[dict[str, Any]]:

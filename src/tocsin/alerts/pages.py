@@ -11,10 +11,11 @@ from typing import Any
 from tocsin.alerts import service
 from tocsin.alerts.schemas import AlertOut
 from tocsin.db import Database
+from tocsin.fields import Id
 from tocsin.templating import templates
 
 
-def incident_alerts(request: Any, incident_id: int) -> list[AlertOut]:
+def incident_alerts(request: Any, incident_id: Id) -> list[AlertOut]:
     db: Database = request.app.state.db
     return service.incident_alerts(db, incident_id=incident_id)
 

@@ -6,9 +6,10 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from tocsin.core.severity import Severity
+from tocsin.fields import Id, Strict, unchanged
 from tocsin.incidents.schemas import ServiceName, SeverityIn
 
 
@@ -25,10 +26,6 @@ SourceSeverity = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class IntegrationRules(Strict):
@@ -75,18 +72,19 @@ class IntegrationCreate(IntegrationRules):
 
 
 class IntegrationPatch(Strict):
-    """Change some rules; fields left out keep their value."""
+    """Change some rules; fields left out keep their value. Only
+    ``heartbeat_interval_minutes`` may be ``null`` (no heartbeat expected)."""
 
-    name: Name | None = None
-    severity_mapping: dict[SourceSeverity, SeverityIn] | None = Field(default=None, max_length=50)
-    default_severity: SeverityIn | None = None
-    auto_resolve: bool | None = None
-    group_by: list[LabelName] | None = Field(default=None, max_length=20)
-    group_window_minutes: int | None = Field(default=None, ge=1, le=10_080)
-    burst_minutes: int | None = Field(default=None, ge=1, le=1440)
-    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=10_000_000)
+    name: Name = unchanged()
+    severity_mapping: dict[SourceSeverity, SeverityIn] = unchanged(max_length=50)
+    default_severity: SeverityIn = unchanged()
+    auto_resolve: bool = unchanged()
+    group_by: list[LabelName] = unchanged(max_length=20)
+    group_window_minutes: int = unchanged(ge=1, le=10_080)
+    burst_minutes: int = unchanged(ge=1, le=1440)
+    rate_limit_per_minute: int = unchanged(ge=1, le=10_000_000)
     heartbeat_interval_minutes: int | None = Field(default=None, ge=1, le=10_080)
-    generic: dict[str, Any] | None = None
+    generic: dict[str, Any] = unchanged()
 
 
 class IntegrationOut(BaseModel):
@@ -156,7 +154,7 @@ class SilenceCreate(Strict):
     service: ServiceName | None = Field(
         default=None, description="The service the silence is made for (warns on others)."
     )
-    integration_id: int | None = Field(default=None, description="Only this integration.")
+    integration_id: Id | None = Field(default=None, description="Only this integration.")
 
 
 class SilenceOut(BaseModel):

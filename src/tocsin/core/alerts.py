@@ -15,17 +15,20 @@ from enum import StrEnum
 from typing import Any
 
 from tocsin.core.severity import Severity, UnknownSeverity, parse_severity
+from tocsin.core.text import TextProblem, find_problem
 
 __all__ = [
     "DEFAULT_SEVERITY_MAPPING",
     "FUTURE_SKEW",
     "GROUP_ALL",
+    "MAX_ALERT_TEXT",
     "MAX_DEDUP_KEY",
     "MAX_NAME",
     "MAX_SUMMARY",
     "AlertAction",
     "InvalidAlert",
     "NormalizedAlert",
+    "alert_problem",
     "check_severity_mapping",
     "derive_dedup_key",
     "group_key",
@@ -40,6 +43,8 @@ FUTURE_SKEW = timedelta(minutes=10)
 MAX_SUMMARY = 1024
 MAX_DEDUP_KEY = 255
 MAX_NAME = 255
+MAX_ALERT_TEXT = 65_536
+"""Most characters of text (labels, annotations, details) one stored alert may carry."""
 GROUP_ALL = "..."
 """A ``group_by`` of ``["..."]`` groups by every label, as in Alertmanager."""
 
@@ -86,6 +91,19 @@ class NormalizedAlert:
     ends_at: datetime | None
     name: str
     """Alert name for noise figures, at most :data:`MAX_NAME` characters."""
+
+
+def alert_problem(alert: NormalizedAlert) -> TextProblem | None:
+    """Why ``alert`` cannot be stored (unstorable text, too deep or too large), or None."""
+    parts = {  # where the sender put the text first: a summary is taken from annotations
+        "labels": alert.labels,
+        "details": alert.details,
+        "dedup_key": alert.dedup_key,
+        "summary": alert.summary,
+        "severity": alert.source_severity or "",
+        "name": alert.name,
+    }
+    return find_problem(parts, max_chars=MAX_ALERT_TEXT)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -13,6 +13,7 @@ from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy, parse_severity
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import InvalidInput
+from tocsin.fields import Id
 from tocsin.incidents import service
 from tocsin.incidents.schemas import (
     EventOut,
@@ -78,20 +79,20 @@ def list_incidents(
 
 
 @router.get("/incidents/{incident_id}")
-def get_incident(incident_id: int, db: DbDep, _: Viewer) -> IncidentOut:
+def get_incident(incident_id: Id, db: DbDep, _: Viewer) -> IncidentOut:
     return service.get_incident(db, incident_id=incident_id)
 
 
 @router.patch("/incidents/{incident_id}")
 def edit_incident(
-    incident_id: int, body: IncidentPatch, db: DbDep, principal: Responder
+    incident_id: Id, body: IncidentPatch, db: DbDep, principal: Responder
 ) -> IncidentOut:
     return service.edit_details(db, incident_id=incident_id, actor=principal.actor, patch=body)
 
 
 @router.post("/incidents/{incident_id}/status")
 def change_status(
-    incident_id: int, body: StatusChange, db: DbDep, principal: Responder
+    incident_id: Id, body: StatusChange, db: DbDep, principal: Responder
 ) -> IncidentOut:
     """Move through the lifecycle; a move the rules refuse answers 409 with the allowed moves."""
     return service.change_status(
@@ -101,7 +102,7 @@ def change_status(
 
 @router.post("/incidents/{incident_id}/severity")
 def change_severity(
-    incident_id: int, body: SeverityChange, db: DbDep, settings: SettingsDep, principal: Responder
+    incident_id: Id, body: SeverityChange, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
     return service.change_severity(
         db,
@@ -115,7 +116,7 @@ def change_severity(
 
 @router.put("/incidents/{incident_id}/roles/{role}")
 def assign_role(
-    incident_id: int, role: Role, body: RoleAssign, db: DbDep, principal: Responder
+    incident_id: Id, role: Role, body: RoleAssign, db: DbDep, principal: Responder
 ) -> IncidentOut:
     """Assign a role; for single-holder roles this hands it over from the current holder."""
     return service.assign_role(
@@ -130,7 +131,7 @@ def assign_role(
 
 @router.delete("/incidents/{incident_id}/roles/{role}")
 def unassign_role(
-    incident_id: int,
+    incident_id: Id,
     role: Role,
     db: DbDep,
     principal: Responder,
@@ -143,7 +144,7 @@ def unassign_role(
 
 @router.post("/incidents/{incident_id}/updates", status_code=201)
 def post_update(
-    incident_id: int, body: UpdateCreate, db: DbDep, settings: SettingsDep, principal: Responder
+    incident_id: Id, body: UpdateCreate, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
     return service.post_update(
         db,
@@ -155,18 +156,18 @@ def post_update(
 
 
 @router.get("/incidents/{incident_id}/updates")
-def list_updates(incident_id: int, db: DbDep, _: Viewer) -> list[UpdateOut]:
+def list_updates(incident_id: Id, db: DbDep, _: Viewer) -> list[UpdateOut]:
     return service.list_updates(db, incident_id=incident_id)
 
 
 @router.post("/incidents/{incident_id}/notes", status_code=201)
-def add_note(incident_id: int, body: NoteCreate, db: DbDep, principal: Responder) -> IncidentOut:
+def add_note(incident_id: Id, body: NoteCreate, db: DbDep, principal: Responder) -> IncidentOut:
     return service.add_note(db, incident_id=incident_id, actor=principal.actor, body=body.body)
 
 
 @router.put("/incidents/{incident_id}/learning")
 def settle_learning(
-    incident_id: int, body: LearningChange, db: DbDep, principal: Responder
+    incident_id: Id, body: LearningChange, db: DbDep, principal: Responder
 ) -> IncidentOut:
     """Mark the learning phase done, or waive it with a reason; closing needs one of the two."""
     return service.settle_learning(
@@ -176,6 +177,6 @@ def settle_learning(
 
 @router.get("/incidents/{incident_id}/events")
 def get_timeline(
-    incident_id: int, db: DbDep, _: Viewer, limit: Limit = 100, cursor: Cursor = None
+    incident_id: Id, db: DbDep, _: Viewer, limit: Limit = 100, cursor: Cursor = None
 ) -> Page[EventOut]:
     return service.timeline(db, incident_id=incident_id, limit=limit, cursor=cursor)

@@ -16,6 +16,7 @@ from tocsin.core.roles import AccessRole, Role
 from tocsin.core.severity import parse_severity
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Forbidden, TocsinError
+from tocsin.fields import Id
 from tocsin.incidents import service
 from tocsin.incidents.describe import describe
 from tocsin.incidents.schemas import IncidentCreate, NoteCreate, UpdateCreate
@@ -120,7 +121,7 @@ def declare_from_form(
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_detail(
-    request: Request, incident_id: int, db: DbDep, principal: PagePrincipal
+    request: Request, incident_id: Id, db: DbDep, principal: PagePrincipal
 ) -> Response:
     incident = service.get_incident(db, incident_id=incident_id)
     events = service.timeline(db, incident_id=incident_id, limit=200).items
@@ -132,7 +133,7 @@ def incident_detail(
 
 @router.post("/incidents/{incident_id}/status")
 def status_from_form(
-    incident_id: int, db: DbDep, principal: PagePrincipal, status: Text = ""
+    incident_id: Id, db: DbDep, principal: PagePrincipal, status: Text = ""
 ) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",
@@ -144,7 +145,7 @@ def status_from_form(
 
 @router.post("/incidents/{incident_id}/severity")
 def severity_from_form(
-    incident_id: int,
+    incident_id: Id,
     db: DbDep,
     settings: SettingsDep,
     principal: PagePrincipal,
@@ -166,7 +167,7 @@ def severity_from_form(
 
 @router.post("/incidents/{incident_id}/updates")
 def update_from_form(
-    incident_id: int,
+    incident_id: Id,
     db: DbDep,
     settings: SettingsDep,
     principal: PagePrincipal,
@@ -195,7 +196,7 @@ def update_from_form(
 
 @router.post("/incidents/{incident_id}/notes")
 def note_from_form(
-    incident_id: int, db: DbDep, principal: PagePrincipal, body: Text = ""
+    incident_id: Id, db: DbDep, principal: PagePrincipal, body: Text = ""
 ) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",
@@ -207,7 +208,7 @@ def note_from_form(
 
 @router.post("/incidents/{incident_id}/roles")
 def role_from_form(
-    incident_id: int, db: DbDep, principal: PagePrincipal, role: Text = "", holder: Text = ""
+    incident_id: Id, db: DbDep, principal: PagePrincipal, role: Text = "", holder: Text = ""
 ) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 from tocsin.core.lifecycle import DetectionSource, LearningState, Status
 from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, parse_severity
+from tocsin.fields import Strict, unchanged
 
 SeverityIn = Annotated[
     Severity,
@@ -22,10 +23,6 @@ ServiceName = Annotated[
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class IncidentCreate(Strict):
@@ -48,9 +45,11 @@ class IncidentCreate(Strict):
 
 
 class IncidentPatch(Strict):
-    title: ShortText | None = None
-    summary: Annotated[str, StringConstraints(max_length=10_000)] | None = None
-    services: list[ServiceName] | None = Field(default=None, max_length=50)
+    """Only the fields sent change; none of them may be ``null``."""
+
+    title: ShortText = unchanged()
+    summary: Annotated[str, StringConstraints(max_length=10_000)] = unchanged()
+    services: list[ServiceName] = unchanged(max_length=50)
 
 
 class StatusChange(Strict):

@@ -30,6 +30,7 @@ from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
+from tocsin.fields import parse_cursor
 from tocsin.incidents import hooks
 from tocsin.incidents.schemas import (
     EventOut,
@@ -80,7 +81,7 @@ def list_incidents(
     """Newest first, paginated by id so pages stay stable while incidents are declared."""
     query = select(Incident).order_by(Incident.id.desc()).limit(limit + 1)
     if cursor is not None:
-        query = query.where(Incident.id < _parse_cursor(cursor))
+        query = query.where(Incident.id < parse_cursor(cursor))
     if where.statuses:
         query = query.where(Incident.status.in_([s.value for s in where.statuses]))
     if where.severities:
@@ -113,7 +114,7 @@ def timeline(
         .limit(limit + 1)
     )
     if cursor is not None:
-        query = query.where(IncidentEvent.id > _parse_cursor(cursor))
+        query = query.where(IncidentEvent.id > parse_cursor(cursor))
     with db.reading() as session:
         _load(session, incident_id)
         rows = list(session.scalars(query))
@@ -561,12 +562,3 @@ def _to_out(session: Session, rows: Sequence[Incident]) -> list[IncidentOut]:
 
 def _unique(names: Sequence[str]) -> list[str]:
     return sorted(set(names))
-
-
-def _parse_cursor(cursor: str) -> int:
-    try:
-        return int(cursor)
-    except ValueError:
-        raise InvalidInput(
-            f"cursor: {cursor!r} is not a cursor from this API", field="cursor"
-        ) from None

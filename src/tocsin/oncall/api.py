@@ -14,6 +14,7 @@ from tocsin import clock
 from tocsin.access.api import Responder, Viewer
 from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
+from tocsin.fields import Id
 from tocsin.oncall import calendar, catalog, people
 from tocsin.oncall.api_escalation import router as escalation_router
 from tocsin.oncall.api_schedules import router as schedules_router
@@ -57,26 +58,26 @@ def list_people(db: DbDep, settings: SettingsDep, _: Viewer) -> list[PersonOut]:
 
 
 @router.get("/people/{person_id}")
-def get_person(person_id: int, db: DbDep, settings: SettingsDep, _: Viewer) -> PersonOut:
+def get_person(person_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -> PersonOut:
     return _linked(people.get_person(db, person_id=person_id), settings)
 
 
 @router.patch("/people/{person_id}")
 def edit_person(
-    person_id: int, body: PersonPatch, db: DbDep, settings: SettingsDep, _: Responder
+    person_id: Id, body: PersonPatch, db: DbDep, settings: SettingsDep, _: Responder
 ) -> PersonOut:
     return _linked(people.edit_person(db, person_id=person_id, patch=body), settings)
 
 
 @router.delete("/people/{person_id}", status_code=204)
-def delete_person(person_id: int, db: DbDep, _: Responder) -> None:
+def delete_person(person_id: Id, db: DbDep, _: Responder) -> None:
     """Refused (409) while a rotation, a future override or an escalation policy names them."""
     people.delete_person(db, person_id=person_id)
 
 
 @router.get("/people/{person_id}/calendar.ics", response_class=Response)
 def person_calendar(
-    person_id: int, db: DbDep, settings: SettingsDep, sig: Signature = ""
+    person_id: Id, db: DbDep, settings: SettingsDep, sig: Signature = ""
 ) -> Response:
     """The person's shifts for the next 60 days, for calendar apps (no token: a signed link)."""
     calendar.check_signature(settings.secret_box, "person", person_id, sig)
@@ -86,7 +87,7 @@ def person_calendar(
 
 @router.post("/people/{person_id}/contact-methods", status_code=201)
 def create_contact_method(
-    person_id: int, body: ContactMethodCreate, db: DbDep, settings: SettingsDep, _: Responder
+    person_id: Id, body: ContactMethodCreate, db: DbDep, settings: SettingsDep, _: Responder
 ) -> ContactMethodCreated:
     """Webhooks get a signing secret, returned in this response only."""
     return people.create_contact_method(
@@ -99,35 +100,35 @@ def create_contact_method(
 
 
 @router.get("/people/{person_id}/contact-methods")
-def list_contact_methods(person_id: int, db: DbDep, _: Viewer) -> list[ContactMethodOut]:
+def list_contact_methods(person_id: Id, db: DbDep, _: Viewer) -> list[ContactMethodOut]:
     return people.list_contact_methods(db, person_id=person_id)
 
 
 @router.delete("/people/{person_id}/contact-methods/{contact_method_id}", status_code=204)
-def delete_contact_method(person_id: int, contact_method_id: int, db: DbDep, _: Responder) -> None:
+def delete_contact_method(person_id: Id, contact_method_id: Id, db: DbDep, _: Responder) -> None:
     people.delete_contact_method(db, person_id=person_id, contact_method_id=contact_method_id)
 
 
 @router.post("/people/{person_id}/notification-rules", status_code=201)
 def create_rule(
-    person_id: int, body: NotificationRuleCreate, db: DbDep, _: Responder
+    person_id: Id, body: NotificationRuleCreate, db: DbDep, _: Responder
 ) -> NotificationRuleOut:
     return people.create_rule(db, person_id=person_id, body=body)
 
 
 @router.get("/people/{person_id}/notification-rules")
-def list_rules(person_id: int, db: DbDep, _: Viewer) -> list[NotificationRuleOut]:
+def list_rules(person_id: Id, db: DbDep, _: Viewer) -> list[NotificationRuleOut]:
     """The stored rules; with none, the plan is every contact method at once."""
     return people.list_rules(db, person_id=person_id)
 
 
 @router.delete("/people/{person_id}/notification-rules/{rule_id}", status_code=204)
-def delete_rule(person_id: int, rule_id: int, db: DbDep, _: Responder) -> None:
+def delete_rule(person_id: Id, rule_id: Id, db: DbDep, _: Responder) -> None:
     people.delete_rule(db, person_id=person_id, rule_id=rule_id)
 
 
 @router.get("/people/{person_id}/notification-plan")
-def notification_plan(person_id: int, db: DbDep, _: Viewer) -> list[PlannedContactOut]:
+def notification_plan(person_id: Id, db: DbDep, _: Viewer) -> list[PlannedContactOut]:
     """How a page would reach this person: their rules, or every contact method at once."""
     return people.notification_plan(db, person_id=person_id)
 
@@ -146,28 +147,28 @@ def list_teams(db: DbDep, _: Viewer) -> list[TeamOut]:
 
 
 @router.get("/teams/{team_id}")
-def get_team(team_id: int, db: DbDep, _: Viewer) -> TeamOut:
+def get_team(team_id: Id, db: DbDep, _: Viewer) -> TeamOut:
     return catalog.get_team(db, team_id=team_id)
 
 
 @router.patch("/teams/{team_id}")
-def edit_team(team_id: int, body: TeamPatch, db: DbDep, _: Responder) -> TeamOut:
+def edit_team(team_id: Id, body: TeamPatch, db: DbDep, _: Responder) -> TeamOut:
     """``members``, when sent, replaces the whole list."""
     return catalog.edit_team(db, team_id=team_id, patch=body)
 
 
 @router.put("/teams/{team_id}/members/{person_id}")
-def add_member(team_id: int, person_id: int, db: DbDep, _: Responder) -> TeamOut:
+def add_member(team_id: Id, person_id: Id, db: DbDep, _: Responder) -> TeamOut:
     return catalog.add_member(db, team_id=team_id, person_id=person_id)
 
 
 @router.delete("/teams/{team_id}/members/{person_id}")
-def remove_member(team_id: int, person_id: int, db: DbDep, _: Responder) -> TeamOut:
+def remove_member(team_id: Id, person_id: Id, db: DbDep, _: Responder) -> TeamOut:
     return catalog.remove_member(db, team_id=team_id, person_id=person_id)
 
 
 @router.delete("/teams/{team_id}", status_code=204)
-def delete_team(team_id: int, db: DbDep, _: Responder) -> None:
+def delete_team(team_id: Id, db: DbDep, _: Responder) -> None:
     """The team's schedules and services stay, without a team."""
     catalog.delete_team(db, team_id=team_id)
 

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 from tocsin import clock
 from tocsin.access.api import Responder, Viewer
 from tocsin.deps import DbDep
+from tocsin.fields import Id
 from tocsin.oncall import catalog, policies, preview
 from tocsin.oncall.schemas import (
     PolicyCreate,
@@ -35,18 +36,18 @@ def list_policies(db: DbDep, _: Viewer) -> list[PolicyOut]:
 
 
 @router.get("/escalation-policies/{policy_id}")
-def get_policy(policy_id: int, db: DbDep, _: Viewer) -> PolicyOut:
+def get_policy(policy_id: Id, db: DbDep, _: Viewer) -> PolicyOut:
     return policies.get_policy(db, policy_id=policy_id)
 
 
 @router.put("/escalation-policies/{policy_id}")
-def replace_policy(policy_id: int, body: PolicyCreate, db: DbDep, _: Responder) -> PolicyOut:
+def replace_policy(policy_id: Id, body: PolicyCreate, db: DbDep, _: Responder) -> PolicyOut:
     """Pages already under way keep the version they started with."""
     return policies.replace_policy(db, policy_id=policy_id, body=body)
 
 
 @router.delete("/escalation-policies/{policy_id}", status_code=204)
-def delete_policy(policy_id: int, db: DbDep, _: Responder) -> None:
+def delete_policy(policy_id: Id, db: DbDep, _: Responder) -> None:
     """Refused (409) while a service uses the policy."""
     policies.delete_policy(db, policy_id=policy_id)
 

@@ -11,6 +11,7 @@ from tocsin import clock
 from tocsin.access.api import Responder, Viewer
 from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
+from tocsin.fields import Id
 from tocsin.oncall import calendar, queries, schedules
 from tocsin.oncall.schedule_schemas import (
     OnCallOut,
@@ -43,32 +44,32 @@ def list_schedules(db: DbDep, settings: SettingsDep, _: Viewer) -> list[Schedule
 
 
 @router.get("/schedules/{schedule_id}")
-def get_schedule(schedule_id: int, db: DbDep, settings: SettingsDep, _: Viewer) -> ScheduleOut:
+def get_schedule(schedule_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -> ScheduleOut:
     return _linked(schedules.get_schedule(db, schedule_id=schedule_id), settings)
 
 
 @router.put("/schedules/{schedule_id}")
 def replace_schedule(
-    schedule_id: int, body: ScheduleIn, db: DbDep, settings: SettingsDep, _: Responder
+    schedule_id: Id, body: ScheduleIn, db: DbDep, settings: SettingsDep, _: Responder
 ) -> ScheduleOut:
     """Replace name, zone, team and all layers; overrides are kept."""
     return _linked(schedules.replace_schedule(db, schedule_id=schedule_id, body=body), settings)
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204)
-def delete_schedule(schedule_id: int, db: DbDep, _: Responder) -> None:
+def delete_schedule(schedule_id: Id, db: DbDep, _: Responder) -> None:
     """Refused (409) while an escalation policy targets the schedule."""
     schedules.delete_schedule(db, schedule_id=schedule_id)
 
 
 @router.get("/schedules/{schedule_id}/on-call")
-def on_call(schedule_id: int, db: DbDep, _: Viewer, at: At = None) -> OnCallOut:
+def on_call(schedule_id: Id, db: DbDep, _: Viewer, at: At = None) -> OnCallOut:
     return queries.on_call(db, schedule_id=schedule_id, at=at or clock.now())
 
 
 @router.get("/schedules/{schedule_id}/shifts")
 def shifts(
-    schedule_id: int,
+    schedule_id: Id,
     db: DbDep,
     _: Viewer,
     since: At = None,
@@ -84,7 +85,7 @@ def shifts(
 
 @router.get("/schedules/{schedule_id}/calendar.ics", response_class=Response)
 def schedule_calendar(
-    schedule_id: int,
+    schedule_id: Id,
     db: DbDep,
     settings: SettingsDep,
     sig: Annotated[str, Query(max_length=100, description="From the calendar_url.")] = "",
@@ -97,20 +98,20 @@ def schedule_calendar(
 
 @router.post("/schedules/{schedule_id}/overrides", status_code=201)
 def create_override(
-    schedule_id: int, body: OverrideCreate, db: DbDep, principal: Responder
+    schedule_id: Id, body: OverrideCreate, db: DbDep, principal: Responder
 ) -> OverrideOut:
     return schedules.create_override(db, schedule_id=schedule_id, body=body, actor=principal.actor)
 
 
 @router.get("/schedules/{schedule_id}/overrides")
 def list_overrides(
-    schedule_id: int, db: DbDep, _: Viewer, include_past: bool = False
+    schedule_id: Id, db: DbDep, _: Viewer, include_past: bool = False
 ) -> list[OverrideOut]:
     return schedules.list_overrides(db, schedule_id=schedule_id, include_past=include_past)
 
 
 @router.delete("/schedules/{schedule_id}/overrides/{override_id}", status_code=204)
-def delete_override(schedule_id: int, override_id: int, db: DbDep, _: Responder) -> None:
+def delete_override(schedule_id: Id, override_id: Id, db: DbDep, _: Responder) -> None:
     schedules.delete_override(db, schedule_id=schedule_id, override_id=override_id)
 
 

@@ -72,9 +72,6 @@ def edit_person(db: Database, *, person_id: int, patch: PersonPatch) -> PersonOu
     with db.transaction() as session:
         row = get_or_404(session, tables.Person, person_id, "person")
         changes = patch.model_dump(exclude_unset=True)
-        for field in ("name", "handle", "time_zone"):
-            if field in changes and changes[field] is None:
-                raise InvalidInput(f"{field}: must not be null", field=field)
         if "handle" in changes:
             _handle_taken(session, changes["handle"], but=person_id)
         for field, value in changes.items():

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from tocsin.core.schedule import RotationKind
-from tocsin.oncall.schemas import Description, Id, Name, PersonBrief, Strict, TimeZone
+from tocsin.fields import Id, Strict
+from tocsin.oncall.schemas import Description, Name, PersonBrief, TimeZone
 
 
 def _local(value: time) -> time:

@@ -10,9 +10,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from tocsin.core.schedule import load_zone
+from tocsin.fields import Id, Strict, unchanged
 
 SLUG = r"^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$"
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
@@ -55,11 +56,6 @@ ServiceSlug = Annotated[
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=10_000)]
-Id = Annotated[int, Field(ge=1)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PersonBrief(BaseModel):
@@ -79,10 +75,12 @@ class PersonCreate(Strict):
 
 
 class PersonPatch(Strict):
-    name: Name | None = None
-    handle: Handle | None = None
+    """Only the fields sent change; ``email`` may be cleared with ``null``."""
+
+    name: Name = unchanged()
+    handle: Handle = unchanged()
     email: Email | None = None
-    time_zone: TimeZone | None = None
+    time_zone: TimeZone = unchanged()
 
 
 class PersonOut(BaseModel):
@@ -162,12 +160,13 @@ class TeamCreate(Strict):
 
 
 class TeamPatch(Strict):
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-        | None
-    ) = None
-    description: Description | None = None
-    members: list[Id] | None = Field(default=None, max_length=500)
+    """Only the fields sent change; none of them may be ``null``."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
+        unchanged()
+    )
+    description: Description = unchanged()
+    members: list[Id] = unchanged(max_length=500)
 
 
 class TeamOut(BaseModel):
@@ -240,7 +239,7 @@ class ServiceCreate(Strict):
 class ServicePatch(Strict):
     """Only the fields sent change; send ``null`` to unlink a team or policy."""
 
-    description: Description | None = None
+    description: Description = unchanged()
     team_id: Id | None = None
     escalation_policy_id: Id | None = None
 

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tocsin.access.api import Viewer
 from tocsin.deps import DbDep
+from tocsin.fields import Id
 from tocsin.paging import service
 from tocsin.paging.schemas import PagingOut
 from tocsin.templating import templates
@@ -15,13 +16,13 @@ router = APIRouter(tags=["paging"])
 
 
 @router.get("/api/v1/incidents/{incident_id}/paging")
-def paging_history(incident_id: int, db: DbDep, _: Viewer) -> PagingOut:
+def paging_history(incident_id: Id, db: DbDep, _: Viewer) -> PagingOut:
     """The escalation (frozen policy, current level) and every notification with its attempts."""
     return service.paging_of(db, incident_id=incident_id)
 
 
 @router.get("/ack/{incident_id}/{person_id}/{signature}", include_in_schema=False)
-def ack_page(request: Request, incident_id: int, person_id: int, signature: str) -> Response:
+def ack_page(request: Request, incident_id: Id, person_id: Id, signature: str) -> Response:
     """A confirmation page: mail scanners follow links, so only the POST acknowledges."""
     context = {"incident_id": incident_id, "done": None, "principal": None}
     return templates.TemplateResponse(request, "ack.html", context)
@@ -29,7 +30,7 @@ def ack_page(request: Request, incident_id: int, person_id: int, signature: str)
 
 @router.post("/ack/{incident_id}/{person_id}/{signature}", include_in_schema=False)
 def ack_by_link(
-    request: Request, incident_id: int, person_id: int, signature: str, db: DbDep
+    request: Request, incident_id: Id, person_id: Id, signature: str, db: DbDep
 ) -> HTMLResponse:
     status = service.acknowledge_by_link(
         db, incident_id=incident_id, person_id=person_id, signature=signature

@@ -30,6 +30,7 @@ from tocsin.paging import pages as paging_pages
 from tocsin.paging import service as paging_service
 from tocsin.templating import STATIC
 from tocsin.web import errors
+from tocsin.web.guard import InputGuard
 from tocsin.web.limits import BodyLimit
 from tocsin.worker.loop import Worker
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     errors.install(app)
     app.state.alerts_ingest = alerts_ingest.Ingest(settings, app.state.db)
     app.ingest = BodyLimit(app.state.alerts_ingest, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InputGuard)  # unstorable text → 422, before any route
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -8,10 +8,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException
 
 from tocsin.access.pages import login_redirect
 from tocsin.core.lifecycle import IllegalTransition, RuleViolation
-from tocsin.errors import Conflict, InvalidInput, TocsinError, Unauthorized
+from tocsin.errors import (
+    BadRequest,
+    Conflict,
+    InvalidInput,
+    MethodNotAllowed,
+    NotFound,
+    TocsinError,
+    Unauthorized,
+)
 from tocsin.templating import templates
 
 log = logging.getLogger("tocsin.web")
@@ -24,7 +34,8 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def _respond(request: Request, error: TocsinError) -> Response:
+def respond(request: Request, error: TocsinError) -> Response:
+    """The answer to ``error``: its JSON envelope for the API, a page or a sign-in for browsers."""
     if _wants_json(request):
         return JSONResponse(error.body(), status_code=error.status)
     if isinstance(error, Unauthorized):
@@ -51,14 +62,28 @@ def _field_of(error: dict[str, Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _from_http(exc: HTTPException, request: Request) -> TocsinError:
+    """Starlette's own refusals (no such route, wrong method, unreadable body) in our shape."""
+    if exc.status_code == 404:
+        return NotFound(f"no route {request.url.path}", field="path")
+    if exc.status_code == 405:
+        return MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    if exc.status_code == 400:
+        return BadRequest(f"the body cannot be read: {exc.detail}", field="body")
+    error = TocsinError(str(exc.detail))
+    error.status = exc.status_code
+    error.code = "http_error"
+    return error
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TocsinError)
     async def tocsin_error(request: Request, exc: TocsinError) -> Response:
-        return _respond(request, exc)
+        return respond(request, exc)
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(request: Request, exc: RuleViolation) -> Response:
-        return _respond(request, _from_rule(exc))
+        return respond(request, _from_rule(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -69,7 +94,7 @@ def install(app: FastAPI) -> None:
         first = errors[0] if errors else {"field": "body", "message": "invalid request"}
         if not _wants_json(request):
             message = f"{first['field']}: {first['message']}"
-            return _respond(request, InvalidInput(message, field=str(first["field"])))
+            return respond(request, InvalidInput(message, field=str(first["field"])))
         body = {
             "error": "invalid_input",
             "message": f"{first['field']}: {first['message']}",
@@ -77,6 +102,21 @@ def install(app: FastAPI) -> None:
             "errors": errors,
         }
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        response = respond(request, _from_http(exc, request))
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def unstorable_value(request: Request, exc: Exception) -> Response:
+        # The edge checks (InputGuard, bounded schema types) should stop these first; this
+        # keeps a value the database cannot hold a 422 wherever a check is still missing.
+        log.warning("value refused by the database on %s: %s", request.url.path, type(exc).__name__)
+        error = InvalidInput("a value is out of range or cannot be stored", field="body")
+        return respond(request, error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

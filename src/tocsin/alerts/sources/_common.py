@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import msgspec
 
@@ -11,6 +12,17 @@ from tocsin.core.alerts import FUTURE_SKEW, InvalidAlert
 _AT = " - at `"
 SKEW_TEXT = f"{int(FUTURE_SKEW.total_seconds() // 60)} minutes"
 _MISSING = "Object missing required field `"
+P = TypeVar("P")
+
+
+def decode(decoder: msgspec.json.Decoder[P], body: bytes) -> P:
+    """``body`` decoded, or :class:`InvalidAlert` naming the field; too deep is refused too."""
+    try:
+        return decoder.decode(body)
+    except msgspec.MsgspecError as error:
+        raise decode_failure(error) from None
+    except RecursionError:
+        raise InvalidAlert("body", "JSON nested too deeply to read") from None
 
 
 def decode_failure(error: msgspec.MsgspecError) -> InvalidAlert:

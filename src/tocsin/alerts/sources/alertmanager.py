@@ -9,11 +9,11 @@ shape are accepted. Grafana's payload is a superset; :mod:`.grafana` reuses this
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from tocsin.alerts.sources._common import decode_failure, future_limit, to_utc
+from tocsin.alerts.sources._common import decode, future_limit, to_utc
 from tocsin.core.alerts import (
     MAX_DEDUP_KEY,
     MAX_NAME,
@@ -28,7 +28,6 @@ from tocsin.core.alerts import (
 
 Time = Annotated[datetime, msgspec.Meta(tz=True)]
 _SUMMARY_KEYS = ("summary", "description", "title")
-P = TypeVar("P")
 
 
 class Alert(msgspec.Struct, rename="camel"):
@@ -46,13 +45,6 @@ class Payload(msgspec.Struct):
 
 
 _DECODER = msgspec.json.Decoder(Payload)
-
-
-def decode(decoder: msgspec.json.Decoder[P], body: bytes) -> P:
-    try:
-        return decoder.decode(body)
-    except msgspec.MsgspecError as error:
-        raise decode_failure(error) from None
 
 
 def label_summary(labels: dict[str, str]) -> str:

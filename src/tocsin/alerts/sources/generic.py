@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from tocsin.alerts.sources._common import future_limit, parse_timestamp
+from tocsin.alerts.sources._common import decode, future_limit, parse_timestamp
 from tocsin.core.alerts import (
     MAX_DEDUP_KEY,
     MAX_NAME,
@@ -193,10 +193,7 @@ def parse(
     body: bytes, *, now: datetime, mapping: GenericMapping, **config: Any
 ) -> list[NormalizedAlert]:
     """Alerts of a generic webhook body read through ``mapping``."""
-    try:
-        data = _DECODER.decode(body)
-    except msgspec.DecodeError as error:
-        raise InvalidAlert("body", f"malformed JSON ({error})") from None
+    data = decode(_DECODER, body)
     elements, prefix = _elements(data, mapping)
     limit = future_limit(now)
     if prefix or (isinstance(data, list) and mapping.root is None):

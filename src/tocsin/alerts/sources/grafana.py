@@ -12,8 +12,8 @@ from typing import Any
 
 import msgspec
 
-from tocsin.alerts.sources._common import future_limit
-from tocsin.alerts.sources.alertmanager import Alert, decode, normalize
+from tocsin.alerts.sources._common import decode, future_limit
+from tocsin.alerts.sources.alertmanager import Alert, normalize
 from tocsin.core.alerts import NormalizedAlert
 
 # Attribute name and JSON name of the extras kept in ``details`` when not empty.

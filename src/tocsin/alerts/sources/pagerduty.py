@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from tocsin.alerts.sources._common import SKEW_TEXT, future_limit, parse_timestamp
+from tocsin.alerts.sources._common import SKEW_TEXT, decode, future_limit, parse_timestamp
 from tocsin.core.alerts import (
     MAX_DEDUP_KEY,
     MAX_SUMMARY,
@@ -24,6 +24,7 @@ from tocsin.core.alerts import (
     NormalizedAlert,
     name_from_summary,
 )
+from tocsin.core.text import find_problem
 
 MAX_ROUTING_KEY = 64
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -82,11 +83,14 @@ class _Errors:
 
 def _load(body: bytes) -> dict[str, Any]:
     try:
-        data = _DECODER.decode(body)
-    except msgspec.DecodeError:
+        data = decode(_DECODER, body)
+    except InvalidAlert:
         raise InvalidAlert("body", "JSON parse error", ["JSON parse error"]) from None
     if not isinstance(data, dict):
         raise InvalidAlert("body", "Event object format is unrecognized", ["JSON parse error"])
+    if problem := find_problem(data):
+        text = f"'{problem.field}' {problem.message}"
+        raise InvalidAlert(problem.field, problem.message, [text])
     return data
 
 

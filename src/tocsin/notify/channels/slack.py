@@ -58,7 +58,9 @@ def payload(message: Message) -> dict[str, Any]:
         buttons.append(_button("Open incident", incident_url, "tocsin_open"))
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
-    return {"text": message.subject, "blocks": blocks}
+    # The top-level text is the notification's fallback and is read as mrkdwn too: a title
+    # holding "<!channel>" or "<https://x|link>" must stay text there as in the blocks.
+    return {"text": _escape(message.subject), "blocks": blocks}
 
 
 class SlackChannel:
