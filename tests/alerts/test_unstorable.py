@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from tests.alerts.helpers import alerts_of, am_alert, am_body, enqueue, integration
 from tests.conftest import Api
+from tests.inputs import NUL, nested
 
-NUL = "\u0000"
 FUZZ = settings(
     max_examples=60,
     deadline=None,
@@ -34,13 +34,6 @@ def raw_post(url: str, text: str) -> httpx.Response:
 def pd_event(key: str, **payload: Any) -> dict[str, Any]:
     body = {"summary": "Disk full", "source": "db1", "severity": "critical"} | payload
     return {"routing_key": key, "event_action": "trigger", "payload": body}
-
-
-def nested(depth: int) -> Any:
-    value: Any = "leaf"
-    for _ in range(depth):
-        value = {"k": value}
-    return value
 
 
 def test_one_unstorable_alert_does_not_refuse_its_neighbours(api: Api) -> None:

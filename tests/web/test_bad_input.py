@@ -12,11 +12,13 @@ import httpx
 import pytest
 
 from tests.conftest import Api
+from tests.inputs import NUL as NUL_CHAR
+from tests.inputs import nested
 from tests.oncall.helpers import ok, person, unique
 from tests.web.test_pages import signed_in
 from tocsin.core.text import escaped
 
-NUL = "a\u0000b"
+NUL = f"a{NUL_CHAR}b"
 SURROGATE = "\ud800"
 TOO_BIG = [2**31, 2**63, 10**30]
 
@@ -101,13 +103,6 @@ def test_unstorable_text_in_a_page_form_is_a_page_naming_the_field(api: Api) -> 
 
 
 # ---------------------------------------------------------------- JSON too deep to keep
-
-
-def nested(depth: int) -> Any:
-    value: Any = "leaf"
-    for _ in range(depth):
-        value = {"k": value}
-    return value
 
 
 def test_json_nested_deeper_than_python_can_read_is_a_400(api: Api) -> None:
