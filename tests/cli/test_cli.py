@@ -48,6 +48,12 @@ def test_declare_ack_update_resolve(cli_env: Api) -> None:
     assert f"INC-{iid}" in listed
 
 
+def test_declare_quiet_prints_only_the_id(cli_env: Api) -> None:
+    iid = run("incident", "declare", "Queue stuck", "-s", "SEV3", "-q").strip()
+    assert iid.isdigit()
+    assert json.loads(run("incident", "show", iid, "--json"))["title"] == "Queue stuck"
+
+
 def test_refused_move_prints_the_allowed_moves(cli_env: Api) -> None:
     iid = str(json.loads(run("incident", "declare", "x", "-s", "SEV4", "--json"))["id"])
     result = runner.invoke(app, ["incident", "close", iid])

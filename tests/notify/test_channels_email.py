@@ -133,3 +133,56 @@ def test_message_ids_are_valid_and_distinct(key: str, other: str) -> None:
     assert message_id(key) == message_id(key)
     if key != other:
         assert message_id(key) != message_id(other)
+
+
+HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted"]
+HEADERS += ["X-Auto-Response-Suppress", "MIME-Version", "Content-Type"]
+
+
+def test_line_breaks_in_stored_text_add_no_header_and_no_recipient(
+    smtp_server: SmtpServer,
+) -> None:
+    title = "DB down\r\nBcc: evil@example.com\nX-Evil: 1\r\u2028\x00\r\n\r\nforged body"
+    incident = {**INCIDENT, "title": title, "services": ["db\r\nCc: evil@example.com"]}
+    message = page_message(
+        idempotency_key="page-12-1\r\nBcc: evil@example.com",
+        incident=incident,
+        level=1,
+        ack_url=ACK,
+    )
+    delivery = channel(smtp_server).send(Target("email", "alice@example.com"), message)
+    assert delivery.ok, delivery
+    (mail,) = smtp_server.mailbox.received
+    assert mail.rcpt_tos == ["alice@example.com"]
+    assert mail.message.keys() == HEADERS
+    assert mail.message["Subject"] == (
+        "[SEV1] INC-12 DB down Bcc: evil@example.com X-Evil: 1 forged body"
+    )
+    assert MSG_ID.match(mail.message["Message-ID"])
+    text, _ = parts(mail.message)
+    assert "DB down Bcc: evil@example.com" in text
+
+
+def test_a_subject_is_one_line_whoever_built_the_message(smtp_server: SmtpServer) -> None:
+    message = Message(idempotency_key="k", subject="Hi\r\nBcc: evil@example.com", text="x")
+    assert channel(smtp_server).send(Target("email", "bob@example.com"), message).ok
+    (mail,) = smtp_server.mailbox.received
+    assert (mail.rcpt_tos, mail.message.keys()) == (["bob@example.com"], HEADERS)
+    assert mail.message["Subject"] == "Hi Bcc: evil@example.com"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "bob@example.com\r\nBcc: evil@example.com",
+        "Bob\r\nBcc: evil@example.com <bob@example.com>",
+        "bob@example.com>\r\nRCPT TO:<evil@example.com",
+    ],
+)
+def test_an_address_with_line_breaks_is_refused_and_nothing_is_sent(
+    smtp_server: SmtpServer, address: str
+) -> None:
+    delivery = channel(smtp_server).send(Target("email", address), page())
+    assert (delivery.ok, delivery.retryable) == (False, False)
+    assert delivery.error is not None
+    assert smtp_server.mailbox.received == []

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.conftest import Api
-from tests.oncall.helpers import layer, ok, person, schedule
+from tests.oncall.helpers import layer, ok, person, schedule, unique
 from tocsin import clock
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -98,3 +98,83 @@ def test_signature_of_one_schedule_does_not_open_another(api: Api) -> None:
     url: Any = f"/api/v1/schedules/{second['id']}/calendar.ics?sig={sig}"
     with api.anonymous() as anonymous:
         assert anonymous.get(url).status_code == 403
+
+
+def _feed_at(api: Api, url: str, now: datetime) -> list[tuple[str, datetime, datetime, str]]:
+    clock.set_clock(lambda: now)
+    with api.anonymous() as anonymous:
+        return events(anonymous.get(url))
+
+
+@pytest.mark.parametrize("later", [timedelta(hours=1), timedelta(days=40)])
+def test_a_long_shift_keeps_its_real_start_and_uid(
+    api: Api, frozen: datetime, later: timedelta
+) -> None:
+    # Ana alone since 2025-11-01: one shift that began 120 days before NOW. Ben's override
+    # began 50 days before NOW. Both began before any fixed look-back a feed might use.
+    ana, ben = person(api, "Ana"), person(api, "Ben")
+    alone = schedule(api, [layer([ana["id"]], start="2025-11-01T09:00:00-04:00")])
+    covered = schedule(api, [layer([ana["id"]], start="2025-11-01T09:00:00-04:00")])
+    body = {"person_id": ben["id"], "start": "2026-01-10T00:00:00Z", "end": "2026-04-20T00:00:00Z"}
+    ok(api.responder.post(f"/api/v1/schedules/{covered['id']}/overrides", json=body), 201)
+    for url, began in [
+        (alone["calendar_url"], datetime(2025, 11, 1, 13, tzinfo=UTC)),
+        (covered["calendar_url"], datetime(2026, 1, 10, tzinfo=UTC)),
+        (ben["calendar_url"], datetime(2026, 1, 10, tzinfo=UTC)),
+    ]:
+        first, second = _feed_at(api, url, NOW), _feed_at(api, url, NOW + later)
+        assert first[0][1] == second[0][1] == began
+        assert first[0][0] == second[0][0]
+
+
+def test_a_schedule_that_just_started_is_not_looked_back_on(api: Api, frozen: datetime) -> None:
+    ana, ben = person(api, "Ana"), person(api, "Ben")
+    sched = schedule(api, [layer([ana["id"], ben["id"]], start="2026-03-01T12:00:00Z")])
+    found = _feed_at(api, sched["calendar_url"], NOW)
+    assert found[0][1] == NOW  # the first shift begins exactly now
+    assert found[0][3].startswith("On call: Ana")
+
+
+BAD_NAMES = [
+    "Ana\r\nBEGIN:VEVENT\r\nUID:forged",
+    "Ben\nX-EVIL:1",
+    "Cho\rEND:VCALENDAR",
+    "Dee\x07\x1b[31m\x7f\x85\u2028\u2029;,\\x",  # no NUL: PostgreSQL cannot store one
+]
+
+
+def _content_lines(feed: bytes) -> list[str]:
+    assert feed.endswith(b"\r\n")
+    lines = feed.decode().split("\r\n")[:-1]
+    for line in lines:  # RFC 5545: no control character but HTAB inside a content line
+        assert not any((ord(c) < 32 and c != "\t") or 0x7F <= ord(c) <= 0x9F for c in line), line
+    return lines
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_control_characters_in_names_keep_the_feed_valid(
+    api: Api, frozen: datetime, name: str
+) -> None:
+    someone = person(api, name, handle=unique("evil"))
+    sched = schedule(api, [layer([someone["id"]])], name=f"Sched {name}")
+    # What survives of a stored name: one line, each control character a space.
+    clean = " ".join("".join(c if c.isprintable() else " " for c in someone["name"]).split())
+    with api.anonymous() as anonymous:
+        for url, title, summary in [
+            (sched["calendar_url"], f"Sched {clean}", f"On call: {clean} (Sched {clean})"),
+            (someone["calendar_url"], clean, f"On call: Sched {clean}"),
+        ]:
+            response = anonymous.get(url)
+            assert response.status_code == 200, response.text
+            lines = _content_lines(response.content)
+            assert [line for line in lines if line.startswith("BEGIN:")] == [
+                "BEGIN:VCALENDAR",
+                "BEGIN:VEVENT",
+            ]
+            assert not any(line.startswith(("UID:forged", "X-EVIL")) for line in lines)
+            parsed = Calendar.from_ical(response.content)
+            # An X- property parses back as it was written: RFC 5545 TEXT escaping.
+            escaped = title.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            assert str(parsed["x-wr-calname"]) == f"On call: {escaped}"
+            (event,) = parsed.walk("VEVENT")
+            assert str(event["summary"]) == summary

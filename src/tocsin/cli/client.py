@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    import httpx
 
 err = Console(stderr=True)
 
 
 def _client() -> httpx.Client:
+    import httpx  # at call time: `tocsin --help` need not load it
+
     url = os.environ.get("TOCSIN_URL", "http://127.0.0.1:8080").rstrip("/")
     token = os.environ.get("TOCSIN_TOKEN", "")
     if not token:
@@ -23,6 +27,8 @@ def _client() -> httpx.Client:
 
 def call(method: str, path: str, **kwargs: Any) -> Any:
     """Send one request to /api/v1; print the server's message and exit 1 on an error."""
+    import httpx
+
     try:
         with _client() as client:
             response = client.request(method, f"/api/v1{path}", **kwargs)

@@ -47,13 +47,18 @@ def declare(
     commander: Annotated[str | None, typer.Option(help="Incident Commander")] = None,
     impact_started_at: Annotated[str | None, typer.Option(help="ISO 8601 with offset")] = None,
     as_json: AsJson = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the new incident's id.")
+    ] = False,
 ) -> None:
-    """Declare an incident."""
+    """Declare an incident; `ID=$(tocsin incident declare ... -q)` keeps its id for later."""
     body: dict[str, Any] = {"title": title, "severity": severity, "services": service or []}
     body |= {"summary": summary, "commander": commander, "impact_started_at": impact_started_at}
-    _show(
-        call("POST", "/incidents", json={k: v for k, v in body.items() if v is not None}), as_json
-    )
+    created = call("POST", "/incidents", json={k: v for k, v in body.items() if v is not None})
+    if quiet:
+        print(created["id"])
+        return
+    _show(created, as_json)
 
 
 @app.command("list")

@@ -1,23 +1,22 @@
-"""`tocsin serve`, `tocsin migrate`, and the command groups."""
+"""`tocsin serve`, `tocsin migrate`, and the command groups.
+
+The commands that talk to a server over HTTP are most of the CLI and start often (scripts,
+shell loops), so this module and the command groups import only Typer, Rich and the pure
+core at load time. The web app, the worker, SQLAlchemy, Uvicorn and Apprise are imported
+inside the commands that run them; ``tests/cli/test_startup.py`` guards that.
+"""
 
 from __future__ import annotations
 
-import logging
-import signal
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
-from tocsin.access import service as access_service
+from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
 from tocsin.cli import incidents, tokens
 from tocsin.cli import oncall as oncall_cli
-from tocsin.config import Settings
-from tocsin.db import Database, migrate
-from tocsin.web.app import create_app
-from tocsin.worker.loop import Worker
 
 app = typer.Typer(
     help="Tocsin: incident management in one process.",
@@ -32,9 +31,18 @@ app.add_typer(oncall_cli.app, name="oncall")
 console = Console(stderr=True)
 
 
+@app.command()
+def version() -> None:
+    """Print Tocsin's version."""
+    print(__version__)
+
+
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply database migrations (serve does this too)."""
+    from tocsin.config import Settings
+    from tocsin.db import Database, migrate
+
     settings = Settings()
     database = Database(settings.database_url)
     migrate(database)
@@ -47,6 +55,13 @@ def worker() -> None:
 
     Run as many as you like on PostgreSQL; they share the work without double-sending.
     """
+    import logging
+    import signal
+
+    from tocsin.config import Settings
+    from tocsin.db import Database, migrate
+    from tocsin.worker.loop import Worker
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
     database = Database(settings.database_url)
@@ -66,6 +81,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Run the web process: API, web pages, ingestion."""
+    import uvicorn
+
+    from tocsin.access import service as access_service
+    from tocsin.config import Settings
+    from tocsin.db import Database, migrate
+    from tocsin.web.app import create_app
+
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
     database = Database(settings.database_url)

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import getpass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from tocsin.access import service
-from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
-from tocsin.db import Database, migrate
+
+if TYPE_CHECKING:
+    from tocsin.db import Database
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 console = Console()
 
 
 def _database() -> Database:
+    # Imported here, not at load time: see tocsin.cli.main.
+    from tocsin.config import Settings
+    from tocsin.db import Database, migrate
+
     database = Database(Settings().database_url)
     migrate(database)
     return database
@@ -30,6 +34,8 @@ def create(
     role: Annotated[AccessRole, typer.Option(help="viewer, responder or admin.")],
 ) -> None:
     """Create a token; it is printed once and stored only as a digest."""
+    from tocsin.access import service
+
     created = service.create_token(
         _database(), name=name, role=role, created_by=f"cli:{getpass.getuser()}"
     )
@@ -40,6 +46,8 @@ def create(
 
 @app.command("list")
 def list_tokens() -> None:
+    from tocsin.access import service
+
     table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
     for t in service.list_tokens(_database()):
         table.add_row(
@@ -56,5 +64,7 @@ def list_tokens() -> None:
 
 @app.command()
 def revoke(token_id: int) -> None:
+    from tocsin.access import service
+
     out = service.revoke_token(_database(), token_id=token_id)
     console.print(f"Revoked token {out.id} '{out.name}'.")

@@ -2,8 +2,13 @@
 
 Calendar apps cannot send an Authorization header, so a feed URL carries a signature of
 ``calendar:<kind>:<id>`` made with the server's secret key instead of a token. Each shift is
-one VEVENT whose UID depends only on the schedule, the person and the shift's start, so a
-calendar app updates an event in place when the shift's end moves.
+one VEVENT whose UID depends only on the schedule, the person and the shift's real start
+(the shift under way keeps the start it had, however long ago), so a calendar app updates
+an event in place when the shift's end moves.
+
+Names are stored text: each one is made a single line (a CR/LF or other control character
+becomes a space) and every text value goes in as ``vText``, which escapes ``\\ ; ,`` and
+newlines, so no name can end a content line or start a component.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -20,15 +25,15 @@ from tocsin.config import Settings
 from tocsin.crypto import SecretBox
 from tocsin.db import Database
 from tocsin.errors import Forbidden
-from tocsin.oncall import tables
+from tocsin.notify.render import one_line
+from tocsin.oncall import rosters, tables
 from tocsin.oncall.lookup import get_or_404
 from tocsin.oncall.queries import shifts_in
 from tocsin.oncall.schedule_schemas import ShiftOut
 
 FeedKind = Literal["schedule", "person"]
 AHEAD = timedelta(days=60)
-# A shift under way started before now; looking back lets its event keep its real start.
-BEHIND = timedelta(days=31)
+_LONGEST_TEXT = 1000
 _PLURAL = {"schedule": "schedules", "person": "people"}
 
 
@@ -42,6 +47,10 @@ def check_signature(box: SecretBox, kind: FeedKind, object_id: int, signature: s
         raise Forbidden("this calendar link is not valid; copy it again from Tocsin", field="sig")
 
 
+def _text(value: str) -> vText:
+    return vText(one_line(value, _LONGEST_TEXT))
+
+
 def _event(schedule: tables.Schedule, shift: ShiftOut, summary: str, now: datetime) -> Event:
     event = Event()
     stamp = shift.start.strftime("%Y%m%dT%H%M%SZ")
@@ -49,8 +58,8 @@ def _event(schedule: tables.Schedule, shift: ShiftOut, summary: str, now: dateti
     event.add("dtstamp", now)
     event.add("dtstart", shift.start)
     event.add("dtend", shift.end)
-    event.add("summary", summary)
-    event.add("description", f"Schedule {schedule.name} ({schedule.time_zone})")
+    event.add("summary", _text(summary))
+    event.add("description", _text(f"Schedule {schedule.name} ({schedule.time_zone})"))
     return event
 
 
@@ -58,13 +67,17 @@ def _calendar(name: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", f"-//Tocsin//{__version__}//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", _text(name))  # an X- property: escaped only as vText
     return calendar
 
 
 def _upcoming(session: Session, schedule: tables.Schedule, now: datetime) -> list[ShiftOut]:
-    found = shifts_in(session, schedule, now - BEHIND, now + AHEAD)
-    return [shift for shift in found if shift.end > now]
+    """The shift under way (with its real start) and those of the next ``AHEAD``."""
+    found = shifts_in(session, schedule, now, now + AHEAD)
+    if found and found[0].start == now:
+        began = rosters.run_start(session, schedule, now, str(found[0].person.id))
+        found[0] = found[0].model_copy(update={"start": began})
+    return found
 
 
 def schedule_feed(db: Database, *, schedule_id: int, now: datetime) -> bytes:
@@ -88,7 +101,7 @@ def person_feed(db: Database, *, person_id: int, now: datetime) -> bytes:
             .where(tables.LayerParticipant.person_id == person_id)
         )
         overriding = select(tables.Override.schedule_id).where(
-            tables.Override.person_id == person_id, tables.Override.end > now - BEHIND
+            tables.Override.person_id == person_id, tables.Override.end > now
         )
         schedules = session.scalars(
             select(tables.Schedule)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tocsin.core import schedule as core
@@ -19,6 +19,7 @@ from tocsin.errors import InvalidInput
 from tocsin.oncall import tables
 
 _TICK = timedelta(microseconds=1)
+_FIRST_LOOK_BACK = timedelta(days=31)
 
 
 def _restriction(window: dict[str, Any]) -> core.Restriction:
@@ -95,3 +96,35 @@ def final_shifts(
     """Merged shifts across ``[start, end)``; ``Shift.person`` is the person id as a string."""
     overrides = overrides_between(session, [schedule.id], start, end)[schedule.id]
     return core.final_shifts(core_schedule(schedule, overrides), start, end)
+
+
+def _earliest_cover(session: Session, schedule: tables.Schedule) -> datetime | None:
+    """Before this instant no layer and no override of the schedule covers anyone."""
+    starts = [layer.start for layer in schedule.layers]
+    first_override = session.scalar(
+        select(func.min(tables.Override.start)).where(tables.Override.schedule_id == schedule.id)
+    )
+    if first_override is not None:
+        starts.append(first_override)
+    return min(starts, default=None)
+
+
+def run_start(session: Session, schedule: tables.Schedule, at: datetime, person: str) -> datetime:
+    """When the final shift of ``person`` under way at ``at`` began, however long ago.
+
+    A shift asked for from ``at`` on comes back cut to start at ``at``; this looks back in
+    doubling spans until the run of that person ends, so a feed can give the shift its real
+    start (and so a UID that stays the same from one fetch to the next).
+    """
+    floor = _earliest_cover(session, schedule)
+    start, span = at, _FIRST_LOOK_BACK
+    while floor is not None and start > floor:
+        since = max(start - span, floor)
+        before = final_shifts(session, schedule, since, start)
+        if not before or before[-1].end != start or before[-1].person != person:
+            return start
+        start = before[-1].start
+        if start > since:  # the run began inside this span
+            return start
+        span *= 2
+    return start
