@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from tocsin.access.pages import login_redirect
 from tocsin.core.lifecycle import IllegalTransition, RuleViolation
-from tocsin.errors import Conflict, InvalidInput, TocsinError, Unauthorized
+from tocsin.errors import RETRY_AFTER_SECONDS, Conflict, InvalidInput, TocsinError, Unauthorized
 from tocsin.templating import templates
 
 log = logging.getLogger("tocsin.web")
@@ -24,13 +24,22 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+def _headers(error: TocsinError) -> dict[str, str]:
+    if error.status in (429, 503):
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return {}
+
+
 def _respond(request: Request, error: TocsinError) -> Response:
+    headers = _headers(error)
     if _wants_json(request):
-        return JSONResponse(error.body(), status_code=error.status)
+        return JSONResponse(error.body(), status_code=error.status, headers=headers)
     if isinstance(error, Unauthorized):
         return login_redirect(request.url.path)
     context = {"status": error.status, "message": error.message, "principal": None}
-    return templates.TemplateResponse(request, "error.html", context, status_code=error.status)
+    return templates.TemplateResponse(
+        request, "error.html", context, status_code=error.status, headers=headers
+    )
 
 
 def _from_rule(violation: RuleViolation) -> TocsinError:
