@@ -18,7 +18,7 @@
 Services raise these (or the pure rule errors of ``tocsin.core``, which the web layer maps
 the same way); routes never build HTTP errors themselves. One handler in ``tocsin.web.app``
 turns them into ``{"error": code, "message": ..., "field": ...}``; a 429 or 503 also carries
-``Retry-After``.
+``Retry-After``, and a 500 ``Connection: close``.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from tocsin.errors import RETRY_AFTER_SECONDS, Conflict, InvalidInput, TocsinErr
 from tocsin.templating import templates
 
 log = logging.getLogger("tocsin.web")
+UNEXPECTED = "an unexpected error occurred; it is logged"
 
 
 def _wants_json(request: Request) -> bool:
@@ -27,6 +28,9 @@ def _wants_json(request: Request) -> bool:
 def _headers(error: TocsinError) -> dict[str, str]:
     if error.status in (429, 503):
         return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if error.status >= 500:
+        # Something broke half-way: the client should not reuse this connection.
+        return {"Connection": "close"}
     return {}
 
 
@@ -89,6 +93,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette raises the error again after this answer; TocsinApp stops it there.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = {"error": "internal_error", "message": "an unexpected error occurred; it is logged"}
-        return JSONResponse(body, status_code=500)
+        return _respond(request, TocsinError(UNEXPECTED))
