@@ -16,6 +16,7 @@ from tocsin.cli import incidents, tokens
 from tocsin.cli import oncall as oncall_cli
 from tocsin.config import Settings
 from tocsin.db import Database, migrate
+from tocsin.dbhealth import READ_ONLY
 from tocsin.web.app import create_app
 from tocsin.worker.loop import Worker
 
@@ -60,6 +61,18 @@ def worker() -> None:
         runner.stop()
 
 
+def database_warning(database: Database) -> str | None:
+    """What ``serve`` says at start about a database that cannot do its job, or None."""
+    outage = database.check()
+    if outage is None:
+        return None
+    if outage.kind == READ_ONLY:
+        effect = "pages and reads work; every write (alerts too) answers 503 until it is writable"
+    else:
+        effect = "requests answer 503 until it is back"
+    return f"The database is {outage}: {effect}."
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -69,6 +82,8 @@ def serve(
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
     database = Database(settings.database_url)
+    if warning := database_warning(database):
+        console.print(f"[yellow]Warning:[/] {warning}")
     migrate(database)
     if access_service.count_active_tokens(database) == 0:
         console.print(

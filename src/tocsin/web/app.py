@@ -31,7 +31,7 @@ from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
 from tocsin.paging import service as paging_service
 from tocsin.templating import STATIC
-from tocsin.web import errors
+from tocsin.web import errors, health
 from tocsin.web.limits import BodyLimit
 from tocsin.worker.loop import Worker
 
@@ -157,11 +157,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         oncall_api.router,
         oncall_pages.router,
         alerts_api.router,
+        health.router,
     ):
         app.include_router(router)
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
     return app
