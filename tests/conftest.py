@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,10 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from tests.peers import receiver, smtp_server  # noqa: F401  (shared real peers)
+from tests.pgcluster import pg_cluster  # noqa: F401  (a PostgreSQL a test may stop)
 from tocsin.access import service as access_service
 from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
@@ -87,23 +90,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("database_url", BACKENDS, indirect=True, scope="session")
 
 
-@pytest.fixture(scope="session")
-def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    port = free_port()
-    settings = Settings(
+def settings_for(database_url: str, keys: Path) -> Settings:
+    """Settings for a Tocsin under test on a free port (the worker is driven by the tests)."""
+    return Settings(
         database_url=database_url,
         host="127.0.0.1",
-        port=port,
+        port=free_port(),
         run_worker="no",  # tests drive the worker themselves
-        secret_key_file=str(tmp_path_factory.mktemp("keys") / "tocsin.key"),
+        secret_key_file=str(keys / "tocsin.key"),
         outbound_allow=["127.0.0.0/8"],
     )
-    db = Database(settings.database_url)
-    migrate(db)
-    app = create_app(settings, db)
+
+
+@contextmanager
+def serving(settings: Settings, db: Database, app: FastAPI | None = None) -> Iterator[Api]:
+    """Serve ``app`` (by default the real app on ``db``) with uvicorn in a thread, with a
+    token and a client per access role; ``db`` must be migrated."""
+    backend = "sqlite" if db.is_sqlite else "postgresql"
+    app = app or create_app(settings, db)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -112,7 +120,7 @@ def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{settings.port}"
     tokens = {
         role.value: access_service.create_token(
             db, name=f"test-{role.value}", role=role, created_by="tests"
@@ -124,18 +132,29 @@ def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         headers = {"Authorization": f"Bearer {tokens[role]}"}
         return httpx.Client(base_url=url, headers=headers, timeout=30)
 
-    yield Api(
-        backend=backend,
-        url=url,
-        db=db,
-        settings=settings,
-        admin=client("admin"),
-        responder=client("responder"),
-        viewer=client("viewer"),
-        tokens=tokens,
-    )
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield Api(
+            backend=backend,
+            url=url,
+            db=db,
+            settings=settings,
+            admin=client("admin"),
+            responder=client("responder"),
+            viewer=client("viewer"),
+            tokens=tokens,
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    settings = settings_for(database_url, tmp_path_factory.mktemp("keys"))
+    db = Database(settings.database_url)
+    migrate(db)
+    with serving(settings, db) as running:
+        yield running
     db.dispose()
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,10 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from tocsin.dbhealth import BUSY, READ_ONLY, DatabaseUnavailable, Health, Outage, classify
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -83,9 +86,16 @@ JSON_CODEC: dict[str, Any] = {
 }
 
 
+BUSY_TIMEOUT_MS = 30_000
+# How long to wait for a PostgreSQL connection unless the URL says (connect_timeout=...).
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def _sqlite_engine(url: str, *, begin: str) -> Engine:
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        **JSON_CODEC,
     )
 
     @event.listens_for(engine, "connect")
@@ -96,7 +106,7 @@ def _sqlite_engine(url: str, *, begin: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -106,20 +116,51 @@ def _sqlite_engine(url: str, *, begin: str) -> Engine:
     return engine
 
 
+def _postgres_engine(url: str) -> Engine:
+    # pre-ping: a pooled connection that died with the server is replaced, not used, so
+    # requests succeed again as soon as the server is back.
+    given = "connect_timeout" in make_url(url).query
+    connect_args = {} if given else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        **JSON_CODEC,
+    )
+
+
+_WROTE = "tocsin_wrote"
+
+
+def _note_write(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+def _note_write_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
 class Database:
-    """Owns the engines; hands out sessions already inside a transaction."""
+    """Owns the engines; hands out sessions already inside a transaction.
+
+    An error that means the database cannot work now (see :mod:`tocsin.dbhealth`) leaves
+    :meth:`transaction` and :meth:`reading` as ``DatabaseUnavailable`` (503), and ``health``
+    logs it once per outage.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
+        self.health = Health()
         if self.is_sqlite:
             self._ensure_sqlite_folder()
             self.engine = _sqlite_engine(self.url, begin="BEGIN IMMEDIATE")
             self.read_engine = _sqlite_engine(self.url, begin="BEGIN")
         else:
-            self.engine = create_engine(
-                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True, **JSON_CODEC
-            )
+            self.engine = _postgres_engine(self.url)
             self.read_engine = self.engine
         # SQLite has one writer at a time anyway: queueing writers of this process on a lock
         # is fairer and faster than SQLite's sleeping busy handler. PostgreSQL locks rows.
@@ -128,23 +169,95 @@ class Database:
         )
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        event.listen(self._writer, "after_flush", _note_write)
+        event.listen(self._writer, "do_orm_execute", _note_write_statement)
 
     def _ensure_sqlite_folder(self) -> None:
-        database = make_url(self.url).database
+        url = make_url(self.url)
+        database = url.database
+        if url.query.get("uri") == "true" and database:  # sqlite:///file:path?mode=ro&uri=true
+            if "mode=memory" in self.url:
+                return
+            database = database.removeprefix("file:")
         if database and database != ":memory:":
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back on error."""
-        with self._write_gate, self._writer() as session, session.begin():
-            yield session
+        epoch = self.health.epoch
+        try:
+            with self._write_gate, self._writer() as session, session.begin():
+                yield session
+        except Exception as error:
+            if (unavailable := self._unavailable(error, epoch)) is None:
+                raise
+            raise unavailable from error
+        # Only a committed change shows that a read-only or full database takes writes again.
+        self.health.succeeded(epoch, wrote=session.info.get(_WROTE, False))
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only snapshot."""
-        with self._reader() as session, session.begin():
-            yield session
+        epoch = self.health.epoch
+        try:
+            with self._reader() as session, session.begin():
+                yield session
+        except Exception as error:
+            if (unavailable := self._unavailable(error, epoch)) is None:
+                raise
+            raise unavailable from error
+        self.health.succeeded(epoch, wrote=False)
+
+    def _unavailable(self, error: BaseException, epoch: int) -> DatabaseUnavailable | None:
+        """``DatabaseUnavailable`` if ``error`` is an outage (noted in ``health``), else None."""
+        outage = classify(error)
+        if outage is None:
+            return None
+        self.health.failed(outage, epoch)
+        return DatabaseUnavailable(outage)
+
+    def check(self) -> Outage | None:
+        """Ask the database now: None when it answers and takes writes, else what is wrong.
+
+        Nothing is written: on SQLite a rolled-back write shows that the file takes writes;
+        PostgreSQL says itself whether it is read-only (a standby, or set so).
+        """
+        try:
+            with self.reading() as session:
+                read_only = session.scalar(
+                    text("SELECT 'off'" if self.is_sqlite else "SHOW transaction_read_only")
+                )
+            if read_only == "on":
+                return Outage(READ_ONLY, "the server is read-only")
+            if self.is_sqlite:
+                self._check_sqlite_writable()
+        except DatabaseUnavailable as unavailable:
+            return unavailable.outage
+        return None
+
+    def _check_sqlite_writable(self) -> None:
+        with self._write_gate:
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA busy_timeout=0")  # another process writing: answer now
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    version = int(cursor.execute("PRAGMA user_version").fetchone()[0])
+                    cursor.execute(f"PRAGMA user_version={version}")  # the write, rolled back
+                except sqlite3.Error as error:
+                    outage = classify(error)
+                    if outage is None:
+                        raise
+                    if outage.kind != BUSY:  # busy: someone else is writing, so it takes writes
+                        raise DatabaseUnavailable(outage) from error
+                finally:
+                    with suppress(sqlite3.Error):
+                        cursor.execute("ROLLBACK")
+                    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            finally:
+                raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

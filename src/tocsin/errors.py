@@ -12,15 +12,20 @@
     ├── UnsupportedMediaType    415  the body is not sent as JSON
     ├── RateLimited             429  too many requests from one source
     └── Unavailable             503  nothing was stored; try again shortly
+        └── DatabaseUnavailable      the database is unreachable, read-only or full
+                                     (``tocsin.dbhealth``)
 
 Services raise these (or the pure rule errors of ``tocsin.core``, which the web layer maps
 the same way); routes never build HTTP errors themselves. One handler in ``tocsin.web.app``
-turns them into ``{"error": code, "message": ..., "field": ...}``.
+turns them into ``{"error": code, "message": ..., "field": ...}``; a 429 or 503 also carries
+``Retry-After``, and a 500 ``Connection: close``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+RETRY_AFTER_SECONDS = 1  # what a 429 or 503 asks the client to wait before it tries again
 
 
 class TocsinError(Exception):

@@ -16,7 +16,7 @@ from tocsin.access.schemas import TokenCreated, TokenOut
 from tocsin.access.tables import ApiToken
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database
-from tocsin.errors import NotFound, Unauthorized
+from tocsin.errors import NotFound, Unauthorized, Unavailable
 
 TOKEN_PREFIX = "tcn_"
 # A revoked token keeps working on other replicas for at most this long.
@@ -112,8 +112,13 @@ def _load_principal(db: Database, key: str) -> Principal:
         principal = Principal(name=row.name, role=AccessRole(row.role), token_id=row.id)
         stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
     if stale:
-        with db.transaction() as session:
-            session.execute(
-                update(ApiToken).where(ApiToken.id == principal.token_id).values(last_used_at=now)
-            )
+        try:
+            with db.transaction() as session:
+                session.execute(
+                    update(ApiToken)
+                    .where(ApiToken.id == principal.token_id)
+                    .values(last_used_at=now)
+                )
+        except Unavailable:
+            pass  # a read-only database still serves reads; the use is recorded next time
     return principal

@@ -30,6 +30,7 @@ from tocsin.config import Settings
 from tocsin.core.alerts import InvalidAlert, NormalizedAlert, alert_problem
 from tocsin.db import Database
 from tocsin.errors import (
+    RETRY_AFTER_SECONDS,
     BadRequest,
     InvalidInput,
     MethodNotAllowed,
@@ -44,7 +45,7 @@ from tocsin.errors import (
 Response = tuple[int, bytes, Sequence[tuple[bytes, bytes]]]
 _encode = msgspec.json.encode
 _JSON = (b"content-type", b"application/json")
-_RETRY = (b"retry-after", b"1")
+_RETRY = (b"retry-after", str(RETRY_AFTER_SECONDS).encode())
 
 
 class Refused(Exception):
@@ -144,12 +145,15 @@ class Ingest:
 
     # ------------------------------------------------------------ finding the integration
 
-    async def _find(self, key: str) -> IntegrationInfo | None:
+    async def _find(self, key: str, *, pagerduty_style: bool = False) -> IntegrationInfo | None:
         key_digest = integrations.digest(key)
         cached, info = self.state.cached_integration(key_digest)
         if cached:
             return info
-        return await asyncio.to_thread(integrations.find_by_digest, self.db, key_digest)
+        try:
+            return await asyncio.to_thread(integrations.find_by_digest, self.db, key_digest)
+        except Unavailable as unavailable:  # the database is out (logged once, by its Health)
+            raise _unavailable(unavailable.message, pagerduty_style) from None
 
     async def _by_path_key(self, key: str) -> IntegrationInfo:
         info = await self._find(key) if 0 < len(key) <= 200 else None
@@ -213,7 +217,7 @@ class Ingest:
             raise _pd(400, pagerduty.error_body(invalid)) from None
         if problem := alert_problem(alert):
             raise _pd(400, pagerduty.invalid_body([f"'{problem.field}' {problem.message}"]))
-        integration = await self._find(routing_key)
+        integration = await self._find(routing_key, pagerduty_style=True)
         if integration is None:
             errors = ["Invalid routing key: 'routing_key' matches no active integration"]
             raise _pd(400, pagerduty.invalid_body(errors))
@@ -240,6 +244,8 @@ class Ingest:
         if not self.writer.running:
             raise _unavailable("alert ingest is not running", pagerduty_style)
         done = await self.writer.submit(job)
+        if isinstance(done.error, Unavailable):
+            raise _unavailable(done.error.message, pagerduty_style)
         if done.error is not None:
             raise _unavailable("the alert could not be stored; retry", pagerduty_style)
         return done

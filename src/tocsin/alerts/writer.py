@@ -5,6 +5,8 @@ queued so far, processes them in one transaction, commits, and only then complet
 So a 2xx always means committed, while concurrent requests share one commit. A batch that
 fails is retried job by job, so one poisonous request cannot sink its neighbours; a job that
 still fails is completed with its error (the request answers 503 and the sender retries).
+While the database is out, a batch is not retried job by job: each job gets the outage,
+and the database's own health log says it once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tocsin.alerts.processing import Job, Processor
 from tocsin.alerts.state import IngestState, state_for
 from tocsin.core.severity import Severity, SeverityPolicy, merge_policies
 from tocsin.db import Database
+from tocsin.errors import Unavailable
 
 log = logging.getLogger("tocsin.alerts")
 MAX_BATCH_ALERTS = 5000
@@ -38,6 +41,11 @@ def run_batch(
         try:
             _commit(db, state, jobs, policies)
             return
+        except Unavailable as error:
+            state.invalidate()
+            for job in jobs:
+                job.error = error
+            return
         except Exception as error:
             state.invalidate()
             if len(jobs) == 1:
@@ -49,6 +57,9 @@ def run_batch(
             job.outcomes.clear()
             try:
                 _commit(db, state, [job], policies)
+            except Unavailable as error:
+                state.invalidate()
+                job.error = error
             except Exception as error:
                 log.exception("alert job failed")
                 state.invalidate()

@@ -8,7 +8,7 @@ inside the commands that run them; ``tests/cli/test_startup.py`` guards that.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
 from tocsin.cli import incidents, tokens
 from tocsin.cli import oncall as oncall_cli
+
+if TYPE_CHECKING:
+    from tocsin.db import Database
 
 app = typer.Typer(
     help="Tocsin: incident management in one process.",
@@ -75,6 +78,20 @@ def worker() -> None:
         runner.stop()
 
 
+def database_warning(database: Database) -> str | None:
+    """What ``serve`` says at start about a database that cannot do its job, or None."""
+    from tocsin.dbhealth import READ_ONLY
+
+    outage = database.check()
+    if outage is None:
+        return None
+    if outage.kind == READ_ONLY:
+        effect = "pages and reads work; every write (alerts too) answers 503 until it is writable"
+    else:
+        effect = "requests answer 503 until it is back"
+    return f"The database is {outage}: {effect}."
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -91,6 +108,8 @@ def serve(
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
     database = Database(settings.database_url)
+    if warning := database_warning(database):
+        console.print(f"[yellow]Warning:[/] {warning}")
     migrate(database)
     if access_service.count_active_tokens(database) == 0:
         console.print(

@@ -15,7 +15,7 @@ from tocsin.core.lifecycle import RuleViolation, Status
 from tocsin.core.roles import AccessRole, Role
 from tocsin.core.severity import parse_severity
 from tocsin.deps import DbDep, SettingsDep
-from tocsin.errors import Forbidden, TocsinError
+from tocsin.errors import Forbidden, TocsinError, Unavailable
 from tocsin.fields import Id
 from tocsin.incidents import service
 from tocsin.incidents.describe import describe
@@ -38,9 +38,14 @@ def _context(request: Request, principal: PagePrincipal, **values: Any) -> dict[
 
 
 def _attempt(target: str, action: Callable[[], Any]) -> Response:
-    """Run a form action; on refusal, come back to the page with the reason shown."""
+    """Run a form action; on refusal, come back to the page with the reason shown.
+
+    An unavailable database is no refusal: it answers its 503 page (errors.py).
+    """
     try:
         action()
+    except Unavailable:
+        raise
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from tocsin import __version__
@@ -29,7 +31,7 @@ from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
 from tocsin.paging import service as paging_service
 from tocsin.templating import STATIC
-from tocsin.web import errors
+from tocsin.web import errors, health
 from tocsin.web.guard import InputGuard
 from tocsin.web.limits import BodyLimit
 from tocsin.worker.loop import Worker
@@ -40,20 +42,57 @@ timeline; on-call people, schedules, escalation policies and services; paging wi
 delivery attempt recorded. Every `/api/v1` call needs an API token, `Authorization: Bearer
 <token>` (create one with `tocsin token create`)."""
 
+log = logging.getLogger("tocsin.web")
+_CRASHED = json.dumps({"error": "internal_error", "message": errors.UNEXPECTED}).encode()
+
 
 class TocsinApp(FastAPI):
     """FastAPI, with the alert ingest paths (/hooks, /v2/enqueue) answered in front of it.
 
     The ingest is bare ASGI behind its own body limit: no framework work per alert request.
+    Any exception that gets this far ends here as a JSON 500 with ``Connection: close``; an
+    exception left to the server would make it drop the connection after the answer, and
+    the client's next request on that keep-alive connection would fail.
     """
 
     ingest: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.ingest and scope["type"] == "http" and alerts_ingest.is_ingest(scope["path"]):
-            await self.ingest(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        started = ended = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started, ended
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                ended = True
+            await send(message)
+
+        try:
+            if self.ingest and alerts_ingest.is_ingest(scope["path"]):
+                await self.ingest(scope, receive, watched_send)
+            else:
+                await super().__call__(scope, receive, watched_send)
+        except Exception:
+            if ended:
+                return  # FastAPI's handler logged it and answered 500 (errors.unexpected)
+            if started:
+                raise  # half a response is out: only dropping the connection ends it
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            await _crashed(send)
+
+
+async def _crashed(send: Send) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(_CRASHED)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": _CRASHED})
 
 
 def runs_worker(settings: Settings, db: Database) -> bool:
@@ -120,11 +159,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         oncall_api.router,
         oncall_pages.router,
         alerts_api.router,
+        health.router,
     ):
         app.include_router(router)
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
     return app

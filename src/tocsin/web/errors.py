@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from tocsin.access.pages import login_redirect
 from tocsin.core.lifecycle import IllegalTransition, RuleViolation
 from tocsin.errors import (
+    RETRY_AFTER_SECONDS,
     BadRequest,
     Conflict,
     InvalidInput,
@@ -25,6 +26,7 @@ from tocsin.errors import (
 from tocsin.templating import templates
 
 log = logging.getLogger("tocsin.web")
+UNEXPECTED = "an unexpected error occurred; it is logged"
 
 
 def _wants_json(request: Request) -> bool:
@@ -34,14 +36,26 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+def _headers(error: TocsinError) -> dict[str, str]:
+    if error.status in (429, 503):
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if error.status >= 500:
+        # Something broke half-way: the client should not reuse this connection.
+        return {"Connection": "close"}
+    return {}
+
+
 def respond(request: Request, error: TocsinError) -> Response:
     """The answer to ``error``: its JSON envelope for the API, a page or a sign-in for browsers."""
+    headers = _headers(error)
     if _wants_json(request):
-        return JSONResponse(error.body(), status_code=error.status)
+        return JSONResponse(error.body(), status_code=error.status, headers=headers)
     if isinstance(error, Unauthorized):
         return login_redirect(request.url.path)
     context = {"status": error.status, "message": error.message, "principal": None}
-    return templates.TemplateResponse(request, "error.html", context, status_code=error.status)
+    return templates.TemplateResponse(
+        request, "error.html", context, status_code=error.status, headers=headers
+    )
 
 
 def _from_rule(violation: RuleViolation) -> TocsinError:
@@ -120,6 +134,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette raises the error again after this answer; TocsinApp stops it there.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = {"error": "internal_error", "message": "an unexpected error occurred; it is logged"}
-        return JSONResponse(body, status_code=500)
+        return respond(request, TocsinError(UNEXPECTED))

@@ -20,6 +20,8 @@ from tocsin import clock, wakeup
 from tocsin.alerts import service as alerts_service
 from tocsin.config import Settings
 from tocsin.db import Database
+from tocsin.dbhealth import reason
+from tocsin.errors import Unavailable
 from tocsin.notify import service as notify_service
 from tocsin.notify.channels.base import Channel, Delivery
 from tocsin.notify.channels.registry import build_channels
@@ -99,6 +101,8 @@ class Worker:
             try:
                 if found := check(self.db):
                     log.info("%s: %d found", name, found)
+            except Unavailable:
+                pass  # the database is out: its health log says so once
             except Exception:
                 log.exception("periodic check %s failed", name)
 
@@ -183,6 +187,8 @@ class Worker:
                     wait(self.in_flight, timeout=MAX_SLEEP, return_when=FIRST_COMPLETED)
                     continue
                 wakeup.wait(self.seconds_until_next())
+            except Unavailable:
+                self.stopping.wait(1.0)  # the database is out: its health log says so once
             except Exception:
                 log.exception("worker pass failed; trying again in a second")
                 self.stopping.wait(1.0)
@@ -208,13 +214,19 @@ def _listen(db: Database, stopping: threading.Event) -> None:
     import psycopg
 
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    lost = False
     while not stopping.is_set():
         try:
             with psycopg.connect(url, autocommit=True) as connection:
                 connection.execute(f"LISTEN {wakeup.CHANNEL}")
+                if lost:
+                    log.warning("LISTEN connection is back")
+                    lost = False
                 while not stopping.is_set():
                     for _ in connection.notifies(timeout=1.0, stop_after=1):
                         wakeup.wake()
-        except Exception:
-            log.exception("LISTEN connection lost; reconnecting")
+        except Exception as error:
+            if not lost:  # one line per outage, not one a second
+                log.warning("LISTEN connection lost (%s); reconnecting", reason(error))
+                lost = True
             stopping.wait(1.0)
