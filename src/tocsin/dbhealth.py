@@ -117,7 +117,23 @@ def _postgres_kind(error: sa_exc.DBAPIError) -> str | None:
 
 
 def classify(error: BaseException) -> Outage | None:
-    """The outage ``error`` reports, or None when it is some other error."""
+    """The outage ``error`` reports, or None when it is some other error.
+
+    The errors it was raised while handling count too: SQLite undoes a whole transaction on
+    a full disk, so the savepoint release that follows fails with "no such savepoint", an
+    error that only says the disk was full through its context.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if outage := _classify_one(current):
+            return outage
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _classify_one(error: BaseException) -> Outage | None:
     if isinstance(error, sa_exc.TimeoutError):  # every pooled connection is stuck
         return Outage(UNREACHABLE, "no connection free in the pool")
     if isinstance(error, sqlite3.Error):  # from a raw connection

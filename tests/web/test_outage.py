@@ -311,8 +311,9 @@ def test_a_full_sqlite_disk_answers_503_and_logs_once(
         limit = pages if disk["full"] else 2**32 - 2
         dbapi_connection.execute(f"PRAGMA max_page_count={limit}")
 
-    big = am_body(am_alert("full"))
-    big["alerts"][0]["annotations"]["description"] = "x" * 200_000  # needs new pages
+    big = am_body(*(am_alert(f"full-{i}") for i in range(50)))
+    for alert in big["alerts"]:
+        alert["annotations"]["description"] = "x" * 5_000  # together they need new pages
     with serving(settings, writable, create_app(settings, full)) as api:
         for _ in range(3):
             body = assert_json_unavailable(httpx.post(f"{api.url}/hooks/{key}", json=big))
@@ -363,7 +364,7 @@ def test_a_500_closes_the_connection_and_the_next_request_works(
             answers = [
                 api.viewer.get("/api/v1/incidents"),  # a FastAPI route
                 client.post(f"/hooks/unknown-{round}", json={}),  # the bare ingest's lookup
-                browser.get(f"/incidents/{round}"),  # a page
+                browser.get(f"/incidents/{round + 1}"),  # a page
             ]
             for response in answers:
                 assert response.status_code == 500, response.text

@@ -272,7 +272,7 @@ def _screen(
         if problem is None:
             kept.append(alert)
         else:
-            field = f"alerts[{index}].{problem.field}"
+            field = problem.within(f"alerts[{index}]").field
             refused.append({"index": index, "field": field, "message": problem.message})
     return kept, refused
 

@@ -22,10 +22,18 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 @dataclass(frozen=True, slots=True)
 class TextProblem:
-    """Where a value breaks the rule (``field`` is a dotted path) and how."""
+    """Where a value breaks the rule and how: ``field`` is a dotted path from the value
+    judged, empty for the value itself."""
 
     field: str
     message: str
+
+    def within(self, parent: str) -> TextProblem:
+        """The same problem, with its path starting at ``parent``."""
+        if not self.field:
+            return TextProblem(parent, self.message)
+        joiner = "" if self.field.startswith("[") else "."
+        return TextProblem(parent + joiner + self.field, self.message)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -72,13 +80,13 @@ def find_problem(
         item, where, depth = stack.pop()
         if isinstance(item, str):
             if reason := unstorable(item):
-                return TextProblem(where or "body", reason)
+                return TextProblem(where, reason)
             chars += len(item)
             if max_chars is not None and chars > max_chars:
-                return TextProblem(path or "body", f"more than {max_chars} characters of text")
+                return TextProblem(path, f"more than {max_chars} characters of text")
         elif isinstance(item, Mapping | list | tuple):
             if depth >= max_depth:
-                return TextProblem(where or "body", f"nested deeper than {max_depth} levels")
+                return TextProblem(where, f"nested deeper than {max_depth} levels")
             entries = item.items() if isinstance(item, Mapping) else enumerate(item)
             children = []
             for key, child in entries:

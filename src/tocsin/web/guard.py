@@ -55,7 +55,9 @@ def _json_problem(body: bytes) -> TocsinError | None:
     except ValueError as error:
         return BadRequest(f"the body is not valid JSON ({error})", field="body")
     problem = find_problem(value)
-    return None if problem is None else InvalidInput(str(problem), field=problem.field)
+    if problem is not None and not problem.field:
+        problem = problem.within("body")  # the body itself, e.g. one bare string
+    return _as_error(problem)
 
 
 def _as_error(problem: TextProblem | None) -> TocsinError | None:

@@ -89,8 +89,8 @@ def _load(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidAlert("body", "Event object format is unrecognized", ["JSON parse error"])
     if problem := find_problem(data):
-        text = f"'{problem.field}' {problem.message}"
-        raise InvalidAlert(problem.field, problem.message, [text])
+        field = problem.field or "body"
+        raise InvalidAlert(field, problem.message, [f"'{field}' {problem.message}"])
     return data
 
 
