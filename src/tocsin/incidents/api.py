@@ -12,7 +12,7 @@ from tocsin.core.lifecycle import Status
 from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy, parse_severity
 from tocsin.deps import DbDep, SettingsDep
-from tocsin.errors import InvalidInput
+from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.incidents import service
 from tocsin.incidents.schemas import (
     EventOut,
@@ -48,7 +48,7 @@ def list_severity_policies(settings: SettingsDep, _: Viewer) -> list[SeverityPol
     return list(settings.policies.values())
 
 
-@router.post("/incidents", status_code=201)
+@router.post("/incidents", status_code=201, responses=answers(Conflict))
 def declare_incident(
     body: IncidentCreate, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
@@ -89,7 +89,7 @@ def edit_incident(
     return service.edit_details(db, incident_id=incident_id, actor=principal.actor, patch=body)
 
 
-@router.post("/incidents/{incident_id}/status")
+@router.post("/incidents/{incident_id}/status", responses=answers(Conflict))
 def change_status(
     incident_id: int, body: StatusChange, db: DbDep, principal: Responder
 ) -> IncidentOut:
@@ -99,7 +99,7 @@ def change_status(
     )
 
 
-@router.post("/incidents/{incident_id}/severity")
+@router.post("/incidents/{incident_id}/severity", responses=answers(Conflict))
 def change_severity(
     incident_id: int, body: SeverityChange, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
@@ -113,7 +113,7 @@ def change_severity(
     )
 
 
-@router.put("/incidents/{incident_id}/roles/{role}")
+@router.put("/incidents/{incident_id}/roles/{role}", responses=answers(Conflict))
 def assign_role(
     incident_id: int, role: Role, body: RoleAssign, db: DbDep, principal: Responder
 ) -> IncidentOut:
@@ -128,7 +128,7 @@ def assign_role(
     )
 
 
-@router.delete("/incidents/{incident_id}/roles/{role}")
+@router.delete("/incidents/{incident_id}/roles/{role}", responses=answers(Conflict))
 def unassign_role(
     incident_id: int,
     role: Role,
@@ -141,7 +141,7 @@ def unassign_role(
     )
 
 
-@router.post("/incidents/{incident_id}/updates", status_code=201)
+@router.post("/incidents/{incident_id}/updates", status_code=201, responses=answers(Conflict))
 def post_update(
     incident_id: int, body: UpdateCreate, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
@@ -164,7 +164,7 @@ def add_note(incident_id: int, body: NoteCreate, db: DbDep, principal: Responder
     return service.add_note(db, incident_id=incident_id, actor=principal.actor, body=body.body)
 
 
-@router.put("/incidents/{incident_id}/learning")
+@router.put("/incidents/{incident_id}/learning", responses=answers(Conflict))
 def settle_learning(
     incident_id: int, body: LearningChange, db: DbDep, principal: Responder
 ) -> IncidentOut:

@@ -14,6 +14,7 @@ from tocsin import clock
 from tocsin.access.api import Responder, Viewer
 from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
+from tocsin.errors import Conflict, Forbidden, answers
 from tocsin.oncall import calendar, catalog, people
 from tocsin.oncall.api_escalation import router as escalation_router
 from tocsin.oncall.api_schedules import router as schedules_router
@@ -46,7 +47,7 @@ def _linked(person: PersonOut, settings: Settings) -> PersonOut:
 # ---------------------------------------------------------------- people
 
 
-@router.post("/people", status_code=201)
+@router.post("/people", status_code=201, responses=answers(Conflict))
 def create_person(body: PersonCreate, db: DbDep, settings: SettingsDep, _: Responder) -> PersonOut:
     return _linked(people.create_person(db, body=body), settings)
 
@@ -61,20 +62,22 @@ def get_person(person_id: int, db: DbDep, settings: SettingsDep, _: Viewer) -> P
     return _linked(people.get_person(db, person_id=person_id), settings)
 
 
-@router.patch("/people/{person_id}")
+@router.patch("/people/{person_id}", responses=answers(Conflict))
 def edit_person(
     person_id: int, body: PersonPatch, db: DbDep, settings: SettingsDep, _: Responder
 ) -> PersonOut:
     return _linked(people.edit_person(db, person_id=person_id, patch=body), settings)
 
 
-@router.delete("/people/{person_id}", status_code=204)
+@router.delete("/people/{person_id}", status_code=204, responses=answers(Conflict))
 def delete_person(person_id: int, db: DbDep, _: Responder) -> None:
     """Refused (409) while a rotation, a future override or an escalation policy names them."""
     people.delete_person(db, person_id=person_id)
 
 
-@router.get("/people/{person_id}/calendar.ics", response_class=Response)
+@router.get(
+    "/people/{person_id}/calendar.ics", response_class=Response, responses=answers(Forbidden)
+)
 def person_calendar(
     person_id: int, db: DbDep, settings: SettingsDep, sig: Signature = ""
 ) -> Response:
@@ -108,7 +111,7 @@ def delete_contact_method(person_id: int, contact_method_id: int, db: DbDep, _: 
     people.delete_contact_method(db, person_id=person_id, contact_method_id=contact_method_id)
 
 
-@router.post("/people/{person_id}/notification-rules", status_code=201)
+@router.post("/people/{person_id}/notification-rules", status_code=201, responses=answers(Conflict))
 def create_rule(
     person_id: int, body: NotificationRuleCreate, db: DbDep, _: Responder
 ) -> NotificationRuleOut:
@@ -135,7 +138,7 @@ def notification_plan(person_id: int, db: DbDep, _: Viewer) -> list[PlannedConta
 # ---------------------------------------------------------------- teams
 
 
-@router.post("/teams", status_code=201)
+@router.post("/teams", status_code=201, responses=answers(Conflict))
 def create_team(body: TeamCreate, db: DbDep, _: Responder) -> TeamOut:
     return catalog.create_team(db, body=body)
 
@@ -150,7 +153,7 @@ def get_team(team_id: int, db: DbDep, _: Viewer) -> TeamOut:
     return catalog.get_team(db, team_id=team_id)
 
 
-@router.patch("/teams/{team_id}")
+@router.patch("/teams/{team_id}", responses=answers(Conflict))
 def edit_team(team_id: int, body: TeamPatch, db: DbDep, _: Responder) -> TeamOut:
     """``members``, when sent, replaces the whole list."""
     return catalog.edit_team(db, team_id=team_id, patch=body)

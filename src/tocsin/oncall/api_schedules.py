@@ -11,6 +11,7 @@ from tocsin import clock
 from tocsin.access.api import Responder, Viewer
 from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
+from tocsin.errors import Conflict, Forbidden, answers
 from tocsin.oncall import calendar, queries, schedules
 from tocsin.oncall.schedule_schemas import (
     OnCallOut,
@@ -55,7 +56,7 @@ def replace_schedule(
     return _linked(schedules.replace_schedule(db, schedule_id=schedule_id, body=body), settings)
 
 
-@router.delete("/schedules/{schedule_id}", status_code=204)
+@router.delete("/schedules/{schedule_id}", status_code=204, responses=answers(Conflict))
 def delete_schedule(schedule_id: int, db: DbDep, _: Responder) -> None:
     """Refused (409) while an escalation policy targets the schedule."""
     schedules.delete_schedule(db, schedule_id=schedule_id)
@@ -82,7 +83,9 @@ def shifts(
     return queries.shifts(db, schedule_id=schedule_id, since=since, until=until)
 
 
-@router.get("/schedules/{schedule_id}/calendar.ics", response_class=Response)
+@router.get(
+    "/schedules/{schedule_id}/calendar.ics", response_class=Response, responses=answers(Forbidden)
+)
 def schedule_calendar(
     schedule_id: int,
     db: DbDep,
