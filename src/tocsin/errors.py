@@ -54,6 +54,12 @@ class InvalidInput(TocsinError):
     code = "invalid_input"
     summary = "A parameter or field is invalid: `field` names the first, `errors` lists each."
 
+    def body(self) -> dict[str, Any]:
+        """Shaped like a failed request validation: ``errors`` lists the problem found."""
+        body = super().body()
+        body.setdefault("errors", [{"field": self.field or "body", "message": self.message}])
+        return body
+
 
 class Unauthorized(TocsinError):
     status = 401
