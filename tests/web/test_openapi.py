@@ -64,6 +64,15 @@ def test_operations_name_the_role_they_need(api: Api) -> None:
     assert {"403", "404"} <= set(calendar["responses"])  # a signed link, not a token
 
 
+def test_calendar_feeds_are_documented_as_icalendar(api: Api) -> None:
+    paths = api.anonymous().get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/people/{person_id}/calendar.ics",
+        "/api/v1/schedules/{schedule_id}/calendar.ics",
+    ):
+        assert list(paths[path]["get"]["responses"]["200"]["content"]) == ["text/calendar"]
+
+
 def test_services_refusals_are_documented_as_conflicts(api: Api) -> None:
     paths = api.anonymous().get("/openapi.json").json()["paths"]
     for method, path in [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from tocsin import clock
 from tocsin.access.api import Responder, Viewer
@@ -17,6 +17,7 @@ from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, Forbidden, answers
 from tocsin.oncall import calendar, catalog, people
 from tocsin.oncall.api_escalation import router as escalation_router
+from tocsin.oncall.api_schedules import CalendarFeed
 from tocsin.oncall.api_schedules import router as schedules_router
 from tocsin.oncall.schemas import (
     ContactMethodCreate,
@@ -35,7 +36,6 @@ from tocsin.oncall.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 Signature = Annotated[str, Query(max_length=100, description="From the calendar_url.")]
-ICS = "text/calendar; charset=utf-8"
 
 
 def _linked(person: PersonOut, settings: Settings) -> PersonOut:
@@ -76,15 +76,15 @@ def delete_person(person_id: int, db: DbDep, _: Responder) -> None:
 
 
 @router.get(
-    "/people/{person_id}/calendar.ics", response_class=Response, responses=answers(Forbidden)
+    "/people/{person_id}/calendar.ics", response_class=CalendarFeed, responses=answers(Forbidden)
 )
 def person_calendar(
     person_id: int, db: DbDep, settings: SettingsDep, sig: Signature = ""
-) -> Response:
+) -> CalendarFeed:
     """The person's shifts for the next 60 days, for calendar apps (no token: a signed link)."""
     calendar.check_signature(settings.secret_box, "person", person_id, sig)
     body = calendar.person_feed(db, person_id=person_id, now=clock.now())
-    return Response(content=body, media_type=ICS)
+    return CalendarFeed(content=body)
 
 
 @router.post("/people/{person_id}/contact-methods", status_code=201)

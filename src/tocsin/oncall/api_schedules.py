@@ -23,6 +23,14 @@ from tocsin.oncall.schedule_schemas import (
 )
 
 router = APIRouter(tags=["on-call"])
+
+
+class CalendarFeed(Response):
+    """An iCalendar body, so the API document gives the feeds their real content type."""
+
+    media_type = "text/calendar"  # Starlette adds "; charset=utf-8"
+
+
 At = Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset; default now.")]
 
 
@@ -84,18 +92,20 @@ def shifts(
 
 
 @router.get(
-    "/schedules/{schedule_id}/calendar.ics", response_class=Response, responses=answers(Forbidden)
+    "/schedules/{schedule_id}/calendar.ics",
+    response_class=CalendarFeed,
+    responses=answers(Forbidden),
 )
 def schedule_calendar(
     schedule_id: int,
     db: DbDep,
     settings: SettingsDep,
     sig: Annotated[str, Query(max_length=100, description="From the calendar_url.")] = "",
-) -> Response:
+) -> CalendarFeed:
     """The schedule's shifts for the next 60 days, for calendar apps (no token: a signed link)."""
     calendar.check_signature(settings.secret_box, "schedule", schedule_id, sig)
     body = calendar.schedule_feed(db, schedule_id=schedule_id, now=clock.now())
-    return Response(content=body, media_type="text/calendar; charset=utf-8")
+    return CalendarFeed(content=body)
 
 
 @router.post("/schedules/{schedule_id}/overrides", status_code=201)
