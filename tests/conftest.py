@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +57,9 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A new PostgreSQL database for as long as the block runs."""
     name = f"tocsin_test_{uuid.uuid4().hex[:8]}"
     try:
         admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5)
@@ -68,9 +70,17 @@ def postgres_url() -> Iterator[str]:
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     base = POSTGRES_ADMIN.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with throwaway_postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +97,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("database_url", BACKENDS, indirect=True, scope="session")
 
 
-@pytest.fixture(scope="session")
-def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+@dataclass
+class Server:
+    """A running Tocsin on a free port of 127.0.0.1, migrated, worker not started."""
+
+    url: str
+    db: Database
+    settings: Settings
+
+
+@contextmanager
+def running_tocsin(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     settings = Settings(
         database_url=database_url,
@@ -112,31 +130,40 @@ def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    tokens = {
-        role.value: access_service.create_token(
-            db, name=f"test-{role.value}", role=role, created_by="tests"
-        ).token
-        for role in AccessRole
-    }
+    try:
+        yield Server(url=f"http://127.0.0.1:{port}", db=db, settings=settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        db.dispose()
 
-    def client(role: str) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {tokens[role]}"}
-        return httpx.Client(base_url=url, headers=headers, timeout=30)
 
-    yield Api(
-        backend=backend,
-        url=url,
-        db=db,
-        settings=settings,
-        admin=client("admin"),
-        responder=client("responder"),
-        viewer=client("viewer"),
-        tokens=tokens,
-    )
-    server.should_exit = True
-    thread.join(timeout=10)
-    db.dispose()
+@pytest.fixture(scope="session")
+def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with running_tocsin(database_url, tmp_path_factory) as server:
+        db, url = server.db, server.url
+        tokens = {
+            role.value: access_service.create_token(
+                db, name=f"test-{role.value}", role=role, created_by="tests"
+            ).token
+            for role in AccessRole
+        }
+
+        def client(role: str) -> httpx.Client:
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            return httpx.Client(base_url=url, headers=headers, timeout=30)
+
+        yield Api(
+            backend=backend,
+            url=url,
+            db=db,
+            settings=server.settings,
+            admin=client("admin"),
+            responder=client("responder"),
+            viewer=client("viewer"),
+            tokens=tokens,
+        )
 
 
 def use_cli(api: Api, monkeypatch: pytest.MonkeyPatch, role: str) -> Api:
