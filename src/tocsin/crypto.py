@@ -50,7 +50,9 @@ class SecretBox:
         return base64.urlsafe_b64encode(mac[:24]).decode().rstrip("=")
 
     def verify(self, message: str, signature: str) -> bool:
-        return hmac.compare_digest(self.sign(message), signature)
+        """Whether ``signature`` is ``message``'s; any other text, non-ASCII too, is not."""
+        given = signature.encode("utf-8", "surrogatepass")  # compare_digest takes ASCII str only
+        return hmac.compare_digest(self.sign(message).encode(), given)
 
     def open(self, sealed: str) -> str:
         try:

@@ -78,7 +78,7 @@ def _with_sig(url: str, sig: str | None) -> str:
     return base if sig is None else f"{base}?sig={sig}"
 
 
-@pytest.mark.parametrize("sig", [None, "", "forged", "person"])
+@pytest.mark.parametrize("sig", [None, "", "forged", "%C2%8Ef%C3%A9", "person"])
 def test_a_wrong_signature_is_refused(api: Api, sig: str | None) -> None:
     ana = person(api)
     sched = schedule(api, [layer([ana["id"]])])

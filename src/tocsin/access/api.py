@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tocsin.access import service
@@ -18,13 +18,19 @@ from tocsin.fields import Id
 
 # Declared as a security scheme so the API docs offer an "Authorize" button.
 bearer = HTTPBearer(auto_error=False, description="An API token from `tocsin token create`.")
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def require(role: AccessRole) -> Callable[..., Principal]:
-    """A dependency that authenticates the caller and checks its role."""
+    """A dependency that authenticates the caller and checks its role.
 
-    def dependency(db: DbDep, credentials: Credentials) -> Principal:
+    The role is the bearer scheme's scope, so the API document lists it on each operation
+    (OpenAPI's "role names" for non-OAuth schemes); ``tocsin.web.openapi`` reads it there.
+    """
+    scoped = Security(bearer, scopes=[role.value])
+
+    def dependency(
+        db: DbDep, credentials: HTTPAuthorizationCredentials | None = scoped
+    ) -> Principal:
         principal = service.authenticate(db, credentials.credentials if credentials else None)
         if not principal.role.allows(role):
             raise Forbidden(f"this needs the {role} role; the token has {principal.role}")

@@ -12,7 +12,7 @@ from tocsin.core.lifecycle import Status
 from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy, parse_severity
 from tocsin.deps import DbDep, SettingsDep
-from tocsin.errors import InvalidInput
+from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
 from tocsin.incidents import service
 from tocsin.incidents.schemas import (
@@ -49,7 +49,7 @@ def list_severity_policies(settings: SettingsDep, _: Viewer) -> list[SeverityPol
     return list(settings.policies.values())
 
 
-@router.post("/incidents", status_code=201)
+@router.post("/incidents", status_code=201, responses=answers(Conflict))
 def declare_incident(
     body: IncidentCreate, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
@@ -90,7 +90,7 @@ def edit_incident(
     return service.edit_details(db, incident_id=incident_id, actor=principal.actor, patch=body)
 
 
-@router.post("/incidents/{incident_id}/status")
+@router.post("/incidents/{incident_id}/status", responses=answers(Conflict))
 def change_status(
     incident_id: Id, body: StatusChange, db: DbDep, principal: Responder
 ) -> IncidentOut:
@@ -100,7 +100,7 @@ def change_status(
     )
 
 
-@router.post("/incidents/{incident_id}/severity")
+@router.post("/incidents/{incident_id}/severity", responses=answers(Conflict))
 def change_severity(
     incident_id: Id, body: SeverityChange, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
@@ -114,7 +114,7 @@ def change_severity(
     )
 
 
-@router.put("/incidents/{incident_id}/roles/{role}")
+@router.put("/incidents/{incident_id}/roles/{role}", responses=answers(Conflict))
 def assign_role(
     incident_id: Id, role: Role, body: RoleAssign, db: DbDep, principal: Responder
 ) -> IncidentOut:
@@ -129,7 +129,7 @@ def assign_role(
     )
 
 
-@router.delete("/incidents/{incident_id}/roles/{role}")
+@router.delete("/incidents/{incident_id}/roles/{role}", responses=answers(Conflict))
 def unassign_role(
     incident_id: Id,
     role: Role,
@@ -142,7 +142,7 @@ def unassign_role(
     )
 
 
-@router.post("/incidents/{incident_id}/updates", status_code=201)
+@router.post("/incidents/{incident_id}/updates", status_code=201, responses=answers(Conflict))
 def post_update(
     incident_id: Id, body: UpdateCreate, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
@@ -165,7 +165,7 @@ def add_note(incident_id: Id, body: NoteCreate, db: DbDep, principal: Responder)
     return service.add_note(db, incident_id=incident_id, actor=principal.actor, body=body.body)
 
 
-@router.put("/incidents/{incident_id}/learning")
+@router.put("/incidents/{incident_id}/learning", responses=answers(Conflict))
 def settle_learning(
     incident_id: Id, body: LearningChange, db: DbDep, principal: Responder
 ) -> IncidentOut:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from tocsin import clock
 from tocsin.access.api import Responder, Viewer
 from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
+from tocsin.errors import Conflict, Forbidden, answers
 from tocsin.fields import Id
 from tocsin.oncall import calendar, catalog, people
 from tocsin.oncall.api_escalation import router as escalation_router
+from tocsin.oncall.api_schedules import CalendarFeed
 from tocsin.oncall.api_schedules import router as schedules_router
 from tocsin.oncall.schemas import (
     ContactMethodCreate,
@@ -35,7 +37,6 @@ from tocsin.oncall.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 Signature = Annotated[str, Query(max_length=100, description="From the calendar_url.")]
-ICS = "text/calendar; charset=utf-8"
 
 
 def _linked(person: PersonOut, settings: Settings) -> PersonOut:
@@ -47,7 +48,7 @@ def _linked(person: PersonOut, settings: Settings) -> PersonOut:
 # ---------------------------------------------------------------- people
 
 
-@router.post("/people", status_code=201)
+@router.post("/people", status_code=201, responses=answers(Conflict))
 def create_person(body: PersonCreate, db: DbDep, settings: SettingsDep, _: Responder) -> PersonOut:
     return _linked(people.create_person(db, body=body), settings)
 
@@ -62,27 +63,29 @@ def get_person(person_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -> Pe
     return _linked(people.get_person(db, person_id=person_id), settings)
 
 
-@router.patch("/people/{person_id}")
+@router.patch("/people/{person_id}", responses=answers(Conflict))
 def edit_person(
     person_id: Id, body: PersonPatch, db: DbDep, settings: SettingsDep, _: Responder
 ) -> PersonOut:
     return _linked(people.edit_person(db, person_id=person_id, patch=body), settings)
 
 
-@router.delete("/people/{person_id}", status_code=204)
+@router.delete("/people/{person_id}", status_code=204, responses=answers(Conflict))
 def delete_person(person_id: Id, db: DbDep, _: Responder) -> None:
     """Refused (409) while a rotation, a future override or an escalation policy names them."""
     people.delete_person(db, person_id=person_id)
 
 
-@router.get("/people/{person_id}/calendar.ics", response_class=Response)
+@router.get(
+    "/people/{person_id}/calendar.ics", response_class=CalendarFeed, responses=answers(Forbidden)
+)
 def person_calendar(
     person_id: Id, db: DbDep, settings: SettingsDep, sig: Signature = ""
-) -> Response:
+) -> CalendarFeed:
     """The person's shifts for the next 60 days, for calendar apps (no token: a signed link)."""
     calendar.check_signature(settings.secret_box, "person", person_id, sig)
     body = calendar.person_feed(db, person_id=person_id, now=clock.now())
-    return Response(content=body, media_type=ICS)
+    return CalendarFeed(content=body)
 
 
 @router.post("/people/{person_id}/contact-methods", status_code=201)
@@ -109,7 +112,7 @@ def delete_contact_method(person_id: Id, contact_method_id: Id, db: DbDep, _: Re
     people.delete_contact_method(db, person_id=person_id, contact_method_id=contact_method_id)
 
 
-@router.post("/people/{person_id}/notification-rules", status_code=201)
+@router.post("/people/{person_id}/notification-rules", status_code=201, responses=answers(Conflict))
 def create_rule(
     person_id: Id, body: NotificationRuleCreate, db: DbDep, _: Responder
 ) -> NotificationRuleOut:
@@ -136,7 +139,7 @@ def notification_plan(person_id: Id, db: DbDep, _: Viewer) -> list[PlannedContac
 # ---------------------------------------------------------------- teams
 
 
-@router.post("/teams", status_code=201)
+@router.post("/teams", status_code=201, responses=answers(Conflict))
 def create_team(body: TeamCreate, db: DbDep, _: Responder) -> TeamOut:
     return catalog.create_team(db, body=body)
 
@@ -151,7 +154,7 @@ def get_team(team_id: Id, db: DbDep, _: Viewer) -> TeamOut:
     return catalog.get_team(db, team_id=team_id)
 
 
-@router.patch("/teams/{team_id}")
+@router.patch("/teams/{team_id}", responses=answers(Conflict))
 def edit_team(team_id: Id, body: TeamPatch, db: DbDep, _: Responder) -> TeamOut:
     """``members``, when sent, replaces the whole list."""
     return catalog.edit_team(db, team_id=team_id, patch=body)

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 from tocsin import clock
 from tocsin.access.api import Responder, Viewer
 from tocsin.deps import DbDep
+from tocsin.errors import Conflict, answers
 from tocsin.fields import Id
 from tocsin.oncall import catalog, policies, preview
 from tocsin.oncall.schemas import (
@@ -46,13 +47,13 @@ def replace_policy(policy_id: Id, body: PolicyCreate, db: DbDep, _: Responder) -
     return policies.replace_policy(db, policy_id=policy_id, body=body)
 
 
-@router.delete("/escalation-policies/{policy_id}", status_code=204)
+@router.delete("/escalation-policies/{policy_id}", status_code=204, responses=answers(Conflict))
 def delete_policy(policy_id: Id, db: DbDep, _: Responder) -> None:
     """Refused (409) while a service uses the policy."""
     policies.delete_policy(db, policy_id=policy_id)
 
 
-@router.post("/services", status_code=201)
+@router.post("/services", status_code=201, responses=answers(Conflict))
 def create_service(body: ServiceCreate, db: DbDep, _: Responder) -> ServiceOut:
     return catalog.create_service(db, body=body)
 

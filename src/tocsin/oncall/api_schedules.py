@@ -11,6 +11,7 @@ from tocsin import clock
 from tocsin.access.api import Responder, Viewer
 from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
+from tocsin.errors import Conflict, Forbidden, answers
 from tocsin.fields import Id
 from tocsin.oncall import calendar, queries, schedules
 from tocsin.oncall.schedule_schemas import (
@@ -23,6 +24,14 @@ from tocsin.oncall.schedule_schemas import (
 )
 
 router = APIRouter(tags=["on-call"])
+
+
+class CalendarFeed(Response):
+    """An iCalendar body, so the API document gives the feeds their real content type."""
+
+    media_type = "text/calendar"  # Starlette adds "; charset=utf-8"
+
+
 At = Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset; default now.")]
 
 
@@ -56,7 +65,7 @@ def replace_schedule(
     return _linked(schedules.replace_schedule(db, schedule_id=schedule_id, body=body), settings)
 
 
-@router.delete("/schedules/{schedule_id}", status_code=204)
+@router.delete("/schedules/{schedule_id}", status_code=204, responses=answers(Conflict))
 def delete_schedule(schedule_id: Id, db: DbDep, _: Responder) -> None:
     """Refused (409) while an escalation policy targets the schedule."""
     schedules.delete_schedule(db, schedule_id=schedule_id)
@@ -83,17 +92,21 @@ def shifts(
     return queries.shifts(db, schedule_id=schedule_id, since=since, until=until)
 
 
-@router.get("/schedules/{schedule_id}/calendar.ics", response_class=Response)
+@router.get(
+    "/schedules/{schedule_id}/calendar.ics",
+    response_class=CalendarFeed,
+    responses=answers(Forbidden),
+)
 def schedule_calendar(
     schedule_id: Id,
     db: DbDep,
     settings: SettingsDep,
     sig: Annotated[str, Query(max_length=100, description="From the calendar_url.")] = "",
-) -> Response:
+) -> CalendarFeed:
     """The schedule's shifts for the next 60 days, for calendar apps (no token: a signed link)."""
     calendar.check_signature(settings.secret_box, "schedule", schedule_id, sig)
     body = calendar.schedule_feed(db, schedule_id=schedule_id, now=clock.now())
-    return Response(content=body, media_type="text/calendar; charset=utf-8")
+    return CalendarFeed(content=body)
 
 
 @router.post("/schedules/{schedule_id}/overrides", status_code=201)

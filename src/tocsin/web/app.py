@@ -31,7 +31,7 @@ from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
 from tocsin.paging import service as paging_service
 from tocsin.templating import STATIC
-from tocsin.web import errors, health
+from tocsin.web import errors, health, openapi
 from tocsin.web.guard import InputGuard
 from tocsin.web.limits import BodyLimit
 from tocsin.worker.loop import Worker
@@ -132,6 +132,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.database_url)
     paging_service.install(settings)
     errors.install(app)
+    openapi.install(app)
     app.state.alerts_ingest = alerts_ingest.Ingest(settings, app.state.db)
     app.ingest = BodyLimit(app.state.alerts_ingest, max_bytes=settings.max_body_bytes)
     app.add_middleware(InputGuard)  # unstorable text → 422, before any route
