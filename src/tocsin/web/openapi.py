@@ -10,6 +10,7 @@ link) the route declares with ``tocsin.errors.answers``; this gives those the sc
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -113,6 +114,8 @@ def document_errors(document: dict[str, Any]) -> None:
                 continue
             responses = operation.setdefault("responses", {})
             for status, error in error_answers(operation).items():
+                if _own_body(responses.get(str(status), {})):
+                    continue  # the route documents this answer's own body (e.g. /readyz)
                 schema = {"$ref": _REF + _SCHEMA_OF.get(error, "Error")}
                 responses[str(status)] = {
                     "description": error.summary,
@@ -146,6 +149,12 @@ def error_answers(operation: dict[str, Any]) -> dict[int, type[TocsinError]]:
     found += [_error_of(int(s)) for s in operation.get("responses", {}) if _is_error(s)]
     found.append(Unavailable)
     return {error.status: error for error in sorted(found, key=lambda e: e.status)}
+
+
+def _own_body(response: dict[str, Any]) -> bool:
+    """Whether a route declared this answer's body itself (not FastAPI's default 422)."""
+    content = json.dumps(response.get("content", {}))
+    return bool(response.get("content")) and not any(name in content for name in _FASTAPI_ONLY)
 
 
 def _is_error(status: object) -> bool:
