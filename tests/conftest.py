@@ -21,7 +21,7 @@ import psycopg
 import pytest
 import uvicorn
 
-from tests.peers import receiver, smtp_server  # noqa: F401  (shared real peers)
+from tests.peers import receiver, smtp_server, tls_receiver  # noqa: F401  (shared real peers)
 from tocsin.access import service as access_service
 from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
