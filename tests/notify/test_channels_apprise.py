@@ -10,8 +10,9 @@ import pytest
 
 from tests.notify.resolvers import PUBLIC, table
 from tests.peers import Receiver, free_port
-from tocsin.notify.channels.apprise_channel import AppriseChannel, check_apprise_url
+from tocsin.notify.channels.apprise_channel import AppriseChannel, check_apprise_address
 from tocsin.notify.channels.base import Message, Target
+from tocsin.notify.urls import OutboundRefused
 
 ALLOW = ["127.0.0.1/32"]
 ACK = "https://tocsin.example.com/ack/12?sig=abc"
@@ -97,13 +98,13 @@ def test_an_unknown_url_is_a_permanent_failure(url: str) -> None:
     ],
 )
 def test_cloud_services_need_no_host_check(url: str) -> None:
-    assert check_apprise_url(url, allow=[]) is None
+    assert check_apprise_address(url, allow=[]) == []
 
 
 def test_self_hosted_services_have_their_host_checked() -> None:
-    refused = check_apprise_url("gotify://10.0.0.7/token123", allow=[])
-    assert refused is not None and "internal address 10.0.0.7" in (refused.error or "")
-    assert check_apprise_url("gotify://10.0.0.7/token123", allow=["10.0.0.0/8"]) is None
+    with pytest.raises(OutboundRefused, match=r"internal address 10\.0\.0\.7"):
+        check_apprise_address("gotify://10.0.0.7/token123", allow=[])
+    assert check_apprise_address("gotify://10.0.0.7/token123", allow=["10.0.0.0/8"]) == []
 
 
 @pytest.mark.parametrize(
@@ -122,8 +123,9 @@ def test_self_hosted_services_have_their_host_checked() -> None:
     ],
 )
 def test_every_scheme_has_its_host_checked(url: str, address: str) -> None:
-    refused = check_apprise_url(url, allow=[])
-    assert refused is not None and f"internal address {address};" in (refused.error or "")
+    with pytest.raises(OutboundRefused) as refused:
+        check_apprise_address(url, allow=[])
+    assert f"internal address {address};" in refused.value.message
 
 
 def test_a_bracketed_ipv6_literal_is_refused_at_send(receiver: Receiver) -> None:
@@ -137,7 +139,7 @@ def test_a_name_rebound_inside_is_refused_as_apprise_connects(receiver: Receiver
     """The check sees a public address; Apprise's own lookup of the name gets loopback."""
     resolve = table({"localhost": [PUBLIC]})
     url = f"json://localhost:{receiver.port}/hook"
-    assert check_apprise_url(url, allow=[], resolve=resolve) is None
+    assert check_apprise_address(url, allow=[], resolve=resolve) == []
     delivery = AppriseChannel(allow=[], resolve=resolve).send(Target("apprise", url), MESSAGE)
     assert (delivery.ok, delivery.retryable) == (False, False)
     assert delivery.error is not None and "refused to connect" in delivery.error

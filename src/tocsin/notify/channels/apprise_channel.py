@@ -3,8 +3,8 @@
 The target's address is an Apprise URL; it usually holds tokens or passwords, so it never
 reaches a log: Apprise runs with secure logging, its logger stays at WARNING unless the
 operator set a level, and every record emitted during a send has the URL's parts masked.
-Apprise only says "failed", so every failure is retryable; the warnings it logged meanwhile
-(masked) become the delivery's error.
+Apprise only says "failed", so every failure is retryable (but a refused address); the
+warnings it logged meanwhile (masked) become the delivery's error.
 
 Internal addresses, checked twice. Before: the host Apprise parses out of the URL (a
 bracketed IPv6 literal too, and ``mailto://``'s ``smtp=`` server) is checked like a webhook
@@ -112,17 +112,6 @@ def check_apprise_address(
         if rules.lists_name(host):
             trusted.extend(found)
     return trusted
-
-
-def check_apprise_url(
-    url: str, *, allow: Sequence[str], resolve: urls.Resolver = urls.system_resolver
-) -> Delivery | None:
-    """``None`` when Apprise understands ``url`` and its hosts may be reached."""
-    try:
-        check_apprise_address(url, allow=allow, resolve=resolve)
-    except InvalidInput as exc:
-        return Delivery(ok=False, error=exc.message)
-    return None
 
 
 class AppriseChannel:

@@ -76,7 +76,7 @@ class PinnedTransport(httpx.HTTPTransport):
     def __init__(self, allow: urls.Allow, resolve: urls.Resolver) -> None:
         super().__init__(trust_env=False)
         # httpx does not take a network backend, so its pool is replaced by an equal one
-        # that has ours (``_pool`` is what every httpx version since 0.23 sends through).
+        # that has ours (``_pool`` is private; the channel tests fail if httpx renames it).
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             network_backend=PinnedBackend(allow, resolve),
