@@ -23,7 +23,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from tests.peers import receiver, smtp_server  # noqa: F401  (shared real peers)
+from tests.peers import receiver, smtp_server, tls_receiver  # noqa: F401  (shared real peers)
 from tests.pgcluster import pg_cluster  # noqa: F401  (a PostgreSQL a test may stop)
 from tocsin.access import service as access_service
 from tocsin.config import Settings

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import email
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -159,6 +162,83 @@ def receiver() -> Iterator[Receiver]:
     thread.start()
     try:
         yield Receiver(server.server_address[1], server.requests)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class TlsReceiver(Receiver):
+    """The receiver over HTTPS, with a certificate for ``name`` from a throwaway CA."""
+
+    name: str = ""
+    ca_file: str = ""
+    server_names: list[str | None] = field(default_factory=list)  # SNI of each handshake
+
+
+def _certificate(name: str, folder: Path) -> tuple[Path, Path, Path]:
+    """A CA, and a leaf certificate for ``name`` it signed: (ca.pem, leaf.pem, leaf.key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+
+    def build(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+            builder = builder.add_extension(usage, critical=True)
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, leaf_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca = build("Tocsin test CA", ca_key, "Tocsin test CA", ca_key, True)
+    leaf = build(name, leaf_key, "Tocsin test CA", ca_key, False)
+    paths = folder / "ca.pem", folder / "leaf.pem", folder / "leaf.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path) -> Iterator[TlsReceiver]:
+    name = "hooks.tocsin.test"
+    ca_file, leaf, key = _certificate(name, tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(leaf, key)
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.requests = []
+    received = TlsReceiver(server.server_address[1], server.requests, name, str(ca_file))
+    context.sni_callback = lambda sock, sni, ctx: received.server_names.append(sni)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield received
     finally:
         server.shutdown()
         server.server_close()

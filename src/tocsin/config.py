@@ -46,13 +46,20 @@ class Settings(BaseSettings):
     outbound_allow: list[str] = Field(
         default_factory=list,
         description=(
-            "Networks or hosts (CIDR or name) that outgoing webhooks may reach even though "
-            "they are loopback or private; by default such addresses are refused."
+            "Networks or hosts (CIDR or name) that webhook, Slack and Apprise targets may "
+            "reach although they are not globally routable; by default such addresses are "
+            "refused."
         ),
     )
     severity_policies: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='JSON overrides per severity, e.g. {"SEV1": {"update_cadence_minutes": 10}}.',
+    )
+    ack_link_ttl_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 90,
+        description="How long the acknowledge link in a page works, from when it was sent.",
     )
     # notify channels: outgoing webhooks and Slack
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)

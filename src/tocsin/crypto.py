@@ -50,9 +50,9 @@ class SecretBox:
         return base64.urlsafe_b64encode(mac[:24]).decode().rstrip("=")
 
     def verify(self, message: str, signature: str) -> bool:
-        """Whether ``signature`` is ``message``'s; any other text, non-ASCII too, is not."""
-        given = signature.encode("utf-8", "surrogatepass")  # compare_digest takes ASCII str only
-        return hmac.compare_digest(self.sign(message).encode(), given)
+        """Constant-time check; any non-ASCII ``signature`` is simply wrong (``compare_digest``
+        raises on non-ASCII text, which must not become a 500)."""
+        return signature.isascii() and hmac.compare_digest(self.sign(message), signature)
 
     def open(self, sealed: str) -> str:
         try:

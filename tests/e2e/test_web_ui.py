@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import Api
 from tests.e2e.conftest import require_binary
-from tocsin.paging import service as paging_service
+from tocsin.paging import links
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -84,14 +84,26 @@ def test_viewer_sees_no_forms(api: Api, page: Page) -> None:
     expect(page.get_by_role("button", name="Declare")).to_have_count(0)
 
 
-def test_one_click_acknowledge_link(api: Api, page: Page) -> None:
+def test_an_acknowledge_link_acknowledges_only_when_the_button_is_pressed(
+    api: Api, page: Page
+) -> None:
     created = api.responder.post(
         "/api/v1/incidents", json={"title": "Disk full", "severity": "SEV3"}
     )
     incident_id = created.json()["id"]
-    link = paging_service.ack_url(incident_id, person_id=42).replace(api.settings.base_url, api.url)
-    page.goto(link)
-    expect(page.locator("#ack-result")).to_contain_text("acknowledged")
+    link = links.ack_url(api.settings, incident_id, person_id=42)
+    page.goto(link.replace(api.settings.base_url, api.url))  # a browser runs every script
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Disk full")
+    expect(page.locator("#ack-severity")).to_have_text("SEV3")
+    button = page.get_by_role("button", name=f"Acknowledge INC-{incident_id}")
+    expect(button).to_be_visible()
+    status = api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["status"]
+    assert status == "triggered"  # opened, even by a scanner that runs scripts: nothing happened
+
+    button.click()
+    expect(page.locator("#ack-result")).to_contain_text("Acknowledged")
+    expect(page.locator("#ack-by")).to_have_text("person:42 (link)")
     status = api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["status"]
     assert status == "acknowledged"
 

@@ -8,9 +8,11 @@ import logging
 
 import pytest
 
+from tests.notify.resolvers import PUBLIC, table
 from tests.peers import Receiver, free_port
-from tocsin.notify.channels.apprise_channel import AppriseChannel, check_apprise_url
+from tocsin.notify.channels.apprise_channel import AppriseChannel, check_apprise_address
 from tocsin.notify.channels.base import Message, Target
+from tocsin.notify.urls import OutboundRefused
 
 ALLOW = ["127.0.0.1/32"]
 ACK = "https://tocsin.example.com/ack/12?sig=abc"
@@ -96,10 +98,55 @@ def test_an_unknown_url_is_a_permanent_failure(url: str) -> None:
     ],
 )
 def test_cloud_services_need_no_host_check(url: str) -> None:
-    assert check_apprise_url(url, allow=[]) is None
+    assert check_apprise_address(url, allow=[]) == []
 
 
 def test_self_hosted_services_have_their_host_checked() -> None:
-    refused = check_apprise_url("gotify://10.0.0.7/token123", allow=[])
-    assert refused is not None and "internal address 10.0.0.7" in (refused.error or "")
-    assert check_apprise_url("gotify://10.0.0.7/token123", allow=["10.0.0.0/8"]) is None
+    with pytest.raises(OutboundRefused, match=r"internal address 10\.0\.0\.7"):
+        check_apprise_address("gotify://10.0.0.7/token123", allow=[])
+    assert check_apprise_address("gotify://10.0.0.7/token123", allow=["10.0.0.0/8"]) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("json://[::1]:8080/hook", "::1"),  # bracketed IPv6 literal
+        ("jsons://user:pw@[fe80::1]/", "fe80::1"),
+        ("form://[::ffff:a00:1]/", "::ffff:a00:1"),
+        ("json://[64:ff9b::a00:1]/", "64:ff9b::a00:1"),
+        ("ntfy://[fc00::1]/topic", "fc00::1"),
+        ("rsyslog://[::1]", "::1"),
+        ("gotify://100.100.100.200/token123", "100.100.100.200"),
+        ("xml://2130706433/", "127.0.0.1"),  # a number the resolver reads as an address
+        ("mailto://user:pw@93.184.215.14?smtp=10.0.0.1", "10.0.0.1"),  # the SMTP server too
+        ("discord://10.0.0.1/tokentokentoken", "10.0.0.1"),  # an address, even for a cloud
+    ],
+)
+def test_every_scheme_has_its_host_checked(url: str, address: str) -> None:
+    with pytest.raises(OutboundRefused) as refused:
+        check_apprise_address(url, allow=[])
+    assert f"internal address {address};" in refused.value.message
+
+
+def test_a_bracketed_ipv6_literal_is_refused_at_send(receiver: Receiver) -> None:
+    url = f"json://[::1]:{receiver.port}/hook"
+    delivery = AppriseChannel(allow=ALLOW).send(Target("apprise", url), MESSAGE)
+    assert (delivery.ok, delivery.retryable) == (False, False)
+    assert delivery.error is not None and "internal address ::1" in delivery.error
+
+
+def test_a_name_rebound_inside_is_refused_as_apprise_connects(receiver: Receiver) -> None:
+    """The check sees a public address; Apprise's own lookup of the name gets loopback."""
+    resolve = table({"localhost": [PUBLIC]})
+    url = f"json://localhost:{receiver.port}/hook"
+    assert check_apprise_address(url, allow=[], resolve=resolve) == []
+    delivery = AppriseChannel(allow=[], resolve=resolve).send(Target("apprise", url), MESSAGE)
+    assert (delivery.ok, delivery.retryable) == (False, False)
+    assert delivery.error is not None and "refused to connect" in delivery.error
+    assert receiver.requests == []
+
+
+def test_a_name_on_the_allow_list_is_reached(receiver: Receiver) -> None:
+    url = f"json://localhost:{receiver.port}/hook"
+    assert AppriseChannel(allow=["localhost"]).send(Target("apprise", url), MESSAGE).ok
+    assert len(receiver.requests) == 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+from tests.notify.resolvers import PUBLIC, Rebinding
 from tests.peers import Receiver
 from tocsin.notify.channels.base import Message, Target
 from tocsin.notify.channels.slack import SlackChannel
 from tocsin.notify.render import page_message, resolved_message
+from tocsin.notify.urls import check_outbound_url
 
 ALLOW = ["127.0.0.1/32"]
 ACK = "https://tocsin.example.com/ack/12?sig=abc"
@@ -75,4 +77,14 @@ def test_slack_errors_are_classified(receiver: Receiver) -> None:
 def test_internal_addresses_are_refused_unless_allowed(receiver: Receiver) -> None:
     delivery = SlackChannel(allow=[]).send(Target("slack", receiver.url()), page())
     assert (delivery.ok, delivery.retryable) == (False, False)
+    assert receiver.requests == []
+
+
+def test_a_rebound_name_is_refused_at_connect(receiver: Receiver) -> None:
+    rebinding = Rebinding(first=[PUBLIC], later=["::1", "127.0.0.1"])
+    url = f"http://hooks.slack.tocsin.test:{receiver.port}/services/x"
+    check_outbound_url(url, allow=[], resolve=rebinding)  # when the contact method is saved
+    delivery = SlackChannel(allow=[], resolve=rebinding).send(Target("slack", url), page())
+    assert (delivery.ok, delivery.retryable) == (False, False)
+    assert delivery.error is not None and "internal address ::1" in delivery.error
     assert receiver.requests == []

@@ -8,12 +8,14 @@ import logging
 import pytest
 from standardwebhooks import Webhook
 
-from tests.peers import Receiver, free_port
+from tests.notify.resolvers import PUBLIC, Rebinding, table
+from tests.peers import Receiver, TlsReceiver, free_port
 from tocsin import __version__
 from tocsin.notify import signing
 from tocsin.notify.channels.base import Message, Target
 from tocsin.notify.channels.webhook import WebhookChannel
 from tocsin.notify.render import page_message
+from tocsin.notify.urls import check_outbound_url
 
 ALLOW = ["127.0.0.1/32"]
 ACK = "https://tocsin.example.com/ack/12?sig=abc"
@@ -110,6 +112,56 @@ def test_internal_addresses_are_refused_unless_allowed(receiver: Receiver) -> No
     delivery = WebhookChannel(allow=[]).send(Target("webhook", receiver.url()), page())
     assert (delivery.ok, delivery.retryable) == (False, False)
     assert delivery.error is not None and "internal address 127.0.0.1" in delivery.error
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize("host", ["[::1]", "[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]", "0.0.0.0"])
+def test_internal_literals_are_refused_before_connecting(receiver: Receiver, host: str) -> None:
+    url = f"http://{host}:{receiver.port}/hook"
+    delivery = WebhookChannel(allow=[]).send(Target("webhook", url), page())
+    assert (delivery.ok, delivery.retryable) == (False, False)
+    assert delivery.error is not None and "internal address" in delivery.error
+    assert receiver.requests == []
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(receiver: Receiver) -> None:
+    resolve = table({"hooks.tocsin.test": ["127.0.0.1"]})  # a name no real DNS knows
+    channel = WebhookChannel(allow=ALLOW, resolve=resolve)
+    url = f"http://hooks.tocsin.test:{receiver.port}/hook"
+    delivery = channel.send(Target("webhook", url), page())
+    assert delivery.ok, delivery
+    (request,) = receiver.requests
+    assert request.headers["host"] == f"hooks.tocsin.test:{receiver.port}"  # name kept
+
+
+def test_over_tls_the_name_is_verified_and_sent_as_sni(
+    tls_receiver: TlsReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", tls_receiver.ca_file)  # trust the test CA only
+    resolve = table({tls_receiver.name: ["127.0.0.1"]})
+    url = f"https://{tls_receiver.name}:{tls_receiver.port}/hook"
+    delivery = WebhookChannel(allow=ALLOW, resolve=resolve).send(Target("webhook", url), page())
+    assert delivery.ok, delivery
+    assert tls_receiver.server_names == [tls_receiver.name]
+    assert tls_receiver.requests[0].headers["host"] == f"{tls_receiver.name}:{tls_receiver.port}"
+
+
+def test_a_name_rebound_inside_after_the_check_is_refused_at_connect(receiver: Receiver) -> None:
+    rebinding = Rebinding(first=[PUBLIC], later=["127.0.0.1"])
+    url = f"http://rebind.tocsin.test:{receiver.port}/hook"
+    check_outbound_url(url, allow=[], resolve=rebinding)  # when the contact method is saved
+    delivery = WebhookChannel(allow=[], resolve=rebinding).send(Target("webhook", url), page())
+    assert (delivery.ok, delivery.retryable) == (False, False)
+    assert delivery.error is not None and "internal address 127.0.0.1" in delivery.error
+    assert rebinding.lookups == ["rebind.tocsin.test", "rebind.tocsin.test"]
+    assert receiver.requests == []
+
+
+def test_one_internal_address_among_several_refuses_the_name(receiver: Receiver) -> None:
+    resolve = table({"mixed.tocsin.test": [PUBLIC, "127.0.0.1"]})
+    url = f"http://mixed.tocsin.test:{receiver.port}/hook"
+    delivery = WebhookChannel(allow=[], resolve=resolve).send(Target("webhook", url), page())
+    assert (delivery.ok, delivery.retryable) == (False, False)
     assert receiver.requests == []
 
 

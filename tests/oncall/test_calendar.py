@@ -90,6 +90,17 @@ def test_a_wrong_signature_is_refused(api: Api, sig: str | None) -> None:
     assert response.json()["field"] == "sig"
 
 
+@pytest.mark.parametrize("sig", ["%C3%A9t%C3%A9", "%F0%9F%94%94", "abc%C2%A0"])
+def test_a_non_ascii_signature_is_refused_not_an_error(api: Api, sig: str) -> None:
+    ana = person(api)
+    sched = schedule(api, [layer([ana["id"]])])
+    with api.anonymous() as anonymous:
+        for url in (sched["calendar_url"], ana["calendar_url"]):
+            response = anonymous.get(_with_sig(url, sig))
+            assert response.status_code == 403, response.text
+            assert response.json()["field"] == "sig"
+
+
 def test_signature_of_one_schedule_does_not_open_another(api: Api) -> None:
     ana = person(api)
     first = schedule(api, [layer([ana["id"]])])

@@ -96,8 +96,17 @@ def test_contact_methods_mask_and_seal_secrets(api: Api) -> None:
         ("email", "nobody"),
         ("webhook", "http://169.254.169.254/latest/meta-data"),
         ("webhook", "ftp://93.184.215.14/x"),
+        ("webhook", "http://100.100.100.200/latest/meta-data"),  # carrier-grade NAT
+        ("webhook", "http://[::1]:8080/hook"),
+        ("webhook", "http://[fec0::1]/hook"),
+        ("webhook", "http://[::ffff:169.254.169.254]/"),
+        ("webhook", "http://[2002:a9fe:a9fe::1]/"),
+        ("webhook", "http://[64:ff9b::a9fe:a9fe]/"),
         ("slack", "http://10.0.0.1/services/x"),
         ("apprise", "nope://x"),
+        ("apprise", "json://[::1]:8080/hook"),
+        ("apprise", "gotify://100.100.100.200/token123"),
+        ("apprise", "mailto://user:pw@93.184.215.14?smtp=10.0.0.1"),
     ],
 )
 def test_bad_contact_address_is_422(api: Api, kind: str, address: str) -> None:

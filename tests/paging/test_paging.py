@@ -4,89 +4,14 @@ after the timeout, stops on acknowledgement, and records every delivery attempt.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.alerts.helpers import moving_clock
 from tests.conftest import Api
+from tests.paging.helpers import declare, kinds, ok, paging, person, service_with_policy
 from tests.peers import Receiver, SmtpServer
 from tocsin.worker.loop import Worker
-
-
-@pytest.fixture
-def worker(api: Api, smtp_server: SmtpServer) -> Iterator[Worker]:
-    settings = api.settings.model_copy(
-        update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port}
-    )
-    running = Worker(api.db, settings, name=f"test-{uuid.uuid4().hex[:6]}")
-    yield running
-    running.pool.shutdown(wait=True)
-
-
-@pytest.fixture
-def later() -> Iterator[Callable[[float], None]]:
-    """Freeze the clock; ``later(minutes)`` moves it forward."""
-    with moving_clock() as advance:
-        yield lambda minutes: advance(timedelta(minutes=minutes))
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.is_success, response.text
-    return response.json()
-
-
-def person(api: Api, name: str, **contacts: str) -> dict[str, Any]:
-    handle = f"{name}-{uuid.uuid4().hex[:6]}"
-    created = ok(api.admin.post("/api/v1/people", json={"name": name, "handle": handle}))
-    created["contacts"] = [
-        ok(
-            api.admin.post(
-                f"/api/v1/people/{created['id']}/contact-methods",
-                json={"kind": kind, "address": address},
-            )
-        )
-        for kind, address in contacts.items()
-    ]
-    return created
-
-
-def service_with_policy(api: Api, levels: list[list[int]], timeout: int = 5) -> str:
-    body = {
-        "name": f"policy-{uuid.uuid4().hex[:6]}",
-        "repeat": 0,
-        "levels": [
-            {"timeout_minutes": timeout, "targets": [{"type": "person", "id": p} for p in level]}
-            for level in levels
-        ],
-    }
-    policy = ok(api.admin.post("/api/v1/escalation-policies", json=body))
-    name = f"svc-{uuid.uuid4().hex[:6]}"
-    ok(
-        api.admin.post(
-            "/api/v1/services", json={"name": name, "escalation_policy_id": policy["id"]}
-        )
-    )
-    return name
-
-
-def declare(api: Api, service: str, severity: str = "SEV2") -> int:
-    body = {"title": "Checkout errors", "severity": severity, "services": [service]}
-    incident_id: int = ok(api.responder.post("/api/v1/incidents", json=body))["id"]
-    return incident_id
-
-
-def kinds(api: Api, incident_id: int) -> list[str]:
-    items = ok(api.viewer.get(f"/api/v1/incidents/{incident_id}/events"))["items"]
-    return [e["kind"] for e in items]
-
-
-def paging(api: Api, incident_id: int) -> dict[str, Any]:
-    result: dict[str, Any] = ok(api.viewer.get(f"/api/v1/incidents/{incident_id}/paging"))
-    return result
 
 
 def test_pages_level_one_then_escalates_then_stops_on_ack(
@@ -153,27 +78,6 @@ def test_sev4_and_services_without_policy_page_nobody(api: Api, worker: Worker) 
     worker.run_until_idle()
     assert paging(api, low)["escalation"] is None
     assert paging(api, unowned)["escalation"] is None
-
-
-def test_signed_link_acknowledges_and_a_forged_one_is_refused(
-    api: Api, worker: Worker, smtp_server: SmtpServer
-) -> None:
-    frank = person(api, "frank", email="frank@example.test")
-    iid = declare(api, service_with_policy(api, [[frank["id"]]]))
-    worker.run_until_idle()
-    body = smtp_server.mailbox.received[-1].message.get_body(("plain",)).get_content()
-    link = next(word for word in body.split() if f"/ack/{iid}/" in word)
-    with api.anonymous() as browser:
-        confirm = browser.get(link).text  # GET changes nothing: scanners follow links
-        assert "ack-form" in confirm and "submit()" in confirm
-        assert ok(api.viewer.get(f"/api/v1/incidents/{iid}"))["status"] == "triggered"
-        forged = browser.post(link[:-3] + "xyz")
-        assert forged.status_code == 403
-        done = browser.post(link)
-        assert done.status_code == 200 and "acknowledged" in done.text
-    incident = ok(api.viewer.get(f"/api/v1/incidents/{iid}"))
-    assert incident["status"] == "acknowledged"
-    assert paging(api, iid)["escalation"]["state"] == "acknowledged"
 
 
 def test_failed_webhook_retries_then_moves_to_the_next_contact_method(

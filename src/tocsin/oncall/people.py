@@ -137,11 +137,11 @@ def _method_out(row: tables.ContactMethod) -> ContactMethodOut:
     )
 
 
-def _check_apprise(url: str) -> None:
-    import apprise  # heavy: loaded only when someone adds an Apprise URL
+def _check_apprise(url: str, allow: Sequence[str]) -> None:
+    # heavy (Apprise and its plugins): loaded only when someone adds an Apprise URL
+    from tocsin.notify.channels.apprise_channel import check_apprise_address
 
-    if not apprise.Apprise().add(url):
-        raise InvalidInput("address: Apprise does not recognize this URL", field="address")
+    check_apprise_address(url, allow=allow)
 
 
 def create_contact_method(
@@ -173,7 +173,7 @@ def create_contact_method(
         if kind is ContactKind.SLACK:
             check_outbound_url(address, allow=outbound_allow, field="address")
         else:
-            _check_apprise(address)
+            _check_apprise(address, outbound_allow)
         row.sealed_address, row.display = box.seal(address), mask(address)
     with db.transaction() as session:
         get_or_404(session, tables.Person, person_id, "person")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from tocsin.access.api import Viewer
-from tocsin.deps import DbDep
+from tocsin.deps import DbDep, SettingsDep
 from tocsin.fields import Id
-from tocsin.paging import service
+from tocsin.paging import links, service
 from tocsin.paging.schemas import PagingOut
 from tocsin.templating import templates
 
@@ -21,20 +21,59 @@ def paging_history(incident_id: Id, db: DbDep, _: Viewer) -> PagingOut:
     return service.paging_of(db, incident_id=incident_id)
 
 
-@router.get("/ack/{incident_id}/{person_id}/{signature}", include_in_schema=False)
-def ack_page(request: Request, incident_id: Id, person_id: Id, signature: str) -> Response:
-    """A confirmation page: mail scanners follow links, so only the POST acknowledges."""
-    context = {"incident_id": incident_id, "done": None, "principal": None}
-    return templates.TemplateResponse(request, "ack.html", context)
+def _ack_response(request: Request, shown: links.AckPage) -> Response:
+    context = {"principal": None, "shown": shown}
+    status = 410 if shown.expired else 200
+    return templates.TemplateResponse(request, "ack.html", context, status_code=status)
 
 
-@router.post("/ack/{incident_id}/{person_id}/{signature}", include_in_schema=False)
-def ack_by_link(
-    request: Request, incident_id: Id, person_id: Id, signature: str, db: DbDep
-) -> HTMLResponse:
-    status = service.acknowledge_by_link(
-        db, incident_id=incident_id, person_id=person_id, signature=signature
+@router.get("/ack/{incident_id}/{person_id}/{expires}/{signature}", include_in_schema=False)
+def ack_page(
+    request: Request,
+    incident_id: Id,
+    person_id: Id,
+    expires: int,
+    signature: str,
+    db: DbDep,
+    settings: SettingsDep,
+) -> Response:
+    """What the link acknowledges, and a button: mail scanners open links, only a click acks."""
+    shown = links.open_link(
+        db,
+        settings,
+        incident_id=incident_id,
+        person_id=person_id,
+        expires=expires,
+        signature=signature,
     )
-    context = {"incident_id": incident_id, "done": status, "principal": None}
-    response: HTMLResponse = templates.TemplateResponse(request, "ack.html", context)
-    return response
+    return _ack_response(request, shown)
+
+
+@router.post("/ack/{incident_id}/{person_id}/{expires}/{signature}", include_in_schema=False)
+def ack_by_link(
+    request: Request,
+    incident_id: Id,
+    person_id: Id,
+    expires: int,
+    signature: str,
+    db: DbDep,
+    settings: SettingsDep,
+) -> Response:
+    shown = links.acknowledge(
+        db,
+        settings,
+        incident_id=incident_id,
+        person_id=person_id,
+        expires=expires,
+        signature=signature,
+    )
+    return _ack_response(request, shown)
+
+
+@router.api_route(
+    "/ack/{incident_id}/{person_id}/{signature}", methods=["GET", "POST"], include_in_schema=False
+)
+def ack_link_without_expiry(request: Request, incident_id: Id) -> Response:
+    """Links sent before links expired: they no longer acknowledge."""
+    context = {"principal": None, "shown": None, "incident_id": incident_id}
+    return templates.TemplateResponse(request, "ack.html", context, status_code=410)

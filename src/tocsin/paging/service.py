@@ -21,7 +21,6 @@ from tocsin.core.escalation import FIRST, Step, next_step
 from tocsin.core.lifecycle import Status
 from tocsin.crypto import SecretBox
 from tocsin.db import Database
-from tocsin.errors import Forbidden
 from tocsin.incidents import hooks
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
@@ -29,6 +28,7 @@ from tocsin.notify import render
 from tocsin.notify import service as notify_service
 from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.oncall import service as oncall_service
+from tocsin.paging import links
 from tocsin.paging.schemas import EscalationOut, PagingOut
 from tocsin.paging.tables import Escalation
 from tocsin.timers import service as timers_service
@@ -182,7 +182,7 @@ def _page_level_in(session: Session, escalation: Escalation, step: Step, now: da
     paged: list[dict[str, Any]] = []
     for person in people:
         plan = oncall_service.notification_plan_in(session, person_id=person.id)
-        link = ack_url(incident.id, person.id)
+        link = links.ack_url(_config.settings, incident.id, person.id)
         for contact in plan:
             page = f"page:{incident.id}:{escalation.fence}:{step.pass_number}:{step.level}"
             key = f"{page}:{person.id}:{contact.contact_method_id}"
@@ -212,30 +212,6 @@ def _page_level_in(session: Session, escalation: Escalation, step: Step, now: da
     )
     following = next_step(step, levels=len(levels), repeat=int(escalation.snapshot["repeat"]))
     _schedule(session, escalation, following, now + timedelta(minutes=level["timeout_minutes"]))
-
-
-def ack_url(incident_id: int, person_id: int) -> str:
-    assert _config is not None
-    signature = _config.box.sign(f"ack:{incident_id}:{person_id}")
-    return f"{_config.settings.base_url}/ack/{incident_id}/{person_id}/{signature}"
-
-
-def acknowledge_by_link(db: Database, *, incident_id: int, person_id: int, signature: str) -> str:
-    """Acknowledge from a signed link; returns the incident's status afterwards."""
-    assert _config is not None
-    if not _config.box.verify(f"ack:{incident_id}:{person_id}", signature):
-        raise Forbidden("this acknowledge link is not valid", field="signature")
-    current = incidents_service.get_incident(db, incident_id=incident_id)
-    if current.status is not Status.TRIGGERED:
-        return current.status.value
-    done = incidents_service.change_status(
-        db,
-        incident_id=incident_id,
-        actor=f"person:{person_id} (link)",
-        status=Status.ACKNOWLEDGED,
-        message="acknowledged from the notification link",
-    )
-    return done.status.value
 
 
 def after_delivery_in(session: Session, *, claimed: ClaimedMessage, outcome: Outcome) -> None:

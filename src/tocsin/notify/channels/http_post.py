@@ -1,57 +1,32 @@
 """One HTTP POST to a user-configured URL, shared by the webhook and Slack channels.
 
-The URL is checked against internal addresses right before each attempt (DNS may have
-changed since it was saved). Redirects are never followed: a 3xx is a failure, because a
-redirect could lead inside the network and a receiver that moved will not move back.
+Each new connection resolves the host, checks every address against the outbound rule and
+connects to the address it checked (``transport``), so a name that resolved to a public
+address when it was saved and to an internal one now is refused. Redirects are never
+followed: a 3xx is a failure, because a redirect could lead inside the network and a
+receiver that moved will not move back.
 
-    2xx                                   ok
-    408, 425, 429, 5xx, network, timeout  retryable
-    3xx, other 4xx, refused URL           permanent
+    2xx                                           ok
+    408, 425, 429, 5xx, network, timeout,         retryable
+    host not resolving
+    3xx, other 4xx, refused address, bad URL      permanent
 """
 
 from __future__ import annotations
 
-import functools
-import socket
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
 
 import httpx
 
 from tocsin import __version__
 from tocsin.errors import InvalidInput
-from tocsin.notify.channels import redact
+from tocsin.notify import urls
+from tocsin.notify.channels import redact, transport
 from tocsin.notify.channels.base import Delivery
-from tocsin.notify.urls import check_outbound_url
 
 USER_AGENT = f"Tocsin/{__version__}"
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 REPLY_EXCERPT = 200
-
-
-def _unresolved(url: str) -> bool:
-    """True when ``url`` names a host that does not resolve at this moment."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    try:
-        socket.getaddrinfo(parts.hostname, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return True
-    return False
-
-
-def refusal(url: str, allow: Sequence[str]) -> Delivery | None:
-    """``None`` when ``url`` may be reached now, else the failed ``Delivery``.
-
-    A host that does not resolve at this moment may resolve later, so that failure is
-    retryable; an internal address or a malformed URL is not.
-    """
-    try:
-        check_outbound_url(url, allow=allow, field="address")
-    except InvalidInput as exc:
-        return Delivery(ok=False, retryable=_unresolved(url), error=exc.message)
-    return None
 
 
 def classify(response: httpx.Response) -> Delivery:
@@ -68,13 +43,6 @@ def classify(response: httpx.Response) -> Delivery:
     return Delivery(ok=False, retryable=retryable, error=error, detail=detail)
 
 
-@functools.cache
-def _client(timeout: float) -> httpx.Client:
-    """One pooled client per timeout, shared by all threads (httpx clients are thread-safe):
-    a new client per message would pay for a TLS context and a connection every time."""
-    return httpx.Client(timeout=timeout, follow_redirects=False)
-
-
 def post(
     url: str,
     body: bytes,
@@ -82,16 +50,23 @@ def post(
     headers: Mapping[str, str],
     allow: Sequence[str],
     timeout: float,
+    resolve: urls.Resolver = urls.system_resolver,
 ) -> Delivery:
     """POST ``body`` to ``url`` once and say how it went; never raises for a failed send."""
-    refused = refusal(url, allow)
-    if refused is not None:
-        return refused
+    try:
+        urls.http_host(url, field="address")
+    except InvalidInput as exc:
+        return Delivery(ok=False, error=exc.message)
     sent_headers = {"content-type": "application/json", "user-agent": USER_AGENT, **headers}
     redact.guard("httpx")
+    client = transport.client(timeout, urls.Allow.of(allow), resolve)
     try:
         with redact.hiding(url):
-            response = _client(timeout).post(url, content=body, headers=sent_headers)
+            response = client.post(url, content=body, headers=sent_headers)
+    except urls.Unresolvable as exc:  # DNS may answer later
+        return Delivery(ok=False, retryable=True, error=exc.message)
+    except InvalidInput as exc:  # refused address
+        return Delivery(ok=False, retryable=False, error=exc.message)
     except httpx.TimeoutException as exc:
         return Delivery(ok=False, retryable=True, error=f"timed out ({type(exc).__name__})")
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:

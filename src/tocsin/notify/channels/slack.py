@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from tocsin.notify import urls
 from tocsin.notify.channels import http_post
 from tocsin.notify.channels.base import Delivery, Message, Target
 
@@ -66,12 +67,24 @@ def payload(message: Message) -> dict[str, Any]:
 class SlackChannel:
     kind = "slack"
 
-    def __init__(self, *, allow: Sequence[str], timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        allow: Sequence[str],
+        timeout: float = 5.0,
+        resolve: urls.Resolver = urls.system_resolver,
+    ) -> None:
         self.allow = tuple(allow)
         self.timeout = timeout
+        self.resolve = resolve
 
     def send(self, target: Target, message: Message) -> Delivery:
         body = json.dumps(payload(message), ensure_ascii=False).encode()
         return http_post.post(
-            target.address, body, headers={}, allow=self.allow, timeout=self.timeout
+            target.address,
+            body,
+            headers={},
+            allow=self.allow,
+            timeout=self.timeout,
+            resolve=self.resolve,
         )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tocsin import clock
-from tocsin.notify import signing
+from tocsin.notify import signing, urls
 from tocsin.notify.channels import http_post
 from tocsin.notify.channels.base import Delivery, Message, Target
 
@@ -32,9 +32,16 @@ def payload(message: Message, *, timestamp: str) -> dict[str, Any]:
 class WebhookChannel:
     kind = "webhook"
 
-    def __init__(self, *, allow: Sequence[str], timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        allow: Sequence[str],
+        timeout: float = 5.0,
+        resolve: urls.Resolver = urls.system_resolver,
+    ) -> None:
         self.allow = tuple(allow)
         self.timeout = timeout
+        self.resolve = resolve
 
     def send(self, target: Target, message: Message) -> Delivery:
         now = clock.now()
@@ -54,5 +61,10 @@ class WebhookChannel:
             except ValueError as exc:
                 return Delivery(ok=False, retryable=False, error=f"secret: {exc}")
         return http_post.post(
-            target.address, body, headers=headers, allow=self.allow, timeout=self.timeout
+            target.address,
+            body,
+            headers=headers,
+            allow=self.allow,
+            timeout=self.timeout,
+            resolve=self.resolve,
         )
