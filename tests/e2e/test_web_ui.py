@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import Api
 from tests.e2e.conftest import require_binary
+from tests.oncall.helpers import person
 from tocsin.paging import links
 
 CHROMIUM_FLAGS = [
@@ -91,7 +92,8 @@ def test_an_acknowledge_link_acknowledges_only_when_the_button_is_pressed(
         "/api/v1/incidents", json={"title": "Disk full", "severity": "SEV3"}
     )
     incident_id = created.json()["id"]
-    link = links.ack_url(api.settings, incident_id, person_id=42)
+    paged = person(api, "Lin")
+    link = links.ack_url(api.settings, incident_id, person_id=paged["id"])
     page.goto(link.replace(api.settings.base_url, api.url))  # a browser runs every script
     page.wait_for_load_state("load")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Disk full")
@@ -103,7 +105,7 @@ def test_an_acknowledge_link_acknowledges_only_when_the_button_is_pressed(
 
     button.click()
     expect(page.locator("#ack-result")).to_contain_text("Acknowledged")
-    expect(page.locator("#ack-by")).to_have_text("person:42 (link)")
+    expect(page.locator("#ack-by")).to_have_text(f"person:{paged['handle']} (link)")
     status = api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["status"]
     assert status == "acknowledged"
 
