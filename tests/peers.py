@@ -2,13 +2,16 @@
 
 Both listen on 127.0.0.1 on a free port and record what they receive. The mail server
 refuses recipients named ``reject@...`` with 550 and ``busy@...`` with 451, and accepts
-AUTH ``tocsin``/``letmein`` (over plain TCP: this is a test). The HTTP receiver answers
+AUTH ``tocsin``/``letmein`` (over plain TCP: this is a test). Setting ``mailbox.delay`` makes
+it a slow server: each message is recorded, then answered that many seconds later (other
+sessions go on meanwhile). The HTTP receiver answers
 ``/status/NNN`` with NNN, ``/redirect`` with a 302, ``/slow`` after a second, and 200
 otherwise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import ssl
@@ -46,6 +49,7 @@ class Mail:
 class Mailbox:
     received: list[Mail] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    delay: float = 0.0  # seconds before answering each message: a slow mail server
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -63,6 +67,8 @@ class Mailbox:
         content = cast(bytes, envelope.original_content)
         parsed = email.message_from_bytes(content, policy=default_policy)
         self.received.append(Mail(str(envelope.mail_from), list(envelope.rcpt_tos), parsed))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 2.0.0 Ok: queued as 7A1B2C"
 
     def authenticate(

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
@@ -276,8 +276,46 @@ def insert_once(session: Session, model: type[Base], values: dict[str, Any], key
     return bool(getattr(session.execute(statement), "rowcount", 0))
 
 
+def renew_leases(
+    session: Session,
+    model: type[Base],
+    *,
+    ids: list[int],
+    worker: str,
+    status: str,
+    now: datetime,
+    until: datetime,
+) -> int:
+    """Extend to ``until`` the leases ``worker`` still holds on rows ``ids``; how many it did.
+
+    ``model`` is a table whose rows workers claim with a lease (timers, outbox messages): it
+    has ``id``, ``status``, ``claimed_by`` and ``claimed_until``.
+
+    Only a live lease is renewed (one that has run out may belong to another worker by now).
+    Rows another transaction has locked this instant (a claim, a cancel, a recorded attempt)
+    are skipped rather than waited for, so a renewal never deadlocks with them; the next
+    renewal catches up with whatever is still held.
+    """
+    row = model.__table__.c
+    held = list(
+        session.scalars(
+            select(row.id)
+            .where(
+                row.id.in_(ids),
+                row.claimed_by == worker,
+                row.status == status,
+                row.claimed_until > now,
+            )
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if held:
+        session.execute(update(model).where(row.id.in_(held)).values(claimed_until=until))
+    return len(held)
+
+
 def load_all_tables() -> None:
-    """Import every feature's ``tables`` module so the metadata knows every table."""
+    """Import every feature's ``tables`` module so the metadata knows every model."""
     package = Path(__file__).parent
     for entry in sorted(package.iterdir()):
         if (entry / "tables.py").exists():

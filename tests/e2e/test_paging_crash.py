@@ -1,8 +1,11 @@
-"""Kill -9 real worker processes while 1,000 escalations are pending: no page is lost.
+"""Real worker processes against a real SMTP server (aiosmtpd): no page is lost, none is
+sent twice unless a worker died while sending it.
 
-Counted at a real SMTP server (aiosmtpd) by Message-ID, which the worker derives from the
-page's idempotency key. A page may arrive twice only when a kill fell between its send and
-its record; the workers here send one message at a time, so that is at most one per kill.
+Pages are counted by Message-ID, which the worker derives from the page's idempotency key.
+Kill -9 while 1,000 escalations are pending: a page may arrive twice only when a kill fell
+between its send and its record, at most one per kill (one delivery thread). Two workers, and
+a slow mail server with leases shorter than a send: every page exactly once. The tests wait
+until every page is recorded delivered and the workers have exited, never for a time.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.conftest import Api
 from tests.paging.test_paging import person, service_with_policy
@@ -25,6 +29,7 @@ from tests.peers import SmtpServer
 from tocsin.core.severity import Severity
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.schemas import IncidentCreate
+from tocsin.notify.tables import OutboxMessage
 
 ESCALATIONS = 1000
 KILLS = 3
@@ -50,17 +55,20 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def pending_escalations(api: Api, recipient: str) -> None:
+def pending_escalations(api: Api, recipient: str, count: int = ESCALATIONS) -> int:
+    """Declare ``count`` incidents that page one person by mail; returns the person's id."""
     someone = person(api, "crash", email=recipient)
     service = service_with_policy(api, [[someone["id"]]], timeout=60)
     policies = api.settings.policies
-    for n in range(ESCALATIONS):
+    for n in range(count):
         incidents_service.declare(
             api.db,
             actor="test",
             incident=IncidentCreate(title=f"crash {n}", severity=Severity.SEV2, services=[service]),
             policies=policies,
         )
+    person_id: int = someone["id"]
+    return person_id
 
 
 def message_ids(smtp: SmtpServer, recipient: str) -> list[str]:
@@ -71,13 +79,26 @@ def message_ids(smtp: SmtpServer, recipient: str) -> list[str]:
     ]
 
 
-def wait_for(smtp: SmtpServer, recipient: str, timeout: float) -> None:
+def wait_until_delivered(api: Api, person_id: int, count: int, timeout: float) -> None:
+    """Wait until the outbox has ``count`` messages to the person, every one delivered."""
+    query = select(OutboxMessage.status, func.count()).where(OutboxMessage.person_id == person_id)
     deadline = time.monotonic() + timeout
-    while len(set(message_ids(smtp, recipient))) < ESCALATIONS:
+    while True:
+        with api.db.reading() as session:
+            statuses = dict(session.execute(query.group_by(OutboxMessage.status)).all())
+        if statuses == {"delivered": count}:
+            return
         if time.monotonic() > deadline:
-            got = len(set(message_ids(smtp, recipient)))
-            pytest.fail(f"only {got} of {ESCALATIONS} pages arrived in {timeout} s")
+            pytest.fail(f"after {timeout} s the pages are {statuses}, not {count} delivered")
         time.sleep(0.2)
+
+
+def stop_gracefully(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM: a worker stops claiming and finishes what it has in flight, then exits."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        assert process.wait(timeout=120) == 0
 
 
 @pytest.fixture
@@ -94,7 +115,7 @@ def test_kill_9_loses_no_page(
     api: Api, smtp_server: SmtpServer, processes: list[subprocess.Popen[bytes]]
 ) -> None:
     recipient = f"crash-{uuid.uuid4().hex[:6]}@example.test"
-    pending_escalations(api, recipient)
+    paged = pending_escalations(api, recipient)
     env = worker_env(api, smtp_server, concurrency=1)
     rng = random.Random(7)
     for _ in range(KILLS):
@@ -103,8 +124,8 @@ def test_kill_9_loses_no_page(
         processes[-1].send_signal(signal.SIGKILL)
         processes[-1].wait()
     processes.append(start_worker(env))
-    wait_for(smtp_server, recipient, timeout=240)
-    time.sleep(3)  # past the lease: a message still to be re-sent would arrive now
+    wait_until_delivered(api, paged, ESCALATIONS, timeout=240)  # re-sends included
+    stop_gracefully(processes[-1:])
     ids = message_ids(smtp_server, recipient)
     repeats = collections.Counter(ids)
     assert len(repeats) == ESCALATIONS  # nothing lost
@@ -120,8 +141,37 @@ def test_two_workers_on_postgresql_never_send_twice(
     recipient = f"pair-{uuid.uuid4().hex[:6]}@example.test"
     env = worker_env(api, smtp_server, concurrency=8)
     processes.extend([start_worker(env), start_worker(env)])
-    pending_escalations(api, recipient)
-    wait_for(smtp_server, recipient, timeout=240)
-    time.sleep(3)
+    paged = pending_escalations(api, recipient)
+    wait_until_delivered(api, paged, ESCALATIONS, timeout=240)
+    stop_gracefully(processes)
     ids = message_ids(smtp_server, recipient)
     assert len(ids) == len(set(ids)) == ESCALATIONS
+
+
+SLOW_SMTP_SECONDS = 2.5  # longer than the lease: a message waiting behind another outlives it
+SLOW_LEASE_SECONDS = "2"
+SLOW_CONCURRENCY = 6
+SLOW_PAGES_PER_WORKER = 36
+
+
+def test_a_slow_mail_server_and_short_leases_send_each_page_once(
+    api: Api, smtp_server: SmtpServer, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    """Every send takes longer than a lease. A worker that claimed ahead of its delivery
+    threads, or did not renew its leases, would let a waiting message's lease run out and
+    have it sent by the other worker (or by itself, claiming again) and then again by the
+    first. A slower machine only makes that more likely; the count must still be exact."""
+    workers = 2 if api.backend == "postgresql" else 1  # SQLite: one worker against itself
+    pages = SLOW_PAGES_PER_WORKER * workers
+    recipient = f"slow-{uuid.uuid4().hex[:6]}@example.test"
+    smtp_server.mailbox.delay = SLOW_SMTP_SECONDS
+    env = worker_env(api, smtp_server, concurrency=SLOW_CONCURRENCY)
+    env["TOCSIN_WORKER_LEASE_SECONDS"] = SLOW_LEASE_SECONDS
+    paged = pending_escalations(api, recipient, count=pages)
+    processes.extend(start_worker(env) for _ in range(workers))
+    wait_until_delivered(api, paged, pages, timeout=240)
+    stop_gracefully(processes)  # in-flight sends finish: nothing more can arrive after this
+    sent = collections.Counter(message_ids(smtp_server, recipient))
+    assert len(sent) == pages
+    twice = {key: times for key, times in sent.items() if times > 1}
+    assert not twice, f"{sum(sent.values())} mails for {pages} pages; {len(twice)} sent again"

@@ -11,6 +11,8 @@ import httpx
 from tests.conftest import Api
 from tests.paging.helpers import declare, kinds, ok, paging, person, service_with_policy
 from tests.peers import Receiver, SmtpServer
+from tocsin.paging import service as paging_service
+from tocsin.timers import service as timers_service
 from tocsin.worker.loop import Worker
 
 
@@ -133,3 +135,20 @@ def test_raising_severity_of_an_unacknowledged_incident_starts_paging(
     worker.run_until_idle()
     assert paging(api, iid)["escalation"]["state"] == "active"
     assert [m.rcpt_tos for m in smtp_server.mailbox.received] == [["ivan@example.test"]]
+
+
+def test_a_timer_taken_over_after_its_lease_ran_out_pages_once(
+    api: Api, worker: Worker, smtp_server: SmtpServer, later: Any
+) -> None:
+    judy = person(api, "judy", email="judy@example.test")
+    iid = declare(api, service_with_policy(api, [[judy["id"]]]))
+    claimed = timers_service.claim_due(
+        api.db, worker="slow-worker", lease=timedelta(seconds=30), limit=500
+    )
+    [slow] = [t for t in claimed if t.payload.get("incident_id") == iid]
+    later(1)  # the slow worker's lease ran out before it got to the timer
+    worker.run_until_idle()  # so another worker claimed it and paged judy
+    paging_service.fire(api.db, timer=slow)  # the slow worker's late turn does nothing
+    worker.run_until_idle()
+    assert kinds(api, iid).count("paged") == 1
+    assert [m.rcpt_tos for m in smtp_server.mailbox.received] == [["judy@example.test"]]

@@ -1,9 +1,11 @@
 """The outbox: enqueue messages in the caller's transaction, claim them, record attempts.
 
 Delivery itself happens outside any transaction (it is network I/O). A claimed message
-carries a lease; if its worker dies between sending and recording, the message is claimed
-again when the lease ends and sent again with the same idempotency key. That is the only
-way a receiver can see a message twice, and it can drop the repeat by its key.
+carries a lease, which its worker renews while it works on it (``renew``) and confirms just
+before sending (``hold``): a worker never sends a message whose lease it no longer holds. If
+its worker dies between sending and recording, the message is claimed again when the lease
+ends and sent again with the same idempotency key. That is the only way a receiver can see a
+message twice, and it can drop the repeat by its key.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
-from tocsin.db import Database, insert_once
+from tocsin.db import Database, insert_once, renew_leases
 from tocsin.notify.channels.base import Delivery, Message
 from tocsin.notify.schemas import AttemptOut, NotificationOut
 from tocsin.notify.tables import DeliveryAttempt, OutboxMessage
@@ -134,6 +136,44 @@ def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> lis
         return [_claimed(row) for row in rows]
 
 
+def hold(db: Database, *, claimed: ClaimedMessage, worker: str, lease: timedelta) -> bool:
+    """Just before sending: does ``worker`` still hold this claim? If so, extend its lease.
+
+    False when the lease ran out (another worker may be sending the message now), when the
+    message was claimed again since (``attempt`` moved on) or when its page was acknowledged
+    meanwhile: then the caller must not send it.
+    """
+    now = clock.now()
+    with db.transaction() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == claimed.id,
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.attempts == claimed.attempt,
+                OutboxMessage.status == "sending",
+                OutboxMessage.claimed_until > now,
+            )
+            .values(claimed_until=now + lease)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def renew(db: Database, *, worker: str, ids: list[int], lease: timedelta) -> int:
+    """Extend the leases ``worker`` still holds on the messages ``ids`` it is working on."""
+    now = clock.now()
+    with db.transaction() as session:
+        return renew_leases(
+            session,
+            OutboxMessage,
+            ids=ids,
+            worker=worker,
+            status="sending",
+            now=now,
+            until=now + lease,
+        )
+
+
 def _claimed(row: OutboxMessage) -> ClaimedMessage:
     return ClaimedMessage(
         id=row.id,
@@ -176,8 +216,8 @@ def record_in(
     row = session.scalar(
         select(OutboxMessage).where(OutboxMessage.id == claimed.id).with_for_update()
     )
-    if row is None or row.claimed_by != worker:
-        return "stale"  # another worker took it over after our lease ran out
+    if row is None or row.claimed_by != worker or row.attempts != claimed.attempt:
+        return "stale"  # claimed again (by another worker, or by us) after our lease ran out
     if row.status == "cancelled":  # acknowledged while this attempt was under way
         if not delivery.ok:
             return "stale"  # nothing more to do: no retry for a cancelled page

@@ -141,6 +141,9 @@ def fire(db: Database, *, timer: DueTimer) -> None:
         escalation = session.scalar(
             select(Escalation).where(Escalation.incident_id == incident_id).with_for_update()
         )
+        # after the escalation's lock, like an acknowledgement (escalation, then its timers)
+        if not timers_service.hold_in(session, timer=timer):
+            return  # no longer ours: another worker has it, or has fired it already
         live = escalation is not None and escalation.state == "active"
         if escalation is not None and live and escalation.fence == timer.fence:
             if timer.payload.get("exhausted"):

@@ -3,6 +3,9 @@
 Claiming marks rows with a lease (``claimed_until``): a worker that dies mid-way leaves its
 rows to be claimed again when the lease ends. On PostgreSQL several workers claim with
 ``FOR UPDATE SKIP LOCKED`` and never get the same row; on SQLite writers are serialized.
+A live worker renews the leases of the timers it holds (``renew``), and a handler confirms,
+in its own transaction, that the timer is still its own before doing anything (``hold_in``):
+a timer whose lease ran out may have been claimed, and run, by another worker.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
-from tocsin.db import Database, insert_once
+from tocsin.db import Database, insert_once, renew_leases
 from tocsin.timers.tables import Timer
 
 
@@ -27,6 +30,8 @@ class DueTimer:
     due_at: datetime
     fence: int
     payload: dict[str, Any]
+    worker: str  # who claimed it
+    attempt: int  # the claim: a later claim of the same timer has a higher number
 
 
 def schedule_in(
@@ -83,7 +88,38 @@ def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> lis
             row.claimed_by = worker
             row.claimed_until = now + lease
             row.attempts += 1
-        return [DueTimer(r.id, r.key, r.kind, r.due_at, r.fence, dict(r.payload)) for r in rows]
+        return [
+            DueTimer(r.id, r.key, r.kind, r.due_at, r.fence, dict(r.payload), worker, r.attempts)
+            for r in rows
+        ]
+
+
+def hold_in(session: Session, *, timer: DueTimer) -> bool:
+    """Lock the timer and tell whether this claim of it is still the live one.
+
+    A handler calls this in its transaction after taking its own locks and before changing
+    anything, and does nothing when it is False: the lease ran out and another worker may
+    have claimed the timer, or even run it already. Once True, the row stays locked until the
+    handler's transaction ends, and that transaction marks the timer done.
+    """
+    row = session.scalar(select(Timer).where(Timer.id == timer.id).with_for_update())
+    return (
+        row is not None
+        and row.status == "pending"
+        and row.claimed_by == timer.worker
+        and row.attempts == timer.attempt
+        and row.claimed_until is not None
+        and row.claimed_until > clock.now()
+    )
+
+
+def renew(db: Database, *, worker: str, ids: list[int], lease: timedelta) -> int:
+    """Extend the leases ``worker`` still holds on the timers ``ids`` it has yet to run."""
+    now = clock.now()
+    with db.transaction() as session:
+        return renew_leases(
+            session, Timer, ids=ids, worker=worker, status="pending", now=now, until=now + lease
+        )
 
 
 def finish_in(session: Session, *, timer_id: int, fired_at: datetime) -> None:

@@ -3,6 +3,12 @@
 Each pass claims due timers (run one by one, each in its own transaction) and due outbox
 messages (sent on a thread pool, so one slow mail server cannot hold up escalations), then
 sleeps until the next due time, at most a second, or until new work wakes it.
+
+What a worker claims it leases, so it claims no more messages than it has free delivery
+threads (a claimed message starts at once instead of outliving its lease in a queue), keeps
+the leases of everything it holds alive while it works (``leases.LeaseKeeper``), and a
+delivery thread confirms its lease just before sending. A message is sent twice only when a
+worker dies, or loses the database, while sending it.
 """
 
 from __future__ import annotations
@@ -30,9 +36,12 @@ from tocsin.oncall import service as oncall_service
 from tocsin.paging import service as paging_service
 from tocsin.timers import service as timers_service
 from tocsin.timers.service import DueTimer
+from tocsin.worker.leases import LeaseKeeper
 
 log = logging.getLogger("tocsin.worker")
 MAX_SLEEP = 1.0
+# A handler runs a timer in its own transaction, and in it calls ``timers_service.hold_in``
+# before changing anything (a timer whose lease ran out may be another worker's by now).
 TimerHandler = Callable[[Database, DueTimer], None]
 
 
@@ -65,8 +74,9 @@ class Worker:
         self.channels = channels if channels is not None else build_channels(settings)
         self.pool = ThreadPoolExecutor(settings.worker_concurrency, thread_name_prefix="deliver")
         self.in_flight: set[Future[None]] = set()
-        # Claim a little ahead of the delivery threads, never more: what we claim we lease.
-        self.capacity = settings.worker_concurrency * 2
+        # Claim only what a free delivery thread starts at once: what we claim we lease.
+        self.capacity = settings.worker_concurrency
+        self.leases = LeaseKeeper(db, worker=self.name, lease=self.lease)
         self.stopping = threading.Event()
         self.last_periodic: dict[str, float] = {}
         paging_service.install(settings)
@@ -76,20 +86,21 @@ class Worker:
     def run_once(self) -> int:
         """Run what is due now; returns how many timers and messages were taken."""
         self._run_periodic()
-        done = 0
-        for timer in timers_service.claim_due(
-            self.db, worker=self.name, lease=self.lease, limit=200
-        ):
-            self._run_timer(timer)
-            done += 1
+        timers = timers_service.claim_due(self.db, worker=self.name, lease=self.lease, limit=200)
+        with self.leases.timers.holding(t.id for t in timers):
+            for timer in timers:
+                self._run_timer(timer)
+        done = len(timers)
         self.in_flight = {f for f in self.in_flight if not f.done()}
         free = self.capacity - len(self.in_flight)
         if free > 0:
-            for claimed in notify_service.claim_due(
+            claimed = notify_service.claim_due(
                 self.db, worker=self.name, lease=self.lease, limit=free
-            ):
-                self.in_flight.add(self.pool.submit(self._deliver, claimed))
-                done += 1
+            )
+            self.leases.messages.add(c.id for c in claimed)
+            for message in claimed:
+                self.in_flight.add(self.pool.submit(self._deliver, message))
+            done += len(claimed)
         return done
 
     def _run_periodic(self) -> None:
@@ -119,6 +130,20 @@ class Worker:
             )
 
     def _deliver(self, claimed: ClaimedMessage) -> None:
+        try:
+            self._deliver_held(claimed)
+        finally:
+            self.leases.messages.discard([claimed.id])
+
+    def _deliver_held(self, claimed: ClaimedMessage) -> None:
+        try:
+            held = notify_service.hold(self.db, claimed=claimed, worker=self.name, lease=self.lease)
+        except Exception:
+            log.exception("could not confirm the lease of outbox %s; not sent now", claimed.id)
+            return
+        if not held:
+            log.info("outbox %s: lease lost or page cancelled before sending; not sent", claimed.id)
+            return
         started = time.perf_counter()
         try:
             delivery = self._send(claimed)
@@ -178,6 +203,7 @@ class Worker:
     def run_forever(self) -> None:
         log.info("worker %s started", self.name)
         listener = start_postgres_listener(self.db, self.stopping)
+        self.leases.start()
         while not self.stopping.is_set():
             try:
                 if self.run_once():
@@ -192,7 +218,8 @@ class Worker:
             except Exception:
                 log.exception("worker pass failed; trying again in a second")
                 self.stopping.wait(1.0)
-        self.pool.shutdown(wait=True)
+        self.pool.shutdown(wait=True)  # in-flight sends finish, their leases renewed meanwhile
+        self.leases.stop()
         if listener is not None:
             listener.join(timeout=2)
 
