@@ -4,6 +4,7 @@ after the timeout, stops on acknowledgement, and records every delivery attempt.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
