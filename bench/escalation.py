@@ -20,7 +20,9 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import fresh_database, running_tocsin
 from bench.sinks import Arrivals, smtp_sink, webhook_sink
 from tocsin import clock
+from tocsin.assembly import assemble
 from tocsin.config import Settings
 from tocsin.db import Database, migrate
 from tocsin.timers import service as timers_service
@@ -61,8 +64,9 @@ def timer_lateness(backend: str) -> None:
             _timer_row(f"backlog-{n}", later + timedelta(seconds=n * 0.86)) for n in range(BACKLOG)
         ]
         _insert(db, backlog)
-        loop.HANDLERS["bench"] = _finish
-        worker = loop.Worker(db, Settings(database_url=url), channels={})
+        tocsin = assemble(Settings(database_url=url), db)
+        handlers = {**tocsin.timer_handlers, "bench": partial(_finish, db)}
+        worker = loop.Worker(replace(tocsin, timer_handlers=handlers), channels={})
         thread = threading.Thread(target=worker.run_forever, daemon=True)
         thread.start()
         start = clock.now() + timedelta(seconds=2)  # after the backlog is in and the worker up

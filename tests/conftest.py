@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from tests.peers import receiver, smtp_server, tls_receiver  # noqa: F401  (shared real peers)
 from tests.pgcluster import pg_cluster  # noqa: F401  (a PostgreSQL a test may stop)
 from tocsin.access import service as access_service
+from tocsin.assembly import Tocsin
 from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database, migrate
@@ -47,6 +48,8 @@ class Api:
     responder: httpx.Client
     viewer: httpx.Client
     tokens: dict[str, str]
+    tocsin: Tocsin
+    """The server's assembly: a test's worker runs on it, as ``serve``'s in-process one does."""
 
     def anonymous(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
@@ -151,6 +154,7 @@ def serving(settings: Settings, db: Database, app: FastAPI | None = None) -> Ite
             responder=client("responder"),
             viewer=client("viewer"),
             tokens=tokens,
+            tocsin=app.state.tocsin,
         )
     finally:
         server.should_exit = True

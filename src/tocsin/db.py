@@ -30,6 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmak
 from sqlalchemy.types import TypeDecorator
 
 from tocsin.dbhealth import BUSY, READ_ONLY, DatabaseUnavailable, Health, Outage, classify
+from tocsin.hooks import Hooks
+from tocsin.wakeup import WAKEUP_KEY, Wakeup
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -167,8 +169,13 @@ class Database:
         self._write_gate: AbstractContextManager[object] = (
             threading.Lock() if self.is_sqlite else nullcontext()
         )
-        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self.hooks = Hooks()  # listeners of this database's changes (tocsin.assembly)
+        self.wakeup = Wakeup()  # set when work for the worker commits
+        self._writer = sessionmaker(
+            self.engine, expire_on_commit=False, info={WAKEUP_KEY: self.wakeup}
+        )
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.hooks.serve(self._writer)
         event.listen(self._writer, "after_flush", _note_write)
         event.listen(self._writer, "do_orm_execute", _note_write_statement)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ def worker(api: Api, smtp_server: SmtpServer) -> Iterator[Worker]:
     settings = api.settings.model_copy(
         update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port}
     )
-    running = Worker(api.db, settings, name=f"test-{uuid.uuid4().hex[:6]}")
+    running = Worker(replace(api.tocsin, settings=settings), name=f"test-{uuid.uuid4().hex[:6]}")
     yield running
     running.pool.shutdown(wait=True)
 

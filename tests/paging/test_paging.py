@@ -149,7 +149,9 @@ def test_a_timer_taken_over_after_its_lease_ran_out_pages_once(
     [slow] = [t for t in claimed if t.payload.get("incident_id") == iid]
     later(1)  # the slow worker's lease ran out before it got to the timer
     worker.run_until_idle()  # so another worker claimed it and paged judy
-    paging_service.fire(api.db, timer=slow)  # the slow worker's late turn does nothing
+    paging_service.fire(
+        api.db, timer=slow, settings=api.settings
+    )  # the slow worker's late turn does nothing
     worker.run_until_idle()
     assert kinds(api, iid).count("paged") == 1
     assert [m.rcpt_tos for m in smtp_server.mailbox.received] == [["judy@example.test"]]

@@ -156,10 +156,10 @@ def test_postgres_outage_answers_503_everywhere_and_recovers(
     settings = settings_for(pg_cluster.create_database("tocsin_outage"), tmp_path)
     db = Database(settings.database_url)
     migrate(db)
-    worker = Worker(db, settings)  # survives the outage, one line in the log
-    worker_thread = threading.Thread(target=worker.run_forever, daemon=True)
-    worker_thread.start()
     with serving(settings, db) as api:
+        worker = Worker(api.tocsin)  # survives the outage, one line in the log
+        worker_thread = threading.Thread(target=worker.run_forever, daemon=True)
+        worker_thread.start()
         hooks = integration(api)
         unused_hooks = integration(api)  # never looked up before the outage: not cached
         pagerduty = integration(api, "pagerduty")

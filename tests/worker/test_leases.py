@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -25,7 +26,8 @@ def test_a_worker_claims_no_more_messages_than_it_has_delivery_threads(api: Api)
     for n in range(5):
         enqueue(api, f"{group}:{n}", group)
     settings = api.settings.model_copy(update={"worker_concurrency": 2})
-    worker = Worker(api.db, settings, name=f"threads-{uuid.uuid4().hex[:6]}", channels={})
+    name = f"threads-{uuid.uuid4().hex[:6]}"
+    worker = Worker(replace(api.tocsin, settings=settings), name=name, channels={})
     try:
         worker.run_once()
     finally:

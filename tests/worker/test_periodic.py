@@ -12,7 +12,7 @@ from tocsin.worker.loop import Worker
 def test_worker_raises_a_missed_heartbeat(api: Api) -> None:
     with moving_clock() as advance:
         created = integration(api, "heartbeat", heartbeat_interval_minutes=5)
-        worker = Worker(api.db, api.settings, name="periodic-test", channels={})
+        worker = Worker(api.tocsin, name="periodic-test", channels={})
         try:
             worker.run_once()
             assert alerts_of(api, integration=created["id"]) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Security
+from fastapi import APIRouter, Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tocsin.access import service
@@ -15,6 +15,15 @@ from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep
 from tocsin.errors import Forbidden
 from tocsin.fields import Id
+
+
+def token_cache(request: Request) -> service.TokenCache:
+    """The application's cache of checked tokens (``tocsin.assembly``)."""
+    cache: service.TokenCache = request.app.state.tocsin.tokens
+    return cache
+
+
+Tokens = Annotated[service.TokenCache, Depends(token_cache)]
 
 # Declared as a security scheme so the API docs offer an "Authorize" button.
 bearer = HTTPBearer(auto_error=False, description="An API token from `tocsin token create`.")
@@ -29,9 +38,10 @@ def require(role: AccessRole) -> Callable[..., Principal]:
     scoped = Security(bearer, scopes=[role.value])
 
     def dependency(
-        db: DbDep, credentials: HTTPAuthorizationCredentials | None = scoped
+        db: DbDep, tokens: Tokens, credentials: HTTPAuthorizationCredentials | None = scoped
     ) -> Principal:
-        principal = service.authenticate(db, credentials.credentials if credentials else None)
+        token = credentials.credentials if credentials else None
+        principal = service.authenticate(db, token, cache=tokens)
         if not principal.role.allows(role):
             raise Forbidden(f"this needs the {role} role; the token has {principal.role}")
         return principal
@@ -57,5 +67,5 @@ def list_tokens(db: DbDep, _: Admin) -> list[TokenOut]:
 
 
 @router.delete("/{token_id}")
-def revoke_token(token_id: Id, db: DbDep, _: Admin) -> TokenOut:
-    return service.revoke_token(db, token_id=token_id)
+def revoke_token(token_id: Id, db: DbDep, tokens: Tokens, _: Admin) -> TokenOut:
+    return service.revoke_token(db, token_id=token_id, cache=tokens)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Cookie, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.access import service
+from tocsin.access.api import Tokens
 from tocsin.access.service import Principal
 from tocsin.deps import DbDep
 from tocsin.errors import Unauthorized
@@ -18,9 +19,11 @@ COOKIE = "tocsin_token"
 router = APIRouter(include_in_schema=False)
 
 
-def page_principal(db: DbDep, tocsin_token: Annotated[str | None, Cookie()] = None) -> Principal:
+def page_principal(
+    db: DbDep, tokens: Tokens, tocsin_token: Annotated[str | None, Cookie()] = None
+) -> Principal:
     """The signed-in principal; an ``Unauthorized`` here sends the browser to /login."""
-    return service.authenticate(db, tocsin_token)
+    return service.authenticate(db, tocsin_token, cache=tokens)
 
 
 PagePrincipal = Annotated[Principal, Depends(page_principal)]

@@ -41,8 +41,31 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-_cache: dict[str, tuple[Principal, float]] = {}
-_cache_lock = threading.Lock()
+class TokenCache:
+    """Recently checked tokens and their principals, each for :data:`CACHE_SECONDS`.
+
+    One per application (``tocsin.assembly``): every request checks its token, and most
+    checks need no database read. Revoking through the same application forgets at once.
+    """
+
+    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Principal | None:
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit[0] if hit and hit[1] > time.monotonic() else None
+
+    def put(self, key: str, principal: Principal) -> None:
+        with self._lock:
+            self._entries[key] = (principal, time.monotonic() + self.seconds)
+
+    def forget(self, token_id: int) -> None:
+        with self._lock:
+            for key in [k for k, (p, _) in self._entries.items() if p.token_id == token_id]:
+                del self._entries[key]
 
 
 def create_token(db: Database, *, name: str, role: AccessRole, created_by: str) -> TokenCreated:
@@ -74,7 +97,7 @@ def count_active_tokens(db: Database) -> int:
         return int(session.scalar(query) or 0)
 
 
-def revoke_token(db: Database, *, token_id: int) -> TokenOut:
+def revoke_token(db: Database, *, token_id: int, cache: TokenCache | None = None) -> TokenOut:
     with db.transaction() as session:
         row = session.get(ApiToken, token_id)
         if row is None:
@@ -82,24 +105,21 @@ def revoke_token(db: Database, *, token_id: int) -> TokenOut:
         if row.revoked_at is None:
             row.revoked_at = clock.now()
         out = TokenOut.model_validate(row)
-    with _cache_lock:
-        for key in [k for k, (p, _) in _cache.items() if p.token_id == token_id]:
-            del _cache[key]
+    if cache is not None:
+        cache.forget(token_id)
     return out
 
 
-def authenticate(db: Database, token: str | None) -> Principal:
+def authenticate(db: Database, token: str | None, *, cache: TokenCache | None = None) -> Principal:
     """The principal behind a token, or ``Unauthorized``."""
     if not token:
         raise Unauthorized("an API token is required: send 'Authorization: Bearer <token>'")
     key = digest(token)
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit and hit[1] > time.monotonic():
-        return hit[0]
+    if cache is not None and (known := cache.get(key)) is not None:
+        return known
     principal = _load_principal(db, key)
-    with _cache_lock:
-        _cache[key] = (principal, time.monotonic() + CACHE_SECONDS)
+    if cache is not None:
+        cache.put(key, principal)
     return principal
 
 

@@ -24,7 +24,7 @@ from tocsin import clock
 from tocsin.alerts import integrations
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import PARSERS, pagerduty
-from tocsin.alerts.state import IntegrationInfo, state_for
+from tocsin.alerts.state import IngestState, IntegrationInfo
 from tocsin.alerts.writer import Writer
 from tocsin.config import Settings
 from tocsin.core.alerts import InvalidAlert, NormalizedAlert, alert_problem
@@ -96,10 +96,10 @@ async def _read_body(receive: Receive) -> bytes:
 class Ingest:
     """Owns the writer; answers the ingest routes."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, state: IngestState) -> None:
         self.db = db
-        self.state = state_for(db)
-        self.writer = Writer(db, settings.policies)
+        self.state = state
+        self.writer = Writer(db, state)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

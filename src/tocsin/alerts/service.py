@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 
 from tocsin import clock
-from tocsin.alerts import follow  # noqa: F401  (alerts follow their incidents from import on)
 from tocsin.alerts.integrations import active_heartbeats
 from tocsin.alerts.processing import RESOLVED, Job, heartbeat_alert, heartbeat_key, reference
 from tocsin.alerts.schemas import AlertOut, NoiseRow

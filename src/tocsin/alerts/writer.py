@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 from tocsin import clock
 from tocsin.alerts.processing import Job, Processor
-from tocsin.alerts.state import IngestState, state_for
+from tocsin.alerts.state import IngestState
 from tocsin.core.severity import Severity, SeverityPolicy, merge_policies
 from tocsin.db import Database
 from tocsin.errors import Unavailable
@@ -81,10 +81,9 @@ def _commit(
 
 
 class Writer:
-    def __init__(self, db: Database, policies: Mapping[Severity, SeverityPolicy]) -> None:
+    def __init__(self, db: Database, state: IngestState) -> None:
         self.db = db
-        self.state = state_for(db)
-        self.state.policies = policies
+        self.state = state
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 

@@ -61,6 +61,7 @@ def worker() -> None:
     import logging
     import signal
 
+    from tocsin.assembly import assemble
     from tocsin.config import Settings
     from tocsin.db import Database, migrate
     from tocsin.worker.loop import Worker
@@ -69,7 +70,7 @@ def worker() -> None:
     settings = Settings()
     database = Database(settings.database_url)
     migrate(database)
-    runner = Worker(database, settings)
+    runner = Worker(assemble(settings, database))
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
     console.print(f"Tocsin worker {runner.name} on {database.engine.url.render_as_string()}")
     try:

@@ -1,9 +1,10 @@
-"""In-transaction listeners for incident changes.
+"""The event every incident change publishes: :class:`IncidentChanged`.
 
-Features that react to incidents (paging starts on open and stops on acknowledge or resolve)
-subscribe here instead of being called by name, so incidents depend on none of them. A
-listener runs inside the transaction of the change, with its session: whatever it writes
-(timers, outbox rows) commits or rolls back together with the change itself.
+Features that react to incidents (paging starts on open and stops on acknowledge or resolve;
+alerts follow their incident) are subscribed to it in ``tocsin.assembly``, so incidents
+depend on none of them. A listener runs inside the transaction of the change, with its
+session (:mod:`tocsin.hooks`): whatever it writes (timers, outbox rows) commits or rolls back
+together with the change itself.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tocsin import hooks
 from tocsin.core.lifecycle import Status
 from tocsin.core.severity import Severity
 
@@ -33,15 +35,8 @@ class IncidentChanged:
 
 
 Listener = Callable[[Session, IncidentChanged], None]
-_listeners: list[Listener] = []
-
-
-def subscribe(listener: Listener) -> None:
-    """Register a listener once (subscribing the same function again is a no-op)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
 
 
 def publish(session: Session, change: IncidentChanged) -> None:
-    for listener in list(_listeners):
-        listener(session, change)
+    """Run every listener of incident changes in ``session``'s transaction."""
+    hooks.publish(session, change)

@@ -130,8 +130,17 @@ def incident_detail(
 ) -> Response:
     incident = service.get_incident(db, incident_id=incident_id)
     events = service.timeline(db, incident_id=incident_id, limit=200).items
+    sections: dict[str, Any] = {}
+    for section in request.app.state.tocsin.incident_sections:  # other features' parts
+        sections.update(section(incident_id))
     context = _context(
-        request, principal, i=incident, events=events, roles=list(Role), describe=describe
+        request,
+        principal,
+        i=incident,
+        events=events,
+        roles=list(Role),
+        describe=describe,
+        **sections,
     )
     return templates_response(request, "incident_detail.html", context)
 

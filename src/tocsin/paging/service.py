@@ -8,7 +8,7 @@ in one transaction too; the timer's key and the messages' keys make a repeat a n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,9 +19,8 @@ from tocsin import clock
 from tocsin.config import Settings
 from tocsin.core.escalation import FIRST, Step, next_step
 from tocsin.core.lifecycle import Status
-from tocsin.crypto import SecretBox
+from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
-from tocsin.incidents import hooks
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.notify import render
@@ -38,36 +37,19 @@ TIMER_KIND = "escalate"
 ACTOR = "tocsin:paging"
 
 
-@dataclass(frozen=True)
-class PagingConfig:
-    settings: Settings
-
-    @property
-    def box(self) -> SecretBox:
-        return self.settings.secret_box
-
-
-_config: PagingConfig | None = None
-
-
-def install(settings: Settings) -> None:
-    """Start paging incidents that open on services with an escalation policy."""
-    global _config
-    _config = PagingConfig(settings)
-    hooks.subscribe(on_incident_changed)
-
-
 def _group(incident_id: int) -> str:
     return f"escalation:{incident_id}"
 
 
-def on_incident_changed(session: Session, change: IncidentChanged) -> None:
-    if _config is None:
-        return
+def on_incident_changed(
+    session: Session, change: IncidentChanged, *, policies: Mapping[Severity, SeverityPolicy]
+) -> None:
+    """Start paging an incident that opens (or is raised) on a service with an escalation
+    policy, when its severity pages; stop when someone has it (subscribed in assembly)."""
     starts = change.kind in ("declared", "severity_changed")
     if starts and change.status is Status.TRIGGERED:
         # A new incident, or one raised to a severity that pages, while nobody has it yet.
-        policy = _config.settings.policies[change.severity]
+        policy = policies[change.severity]
         if policy.page_on_call and session.get(Escalation, change.incident_id) is None:
             _start_in(session, change)
     elif change.kind == "status_changed" and change.status is not Status.TRIGGERED:
@@ -133,7 +115,7 @@ def _schedule(session: Session, escalation: Escalation, step: Step | None, due: 
     )
 
 
-def fire(db: Database, *, timer: DueTimer) -> None:
+def fire(db: Database, *, timer: DueTimer, settings: Settings) -> None:
     """Run one escalation timer: page the level's people and schedule what comes next."""
     with db.transaction() as session:
         now = clock.now()
@@ -149,9 +131,8 @@ def fire(db: Database, *, timer: DueTimer) -> None:
             if timer.payload.get("exhausted"):
                 _exhaust_in(session, escalation, now)
             else:
-                _page_level_in(
-                    session, escalation, Step(timer.payload["pass"], timer.payload["level"]), now
-                )
+                step = Step(timer.payload["pass"], timer.payload["level"])
+                _page_level_in(session, escalation, step, now, settings)
         timers_service.finish_in(session, timer_id=timer.id, fired_at=now)
 
 
@@ -167,8 +148,9 @@ def _exhaust_in(session: Session, escalation: Escalation, now: datetime) -> None
     )
 
 
-def _page_level_in(session: Session, escalation: Escalation, step: Step, now: datetime) -> None:
-    assert _config is not None
+def _page_level_in(
+    session: Session, escalation: Escalation, step: Step, now: datetime, settings: Settings
+) -> None:
     levels = escalation.snapshot["levels"]
     level = levels[step.level]
     people = oncall_service.resolve_people_in(session, targets=level["targets"], at=now)
@@ -180,12 +162,12 @@ def _page_level_in(session: Session, escalation: Escalation, step: Step, now: da
         "severity": incident.severity.value,
         "status": incident.status.value,
         "services": incident.services,
-        "url": f"{_config.settings.base_url}/incidents/{incident.id}",
+        "url": f"{settings.base_url}/incidents/{incident.id}",
     }
     paged: list[dict[str, Any]] = []
     for person in people:
         plan = oncall_service.notification_plan_in(session, person_id=person.id)
-        link = links.ack_url(_config.settings, incident.id, person.id)
+        link = links.ack_url(settings, incident.id, person.id)
         for contact in plan:
             page = f"page:{incident.id}:{escalation.fence}:{step.pass_number}:{step.level}"
             key = f"{page}:{person.id}:{contact.contact_method_id}"

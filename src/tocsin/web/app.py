@@ -20,7 +20,7 @@ from tocsin.access import api as access_api
 from tocsin.access import pages as access_pages
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
-from tocsin.alerts import pages as alerts_pages  # noqa: F401  (alerts on the incident page)
+from tocsin.assembly import Tocsin, assemble
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
@@ -29,7 +29,6 @@ from tocsin.oncall import api as oncall_api
 from tocsin.oncall import pages as oncall_pages
 from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
-from tocsin.paging import service as paging_service
 from tocsin.templating import STATIC
 from tocsin.web import errors, health, openapi
 from tocsin.web.guard import InputGuard
@@ -102,9 +101,8 @@ def runs_worker(settings: Settings, db: Database) -> bool:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    db: Database = app.state.db
-    worker = Worker(db, settings) if runs_worker(settings, db) else None
+    tocsin: Tocsin = app.state.tocsin
+    worker = Worker(tocsin) if runs_worker(tocsin.settings, tocsin.db) else None
     thread = None
     if worker:
         thread = threading.Thread(target=worker.run_forever, name="worker", daemon=True)
@@ -120,6 +118,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """The web app, assembled (``tocsin.assembly``) on ``db`` or on the settings' database.
+
+    The in-process worker of ``serve`` runs on the same assembly: ``app.state.tocsin``.
+    """
+    tocsin = assemble(settings, db or Database(settings.database_url))
     app = TocsinApp(
         title="Tocsin",
         version=__version__,
@@ -128,12 +131,12 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         docs_url=None,  # served below from the packaged Swagger UI: no CDN, works offline
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.db = db or Database(settings.database_url)
-    paging_service.install(settings)
+    app.state.tocsin = tocsin
+    app.state.settings = tocsin.settings
+    app.state.db = tocsin.db
     errors.install(app)
     openapi.install(app)
-    app.state.alerts_ingest = alerts_ingest.Ingest(settings, app.state.db)
+    app.state.alerts_ingest = alerts_ingest.Ingest(tocsin.settings, tocsin.db, tocsin.ingest)
     app.ingest = BodyLimit(app.state.alerts_ingest, max_bytes=settings.max_body_bytes)
     app.add_middleware(InputGuard)  # unstorable text → 422, before any route
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -18,13 +18,11 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from tocsin import clock, wakeup
-from tocsin.alerts import service as alerts_service
-from tocsin.config import Settings
+from tocsin.assembly import Tocsin
 from tocsin.db import Database
 from tocsin.dbhealth import reason
 from tocsin.errors import Unavailable
@@ -40,35 +38,27 @@ from tocsin.worker.leases import LeaseKeeper
 
 log = logging.getLogger("tocsin.worker")
 MAX_SLEEP = 1.0
-# A handler runs a timer in its own transaction, and in it calls ``timers_service.hold_in``
-# before changing anything (a timer whose lease ran out may be another worker's by now).
-TimerHandler = Callable[[Database, DueTimer], None]
-
-
-def _escalate(db: Database, timer: DueTimer) -> None:
-    paging_service.fire(db, timer=timer)
-
-
-HANDLERS: dict[str, TimerHandler] = {paging_service.TIMER_KIND: _escalate}
-
-# Periodic checks, each run every so many seconds by every worker. They are idempotent: two
-# workers raising the same missed heartbeat store one alert (one open alert per key).
-PERIODIC: dict[str, tuple[float, Callable[[Database], int]]] = {
-    "heartbeats": (alerts_service.HEARTBEAT_CHECK_SECONDS, alerts_service.check_heartbeats),
-}
 
 
 class Worker:
+    """Runs the timers, periodic jobs and deliveries of an assembled Tocsin.
+
+    Its timer handlers and periodic jobs are the assembly's (``tocsin.assembly``). A timer
+    handler runs the timer in its own transaction and in it calls ``timers_service.hold_in``
+    before changing anything (a timer whose lease ran out may be another worker's by now);
+    periodic jobs are idempotent, since every worker runs them.
+    """
+
     def __init__(
         self,
-        db: Database,
-        settings: Settings,
+        tocsin: Tocsin,
         *,
         name: str | None = None,
         channels: dict[str, Channel] | None = None,
     ) -> None:
-        self.db = db
-        self.settings = settings
+        self.tocsin = tocsin
+        self.db = tocsin.db
+        self.settings = settings = tocsin.settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.lease = timedelta(seconds=settings.worker_lease_seconds)
         self.channels = channels if channels is not None else build_channels(settings)
@@ -76,10 +66,9 @@ class Worker:
         self.in_flight: set[Future[None]] = set()
         # Claim only what a free delivery thread starts at once: what we claim we lease.
         self.capacity = settings.worker_concurrency
-        self.leases = LeaseKeeper(db, worker=self.name, lease=self.lease)
+        self.leases = LeaseKeeper(self.db, worker=self.name, lease=self.lease)
         self.stopping = threading.Event()
         self.last_periodic: dict[str, float] = {}
-        paging_service.install(settings)
 
     # ---------------------------------------------------------------- one pass
 
@@ -105,12 +94,12 @@ class Worker:
 
     def _run_periodic(self) -> None:
         now = time.monotonic()
-        for name, (every, check) in PERIODIC.items():
-            if now - self.last_periodic.get(name, -every) < every:
+        for name, job in self.tocsin.periodic.items():
+            if now - self.last_periodic.get(name, -job.every) < job.every:
                 continue
             self.last_periodic[name] = now
             try:
-                if found := check(self.db):
+                if found := job.run():
                     log.info("%s: %d found", name, found)
             except Unavailable:
                 pass  # the database is out: its health log says so once
@@ -118,12 +107,12 @@ class Worker:
                 log.exception("periodic check %s failed", name)
 
     def _run_timer(self, timer: DueTimer) -> None:
-        handler = HANDLERS.get(timer.kind)
+        handler = self.tocsin.timer_handlers.get(timer.kind)
         if handler is None:
             log.error("no handler for timer kind %s (timer %s)", timer.kind, timer.id)
             return
         try:
-            handler(self.db, timer)
+            handler(timer)
         except Exception:
             log.exception(
                 "timer %s (%s) failed; it runs again when its lease ends", timer.id, timer.kind
@@ -212,7 +201,7 @@ class Worker:
                     # due work waits for a free delivery thread, not for a clock tick
                     wait(self.in_flight, timeout=MAX_SLEEP, return_when=FIRST_COMPLETED)
                     continue
-                wakeup.wait(self.seconds_until_next())
+                self.db.wakeup.wait(self.seconds_until_next())
             except Unavailable:
                 self.stopping.wait(1.0)  # the database is out: its health log says so once
             except Exception:
@@ -225,7 +214,7 @@ class Worker:
 
     def stop(self) -> None:
         self.stopping.set()
-        wakeup.wake()
+        self.db.wakeup.wake()
 
 
 def start_postgres_listener(db: Database, stopping: threading.Event) -> threading.Thread | None:
@@ -251,7 +240,7 @@ def _listen(db: Database, stopping: threading.Event) -> None:
                     lost = False
                 while not stopping.is_set():
                     for _ in connection.notifies(timeout=1.0, stop_after=1):
-                        wakeup.wake()
+                        db.wakeup.wake()
         except Exception as error:
             if not lost:  # one line per outage, not one a second
                 log.warning("LISTEN connection lost (%s); reconnecting", reason(error))

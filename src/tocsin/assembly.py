@@ -1,0 +1,101 @@
+"""Tocsin, put together: every reaction to every change, listed in one place.
+
+The web app (:func:`tocsin.web.app.create_app`) and the worker (:class:`tocsin.worker.loop.
+Worker`) both run on a :class:`Tocsin` built by :func:`assemble`. Reading :func:`assemble`
+tells you everything that happens when something changes:
+
+- **Listeners**, run inside the transaction of an incident change (``tocsin.hooks``): the
+  incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
+  when a paging incident opens and stops when someone has it.
+- **Timer handlers**, run by the worker when a durable timer is due: an escalation level
+  fires.
+- **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts.
+- **Page sections**, added to the incident page by features the incidents feature must not
+  import: the alerts behind the incident.
+- **State kept in memory**, one of each per application so that two in one process never
+  share them: the alert ingest's caches and the cache of checked API tokens.
+
+Nothing subscribes at import time; a feature only offers functions, and this module decides
+which of them run when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from tocsin.access.service import TokenCache
+from tocsin.alerts import follow as alerts_follow
+from tocsin.alerts import service as alerts_service
+from tocsin.alerts.state import IngestState, state_for
+from tocsin.config import Settings
+from tocsin.db import Database
+from tocsin.incidents.hooks import IncidentChanged
+from tocsin.paging import service as paging_service
+from tocsin.timers.service import DueTimer
+
+TimerHandler = Callable[[DueTimer], None]
+PageSection = Callable[[int], Mapping[str, Any]]
+"""Extra context for the incident page: ``section(incident_id) -> {name: value}``."""
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job every worker runs every ``every`` seconds; returns how much it found."""
+
+    every: float
+    run: Callable[[], int]
+
+
+@dataclass(frozen=True)
+class Tocsin:
+    """The assembled application: settings, storage, in-memory state and every reaction."""
+
+    settings: Settings
+    db: Database
+    ingest: IngestState
+    tokens: TokenCache
+    timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    periodic: Mapping[str, Periodic] = field(default_factory=dict)
+    incident_sections: tuple[PageSection, ...] = ()
+
+
+def assemble(settings: Settings, db: Database) -> Tocsin:
+    """Build the application on ``db`` and wire every listener to it (once per database)."""
+    if db.hooks.listeners(IncidentChanged):
+        raise RuntimeError("this database is assembled already: share its Tocsin instead")
+    ingest = state_for(db)
+    ingest.policies = settings.policies
+
+    # In the transaction of every incident change, in this order:
+    db.hooks.subscribe(IncidentChanged, partial(alerts_follow.on_incident_changed, state=ingest))
+    db.hooks.subscribe(
+        IncidentChanged, partial(paging_service.on_incident_changed, policies=settings.policies)
+    )
+
+    return Tocsin(
+        settings=settings,
+        db=db,
+        ingest=ingest,
+        tokens=TokenCache(),
+        timer_handlers={
+            paging_service.TIMER_KIND: partial(_escalate, db, settings),
+        },
+        periodic={
+            "heartbeats": Periodic(
+                alerts_service.HEARTBEAT_CHECK_SECONDS,
+                partial(alerts_service.check_heartbeats, db),
+            ),
+        },
+        incident_sections=(partial(_incident_alerts, db),),
+    )
+
+
+def _escalate(db: Database, settings: Settings, timer: DueTimer) -> None:
+    paging_service.fire(db, timer=timer, settings=settings)
+
+
+def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:
+    return {"alerts": alerts_service.incident_alerts(db, incident_id=incident_id)}
