@@ -11,7 +11,7 @@ from tocsin import clock
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import brief, flush_unique, get_or_404, require_people
+from tocsin.oncall.lookup import brief, flush_unique, require_people
 from tocsin.oncall.schemas import (
     ServiceCreate,
     ServiceOut,
@@ -20,6 +20,7 @@ from tocsin.oncall.schemas import (
     TeamOut,
     TeamPatch,
 )
+from tocsin.storage import get_or_404
 
 # ---------------------------------------------------------------- teams
 

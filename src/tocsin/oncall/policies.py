@@ -9,7 +9,6 @@ from tocsin import clock
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import get_or_404
 from tocsin.oncall.schemas import (
     LevelOut,
     PolicyCreate,
@@ -18,6 +17,7 @@ from tocsin.oncall.schemas import (
     TargetType,
 )
 from tocsin.oncall.service import snapshot_of
+from tocsin.storage import get_or_404
 
 
 def policy_out(session: Session, row: tables.EscalationPolicy) -> PolicyOut:

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
 from tocsin.oncall import rosters, tables
-from tocsin.oncall.lookup import brief, get_or_404, people_by_id
+from tocsin.oncall.lookup import brief, people_by_id
 from tocsin.oncall.schedule_schemas import OnCallOut, ShiftOut, ShiftsOut
+from tocsin.storage import get_or_404
 
 MAX_SPAN = timedelta(days=60)
 DEFAULT_SPAN = timedelta(days=7)

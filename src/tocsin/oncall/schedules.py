@@ -20,7 +20,7 @@ from tocsin.core import schedule as core
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import brief, get_or_404, people_by_id, require_people
+from tocsin.oncall.lookup import brief, people_by_id, require_people
 from tocsin.oncall.rosters import core_layer
 from tocsin.oncall.schedule_schemas import (
     LayerIn,
@@ -32,6 +32,7 @@ from tocsin.oncall.schedule_schemas import (
     WeeklyWindow,
     Window,
 )
+from tocsin.storage import get_or_404
 
 WEEK_MINUTES = 7 * 1440
 _WINDOWS = TypeAdapter(list[Window])
