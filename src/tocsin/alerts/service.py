@@ -23,6 +23,7 @@ from tocsin.alerts.writer import run_batch
 from tocsin.core.alerts import AlertAction
 from tocsin.db import Database
 from tocsin.errors import NotFound
+from tocsin.storage import Page, keyset_page
 
 log = logging.getLogger("tocsin.alerts")
 HEARTBEAT_CHECK_SECONDS = 30.0
@@ -63,12 +64,10 @@ def _out(row: Alert) -> AlertOut:
 
 
 def list_alerts(
-    db: Database, *, where: AlertFilter, limit: int, cursor: int | None = None
-) -> tuple[list[AlertOut], int | None]:
-    """Newest first; returns the page and the cursor of the next one."""
-    query = select(Alert).order_by(Alert.id.desc()).limit(limit + 1)
-    if cursor is not None:
-        query = query.where(Alert.id < cursor)
+    db: Database, *, where: AlertFilter, limit: int, cursor: str | None = None
+) -> Page[AlertOut]:
+    """Newest first, paginated by id."""
+    query = select(Alert)
     if where.status == "silenced":
         query = query.where(Alert.silenced_by.is_not(None), Alert.status != RESOLVED)
     elif where.status:
@@ -82,10 +81,15 @@ def list_alerts(
     if where.open is not None:
         query = query.where(Alert.open.is_(where.open))
     with db.reading() as session:
-        rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return [_out(row) for row in rows], rows[-1].id if more and rows else None
+        return keyset_page(
+            session,
+            query,
+            Alert.id,
+            limit=limit,
+            cursor=cursor,
+            descending=True,
+            out=lambda rows: [_out(row) for row in rows],
+        )
 
 
 def get_alert(db: Database, *, alert_id: int) -> AlertOut:

@@ -30,14 +30,12 @@ from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
-from tocsin.fields import parse_cursor
 from tocsin.incidents import hooks
 from tocsin.incidents.schemas import (
     EventOut,
     IncidentCreate,
     IncidentOut,
     IncidentPatch,
-    Page,
     RoleOut,
     UpdateCreate,
     UpdateOut,
@@ -49,6 +47,7 @@ from tocsin.incidents.tables import (
     IncidentService,
     IncidentUpdate,
 )
+from tocsin.storage import Page, keyset_page
 
 Policies = Mapping[Severity, SeverityPolicy]
 STATE_FIELDS = [f.name for f in fields(IncidentState)]
@@ -79,9 +78,7 @@ def list_incidents(
     db: Database, *, where: IncidentFilter, limit: int, cursor: str | None = None
 ) -> Page[IncidentOut]:
     """Newest first, paginated by id so pages stay stable while incidents are declared."""
-    query = select(Incident).order_by(Incident.id.desc()).limit(limit + 1)
-    if cursor is not None:
-        query = query.where(Incident.id < parse_cursor(cursor))
+    query = select(Incident)
     if where.statuses:
         query = query.where(Incident.status.in_([s.value for s in where.statuses]))
     if where.severities:
@@ -96,32 +93,34 @@ def list_incidents(
     if where.until:
         query = query.where(Incident.created_at < where.until)
     with db.reading() as session:
-        rows = list(session.scalars(query))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = _to_out(session, rows)
-    return Page(items=items, next_cursor=str(rows[-1].id) if more and rows else None)
+        return keyset_page(
+            session,
+            query,
+            Incident.id,
+            limit=limit,
+            cursor=cursor,
+            descending=True,
+            out=lambda rows: _to_out(session, rows),
+        )
 
 
 def timeline(
     db: Database, *, incident_id: int, limit: int, cursor: str | None = None
 ) -> Page[EventOut]:
     """Oldest first: the story of the incident in order."""
-    query = (
-        select(IncidentEvent)
-        .where(IncidentEvent.incident_id == incident_id)
-        .order_by(IncidentEvent.id)
-        .limit(limit + 1)
-    )
-    if cursor is not None:
-        query = query.where(IncidentEvent.id > parse_cursor(cursor))
+    query = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
     with db.reading() as session:
-        _load(session, incident_id)
-        rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [EventOut.model_validate(row) for row in rows]
-    return Page(items=items, next_cursor=str(rows[-1].id) if more and rows else None)
+        page = keyset_page(
+            session,
+            query,
+            IncidentEvent.id,
+            limit=limit,
+            cursor=cursor,
+            descending=False,
+            out=lambda rows: [EventOut.model_validate(row) for row in rows],
+        )
+        _load(session, incident_id)  # after the page, so a bad cursor is named before a 404
+    return page
 
 
 def list_updates(db: Database, *, incident_id: int) -> list[UpdateOut]:
