@@ -18,7 +18,6 @@ from tocsin import clock
 from tocsin.core.lifecycle import TRANSITIONS, DetectionSource, LearningState, Status
 from tocsin.core.severity import Severity
 from tocsin.db import Database
-from tocsin.errors import NotFound
 from tocsin.incidents.schemas import EventOut, IncidentOut, RoleOut, UpdateOut
 from tocsin.incidents.tables import (
     Incident,
@@ -27,7 +26,7 @@ from tocsin.incidents.tables import (
     IncidentService,
     IncidentUpdate,
 )
-from tocsin.storage import Page, keyset_page
+from tocsin.storage import Page, get_or_404, keyset_page
 
 
 def reference(incident_id: int) -> str:
@@ -114,13 +113,8 @@ def snapshot(session: Session, *, incident_id: int) -> IncidentOut:
 
 
 def load(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
-    query = select(Incident).where(Incident.id == incident_id)
-    if for_update:
-        query = query.with_for_update()
-    row = session.scalar(query)
-    if row is None:
-        raise NotFound(f"no incident with id {incident_id}", field="incident_id")
-    return row
+    """The incident row, else 404; ``for_update`` locks it until the transaction ends."""
+    return get_or_404(session, Incident, incident_id, "incident", for_update=for_update)
 
 
 def services_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
