@@ -23,7 +23,7 @@ from tocsin.alerts.writer import run_batch
 from tocsin.core.alerts import AlertAction
 from tocsin.db import Database
 from tocsin.errors import NotFound
-from tocsin.storage import Page, keyset_page
+from tocsin.storage import Page, column_values, keyset_page
 
 log = logging.getLogger("tocsin.alerts")
 HEARTBEAT_CHECK_SECONDS = 30.0
@@ -39,28 +39,8 @@ class AlertFilter:
 
 
 def _out(row: Alert) -> AlertOut:
-    return AlertOut(
-        id=row.id,
-        integration_id=row.integration_id,
-        dedup_key=row.dedup_key,
-        name=row.name,
-        status=row.status,
-        open=row.open,
-        summary=row.summary,
-        severity=row.severity,
-        labels=row.labels,
-        details=row.details,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        first_seen_at=row.first_seen_at,
-        last_seen_at=row.last_seen_at,
-        count=row.count,
-        incident_id=row.incident_id,
-        incident_reference=reference(row.incident_id) if row.incident_id else None,
-        silenced_by=row.silenced_by,
-        group_key=row.group_key,
-        trace=row.trace,
-    )
+    incident = reference(row.incident_id) if row.incident_id else None
+    return AlertOut.model_validate({**column_values(row), "incident_reference": incident})
 
 
 def list_alerts(

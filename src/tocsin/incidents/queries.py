@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
-from tocsin.core.lifecycle import TRANSITIONS, DetectionSource, LearningState, Status
+from tocsin.core.lifecycle import TRANSITIONS, Status
 from tocsin.core.severity import Severity
 from tocsin.db import Database
 from tocsin.incidents.schemas import EventOut, IncidentOut, RoleOut, UpdateOut
@@ -26,7 +26,7 @@ from tocsin.incidents.tables import (
     IncidentService,
     IncidentUpdate,
 )
-from tocsin.storage import Page, get_or_404, keyset_page
+from tocsin.storage import Page, column_values, get_or_404, keyset_page
 
 
 def reference(incident_id: int) -> str:
@@ -140,6 +140,7 @@ def roles_of(session: Session, ids: list[int]) -> dict[int, list[RoleOut]]:
 
 
 def to_out(session: Session, rows: Sequence[Incident]) -> list[IncidentOut]:
+    """The rows as the API shows them: their columns plus services, roles and what follows."""
     if not rows:
         return []
     session.flush()
@@ -148,31 +149,16 @@ def to_out(session: Session, rows: Sequence[Incident]) -> list[IncidentOut]:
     roles = roles_of(session, ids)
     now = clock.now()
     return [
-        IncidentOut(
-            id=row.id,
-            reference=reference(row.id),
-            title=row.title,
-            summary=row.summary,
-            status=Status(row.status),
-            severity=Severity(row.severity),
-            detection_source=DetectionSource(row.detection_source),
-            learning=LearningState(row.learning),
-            services=services[row.id],
-            roles=roles[row.id],
-            allowed_transitions=list(TRANSITIONS[Status(row.status)]),
-            created_by=row.created_by,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            impact_started_at=row.impact_started_at,
-            detected_at=row.detected_at,
-            acknowledged_at=row.acknowledged_at,
-            mitigated_at=row.mitigated_at,
-            resolved_at=row.resolved_at,
-            closed_at=row.closed_at,
-            last_update_at=row.last_update_at,
-            next_update_due_at=row.next_update_due_at,
-            update_overdue=row.next_update_due_at is not None and row.next_update_due_at < now,
-            version=row.version,
+        IncidentOut.model_validate(
+            {
+                **column_values(row),
+                "reference": reference(row.id),
+                "services": services[row.id],
+                "roles": roles[row.id],
+                "allowed_transitions": TRANSITIONS[Status(row.status)],
+                "update_overdue": row.next_update_due_at is not None
+                and row.next_update_due_at < now,
+            }
         )
         for row in rows
     ]
