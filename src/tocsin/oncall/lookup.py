@@ -9,7 +9,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tocsin.errors import Conflict, InvalidInput
-from tocsin.oncall.schemas import PersonBrief
 from tocsin.oncall.tables import Person
 
 
@@ -29,10 +28,6 @@ def require_people(session: Session, ids: Iterable[int], *, field: str) -> dict[
     if missing:
         raise InvalidInput(f"{field}: no person with id {missing[0]}", field=field)
     return found
-
-
-def brief(person: Person) -> PersonBrief:
-    return PersonBrief(id=person.id, name=person.name, handle=person.handle)
 
 
 def flush_unique(session: Session, *, field: str, message: str) -> None:
