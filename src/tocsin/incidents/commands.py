@@ -1,11 +1,11 @@
 """Changing incidents: declare, move, re-grade, post updates and notes, assign roles.
 
-Every change of state goes through ``_change_in``: it locks the incident row, applies the pure
-rule from ``tocsin.core.lifecycle``, and writes the new state and exactly one timeline event in
-the same transaction (``_append`` also tells the listeners of :mod:`tocsin.incidents.hooks`).
-Paging timers and outbox messages hook in at that place, so a change and its consequences
-commit together or not at all. The ``*_in`` variants run inside a caller's transaction (alerts
-open and resolve incidents that way).
+Every lifecycle move goes through ``_change_in``: it locks the incident row, applies the pure
+rule from ``tocsin.core.lifecycle`` and writes the new state and one timeline event. Every
+change, moves and edits alike, writes its event through ``_append``, which also tells the
+listeners of :mod:`tocsin.incidents.hooks` (paging timers, outbox messages) in the same
+transaction, so a change and its consequences commit together or not at all. The ``*_in``
+variants run inside a caller's transaction (alerts open and resolve incidents that way).
 """
 
 from __future__ import annotations
