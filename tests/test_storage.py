@@ -100,7 +100,7 @@ def test_a_page_past_the_end_or_of_nothing_is_empty(api: Api) -> None:
     assert page(api, "no such title", limit=5, cursor=None) == Page(items=[], next_cursor=None)
 
 
-@pytest.mark.parametrize("cursor", ["", "zzz", "0", "-1", "1.5", str(MAX_ID + 1)])
+@pytest.mark.parametrize("cursor", ["", "zzz", "0", "-1", "1.5", "١٢", " 7", str(MAX_ID + 1)])
 def test_a_cursor_this_api_did_not_give_is_bad_input(api: Api, cursor: str) -> None:
     with pytest.raises(InvalidInput) as bad:
         page(api, "any", limit=5, cursor=cursor)
