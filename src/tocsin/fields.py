@@ -38,6 +38,6 @@ def unchanged(**field: Any) -> Any:
 
 def parse_cursor(cursor: str) -> int:
     """The row id a ``next_cursor`` of this API stands for."""
-    if cursor.isdecimal() and 0 < int(cursor) <= MAX_ID:
+    if cursor.isascii() and cursor.isdigit() and 0 < int(cursor) <= MAX_ID:
         return int(cursor)
     raise InvalidInput(f"cursor: {cursor!r} is not a cursor from this API", field="cursor")

@@ -129,8 +129,10 @@ def test_kill_9_loses_no_page(
     ids = message_ids(smtp_server, recipient)
     repeats = collections.Counter(ids)
     assert len(repeats) == ESCALATIONS  # nothing lost
-    assert len(ids) - ESCALATIONS <= KILLS  # a repeat only for a kill between send and record
-    assert max(repeats.values()) <= 2
+    # A repeat only for a kill between send and record. The same page may be the one in
+    # flight at two kills (its lease ran out, the next worker took it and was killed too),
+    # so the bound is on all repeats together, not on one page's.
+    assert len(ids) - ESCALATIONS <= KILLS
 
 
 def test_two_workers_on_postgresql_never_send_twice(

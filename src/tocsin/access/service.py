@@ -16,7 +16,8 @@ from tocsin.access.schemas import TokenCreated, TokenOut
 from tocsin.access.tables import ApiToken
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database
-from tocsin.errors import NotFound, Unauthorized, Unavailable
+from tocsin.errors import Unauthorized, Unavailable
+from tocsin.storage import get_or_404
 
 TOKEN_PREFIX = "tcn_"
 # A revoked token keeps working on other replicas for at most this long.
@@ -99,9 +100,7 @@ def count_active_tokens(db: Database) -> int:
 
 def revoke_token(db: Database, *, token_id: int, cache: TokenCache | None = None) -> TokenOut:
     with db.transaction() as session:
-        row = session.get(ApiToken, token_id)
-        if row is None:
-            raise NotFound(f"no token with id {token_id}", field="token_id")
+        row = get_or_404(session, ApiToken, token_id, "token")
         if row.revoked_at is None:
             row.revoked_at = clock.now()
         out = TokenOut.model_validate(row)

@@ -26,8 +26,8 @@ from tocsin.alerts.schemas import (
 )
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import InvalidInput
-from tocsin.fields import Id, parse_cursor
-from tocsin.incidents.schemas import Page
+from tocsin.fields import Id
+from tocsin.storage import Page
 
 router = APIRouter(prefix="/api/v1")
 AlertStatus = Literal["firing", "acknowledged", "resolved", "silenced"]
@@ -89,10 +89,7 @@ def list_alerts(
     where = service.AlertFilter(
         status=status, integration_id=integration, incident_id=incident, name=name, open=open
     )
-    items, more = service.list_alerts(
-        db, where=where, limit=limit, cursor=parse_cursor(cursor) if cursor else None
-    )
-    return Page(items=items, next_cursor=str(more) if more else None)
+    return service.list_alerts(db, where=where, limit=limit, cursor=cursor)
 
 
 @router.get("/alerts/noise", tags=["alerts"])

@@ -22,6 +22,7 @@ from tocsin.alerts.writer import run_batch
 from tocsin.core.alerts import AlertAction
 from tocsin.db import Database
 from tocsin.errors import NotFound
+from tocsin.storage import Page, column_values, keyset_page
 
 log = logging.getLogger("tocsin.alerts")
 HEARTBEAT_CHECK_SECONDS = 30.0
@@ -37,37 +38,15 @@ class AlertFilter:
 
 
 def _out(row: Alert) -> AlertOut:
-    return AlertOut(
-        id=row.id,
-        integration_id=row.integration_id,
-        dedup_key=row.dedup_key,
-        name=row.name,
-        status=row.status,
-        open=row.open,
-        summary=row.summary,
-        severity=row.severity,
-        labels=row.labels,
-        details=row.details,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        first_seen_at=row.first_seen_at,
-        last_seen_at=row.last_seen_at,
-        count=row.count,
-        incident_id=row.incident_id,
-        incident_reference=reference(row.incident_id) if row.incident_id else None,
-        silenced_by=row.silenced_by,
-        group_key=row.group_key,
-        trace=row.trace,
-    )
+    incident = reference(row.incident_id) if row.incident_id else None
+    return AlertOut.model_validate({**column_values(row), "incident_reference": incident})
 
 
 def list_alerts(
-    db: Database, *, where: AlertFilter, limit: int, cursor: int | None = None
-) -> tuple[list[AlertOut], int | None]:
-    """Newest first; returns the page and the cursor of the next one."""
-    query = select(Alert).order_by(Alert.id.desc()).limit(limit + 1)
-    if cursor is not None:
-        query = query.where(Alert.id < cursor)
+    db: Database, *, where: AlertFilter, limit: int, cursor: str | None = None
+) -> Page[AlertOut]:
+    """Newest first, paginated by id."""
+    query = select(Alert)
     if where.status == "silenced":
         query = query.where(Alert.silenced_by.is_not(None), Alert.status != RESOLVED)
     elif where.status:
@@ -81,10 +60,15 @@ def list_alerts(
     if where.open is not None:
         query = query.where(Alert.open.is_(where.open))
     with db.reading() as session:
-        rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return [_out(row) for row in rows], rows[-1].id if more and rows else None
+        return keyset_page(
+            session,
+            query,
+            Alert.id,
+            limit=limit,
+            cursor=cursor,
+            descending=True,
+            out=lambda rows: [_out(row) for row in rows],
+        )
 
 
 def get_alert(db: Database, *, alert_id: int) -> AlertOut:

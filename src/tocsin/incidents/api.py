@@ -22,13 +22,13 @@ from tocsin.incidents.schemas import (
     IncidentPatch,
     LearningChange,
     NoteCreate,
-    Page,
     RoleAssign,
     SeverityChange,
     StatusChange,
     UpdateCreate,
     UpdateOut,
 )
+from tocsin.storage import Page
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 

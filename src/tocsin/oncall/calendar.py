@@ -27,9 +27,9 @@ from tocsin.db import Database
 from tocsin.errors import Forbidden
 from tocsin.notify.render import one_line
 from tocsin.oncall import rosters, tables
-from tocsin.oncall.lookup import get_or_404
 from tocsin.oncall.queries import shifts_in
 from tocsin.oncall.schedule_schemas import ShiftOut
+from tocsin.storage import get_or_404
 
 FeedKind = Literal["schedule", "person"]
 AHEAD = timedelta(days=60)

@@ -11,8 +11,9 @@ from tocsin import clock
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import brief, flush_unique, get_or_404, require_people
+from tocsin.oncall.lookup import flush_unique, require_people
 from tocsin.oncall.schemas import (
+    PersonBrief,
     ServiceCreate,
     ServiceOut,
     ServicePatch,
@@ -20,6 +21,7 @@ from tocsin.oncall.schemas import (
     TeamOut,
     TeamPatch,
 )
+from tocsin.storage import column_values, get_or_404
 
 # ---------------------------------------------------------------- teams
 
@@ -31,13 +33,8 @@ def _team_out(session: Session, row: tables.Team) -> TeamOut:
         .where(tables.TeamMember.team_id == row.id)
         .order_by(tables.Person.name)
     )
-    return TeamOut(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        members=[brief(person) for person in members],
-        created_at=row.created_at,
-    )
+    people = [PersonBrief.model_validate(person) for person in members]
+    return TeamOut.model_validate({**column_values(row), "members": people})
 
 
 def _name_taken(session: Session, name: str, but: int | None = None) -> None:
@@ -119,18 +116,6 @@ def delete_team(db: Database, *, team_id: int) -> None:
 # ---------------------------------------------------------------- services
 
 
-def _service_out(row: tables.Service) -> ServiceOut:
-    return ServiceOut(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        team_id=row.team_id,
-        escalation_policy_id=row.escalation_policy_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 def _check_links(session: Session, team_id: int | None, policy_id: int | None) -> None:
     if team_id is not None and session.get(tables.Team, team_id) is None:
         raise InvalidInput(f"team_id: no team with id {team_id}", field="team_id")
@@ -155,7 +140,7 @@ def create_service(db: Database, *, body: ServiceCreate) -> ServiceOut:
         row = tables.Service(**body.model_dump(), created_at=now, updated_at=now)
         session.add(row)
         flush_unique(session, field="name", message=f"a service is already named {body.name!r}")
-        return _service_out(row)
+        return ServiceOut.model_validate(row)
 
 
 def edit_service(db: Database, *, name: str, patch: ServicePatch) -> ServiceOut:
@@ -169,18 +154,18 @@ def edit_service(db: Database, *, name: str, patch: ServicePatch) -> ServiceOut:
             setattr(row, field, value)
         row.updated_at = clock.now()
         session.flush()
-        return _service_out(row)
+        return ServiceOut.model_validate(row)
 
 
 def list_services(db: Database) -> list[ServiceOut]:
     with db.reading() as session:
         rows = session.scalars(select(tables.Service).order_by(tables.Service.name))
-        return [_service_out(row) for row in rows]
+        return [ServiceOut.model_validate(row) for row in rows]
 
 
 def get_service(db: Database, *, name: str) -> ServiceOut:
     with db.reading() as session:
-        return _service_out(service_by_name(session, name))
+        return ServiceOut.model_validate(service_by_name(session, name))
 
 
 def delete_service(db: Database, *, name: str) -> None:

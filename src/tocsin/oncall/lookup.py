@@ -1,27 +1,15 @@
-"""Small queries shared by the on-call use cases: load or 404, people by id, unique names."""
+"""Small queries shared by the on-call use cases: people by id, unique names."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tocsin.db import Base
-from tocsin.errors import Conflict, InvalidInput, NotFound
-from tocsin.oncall.schemas import PersonBrief
+from tocsin.errors import Conflict, InvalidInput
 from tocsin.oncall.tables import Person
-
-ModelT = TypeVar("ModelT", bound=Base)
-
-
-def get_or_404(session: Session, model: type[ModelT], row_id: int, what: str) -> ModelT:
-    row = session.get(model, row_id)
-    if row is None:
-        raise NotFound(f"no {what} with id {row_id}", field=f"{what.replace(' ', '_')}_id")
-    return row
 
 
 def people_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:
@@ -40,10 +28,6 @@ def require_people(session: Session, ids: Iterable[int], *, field: str) -> dict[
     if missing:
         raise InvalidInput(f"{field}: no person with id {missing[0]}", field=field)
     return found
-
-
-def brief(person: Person) -> PersonBrief:
-    return PersonBrief(id=person.id, name=person.name, handle=person.handle)
 
 
 def flush_unique(session: Session, *, field: str, message: str) -> None:

@@ -15,7 +15,7 @@ from tocsin.errors import Conflict, InvalidInput, NotFound, TocsinError
 from tocsin.notify import signing
 from tocsin.notify.urls import check_outbound_url
 from tocsin.oncall import service, tables
-from tocsin.oncall.lookup import flush_unique, get_or_404
+from tocsin.oncall.lookup import flush_unique
 from tocsin.oncall.schemas import (
     ContactKind,
     ContactMethodCreate,
@@ -29,17 +29,7 @@ from tocsin.oncall.schemas import (
     PlannedContactOut,
     check_email,
 )
-
-
-def _out(row: tables.Person) -> PersonOut:
-    return PersonOut(
-        id=row.id,
-        name=row.name,
-        handle=row.handle,
-        email=row.email,
-        time_zone=row.time_zone,
-        created_at=row.created_at,
-    )
+from tocsin.storage import get_or_404
 
 
 def _handle_taken(session: Session, handle: str, but: int | None = None) -> None:
@@ -54,18 +44,18 @@ def create_person(db: Database, *, body: PersonCreate) -> PersonOut:
         row = tables.Person(**body.model_dump(), created_at=clock.now())
         session.add(row)
         flush_unique(session, field="handle", message=f"the handle {body.handle!r} is taken")
-        return _out(row)
+        return PersonOut.model_validate(row)
 
 
 def list_people(db: Database) -> list[PersonOut]:
     with db.reading() as session:
         rows = session.scalars(select(tables.Person).order_by(tables.Person.name))
-        return [_out(row) for row in rows]
+        return [PersonOut.model_validate(row) for row in rows]
 
 
 def get_person(db: Database, *, person_id: int) -> PersonOut:
     with db.reading() as session:
-        return _out(get_or_404(session, tables.Person, person_id, "person"))
+        return PersonOut.model_validate(get_or_404(session, tables.Person, person_id, "person"))
 
 
 def edit_person(db: Database, *, person_id: int, patch: PersonPatch) -> PersonOut:
@@ -77,7 +67,7 @@ def edit_person(db: Database, *, person_id: int, patch: PersonPatch) -> PersonOu
         for field, value in changes.items():
             setattr(row, field, value)
         flush_unique(session, field="handle", message="the handle is taken")
-        return _out(row)
+        return PersonOut.model_validate(row)
 
 
 def delete_person(db: Database, *, person_id: int) -> None:

@@ -9,7 +9,6 @@ from tocsin import clock
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import get_or_404
 from tocsin.oncall.schemas import (
     LevelOut,
     PolicyCreate,
@@ -18,6 +17,7 @@ from tocsin.oncall.schemas import (
     TargetType,
 )
 from tocsin.oncall.service import snapshot_of
+from tocsin.storage import column_values, get_or_404
 
 
 def policy_out(session: Session, row: tables.EscalationPolicy) -> PolicyOut:
@@ -30,15 +30,7 @@ def policy_out(session: Session, row: tables.EscalationPolicy) -> PolicyOut:
         )
         for position, level in enumerate(snapshot["levels"], start=1)
     ]
-    return PolicyOut(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        repeat=row.repeat,
-        levels=levels,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return PolicyOut.model_validate({**column_values(row), "levels": levels})
 
 
 def _level_rows(session: Session, body: PolicyCreate) -> list[tables.EscalationLevel]:

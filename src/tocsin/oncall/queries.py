@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
 from tocsin.oncall import rosters, tables
-from tocsin.oncall.lookup import brief, get_or_404, people_by_id
+from tocsin.oncall.lookup import people_by_id
 from tocsin.oncall.schedule_schemas import OnCallOut, ShiftOut, ShiftsOut
+from tocsin.oncall.schemas import PersonBrief
+from tocsin.storage import get_or_404
 
 MAX_SPAN = timedelta(days=60)
 DEFAULT_SPAN = timedelta(days=7)
@@ -32,7 +34,7 @@ def _current(session: Session, schedule: tables.Schedule, at: datetime) -> OnCal
         schedule_name=schedule.name,
         time_zone=schedule.time_zone,
         at=at,
-        person=brief(person) if person else None,
+        person=PersonBrief.model_validate(person) if person else None,
         until=until,
     )
 
@@ -65,7 +67,7 @@ def shifts_in(
     found = rosters.final_shifts(session, schedule, since, until)
     people = people_by_id(session, {int(s.person) for s in found})
     return [
-        ShiftOut(start=s.start, end=s.end, person=brief(people[int(s.person)]))
+        ShiftOut(start=s.start, end=s.end, person=PersonBrief.model_validate(people[int(s.person)]))
         for s in found
         if int(s.person) in people
     ]

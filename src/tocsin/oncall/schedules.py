@@ -20,7 +20,7 @@ from tocsin.core import schedule as core
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import brief, get_or_404, people_by_id, require_people
+from tocsin.oncall.lookup import people_by_id, require_people
 from tocsin.oncall.rosters import core_layer
 from tocsin.oncall.schedule_schemas import (
     LayerIn,
@@ -32,6 +32,8 @@ from tocsin.oncall.schedule_schemas import (
     WeeklyWindow,
     Window,
 )
+from tocsin.oncall.schemas import PersonBrief
+from tocsin.storage import column_values, get_or_404
 
 WEEK_MINUTES = 7 * 1440
 _WINDOWS = TypeAdapter(list[Window])
@@ -47,21 +49,14 @@ def schedule_out(session: Session, row: tables.Schedule) -> ScheduleOut:
             length=layer.length,
             start=layer.start.astimezone(UTC),
             end=layer.end.astimezone(UTC) if layer.end else None,
-            participants=[brief(people[p.person_id]) for p in layer.participants],
+            participants=[
+                PersonBrief.model_validate(people[p.person_id]) for p in layer.participants
+            ],
             restrictions=_WINDOWS.validate_python(layer.restrictions),
         )
         for layer in row.layers
     ]
-    return ScheduleOut(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        time_zone=row.time_zone,
-        team_id=row.team_id,
-        layers=layers,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return ScheduleOut.model_validate({**column_values(row), "layers": layers})
 
 
 # ---------------------------------------------------------------- checking layers
@@ -219,7 +214,7 @@ def _override_out(row: tables.Override, person: tables.Person) -> OverrideOut:
     return OverrideOut(
         id=row.id,
         schedule_id=row.schedule_id,
-        person=brief(person),
+        person=PersonBrief.model_validate(person),
         start=row.start.astimezone(UTC),
         end=row.end.astimezone(UTC),
         created_at=row.created_at,

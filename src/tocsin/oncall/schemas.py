@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from tocsin.core.schedule import load_zone
 from tocsin.fields import Id, Strict, unchanged
@@ -59,6 +59,8 @@ Description = Annotated[str, StringConstraints(max_length=10_000)]
 
 
 class PersonBrief(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     handle: str
@@ -84,6 +86,8 @@ class PersonPatch(Strict):
 
 
 class PersonOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     handle: str
@@ -245,6 +249,8 @@ class ServicePatch(Strict):
 
 
 class ServiceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     description: str

@@ -1,0 +1,164 @@
+"""Reading incidents: one incident, filtered lists, the timeline and the posted updates.
+
+Also the read helpers the commands share inside their transaction: :func:`load` (a row or
+404, optionally locked) and :func:`to_out` (rows as the API shows them, with their services
+and roles loaded in one query per kind).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin import clock
+from tocsin.core.lifecycle import TRANSITIONS, Status
+from tocsin.core.severity import Severity
+from tocsin.db import Database
+from tocsin.incidents.schemas import EventOut, IncidentOut, RoleOut, UpdateOut
+from tocsin.incidents.tables import (
+    Incident,
+    IncidentEvent,
+    IncidentRole,
+    IncidentService,
+    IncidentUpdate,
+)
+from tocsin.storage import Page, column_values, get_or_404, keyset_page
+
+
+def reference(incident_id: int) -> str:
+    return f"INC-{incident_id}"
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    statuses: Sequence[Status] = ()
+    severities: Sequence[Severity] = ()
+    service: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def get_incident(db: Database, *, incident_id: int) -> IncidentOut:
+    with db.reading() as session:
+        return to_out(session, [load(session, incident_id)])[0]
+
+
+def list_incidents(
+    db: Database, *, where: IncidentFilter, limit: int, cursor: str | None = None
+) -> Page[IncidentOut]:
+    """Newest first, paginated by id so pages stay stable while incidents are declared."""
+    query = select(Incident)
+    if where.statuses:
+        query = query.where(Incident.status.in_([s.value for s in where.statuses]))
+    if where.severities:
+        query = query.where(Incident.severity.in_([s.value for s in where.severities]))
+    if where.service:
+        affected = select(IncidentService.incident_id).where(
+            IncidentService.service == where.service
+        )
+        query = query.where(Incident.id.in_(affected))
+    if where.since:
+        query = query.where(Incident.created_at >= where.since)
+    if where.until:
+        query = query.where(Incident.created_at < where.until)
+    with db.reading() as session:
+        return keyset_page(
+            session,
+            query,
+            Incident.id,
+            limit=limit,
+            cursor=cursor,
+            descending=True,
+            out=lambda rows: to_out(session, rows),
+        )
+
+
+def timeline(
+    db: Database, *, incident_id: int, limit: int, cursor: str | None = None
+) -> Page[EventOut]:
+    """Oldest first: the story of the incident in order."""
+    query = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
+    with db.reading() as session:
+        page = keyset_page(
+            session,
+            query,
+            IncidentEvent.id,
+            limit=limit,
+            cursor=cursor,
+            descending=False,
+            out=lambda rows: [EventOut.model_validate(row) for row in rows],
+        )
+        load(session, incident_id)  # after the page, so a bad cursor is named before a 404
+    return page
+
+
+def list_updates(db: Database, *, incident_id: int) -> list[UpdateOut]:
+    with db.reading() as session:
+        load(session, incident_id)
+        rows = session.scalars(
+            select(IncidentUpdate)
+            .where(IncidentUpdate.incident_id == incident_id)
+            .order_by(IncidentUpdate.id.desc())
+        )
+        return [UpdateOut.model_validate(row) for row in rows]
+
+
+def snapshot(session: Session, *, incident_id: int) -> IncidentOut:
+    """The incident as the API shows it, read inside the caller's transaction."""
+    return to_out(session, [load(session, incident_id)])[0]
+
+
+def load(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
+    """The incident row, else 404; ``for_update`` locks it until the transaction ends."""
+    return get_or_404(session, Incident, incident_id, "incident", for_update=for_update)
+
+
+def services_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    rows = session.execute(
+        select(IncidentService.incident_id, IncidentService.service)
+        .where(IncidentService.incident_id.in_(ids))
+        .order_by(IncidentService.service)
+    )
+    for incident_id, service in rows:
+        found[incident_id].append(service)
+    return found
+
+
+def roles_of(session: Session, ids: list[int]) -> dict[int, list[RoleOut]]:
+    found: dict[int, list[RoleOut]] = {i: [] for i in ids}
+    rows = session.scalars(
+        select(IncidentRole).where(IncidentRole.incident_id.in_(ids)).order_by(IncidentRole.id)
+    )
+    for row in rows:
+        found[row.incident_id].append(RoleOut.model_validate(row))
+    return found
+
+
+def to_out(session: Session, rows: Sequence[Incident]) -> list[IncidentOut]:
+    """The rows as the API shows them: their columns plus services, roles and what follows."""
+    if not rows:
+        return []
+    session.flush()
+    ids = [row.id for row in rows]
+    services = services_of(session, ids)
+    roles = roles_of(session, ids)
+    now = clock.now()
+    return [
+        IncidentOut.model_validate(
+            {
+                **column_values(row),
+                "reference": reference(row.id),
+                "services": services[row.id],
+                "roles": roles[row.id],
+                "allowed_transitions": TRANSITIONS[Status(row.status)],
+                "update_overdue": row.next_update_due_at is not None
+                and row.next_update_due_at < now,
+            }
+        )
+        for row in rows
+    ]
