@@ -13,11 +13,11 @@ from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, integration
 from tests.conftest import Api
 from tocsin import clock
 from tocsin.alerts import integrations, processing
+from tocsin.alerts.batch_writer import run_batch
+from tocsin.alerts.changes import Changes
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import alertmanager
 from tocsin.alerts.state import IngestState, state_for
-from tocsin.alerts.writer import run_batch
-from tocsin.alerts.writes import Changes
 from tocsin.core.lifecycle import InvalidTime
 from tocsin.incidents import service as incidents_service
 

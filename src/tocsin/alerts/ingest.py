@@ -22,10 +22,10 @@ from starlette.types import Receive, Scope, Send
 
 from tocsin import clock
 from tocsin.alerts import integrations
+from tocsin.alerts.batch_writer import BatchWriter
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import PARSERS, pagerduty
 from tocsin.alerts.state import IntegrationInfo, state_for
-from tocsin.alerts.writer import Writer
 from tocsin.config import Settings
 from tocsin.core.alerts import InvalidAlert, NormalizedAlert, alert_problem
 from tocsin.db import Database
@@ -99,7 +99,7 @@ class Ingest:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.db = db
         self.state = state_for(db)
-        self.writer = Writer(db, settings.policies)
+        self.writer = BatchWriter(db, settings.policies)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from tocsin.alerts.changes import INCIDENT_ERRORS, Changes, write
 from tocsin.alerts.state import ActiveSilence, Current, Group, IngestState, IntegrationInfo
 from tocsin.alerts.tables import alert_incidents_table
-from tocsin.alerts.writes import INCIDENT_ERRORS, Changes, write
 from tocsin.core.alerts import (
     AlertAction,
     NormalizedAlert,

@@ -14,12 +14,12 @@ from sqlalchemy import case, func, select
 
 from tocsin import clock
 from tocsin.alerts import follow  # noqa: F401  (alerts follow their incidents from import on)
+from tocsin.alerts.batch_writer import run_batch
 from tocsin.alerts.integrations import active_heartbeats
 from tocsin.alerts.processing import RESOLVED, Job, heartbeat_alert, heartbeat_key, reference
 from tocsin.alerts.schemas import AlertOut, NoiseRow
 from tocsin.alerts.state import state_for
 from tocsin.alerts.tables import Alert, AlertIncident
-from tocsin.alerts.writer import run_batch
 from tocsin.core.alerts import AlertAction
 from tocsin.db import Database
 from tocsin.errors import NotFound
