@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from tocsin import dbbulk
 from tocsin.alerts.state import Current, IngestState, IntegrationInfo
 from tocsin.alerts.tables import alerts_table, integrations_table, silences_table
+from tocsin.core.alerts import AlertStatus
 from tocsin.core.lifecycle import RuleViolation, Status
 from tocsin.errors import TocsinError
 from tocsin.incidents import service as incidents_service
 
-RESOLVED = "resolved"
 EVENT_SAMPLE = 20  # alerts listed in one timeline event
 INCIDENT_ERRORS = (RuleViolation, TocsinError, ValidationError, ValueError)
 
@@ -129,7 +129,7 @@ def _acknowledge_incidents(session: Session, changes: Changes) -> None:
 def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> None:
     for incident_id in changes.resolved:
         members = state.incident_alerts(incident_id)
-        if not members or any(c.status != RESOLVED for c in members):
+        if not members or any(c.status is not AlertStatus.RESOLVED for c in members):
             continue
         integration = changes.actors[incident_id]
         if not integration.auto_resolve:

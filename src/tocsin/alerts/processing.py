@@ -21,8 +21,10 @@ from tocsin.alerts.state import ActiveSilence, Current, Group, IngestState, Inte
 from tocsin.alerts.tables import alert_incidents_table
 from tocsin.core.alerts import (
     AlertAction,
+    AlertStatus,
     NormalizedAlert,
     group_labels,
+    in_group_window,
     map_severity,
     repeat_is_new_burst,
     truncate,
@@ -34,12 +36,7 @@ from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.schemas import IncidentCreate
 
-FIRING, ACKNOWLEDGED, RESOLVED = "firing", "acknowledged", "resolved"
 followed = alert_incidents_table
-
-
-def reference(incident_id: int) -> str:
-    return f"INC-{incident_id}"
 
 
 def heartbeat_key(integration_id: int) -> str:
@@ -107,7 +104,11 @@ class Processor:
                     self.state.drop(current)
                 current = self.state.find(self.session, key)
             if alert.action is AlertAction.TRIGGER:
-                if job.only_new and current is not None and current.status != RESOLVED:
+                if (
+                    job.only_new
+                    and current is not None
+                    and current.status is not AlertStatus.RESOLVED
+                ):
                     job.outcomes.append(Outcome(alert.dedup_key, "already firing", current))
                 elif current is None:
                     job.outcomes.append(self._new(integration, alert))
@@ -129,7 +130,7 @@ class Processor:
             integration_id=integration.id,
             dedup_key=alert.dedup_key,
             name=alert.name,
-            status=FIRING,
+            status=AlertStatus.FIRING,
             incident_id=None,
             silenced_by=None,
             group_key=group_key,
@@ -188,7 +189,9 @@ class Processor:
         if incident_id is not None and not incidents_service.lock_if_open_in(
             self.session, incident_id=incident_id
         ):
-            trace.append(_step("group", f"{reference(incident_id)} is no longer open"))
+            trace.append(
+                _step("group", f"{incidents_service.reference(incident_id)} is no longer open")
+            )
             self.state.drop_incident(incident_id)
             incident_id = None
         if incident_id is not None:
@@ -196,7 +199,9 @@ class Processor:
             current.last_logged_at = self.now
             self.changes.joined.setdefault(incident_id, []).append(current)
             self.changes.actors[incident_id] = integration
-            return self._finish(trace, integration, f"joined {reference(incident_id)}")
+            return self._finish(
+                trace, integration, f"joined {incidents_service.reference(incident_id)}"
+            )
         try:
             incident_id = self._open(integration, alert, current)
         except INCIDENT_ERRORS as error:
@@ -204,7 +209,9 @@ class Processor:
         if current.group_key is not None:
             group = Group(incident_id, self.now)
             self.state.groups[(integration.id, current.group_key)] = group
-        return self._finish(trace, integration, f"opened {reference(incident_id)}")
+        return self._finish(
+            trace, integration, f"opened {incidents_service.reference(incident_id)}"
+        )
 
     def _finish(
         self, trace: list[dict[str, Any]], integration: IntegrationInfo, result: str
@@ -259,10 +266,11 @@ class Processor:
         if (
             group is not None
             and self.state.incident_keys.get(group.incident_id)
-            and timedelta(0) <= self.now - group.started_at <= window
+            and in_group_window(group.started_at, self.now, window)
         ):
             age = int((self.now - group.started_at).total_seconds() // 60)
-            text = f"group {{{shown}}} of {reference(group.incident_id)}, started {age} min ago"
+            joined = incidents_service.reference(group.incident_id)
+            text = f"group {{{shown}}} of {joined}, started {age} min ago"
             return group.incident_id, f"{text} (window {rules.group_window_minutes} min)"
         minutes = rules.group_window_minutes
         return None, f"first of group {{{shown}}} in the last {minutes} min"
@@ -304,8 +312,8 @@ class Processor:
         current.count += 1
         current.last_seen_at = self.now
         rewrite = False
-        if current.status == RESOLVED:  # an acknowledged alert stays acknowledged
-            current.status, current.ends_at, rewrite = FIRING, None, True
+        if current.status is AlertStatus.RESOLVED:  # an acknowledged alert stays acknowledged
+            current.status, current.ends_at, rewrite = AlertStatus.FIRING, None, True
             current.add_steps(_step("refire", f"firing again (event {current.count})", self.now))
         if current.incident_id is None:
             result = self._reroute(integration, alert, current)
@@ -316,7 +324,8 @@ class Processor:
         if repeat_is_new_burst(current.last_logged_at, self.now, burst):
             current.last_logged_at = self.now
             self.changes.repeated.append((integration, current))
-        result = f"deduplicated: event {current.count} of {reference(current.incident_id)}"
+        of = incidents_service.reference(current.incident_id)
+        result = f"deduplicated: event {current.count} of {of}"
         return Outcome(alert.dedup_key, result, current)
 
     def _reroute(
@@ -334,10 +343,12 @@ class Processor:
     def _resolve(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
     ) -> Outcome:
-        where = f" ({reference(current.incident_id)})" if current.incident_id else ""
-        if current.status == RESOLVED:
+        where = (
+            f" ({incidents_service.reference(current.incident_id)})" if current.incident_id else ""
+        )
+        if current.status is AlertStatus.RESOLVED:
             return Outcome(alert.dedup_key, f"already resolved{where}", current)
-        current.status = RESOLVED
+        current.status = AlertStatus.RESOLVED
         current.ends_at = alert.ends_at or self.now
         current.last_seen_at = self.now
         current.add_steps(_step("resolve", "resolved by the source", self.now))
@@ -353,20 +364,24 @@ class Processor:
     def _acknowledge(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
     ) -> Outcome:
-        if current.status == FIRING:
-            current.status = ACKNOWLEDGED
+        if current.status is AlertStatus.FIRING:
+            current.status = AlertStatus.ACKNOWLEDGED
             current.add_steps(_step("acknowledge", "acknowledged by the source", self.now))
             self._touch(current, rewrite=True)
         if current.incident_id is None:
             return Outcome(alert.dedup_key, "acknowledged", current)
         self.changes.acks[current.incident_id] = integration
-        return Outcome(alert.dedup_key, f"acknowledged ({reference(current.incident_id)})", current)
+        return Outcome(
+            alert.dedup_key,
+            f"acknowledged ({incidents_service.reference(current.incident_id)})",
+            current,
+        )
 
     def _beat(self, job: Job) -> None:
         integration = job.integration
         self.changes.beats[integration.id] = self.now
         current = self.state.find(self.session, (integration.id, heartbeat_key(integration.id)))
-        if current is not None and current.status != RESOLVED:
+        if current is not None and current.status is not AlertStatus.RESOLVED:
             alert = heartbeat_alert(integration, AlertAction.RESOLVE, self.now)
             job.outcomes.append(self._resolve(integration, alert, current))
 

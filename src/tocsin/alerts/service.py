@@ -16,13 +16,14 @@ from tocsin import clock
 from tocsin.alerts import follow  # noqa: F401  (alerts follow their incidents from import on)
 from tocsin.alerts.batch_writer import run_batch
 from tocsin.alerts.integrations import active_heartbeats
-from tocsin.alerts.processing import RESOLVED, Job, heartbeat_alert, heartbeat_key, reference
+from tocsin.alerts.processing import Job, heartbeat_alert, heartbeat_key
 from tocsin.alerts.schemas import AlertOut, NoiseRow
 from tocsin.alerts.state import state_for
 from tocsin.alerts.tables import Alert, AlertIncident
-from tocsin.core.alerts import AlertAction
+from tocsin.core.alerts import AlertAction, AlertStatus
 from tocsin.db import Database
 from tocsin.errors import NotFound
+from tocsin.incidents import service as incidents_service
 
 log = logging.getLogger("tocsin.alerts")
 HEARTBEAT_CHECK_SECONDS = 30.0
@@ -55,7 +56,9 @@ def _out(row: Alert) -> AlertOut:
         last_seen_at=row.last_seen_at,
         count=row.count,
         incident_id=row.incident_id,
-        incident_reference=reference(row.incident_id) if row.incident_id else None,
+        incident_reference=incidents_service.reference(row.incident_id)
+        if row.incident_id
+        else None,
         silenced_by=row.silenced_by,
         group_key=row.group_key,
         trace=row.trace,
@@ -70,7 +73,7 @@ def list_alerts(
     if cursor is not None:
         query = query.where(Alert.id < cursor)
     if where.status == "silenced":
-        query = query.where(Alert.silenced_by.is_not(None), Alert.status != RESOLVED)
+        query = query.where(Alert.silenced_by.is_not(None), Alert.status != AlertStatus.RESOLVED)
     elif where.status:
         query = query.where(Alert.status == where.status)
     if where.integration_id is not None:

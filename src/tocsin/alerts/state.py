@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, RowMapping, select
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.schemas import IntegrationRules
 from tocsin.alerts.sources.generic import GenericMapping
 from tocsin.alerts.tables import Alert, Silence
+from tocsin.core.alerts import AlertStatus
 from tocsin.core.matchers import Matcher, WeeklyWindow, parse_matcher
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
@@ -60,7 +61,7 @@ class Current:
     integration_id: int
     dedup_key: str
     name: str
-    status: str
+    status: AlertStatus
     incident_id: int | None
     silenced_by: int | None
     group_key: str | None
@@ -160,7 +161,7 @@ class IngestState:
         columns = [getattr(Alert, name) for name in _LOADED]
         query = select(*columns).where(Alert.open.is_(True)).order_by(Alert.id)
         for row in session.execute(query).mappings():
-            current = Current(**row)
+            current = _current(row)
             self.add(current)
             if current.group_key and current.incident_id is not None:
                 key = (current.integration_id, current.group_key)
@@ -185,7 +186,7 @@ class IngestState:
         row = session.execute(query).mappings().first()
         if row is None:
             return None
-        found = Current(**row)
+        found = _current(row)
         self.add(found)
         return found
 
@@ -266,6 +267,10 @@ class IngestState:
             return True
         self.rate_limited[integration.id] = self.rate_limited.get(integration.id, 0) + count
         return False
+
+
+def _current(row: RowMapping) -> Current:
+    return Current(**{**row, "status": AlertStatus(row["status"])})
 
 
 def _active(row: Silence) -> ActiveSilence:
