@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.changes import INCIDENT_ERRORS, Changes, write
+from tocsin.alerts.outcomes import Outcome, Result
 from tocsin.alerts.state import ActiveSilence, Current, Group, IngestState, IntegrationInfo
 from tocsin.alerts.tables import alert_incidents_table
 from tocsin.core.alerts import (
@@ -41,17 +42,6 @@ followed = alert_incidents_table
 
 def heartbeat_key(integration_id: int) -> str:
     return f"heartbeat:{integration_id}"
-
-
-@dataclass(slots=True)
-class Outcome:
-    dedup_key: str
-    result: str
-    current: Current | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        alert_id = self.current.id if self.current is not None else None
-        return {"dedup_key": self.dedup_key, "alert_id": alert_id, "outcome": self.result}
 
 
 @dataclass(eq=False)
@@ -109,14 +99,15 @@ class Processor:
                     and current is not None
                     and current.status is not AlertStatus.RESOLVED
                 ):
-                    job.outcomes.append(Outcome(alert.dedup_key, "already firing", current))
+                    firing = Outcome(alert.dedup_key, Result.ALREADY_FIRING, current)
+                    firing.incident_id = current.incident_id
+                    job.outcomes.append(firing)
                 elif current is None:
                     job.outcomes.append(self._new(integration, alert))
                 else:
                     job.outcomes.append(self._repeat(integration, alert, current))
             elif (current := self.state.find(self.session, key)) is None:
-                result = f"ignored: no open alert with key {alert.dedup_key!r}"
-                job.outcomes.append(Outcome(alert.dedup_key, result))
+                job.outcomes.append(Outcome(alert.dedup_key, Result.IGNORED))
             elif alert.action is AlertAction.RESOLVE:
                 job.outcomes.append(self._resolve(integration, alert, current))
             else:
@@ -159,9 +150,9 @@ class Processor:
         trace.append(_step("integration", f"{where}, service {integration.service}", self.now))
         mapped = f"severity {alert.source_severity or 'not given'} → {severity.value}"
         trace.append(_step("dedup", f"new: no open alert with key {alert.dedup_key!r}; {mapped}"))
-        result = self._route(integration, alert, current, trace)
+        outcome = self._route(integration, alert, current, trace)
         current.add_steps(*trace)
-        return Outcome(alert.dedup_key, result, current)
+        return outcome
 
     def _route(
         self,
@@ -169,7 +160,7 @@ class Processor:
         alert: NormalizedAlert,
         current: Current,
         trace: list[dict[str, Any]],
-    ) -> str:
+    ) -> Outcome:
         """Silence, group, open: append the steps to ``trace``; return the outcome."""
         silence = self._silence(integration, alert)
         if silence is not None:
@@ -181,7 +172,8 @@ class Processor:
             if warning:
                 trace.append(_step("warning", warning))
             trace.append(_step("group", "not considered: silenced"))
-            return self._finish(trace, integration, f"silenced by {silence.id}")
+            outcome = Outcome(alert.dedup_key, Result.SILENCED, current, silence_id=silence.id)
+            return self._finish(trace, integration, outcome)
         current.silenced_by = None
         trace.append(_step("silence", "no active silence matched"))
         incident_id, grouping = self._group(integration, alert, current)
@@ -199,27 +191,26 @@ class Processor:
             current.last_logged_at = self.now
             self.changes.joined.setdefault(incident_id, []).append(current)
             self.changes.actors[incident_id] = integration
-            return self._finish(
-                trace, integration, f"joined {incidents_service.reference(incident_id)}"
-            )
+            outcome = Outcome(alert.dedup_key, Result.JOINED, current, incident_id)
+            return self._finish(trace, integration, outcome)
         try:
             incident_id = self._open(integration, alert, current)
         except INCIDENT_ERRORS as error:
-            return self._finish(trace, integration, f"error: no incident opened: {error}")
+            outcome = Outcome(alert.dedup_key, Result.NOT_OPENED, current, detail=str(error))
+            return self._finish(trace, integration, outcome)
         if current.group_key is not None:
             group = Group(incident_id, self.now)
             self.state.groups[(integration.id, current.group_key)] = group
-        return self._finish(
-            trace, integration, f"opened {incidents_service.reference(incident_id)}"
-        )
+        outcome = Outcome(alert.dedup_key, Result.OPENED, current, incident_id)
+        return self._finish(trace, integration, outcome)
 
     def _finish(
-        self, trace: list[dict[str, Any]], integration: IntegrationInfo, result: str
-    ) -> str:
+        self, trace: list[dict[str, Any]], integration: IntegrationInfo, outcome: Outcome
+    ) -> Outcome:
         limit = integration.rules.rate_limit_per_minute
         trace.append(_step("rate_limit", f"within {limit} events/min"))
-        trace.append(_step("outcome", result))
-        return result
+        trace.append(_step("outcome", outcome.sentence()))
+        return outcome
 
     def _silence(
         self, integration: IntegrationInfo, alert: NormalizedAlert
@@ -316,38 +307,36 @@ class Processor:
             current.status, current.ends_at, rewrite = AlertStatus.FIRING, None, True
             current.add_steps(_step("refire", f"firing again (event {current.count})", self.now))
         if current.incident_id is None:
-            result = self._reroute(integration, alert, current)
+            outcome = self._reroute(integration, alert, current)
             self._touch(current, rewrite=True)
-            return Outcome(alert.dedup_key, result, current)
+            return outcome
         self._touch(current, rewrite=rewrite)
         burst = timedelta(minutes=integration.rules.burst_minutes)
         if repeat_is_new_burst(current.last_logged_at, self.now, burst):
             current.last_logged_at = self.now
             self.changes.repeated.append((integration, current))
-        of = incidents_service.reference(current.incident_id)
-        result = f"deduplicated: event {current.count} of {of}"
-        return Outcome(alert.dedup_key, result, current)
+        outcome = Outcome(alert.dedup_key, Result.DEDUPLICATED, current, current.incident_id)
+        outcome.count = current.count
+        return outcome
 
     def _reroute(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
-    ) -> str:
+    ) -> Outcome:
         """A repeat of an alert with no incident (silenced, or opening failed): decide again."""
         silence = self._silence(integration, alert)
         if silence is not None and silence.id == current.silenced_by:
-            return f"silenced by {silence.id}"
+            return Outcome(alert.dedup_key, Result.SILENCED, current, silence_id=silence.id)
         steps: list[dict[str, Any]] = [_step("dedup", f"repeat {current.count}", self.now)]
-        result = self._route(integration, alert, current, steps)
+        outcome = self._route(integration, alert, current, steps)
         current.add_steps(*steps)
-        return result
+        return outcome
 
     def _resolve(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
     ) -> Outcome:
-        where = (
-            f" ({incidents_service.reference(current.incident_id)})" if current.incident_id else ""
-        )
+        incident_id = current.incident_id
         if current.status is AlertStatus.RESOLVED:
-            return Outcome(alert.dedup_key, f"already resolved{where}", current)
+            return Outcome(alert.dedup_key, Result.ALREADY_RESOLVED, current, incident_id)
         current.status = AlertStatus.RESOLVED
         current.ends_at = alert.ends_at or self.now
         current.last_seen_at = self.now
@@ -359,7 +348,7 @@ class Processor:
         else:
             self.changes.resolved.setdefault(current.incident_id, []).append(current)
             self.changes.actors[current.incident_id] = integration
-        return Outcome(alert.dedup_key, f"resolved{where}", current)
+        return Outcome(alert.dedup_key, Result.RESOLVED, current, incident_id)
 
     def _acknowledge(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
@@ -368,14 +357,9 @@ class Processor:
             current.status = AlertStatus.ACKNOWLEDGED
             current.add_steps(_step("acknowledge", "acknowledged by the source", self.now))
             self._touch(current, rewrite=True)
-        if current.incident_id is None:
-            return Outcome(alert.dedup_key, "acknowledged", current)
-        self.changes.acks[current.incident_id] = integration
-        return Outcome(
-            alert.dedup_key,
-            f"acknowledged ({incidents_service.reference(current.incident_id)})",
-            current,
-        )
+        if current.incident_id is not None:
+            self.changes.acks[current.incident_id] = integration
+        return Outcome(alert.dedup_key, Result.ACKNOWLEDGED, current, current.incident_id)
 
     def _beat(self, job: Job) -> None:
         integration = job.integration

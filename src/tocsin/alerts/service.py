@@ -16,6 +16,7 @@ from tocsin import clock
 from tocsin.alerts import follow  # noqa: F401  (alerts follow their incidents from import on)
 from tocsin.alerts.batch_writer import run_batch
 from tocsin.alerts.integrations import active_heartbeats
+from tocsin.alerts.outcomes import Result
 from tocsin.alerts.processing import Job, heartbeat_alert, heartbeat_key
 from tocsin.alerts.schemas import AlertOut, NoiseRow
 from tocsin.alerts.state import state_for
@@ -166,7 +167,7 @@ def check_heartbeats(db: Database) -> int:
     for job in jobs:
         if job.error is not None:
             raise job.error
-    return sum(1 for job in jobs for o in job.outcomes if o.result != "already firing")
+    return sum(1 for job in jobs for o in job.outcomes if o.result is not Result.ALREADY_FIRING)
 
 
 __all__ = [
