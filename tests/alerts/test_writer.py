@@ -171,3 +171,55 @@ def test_an_alert_never_joins_a_group_whose_incident_was_resolved_elsewhere(api:
     assert second.outcomes[0].result is Result.OPENED
     assert second.outcomes[0].current is not None
     assert second.outcomes[0].current.incident_id != opened.incident_id
+
+
+def test_an_alert_whose_text_makes_no_incident_is_stored_with_the_reason(api: Api) -> None:
+    created = integration(api)
+    blank = am_alert("blank-1", alertname=" ")
+    blank["labels"] = {"alertname": " "}  # no summary, no other label: a blank title
+    blank["annotations"] = {}
+    unnamed, fine = post_alerts(api, created["key"], blank, am_alert("blank-2"))
+    assert (unnamed["result"], unnamed["incident_id"]) == ("not_opened", None)
+    assert "title" in unnamed["outcome"]
+    assert fine["result"] == "opened"
+    stored = api.viewer.get(f"/api/v1/alerts/{unnamed['alert_id']}").json()
+    assert stored["incident_id"] is None
+
+
+def test_a_bug_while_opening_an_incident_is_not_taken_for_a_refusal(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the incident rules' refusals become an outcome: anything else fails the request
+    (503, nothing stored, the sender retries) instead of hiding among outcomes."""
+    created = integration(api)
+
+    def buggy(session: Any, **kwargs: Any) -> Any:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(incidents_service, "declare_in", buggy)
+    response = hook(api, created["key"], am_body(am_alert("bug-1")))
+    assert response.status_code == 503
+    monkeypatch.undo()
+    assert alerts_of(api, integration=created["id"]) == []
+    [retried] = post_alerts(api, created["key"], am_alert("bug-1"))
+    assert retried["result"] == "opened"
+
+
+def test_a_bug_while_resolving_an_incident_fails_the_request(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = integration(api, auto_resolve=True)
+    [opened] = post_alerts(api, created["key"], am_alert("bug-2"))
+    real = incidents_service.change_status_in
+
+    def buggy(session: Any, **kwargs: Any) -> Any:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(incidents_service, "change_status_in", buggy)
+    response = hook(api, created["key"], am_body(am_alert("bug-2", status="resolved")))
+    assert response.status_code == 503
+    monkeypatch.setattr(incidents_service, "change_status_in", real)
+    [resolved] = post_alerts(api, created["key"], am_alert("bug-2", status="resolved"))
+    assert (resolved["result"], resolved["incident_id"]) == ("resolved", opened["incident_id"])
+    found = api.viewer.get(f"/api/v1/incidents/{opened['incident_id']}").json()
+    assert found["status"] == "resolved"

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -18,12 +17,10 @@ from tocsin import dbbulk
 from tocsin.alerts.state import Current, IngestState, IntegrationInfo
 from tocsin.alerts.tables import alerts_table, integrations_table, silences_table
 from tocsin.core.alerts import AlertStatus
-from tocsin.core.lifecycle import RuleViolation, Status
-from tocsin.errors import TocsinError
+from tocsin.core.lifecycle import IllegalTransition, Status
 from tocsin.incidents import service as incidents_service
 
 EVENT_SAMPLE = 20  # alerts listed in one timeline event
-INCIDENT_ERRORS = (RuleViolation, TocsinError, ValidationError, ValueError)
 
 alerts = alerts_table
 integrations = integrations_table
@@ -115,7 +112,7 @@ def _move(session: Session, incident_id: int, actor: str, status: Status, messag
             incidents_service.change_status_in(
                 session, incident_id=incident_id, actor=actor, status=status, message=message
             )
-    except INCIDENT_ERRORS:
+    except IllegalTransition:
         return False  # the incident moved on meanwhile (no longer triggered, already resolved)
     return True
 

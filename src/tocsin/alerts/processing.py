@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from tocsin.alerts.changes import INCIDENT_ERRORS, Changes, write
+from tocsin.alerts.changes import Changes, write
 from tocsin.alerts.outcomes import Outcome, Result
 from tocsin.alerts.state import ActiveSilence, Current, Group, IngestState, IntegrationInfo
 from tocsin.alerts.tables import alert_incidents_table
@@ -31,7 +32,7 @@ from tocsin.core.alerts import (
     truncate,
 )
 from tocsin.core.alerts import group_key as make_group_key
-from tocsin.core.lifecycle import DetectionSource
+from tocsin.core.lifecycle import DetectionSource, RuleViolation
 from tocsin.core.matchers import matches, silence_active
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.incidents import service as incidents_service
@@ -194,8 +195,13 @@ class Processor:
             outcome = Outcome(alert.dedup_key, Result.JOINED, current, incident_id)
             return self._finish(trace, integration, outcome)
         try:
-            incident_id = self._open(integration, alert, current)
-        except INCIDENT_ERRORS as error:
+            body = _incident_of(integration, alert, self.now)
+        except ValidationError as error:  # the alert's text makes no valid incident
+            outcome = Outcome(alert.dedup_key, Result.NOT_OPENED, current, detail=str(error))
+            return self._finish(trace, integration, outcome)
+        try:
+            incident_id = self._open(integration, alert, current, body)
+        except RuleViolation as error:  # the lifecycle rules refuse it
             outcome = Outcome(alert.dedup_key, Result.NOT_OPENED, current, detail=str(error))
             return self._finish(trace, integration, outcome)
         if current.group_key is not None:
@@ -266,20 +272,13 @@ class Processor:
         minutes = rules.group_window_minutes
         return None, f"first of group {{{shown}}} in the last {minutes} min"
 
-    def _open(self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current) -> int:
-        severity = _severity(integration, alert)
-        starts = min(alert.starts_at, self.now) if alert.starts_at else None
-        body = IncidentCreate(
-            title=truncate(alert.summary.strip() or alert.name or alert.dedup_key, 200),
-            severity=severity,
-            services=[integration.service],
-            detection_source=DetectionSource.ALERT,
-            impact_started_at=starts,
-            summary=(
-                f"Opened by alert {alert.name!r} (key {alert.dedup_key}) from "
-                f"{integration.kind} integration {integration.name!r}."
-            ),
-        )
+    def _open(
+        self,
+        integration: IntegrationInfo,
+        alert: NormalizedAlert,
+        current: Current,
+        body: IncidentCreate,
+    ) -> int:
         with self.session.begin_nested():
             row = incidents_service.declare_in(
                 self.session, actor=integration.actor, incident=body, policies=self.policies
@@ -395,6 +394,24 @@ def heartbeat_alert(
         starts_at=now if action is AlertAction.TRIGGER else None,
         ends_at=now if action is AlertAction.RESOLVE else None,
         name="HeartbeatMissed",
+    )
+
+
+def _incident_of(
+    integration: IntegrationInfo, alert: NormalizedAlert, now: datetime
+) -> IncidentCreate:
+    """The incident an alert opens; ``ValidationError`` if its text makes no valid one."""
+    starts = min(alert.starts_at, now) if alert.starts_at else None
+    return IncidentCreate(
+        title=truncate(alert.summary.strip() or alert.name or alert.dedup_key, 200),
+        severity=_severity(integration, alert),
+        services=[integration.service],
+        detection_source=DetectionSource.ALERT,
+        impact_started_at=starts,
+        summary=(
+            f"Opened by alert {alert.name!r} (key {alert.dedup_key}) from "
+            f"{integration.kind} integration {integration.name!r}."
+        ),
     )
 
 
