@@ -14,7 +14,9 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import dbbulk
-from tocsin.alerts.state import Current, IngestState, IntegrationInfo
+from tocsin.alerts.integration_cache import IntegrationInfo
+from tocsin.alerts.open_alerts import Current
+from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import alerts_table, integrations_table, silences_table
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.lifecycle import IllegalTransition, Status
@@ -125,7 +127,7 @@ def _acknowledge_incidents(session: Session, changes: Changes) -> None:
 
 def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> None:
     for incident_id in changes.resolved:
-        members = state.incident_alerts(incident_id)
+        members = state.open_alerts.incident_alerts(incident_id)
         if not members or any(c.status is not AlertStatus.RESOLVED for c in members):
             continue
         integration = changes.actors[incident_id]
@@ -134,7 +136,7 @@ def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> 
             continue
         message = f"all {len(members)} alerts resolved"
         if _move(session, incident_id, integration.actor, Status.RESOLVED, message):
-            state.drop_incident(incident_id)
+            state.open_alerts.drop_incident(incident_id)
 
 
 def _counts(current: Current) -> dict[str, Any]:

@@ -23,9 +23,10 @@ from starlette.types import Receive, Scope, Send
 from tocsin import clock
 from tocsin.alerts import integrations
 from tocsin.alerts.batch_writer import BatchWriter
+from tocsin.alerts.integration_cache import IntegrationInfo
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import PARSERS, pagerduty
-from tocsin.alerts.state import IntegrationInfo, state_for
+from tocsin.alerts.state import state_for
 from tocsin.config import Settings
 from tocsin.core.alerts import InvalidAlert, NormalizedAlert, alert_problem
 from tocsin.db import Database
@@ -147,7 +148,7 @@ class Ingest:
 
     async def _find(self, key: str, *, pagerduty_style: bool = False) -> IntegrationInfo | None:
         key_digest = integrations.digest(key)
-        cached, info = self.state.cached_integration(key_digest)
+        cached, info = self.state.integrations.cached(key_digest)
         if cached:
             return info
         try:
@@ -232,7 +233,7 @@ class Ingest:
         *,
         pagerduty_style: bool,
     ) -> None:
-        if self.state.allow(integration, len(found)):
+        if self.state.limits.allow(integration, len(found)):
             return
         limit = integration.rules.rate_limit_per_minute
         if pagerduty_style:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tocsin.alerts.state import Current
+from tocsin.alerts.open_alerts import Current
 from tocsin.incidents import service as incidents_service
 
 

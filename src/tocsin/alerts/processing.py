@@ -1,8 +1,10 @@
 """What each alert does to incidents: dedup, silence, group, then open, join or resolve.
 
 A :class:`Processor` handles one batch inside one transaction. Decisions use the in-memory
-state (:mod:`tocsin.alerts.state`); rows are written at the end with a few multi-row
-statements, timeline events once per incident and kind. Every alert keeps a decision trace.
+state (:mod:`tocsin.alerts.state`) and the pure rules of ``tocsin.core`` (group window,
+silence choice, repeat bursts); what they change is written at the end
+(:mod:`tocsin.alerts.changes`). Every alert keeps a decision trace, and each gets an
+:class:`~tocsin.alerts.outcomes.Outcome`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.changes import Changes, write
+from tocsin.alerts.heartbeats import heartbeat_alert, heartbeat_key
+from tocsin.alerts.integration_cache import IntegrationInfo
+from tocsin.alerts.open_alerts import Current, Group
 from tocsin.alerts.outcomes import Outcome, Result
-from tocsin.alerts.state import ActiveSilence, Current, Group, IngestState, IntegrationInfo
+from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import alert_incidents_table
 from tocsin.core.alerts import (
     AlertAction,
@@ -33,16 +38,12 @@ from tocsin.core.alerts import (
 )
 from tocsin.core.alerts import group_key as make_group_key
 from tocsin.core.lifecycle import DetectionSource, RuleViolation
-from tocsin.core.matchers import matches, silence_active
 from tocsin.core.severity import Severity, SeverityPolicy
+from tocsin.core.silences import ActiveSilence, silence_for
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.schemas import IncidentCreate
 
 followed = alert_incidents_table
-
-
-def heartbeat_key(integration_id: int) -> str:
-    return f"heartbeat:{integration_id}"
 
 
 @dataclass(eq=False)
@@ -75,6 +76,7 @@ class Processor:
     ) -> None:
         self.session = session
         self.state = state
+        self.open = state.open_alerts
         self.policies = policies
         self.now = now
         self.changes = Changes()
@@ -87,27 +89,28 @@ class Processor:
             self._beat(job)
         for alert in job.alerts:
             key = (integration.id, alert.dedup_key)
-            current = self.state.current.get(key)
+            current = self.open.current.get(key)
             if job.only_new:
                 # A periodic check may run in another process than the one that saw the
                 # beats and resolutions: ask the database, not this process's cache.
                 if current is not None:
-                    self.state.drop(current)
-                current = self.state.find(self.session, key)
+                    self.open.drop(current)
+                current = self.open.find(self.session, key)
             if alert.action is AlertAction.TRIGGER:
                 if (
                     job.only_new
                     and current is not None
                     and current.status is not AlertStatus.RESOLVED
                 ):
-                    firing = Outcome(alert.dedup_key, Result.ALREADY_FIRING, current)
-                    firing.incident_id = current.incident_id
-                    job.outcomes.append(firing)
+                    firing = Result.ALREADY_FIRING
+                    job.outcomes.append(
+                        Outcome(alert.dedup_key, firing, current, current.incident_id)
+                    )
                 elif current is None:
                     job.outcomes.append(self._new(integration, alert))
                 else:
                     job.outcomes.append(self._repeat(integration, alert, current))
-            elif (current := self.state.find(self.session, key)) is None:
+            elif (current := self.open.find(self.session, key)) is None:
                 job.outcomes.append(Outcome(alert.dedup_key, Result.IGNORED))
             elif alert.action is AlertAction.RESOLVE:
                 job.outcomes.append(self._resolve(integration, alert, current))
@@ -144,7 +147,7 @@ class Processor:
                 "group_key": group_key,
             },
         )
-        self.state.add(current)
+        self.open.add(current)
         self.changes.inserts.append(current)
         where = f"{integration.kind} integration {integration.name!r} (id {integration.id})"
         trace: list[dict[str, Any]] = []
@@ -185,10 +188,10 @@ class Processor:
             trace.append(
                 _step("group", f"{incidents_service.reference(incident_id)} is no longer open")
             )
-            self.state.drop_incident(incident_id)
+            self.open.drop_incident(incident_id)
             incident_id = None
         if incident_id is not None:
-            self.state.attach(current, incident_id)
+            self.open.attach(current, incident_id)
             current.last_logged_at = self.now
             self.changes.joined.setdefault(incident_id, []).append(current)
             self.changes.actors[incident_id] = integration
@@ -206,7 +209,7 @@ class Processor:
             return self._finish(trace, integration, outcome)
         if current.group_key is not None:
             group = Group(incident_id, self.now)
-            self.state.groups[(integration.id, current.group_key)] = group
+            self.open.groups[(integration.id, current.group_key)] = group
         outcome = Outcome(alert.dedup_key, Result.OPENED, current, incident_id)
         return self._finish(trace, integration, outcome)
 
@@ -221,27 +224,18 @@ class Processor:
     def _silence(
         self, integration: IntegrationInfo, alert: NormalizedAlert
     ) -> ActiveSilence | None:
-        active = self.state.active_silences(self.session, self.now)
-        if not active:
-            return None
-        labels = {"alertname": alert.name, **alert.labels}
-        for silence in active:
-            if silence.integration_id not in (None, integration.id):
-                continue
-            in_force = silence_active(
-                starts_at=silence.starts_at,
-                ends_at=silence.ends_at,
-                weekly=silence.weekly,
-                at=self.now,
-            )
-            if in_force and matches(silence.matchers, labels):
-                return silence
-        return None
+        return silence_for(
+            self.state.silences.active(self.session, self.now),
+            name=alert.name,
+            labels=alert.labels,
+            integration_id=integration.id,
+            at=self.now,
+        )
 
     def _note_foreign(
         self, silence: ActiveSilence, integration: IntegrationInfo, alert: NormalizedAlert
     ) -> str | None:
-        if silence.service is None or silence.service == integration.service:
+        if not silence.made_for_another(integration.service):
             return None
         count, _ = self.changes.foreign.get(silence.id, (0, ""))
         example = truncate(f"{alert.name} from service {integration.service}", 300)
@@ -259,10 +253,10 @@ class Processor:
         rules = integration.rules
         shown = ", ".join(f"{k}={v}" for k, v in group_labels(alert.labels, rules.group_by).items())
         window = timedelta(minutes=rules.group_window_minutes)
-        group = self.state.groups.get((integration.id, current.group_key))
+        group = self.open.groups.get((integration.id, current.group_key))
         if (
             group is not None
-            and self.state.incident_keys.get(group.incident_id)
+            and self.open.incident_keys.get(group.incident_id)
             and in_group_window(group.started_at, self.now, window)
         ):
             age = int((self.now - group.started_at).total_seconds() // 60)
@@ -292,7 +286,7 @@ class Processor:
                     acted=False,
                 )
             )
-        self.state.attach(current, row.id)
+        self.open.attach(current, row.id)
         current.last_logged_at = self.now
         return row.id
 
@@ -342,7 +336,7 @@ class Processor:
         current.add_steps(_step("resolve", "resolved by the source", self.now))
         self._touch(current, rewrite=True)
         if current.incident_id is None:
-            self.state.drop(current)
+            self.open.drop(current)
             self.changes.closing.append(current)
         else:
             self.changes.resolved.setdefault(current.incident_id, []).append(current)
@@ -363,7 +357,7 @@ class Processor:
     def _beat(self, job: Job) -> None:
         integration = job.integration
         self.changes.beats[integration.id] = self.now
-        current = self.state.find(self.session, (integration.id, heartbeat_key(integration.id)))
+        current = self.open.find(self.session, (integration.id, heartbeat_key(integration.id)))
         if current is not None and current.status is not AlertStatus.RESOLVED:
             alert = heartbeat_alert(integration, AlertAction.RESOLVE, self.now)
             job.outcomes.append(self._resolve(integration, alert, current))
@@ -378,23 +372,6 @@ class Processor:
             self.changes.rewritten[current.id] = current
         else:
             self.changes.counted[current.id] = current
-
-
-def heartbeat_alert(
-    integration: IntegrationInfo, action: AlertAction, now: datetime
-) -> NormalizedAlert:
-    minutes = integration.rules.heartbeat_interval_minutes
-    return NormalizedAlert(
-        action=action,
-        dedup_key=heartbeat_key(integration.id),
-        summary=f"Heartbeat missed: {integration.name} expects a beat every {minutes} min",
-        source_severity=None,
-        labels={"alertname": "HeartbeatMissed", "integration": integration.name},
-        details={},
-        starts_at=now if action is AlertAction.TRIGGER else None,
-        ends_at=now if action is AlertAction.RESOLVE else None,
-        name="HeartbeatMissed",
-    )
 
 
 def _incident_of(

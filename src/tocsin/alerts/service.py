@@ -15,9 +15,10 @@ from sqlalchemy import case, func, select
 from tocsin import clock
 from tocsin.alerts import follow  # noqa: F401  (alerts follow their incidents from import on)
 from tocsin.alerts.batch_writer import run_batch
+from tocsin.alerts.heartbeats import heartbeat_alert, heartbeat_key
 from tocsin.alerts.integrations import active_heartbeats
 from tocsin.alerts.outcomes import Result
-from tocsin.alerts.processing import Job, heartbeat_alert, heartbeat_key
+from tocsin.alerts.processing import Job
 from tocsin.alerts.schemas import AlertOut, NoiseRow
 from tocsin.alerts.state import state_for
 from tocsin.alerts.tables import Alert, AlertIncident
