@@ -3,6 +3,7 @@ step); code reads the fields."""
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from tocsin.alerts.outcomes import Outcome, Result
@@ -37,7 +38,9 @@ def test_each_result_reads_as_a_sentence(outcome: Outcome, sentence: str) -> Non
 
 
 def test_the_answer_carries_the_fields_and_the_sentence() -> None:
-    answer = Outcome("k", Result.JOINED, incident_id=12).as_dict()
+    answer = msgspec.json.decode(
+        msgspec.json.encode(Outcome("k", Result.JOINED, incident_id=12).answer())
+    )
     assert answer == {
         "dedup_key": "k",
         "alert_id": None,

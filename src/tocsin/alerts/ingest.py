@@ -24,6 +24,7 @@ from tocsin import clock
 from tocsin.alerts import integrations
 from tocsin.alerts.batch_writer import BatchWriter
 from tocsin.alerts.integration_cache import IntegrationInfo
+from tocsin.alerts.outcomes import Answer
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import PARSERS, pagerduty
 from tocsin.alerts.state import state_for
@@ -278,8 +279,8 @@ def _screen(
     return kept, refused
 
 
-def _outcomes(job: Job) -> list[dict[str, Any]]:
-    return [outcome.as_dict() for outcome in job.outcomes]
+def _outcomes(job: Job) -> list[Answer]:
+    return [outcome.answer() for outcome in job.outcomes]
 
 
 def is_ingest(path: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from tocsin.alerts.schemas import IntegrationRules
 from tocsin.alerts.sources.generic import GenericMapping
@@ -21,6 +22,14 @@ class IntegrationInfo:
     rules: IntegrationRules
     revoked: bool = False
     mapping: GenericMapping | None = None  # generic integrations: where each field is
+    # The rules' windows, made once here rather than for every alert.
+    burst_window: timedelta = field(init=False)
+    group_window: timedelta = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "burst_window", timedelta(minutes=self.rules.burst_minutes))
+        window = timedelta(minutes=self.rules.group_window_minutes)
+        object.__setattr__(self, "group_window", window)
 
     @property
     def actor(self) -> str:

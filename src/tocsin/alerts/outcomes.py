@@ -6,9 +6,11 @@ person reads it: the ``outcome`` of the ingest answer and the last step of the d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+
+import msgspec
 
 from tocsin.alerts.open_alerts import Current
 from tocsin.incidents import service as incidents_service
@@ -46,30 +48,51 @@ class Outcome:
 
     def sentence(self) -> str:
         """The outcome as a person reads it."""
-        result = self.result
-        of = incidents_service.reference(self.incident_id) if self.incident_id else None
-        if result is Result.DEDUPLICATED:
-            return f"deduplicated: event {self.count} of {of}"
-        if result in (Result.OPENED, Result.JOINED):
-            return f"{result} {of}"
-        if result is Result.SILENCED:
-            return f"silenced by {self.silence_id}"
-        if result is Result.NOT_OPENED:
-            return f"error: no incident opened: {self.detail}"
-        if result is Result.IGNORED:
-            return f"ignored: no open alert with key {self.dedup_key!r}"
-        if result is Result.ALREADY_FIRING:
-            return "already firing"
-        text = result.replace("_", " ")  # resolved, already resolved, acknowledged...
-        return f"{text} ({of})" if of else text
+        return _SENTENCES[self.result](self)
 
-    def as_dict(self) -> dict[str, Any]:
-        """One entry of the ingest answer."""
-        return {
-            "dedup_key": self.dedup_key,
-            "alert_id": self.current.id if self.current is not None else None,
-            "result": self.result.value,
-            "incident_id": self.incident_id,
-            "silence_id": self.silence_id,
-            "outcome": self.sentence(),
-        }
+    def answer(self) -> Answer:
+        """This outcome's entry in the ingest answer."""
+        alert_id = self.current.id if self.current is not None else None
+        return Answer(
+            self.dedup_key,
+            alert_id,
+            self.result,
+            self.incident_id,
+            self.silence_id,
+            self.sentence(),
+        )
+
+
+class Answer(msgspec.Struct):
+    """One alert's entry in the JSON answer of ``/hooks`` (keys in this order)."""
+
+    dedup_key: str
+    alert_id: int | None
+    result: Result
+    incident_id: int | None
+    silence_id: int | None
+    outcome: str
+    """:meth:`Outcome.sentence`, for people."""
+
+
+def _of(outcome: Outcome) -> str:
+    return incidents_service.reference(outcome.incident_id) if outcome.incident_id else ""
+
+
+def _with_incident(text: str) -> Callable[[Outcome], str]:
+    """``text``, followed by the incident when the alert has one: "resolved (INC-4)"."""
+    return lambda o: f"{text} ({_of(o)})" if o.incident_id else text
+
+
+_SENTENCES: dict[Result, Callable[[Outcome], str]] = {
+    Result.OPENED: lambda o: f"opened {_of(o)}",
+    Result.JOINED: lambda o: f"joined {_of(o)}",
+    Result.DEDUPLICATED: lambda o: f"deduplicated: event {o.count} of {_of(o)}",
+    Result.SILENCED: lambda o: f"silenced by {o.silence_id}",
+    Result.NOT_OPENED: lambda o: f"error: no incident opened: {o.detail}",
+    Result.RESOLVED: _with_incident("resolved"),
+    Result.ALREADY_RESOLVED: _with_incident("already resolved"),
+    Result.ACKNOWLEDGED: _with_incident("acknowledged"),
+    Result.ALREADY_FIRING: lambda o: "already firing",
+    Result.IGNORED: lambda o: f"ignored: no open alert with key {o.dedup_key!r}",
+}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -252,12 +252,11 @@ class Processor:
             return None, "no grouping rule"
         rules = integration.rules
         shown = ", ".join(f"{k}={v}" for k, v in group_labels(alert.labels, rules.group_by).items())
-        window = timedelta(minutes=rules.group_window_minutes)
         group = self.open.groups.get((integration.id, current.group_key))
         if (
             group is not None
             and self.open.incident_keys.get(group.incident_id)
-            and in_group_window(group.started_at, self.now, window)
+            and in_group_window(group.started_at, self.now, integration.group_window)
         ):
             age = int((self.now - group.started_at).total_seconds() // 60)
             joined = incidents_service.reference(group.incident_id)
@@ -304,13 +303,11 @@ class Processor:
             self._touch(current, rewrite=True)
             return outcome
         self._touch(current, rewrite=rewrite)
-        burst = timedelta(minutes=integration.rules.burst_minutes)
-        if repeat_is_new_burst(current.last_logged_at, self.now, burst):
+        if repeat_is_new_burst(current.last_logged_at, self.now, integration.burst_window):
             current.last_logged_at = self.now
             self.changes.repeated.append((integration, current))
-        outcome = Outcome(alert.dedup_key, Result.DEDUPLICATED, current, current.incident_id)
-        outcome.count = current.count
-        return outcome
+        incident_id, count = current.incident_id, current.count
+        return Outcome(alert.dedup_key, Result.DEDUPLICATED, current, incident_id, count=count)
 
     def _reroute(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
