@@ -101,6 +101,7 @@ class Ingest:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.db = db
         self.state = state_for(db)
+        self.integrations, self.limits = self.state.integrations, self.state.limits
         self.writer = BatchWriter(db, settings.policies)
 
     @asynccontextmanager
@@ -149,7 +150,7 @@ class Ingest:
 
     async def _find(self, key: str, *, pagerduty_style: bool = False) -> IntegrationInfo | None:
         key_digest = integrations.digest(key)
-        cached, info = self.state.integrations.cached(key_digest)
+        cached, info = self.integrations.cached(key_digest)
         if cached:
             return info
         try:
@@ -234,7 +235,7 @@ class Ingest:
         *,
         pagerduty_style: bool,
     ) -> None:
-        if self.state.limits.allow(integration, len(found)):
+        if self.limits.allow(integration, len(found)):
             return
         limit = integration.rules.rate_limit_per_minute
         if pagerduty_style:

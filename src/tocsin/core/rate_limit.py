@@ -25,9 +25,10 @@ class TokenBucket:
 
     def take(self, count: int, now: float) -> bool:
         """Take ``count`` tokens at ``now`` if they are there; False (nothing taken) if not."""
-        elapsed = max(0.0, now - self.at)
-        self.tokens = min(self.per_minute, self.tokens + elapsed * self.per_minute / 60)
-        self.at = max(self.at, now)
+        elapsed = now - self.at
+        if elapsed > 0:
+            self.tokens = min(self.per_minute, self.tokens + elapsed * self.per_minute / 60)
+            self.at = now
         if self.tokens < min(count, self.per_minute):
             return False
         self.tokens -= count
