@@ -47,7 +47,7 @@ def test_a_missed_heartbeat_raises_an_alert_and_the_next_beat_resolves_it(api: A
         advance(timedelta(minutes=1))
         back = httpx.post(f"{api.url}/hooks/{created['key']}", json={})  # any hit is a beat
         assert back.status_code == 200
-        assert back.json()["alerts"][0]["outcome"].startswith("resolved")
+        assert back.json()["alerts"][0]["result"] == "resolved"
         assert incident(api, alert["incident_id"])["status"] == "resolved"
         shown = api.viewer.get(f"/api/v1/integrations/{created['id']}").json()
         assert shown["last_beat_at"] is not None

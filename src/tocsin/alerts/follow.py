@@ -63,7 +63,7 @@ def _after_commit(session: Session) -> None:
     if closed:
         state = state_of_engine(session.get_bind())  # type: ignore[arg-type]
         if state is not None:
-            state.closed_incidents.extend(closed)
+            state.open_alerts.closed_incidents.extend(closed)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tocsin import clock
+from tocsin.alerts.integration_cache import IntegrationInfo
 from tocsin.alerts.schemas import (
     IntegrationCreate,
     IntegrationCreated,
@@ -23,7 +24,7 @@ from tocsin.alerts.schemas import (
     IntegrationRules,
 )
 from tocsin.alerts.sources.generic import mapping_from
-from tocsin.alerts.state import IntegrationInfo, state_for
+from tocsin.alerts.state import state_for
 from tocsin.alerts.tables import Integration
 from tocsin.core.alerts import InvalidAlert
 from tocsin.db import Database
@@ -79,7 +80,7 @@ def _out(db: Database, row: Integration) -> IntegrationOut:
         created_by=row.created_by,
         revoked_at=row.revoked_at,
         last_beat_at=row.last_beat_at,
-        rate_limited_events=state_for(db).rate_limited.get(row.id, 0),
+        rate_limited_events=state_for(db).limits.refused.get(row.id, 0),
     )
 
 
@@ -143,7 +144,7 @@ def change_integration(
             row.name = changes.pop("name")
         rules = IntegrationRules.model_validate({**row.settings, **changes})
         row.settings = _checked(rules, IntegrationKind(row.kind)).model_dump(mode="json")
-    state_for(db).forget_integration(row.key_digest)
+    state_for(db).integrations.forget(row.key_digest)
     return _out(db, row)
 
 
@@ -156,7 +157,7 @@ def rotate_key(db: Database, *, integration_id: int, base_url: str) -> Integrati
             raise NotFound(f"integration {integration_id} is revoked", field="integration_id")
         old = row.key_digest
         row.key_digest, row.key_prefix = digest(key), key[:6]
-    state_for(db).forget_integration(old)
+    state_for(db).integrations.forget(old)
     return _created(db, row, key, base_url)
 
 
@@ -165,7 +166,7 @@ def revoke_integration(db: Database, *, integration_id: int) -> IntegrationOut:
         row = _load(session, integration_id)
         if row.revoked_at is None:
             row.revoked_at = clock.now()
-    state_for(db).forget_integration(row.key_digest)
+    state_for(db).integrations.forget(row.key_digest)
     return _out(db, row)
 
 
@@ -186,13 +187,13 @@ def info_of(row: Integration) -> IntegrationInfo:
 def find_by_digest(db: Database, key_digest: str) -> IntegrationInfo | None:
     """The active integration with this key digest, or None (cached a few seconds)."""
     state = state_for(db)
-    cached, info = state.cached_integration(key_digest)
+    cached, info = state.integrations.cached(key_digest)
     if cached:
         return info
     with db.reading() as session:
         row = session.scalar(select(Integration).where(Integration.key_digest == key_digest))
         info = info_of(row) if row is not None and row.revoked_at is None else None
-    state.remember_integration(key_digest, info)
+    state.integrations.remember(key_digest, info)
     return info
 
 

@@ -14,15 +14,18 @@ from sqlalchemy import case, func, select
 
 from tocsin import clock
 from tocsin.alerts import follow  # noqa: F401  (alerts follow their incidents from import on)
+from tocsin.alerts.batch_writer import run_batch
+from tocsin.alerts.heartbeats import heartbeat_alert, heartbeat_key
 from tocsin.alerts.integrations import active_heartbeats
-from tocsin.alerts.processing import RESOLVED, Job, heartbeat_alert, heartbeat_key, reference
+from tocsin.alerts.outcomes import Result
+from tocsin.alerts.processing import Job
 from tocsin.alerts.schemas import AlertOut, NoiseRow
 from tocsin.alerts.state import state_for
 from tocsin.alerts.tables import Alert, AlertIncident
-from tocsin.alerts.writer import run_batch
-from tocsin.core.alerts import AlertAction
+from tocsin.core.alerts import AlertAction, AlertStatus
 from tocsin.db import Database
 from tocsin.errors import NotFound
+from tocsin.incidents import service as incidents_service
 from tocsin.storage import Page, column_values, keyset_page
 
 log = logging.getLogger("tocsin.alerts")
@@ -39,7 +42,7 @@ class AlertFilter:
 
 
 def _out(row: Alert) -> AlertOut:
-    incident = reference(row.incident_id) if row.incident_id else None
+    incident = incidents_service.reference(row.incident_id) if row.incident_id else None
     return AlertOut.model_validate({**column_values(row), "incident_reference": incident})
 
 
@@ -49,7 +52,7 @@ def list_alerts(
     """Newest first, paginated by id."""
     query = select(Alert)
     if where.status == "silenced":
-        query = query.where(Alert.silenced_by.is_not(None), Alert.status != RESOLVED)
+        query = query.where(Alert.silenced_by.is_not(None), Alert.status != AlertStatus.RESOLVED)
     elif where.status:
         query = query.where(Alert.status == where.status)
     if where.integration_id is not None:
@@ -147,7 +150,7 @@ def check_heartbeats(db: Database) -> int:
     for job in jobs:
         if job.error is not None:
             raise job.error
-    return sum(1 for job in jobs for o in job.outcomes if o.result != "already firing")
+    return sum(1 for job in jobs for o in job.outcomes if o.result is not Result.ALREADY_FIRING)
 
 
 __all__ = [

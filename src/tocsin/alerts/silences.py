@@ -101,7 +101,7 @@ def create_silence(db: Database, *, silence: SilenceCreate, created_by: str) -> 
             raise NotFound(f"no integration with id {wanted}", field="integration_id")
         session.add(row)
         session.flush()
-    state_for(db).silences_changed()
+    state_for(db).silences.changed()
     return _out(row, 0, now)
 
 
@@ -134,5 +134,5 @@ def expire_silence(db: Database, *, silence_id: int) -> SilenceOut:
         if row.ends_at > now:
             row.ends_at = max(now, row.starts_at)
         out = _out(row, _counts(session, [row.id]).get(row.id, 0), now)
-    state_for(db).silences_changed()
+    state_for(db).silences.changed()
     return out

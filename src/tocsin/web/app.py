@@ -19,8 +19,8 @@ from tocsin import __version__
 from tocsin.access import api as access_api
 from tocsin.access import pages as access_pages
 from tocsin.alerts import api as alerts_api
+from tocsin.alerts import incident_section  # noqa: F401  (alerts on the incident page)
 from tocsin.alerts import ingest as alerts_ingest
-from tocsin.alerts import pages as alerts_pages  # noqa: F401  (alerts on the incident page)
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api

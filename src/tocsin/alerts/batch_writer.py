@@ -80,7 +80,7 @@ def _commit(
         processor.flush()
 
 
-class Writer:
+class BatchWriter:
     def __init__(self, db: Database, policies: Mapping[Severity, SeverityPolicy]) -> None:
         self.db = db
         self.state = state_for(db)
