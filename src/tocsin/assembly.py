@@ -29,7 +29,7 @@ from typing import Any
 from tocsin.access.service import TokenCache
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import service as alerts_service
-from tocsin.alerts.state import IngestState, state_for
+from tocsin.alerts.state import IngestState
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents.hooks import IncidentChanged
@@ -66,8 +66,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     """Build the application on ``db`` and wire every listener to it (once per database)."""
     if db.hooks.listeners(IncidentChanged):
         raise RuntimeError("this database is assembled already: share its Tocsin instead")
-    ingest = state_for(db)
-    ingest.policies = settings.policies
+    ingest = IngestState(policies=settings.policies)
 
     # In the transaction of every incident change, in this order:
     db.hooks.subscribe(IncidentChanged, partial(alerts_follow.on_incident_changed, state=ingest))
@@ -86,7 +85,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         periodic={
             "heartbeats": Periodic(
                 alerts_service.HEARTBEAT_CHECK_SECONDS,
-                partial(alerts_service.check_heartbeats, db),
+                partial(alerts_service.check_heartbeats, db, ingest),
             ),
         },
         incident_sections=(partial(_incident_alerts, db),),

@@ -97,8 +97,9 @@ def events(api: Api, incident_id: int, kind: str) -> list[dict[str, Any]]:
 
 
 def incident_id_of(outcome: dict[str, Any]) -> int:
-    text: str = outcome["outcome"]
-    return int(text.rsplit("INC-", 1)[1].split()[0].rstrip(")"))
+    incident_id = outcome["incident_id"]
+    assert isinstance(incident_id, int), outcome
+    return incident_id
 
 
 @contextmanager

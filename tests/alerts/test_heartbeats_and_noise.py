@@ -18,6 +18,7 @@ from tests.alerts.helpers import (
 from tests.conftest import Api
 from tocsin import clock
 from tocsin.alerts.service import check_heartbeats
+from tocsin.assembly import assemble
 from tocsin.db import Database
 
 
@@ -30,15 +31,15 @@ def test_a_missed_heartbeat_raises_an_alert_and_the_next_beat_resolves_it(api: A
             auto_resolve=True,
             default_severity="SEV2",
         )
-        assert check_heartbeats(api.db) == 0
+        assert check_heartbeats(api.db, api.tocsin.ingest) == 0
         advance(timedelta(minutes=4))
         beat = httpx.get(created["heartbeat_url"])
         assert beat.status_code == 200, beat.text
         advance(timedelta(minutes=4))
-        assert check_heartbeats(api.db) == 0  # 4 minutes after the last beat
+        assert check_heartbeats(api.db, api.tocsin.ingest) == 0  # 4 minutes after the last beat
         advance(timedelta(minutes=2))
-        assert check_heartbeats(api.db) == 1
-        assert check_heartbeats(api.db) == 0  # already firing
+        assert check_heartbeats(api.db, api.tocsin.ingest) == 1
+        assert check_heartbeats(api.db, api.tocsin.ingest) == 0  # already firing
         [alert] = alerts_of(api, integration=created["id"])
         assert alert["dedup_key"] == f"heartbeat:{created['id']}"
         assert alert["name"] == "HeartbeatMissed"
@@ -47,12 +48,12 @@ def test_a_missed_heartbeat_raises_an_alert_and_the_next_beat_resolves_it(api: A
         advance(timedelta(minutes=1))
         back = httpx.post(f"{api.url}/hooks/{created['key']}", json={})  # any hit is a beat
         assert back.status_code == 200
-        assert back.json()["alerts"][0]["outcome"].startswith("resolved")
+        assert back.json()["alerts"][0]["result"] == "resolved"
         assert incident(api, alert["incident_id"])["status"] == "resolved"
         shown = api.viewer.get(f"/api/v1/integrations/{created['id']}").json()
         assert shown["last_beat_at"] is not None
         advance(timedelta(minutes=6))
-        assert check_heartbeats(api.db) == 1  # a new episode, a new incident
+        assert check_heartbeats(api.db, api.tocsin.ingest) == 1  # a new episode, a new incident
         newest = alerts_of(api, integration=created["id"])[0]
         assert newest["incident_id"] != alert["incident_id"]
 
@@ -101,14 +102,15 @@ def test_noise_counts_events_incidents_and_acknowledged_without_action(api: Api)
 def test_a_worker_in_another_process_raises_the_next_miss_too(api: Api) -> None:
     """The worker's cache does not see beats and resolutions handled by `serve`."""
     worker_db = Database(api.settings.database_url)  # its own engine and cache, as a process
+    worker = assemble(api.settings, worker_db)
     try:
         with moving_clock() as advance:
             created = integration(api, "heartbeat", heartbeat_interval_minutes=5, auto_resolve=True)
             advance(timedelta(minutes=6))
-            assert check_heartbeats(worker_db) == 1
+            assert check_heartbeats(worker_db, worker.ingest) == 1
             assert httpx.post(f"{api.url}/hooks/{created['key']}", json={}).status_code == 200
             advance(timedelta(minutes=6))
-            assert check_heartbeats(worker_db) == 1
+            assert check_heartbeats(worker_db, worker.ingest) == 1
             assert len(alerts_of(api, integration=created["id"])) == 2
     finally:
         worker_db.dispose()

@@ -16,6 +16,7 @@ from tocsin.core.alerts import (
     derive_dedup_key,
     group_key,
     group_labels,
+    in_group_window,
     map_severity,
     name_from_summary,
     repeat_is_new_burst,
@@ -147,6 +148,39 @@ def test_check_severity_mapping_normalizes_and_names_the_bad_key() -> None:
     with pytest.raises(InvalidAlert) as caught:
         check_severity_mapping({"high": "urgent"})
     assert caught.value.field == "severity_mapping.high"
+
+
+# --- group window -------------------------------------------------------------------------
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "joins"),
+    [
+        (timedelta(0), True),  # the same instant
+        (timedelta(minutes=59, seconds=59), True),
+        (HOUR, True),  # the bound is inside the window
+        (HOUR + timedelta(microseconds=1), False),
+        (timedelta(days=3), False),
+        (-timedelta(microseconds=1), False),  # the clock went backwards: a group of its own
+        (-HOUR, False),
+    ],
+)
+def test_in_group_window(elapsed: timedelta, joins: bool) -> None:
+    assert in_group_window(T0, T0 + elapsed, HOUR) is joins
+
+
+@given(
+    st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=7)),
+    st.timedeltas(min_value=-timedelta(days=8), max_value=timedelta(days=8)),
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=8)),
+)
+def test_a_group_window_only_closes(window: timedelta, elapsed: timedelta, more: timedelta) -> None:
+    """Once an alert may no longer join, no later alert may (until the clock goes back)."""
+    if elapsed >= timedelta(0) and not in_group_window(T0, T0 + elapsed, window):
+        assert not in_group_window(T0, T0 + elapsed + more, window)
+    assert in_group_window(T0, T0 + elapsed, window) is (timedelta(0) <= elapsed <= window)
 
 
 # --- repeat bursts ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from tests.pgcluster import PgCluster
 from tocsin.access import service as access_service
 from tocsin.alerts import integrations
 from tocsin.alerts.schemas import IntegrationCreate
+from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import Alert
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database, migrate
@@ -253,6 +254,7 @@ def sqlite_file(tmp_path: Path) -> Iterator[tuple[Database, Path, str]]:
     migrate(db)
     created = integrations.create_integration(
         db,
+        state=IngestState(),
         integration=IntegrationCreate(kind="alertmanager", name="ro", service="checkout"),
         created_by="tests",
         base_url="http://127.0.0.1",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
 from tocsin import clock
@@ -24,54 +24,70 @@ from tocsin.alerts.schemas import (
     SilenceCreate,
     SilenceOut,
 )
+from tocsin.alerts.state import IngestState
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import InvalidInput
 from tocsin.fields import Id
 from tocsin.storage import Page
 
 router = APIRouter(prefix="/api/v1")
+
+
+def ingest_state(request: Request) -> IngestState:
+    """This application's alert ingest state (``tocsin.assembly``): caches to keep in step."""
+    state: IngestState = request.app.state.tocsin.ingest
+    return state
+
+
+State = Annotated[IngestState, Depends(ingest_state)]
 AlertStatus = Literal["firing", "acknowledged", "resolved", "silenced"]
 
 
 @router.post("/integrations", status_code=201, tags=["alerts"])
 def create_integration(
-    body: IntegrationCreate, db: DbDep, settings: SettingsDep, principal: Admin
+    body: IntegrationCreate, db: DbDep, state: State, settings: SettingsDep, principal: Admin
 ) -> IntegrationCreated:
     """Create an integration; the answer holds its secret ``key`` (shown once) and ``url``."""
     return integrations.create_integration(
-        db, integration=body, created_by=principal.actor, base_url=settings.base_url
+        db, state=state, integration=body, created_by=principal.actor, base_url=settings.base_url
     )
 
 
 @router.get("/integrations", tags=["alerts"])
-def list_integrations(db: DbDep, _: Viewer, include_revoked: bool = False) -> list[IntegrationOut]:
-    return integrations.list_integrations(db, include_revoked=include_revoked)
+def list_integrations(
+    db: DbDep, state: State, _: Viewer, include_revoked: bool = False
+) -> list[IntegrationOut]:
+    return integrations.list_integrations(db, state=state, include_revoked=include_revoked)
 
 
 @router.get("/integrations/{integration_id}", tags=["alerts"])
-def get_integration(integration_id: Id, db: DbDep, _: Viewer) -> IntegrationOut:
-    return integrations.get_integration(db, integration_id=integration_id)
+def get_integration(integration_id: Id, db: DbDep, state: State, _: Viewer) -> IntegrationOut:
+    return integrations.get_integration(db, state=state, integration_id=integration_id)
 
 
 @router.patch("/integrations/{integration_id}", tags=["alerts"])
 def change_integration(
-    integration_id: Id, body: IntegrationPatch, db: DbDep, _: Admin
+    integration_id: Id, body: IntegrationPatch, db: DbDep, state: State, _: Admin
 ) -> IntegrationOut:
-    return integrations.change_integration(db, integration_id=integration_id, patch=body)
+    return integrations.change_integration(
+        db, state=state, integration_id=integration_id, patch=body
+    )
 
 
 @router.post("/integrations/{integration_id}/rotate", tags=["alerts"])
 def rotate_key(
-    integration_id: Id, db: DbDep, settings: SettingsDep, _: Admin
+    integration_id: Id, db: DbDep, state: State, settings: SettingsDep, _: Admin
 ) -> IntegrationCreated:
     """Replace the key; the old one stops working."""
-    return integrations.rotate_key(db, integration_id=integration_id, base_url=settings.base_url)
+    return integrations.rotate_key(
+        db, state=state, integration_id=integration_id, base_url=settings.base_url
+    )
 
 
 @router.delete("/integrations/{integration_id}", tags=["alerts"])
-def revoke_integration(integration_id: Id, db: DbDep, _: Admin) -> IntegrationOut:
+def revoke_integration(integration_id: Id, db: DbDep, state: State, _: Admin) -> IntegrationOut:
     """Revoke: its key gets 404/401 from then on and nothing more is stored."""
-    return integrations.revoke_integration(db, integration_id=integration_id)
+    return integrations.revoke_integration(db, state=state, integration_id=integration_id)
 
 
 @router.get("/alerts", tags=["alerts"])
@@ -119,9 +135,11 @@ def incident_alerts(incident_id: Id, db: DbDep, _: Viewer) -> list[AlertOut]:
 
 
 @router.post("/silences", status_code=201, tags=["alerts"])
-def create_silence(body: SilenceCreate, db: DbDep, principal: Responder) -> SilenceOut:
+def create_silence(
+    body: SilenceCreate, db: DbDep, state: State, principal: Responder
+) -> SilenceOut:
     """Silence matching alerts between two times (optionally inside a weekly window)."""
-    return silences.create_silence(db, silence=body, created_by=principal.actor)
+    return silences.create_silence(db, state=state, silence=body, created_by=principal.actor)
 
 
 @router.get("/silences", tags=["alerts"])
@@ -135,6 +153,6 @@ def get_silence(silence_id: Id, db: DbDep, _: Viewer) -> SilenceOut:
 
 
 @router.delete("/silences/{silence_id}", tags=["alerts"])
-def expire_silence(silence_id: Id, db: DbDep, _: Responder) -> SilenceOut:
+def expire_silence(silence_id: Id, db: DbDep, state: State, _: Responder) -> SilenceOut:
     """Expire now: matching alerts open incidents again from their next event."""
-    return silences.expire_silence(db, silence_id=silence_id)
+    return silences.expire_silence(db, state=state, silence_id=silence_id)

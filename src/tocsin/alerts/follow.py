@@ -37,7 +37,9 @@ def on_incident_changed(
             .values(open=False)
         )
         after_commit(
-            session, lambda: state.closed_incidents.append(incident_id), key=("closed", incident_id)
+            session,
+            lambda: state.open_alerts.closed_incidents.append(incident_id),
+            key=("closed", incident_id),
         )
         session.execute(
             update(followed)

@@ -22,10 +22,12 @@ from starlette.types import Receive, Scope, Send
 
 from tocsin import clock
 from tocsin.alerts import integrations
+from tocsin.alerts.batch_writer import BatchWriter
+from tocsin.alerts.integration_cache import IntegrationInfo
+from tocsin.alerts.outcomes import Answer
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import PARSERS, pagerduty
-from tocsin.alerts.state import IngestState, IntegrationInfo
-from tocsin.alerts.writer import Writer
+from tocsin.alerts.state import IngestState
 from tocsin.config import Settings
 from tocsin.core.alerts import InvalidAlert, NormalizedAlert, alert_problem
 from tocsin.db import Database
@@ -99,7 +101,8 @@ class Ingest:
     def __init__(self, settings: Settings, db: Database, state: IngestState) -> None:
         self.db = db
         self.state = state
-        self.writer = Writer(db, state)
+        self.integrations, self.limits = state.integrations, state.limits
+        self.writer = BatchWriter(db, state)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -147,11 +150,13 @@ class Ingest:
 
     async def _find(self, key: str, *, pagerduty_style: bool = False) -> IntegrationInfo | None:
         key_digest = integrations.digest(key)
-        cached, info = self.state.cached_integration(key_digest)
+        cached, info = self.integrations.cached(key_digest)
         if cached:
             return info
         try:
-            return await asyncio.to_thread(integrations.find_by_digest, self.db, key_digest)
+            return await asyncio.to_thread(
+                integrations.find_by_digest, self.db, self.state, key_digest
+            )
         except Unavailable as unavailable:  # the database is out (logged once, by its Health)
             raise _unavailable(unavailable.message, pagerduty_style) from None
 
@@ -232,7 +237,7 @@ class Ingest:
         *,
         pagerduty_style: bool,
     ) -> None:
-        if self.state.allow(integration, len(found)):
+        if self.limits.allow(integration, len(found)):
             return
         limit = integration.rules.rate_limit_per_minute
         if pagerduty_style:
@@ -277,8 +282,8 @@ def _screen(
     return kept, refused
 
 
-def _outcomes(job: Job) -> list[dict[str, Any]]:
-    return [outcome.as_dict() for outcome in job.outcomes]
+def _outcomes(job: Job) -> list[Answer]:
+    return [outcome.answer() for outcome in job.outcomes]
 
 
 def is_ingest(path: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tocsin import clock
+from tocsin.alerts.integration_cache import IntegrationInfo
 from tocsin.alerts.schemas import (
     IntegrationCreate,
     IntegrationCreated,
@@ -23,7 +24,7 @@ from tocsin.alerts.schemas import (
     IntegrationRules,
 )
 from tocsin.alerts.sources.generic import mapping_from
-from tocsin.alerts.state import IntegrationInfo, state_for
+from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import Integration
 from tocsin.core.alerts import InvalidAlert
 from tocsin.db import Database
@@ -67,7 +68,7 @@ def _rules_of(row: Integration) -> IntegrationRules:
     return IntegrationRules.model_validate(row.settings)
 
 
-def _out(db: Database, row: Integration) -> IntegrationOut:
+def _out(state: IngestState, row: Integration) -> IntegrationOut:
     return IntegrationOut(
         id=row.id,
         kind=IntegrationKind(row.kind),
@@ -79,18 +80,23 @@ def _out(db: Database, row: Integration) -> IntegrationOut:
         created_by=row.created_by,
         revoked_at=row.revoked_at,
         last_beat_at=row.last_beat_at,
-        rate_limited_events=state_for(db).rate_limited.get(row.id, 0),
+        rate_limited_events=state.limits.refused.get(row.id, 0),
     )
 
 
-def _created(db: Database, row: Integration, key: str, base_url: str) -> IntegrationCreated:
+def _created(state: IngestState, row: Integration, key: str, base_url: str) -> IntegrationCreated:
     url, heartbeat_url = urls(base_url, row.kind, key)
-    out = _out(db, row)
+    out = _out(state, row)
     return IntegrationCreated(**out.model_dump(), key=key, url=url, heartbeat_url=heartbeat_url)
 
 
 def create_integration(
-    db: Database, *, integration: IntegrationCreate, created_by: str, base_url: str
+    db: Database,
+    *,
+    state: IngestState,
+    integration: IntegrationCreate,
+    created_by: str,
+    base_url: str,
 ) -> IntegrationCreated:
     rules = IntegrationRules.model_validate(
         integration.model_dump(include=set(IntegrationRules.model_fields))
@@ -110,15 +116,17 @@ def create_integration(
     with db.transaction() as session:
         session.add(row)
         session.flush()
-    return _created(db, row, key, base_url)
+    return _created(state, row, key, base_url)
 
 
-def list_integrations(db: Database, *, include_revoked: bool = False) -> list[IntegrationOut]:
+def list_integrations(
+    db: Database, *, state: IngestState, include_revoked: bool = False
+) -> list[IntegrationOut]:
     query = select(Integration).order_by(Integration.id)
     if not include_revoked:
         query = query.where(Integration.revoked_at.is_(None))
     with db.reading() as session:
-        return [_out(db, row) for row in session.scalars(query)]
+        return [_out(state, row) for row in session.scalars(query)]
 
 
 def _load(session: Any, integration_id: int) -> Integration:
@@ -128,13 +136,13 @@ def _load(session: Any, integration_id: int) -> Integration:
     return row
 
 
-def get_integration(db: Database, *, integration_id: int) -> IntegrationOut:
+def get_integration(db: Database, *, state: IngestState, integration_id: int) -> IntegrationOut:
     with db.reading() as session:
-        return _out(db, _load(session, integration_id))
+        return _out(state, _load(session, integration_id))
 
 
 def change_integration(
-    db: Database, *, integration_id: int, patch: IntegrationPatch
+    db: Database, *, state: IngestState, integration_id: int, patch: IntegrationPatch
 ) -> IntegrationOut:
     changes = patch.model_dump(exclude_unset=True)
     with db.transaction() as session:
@@ -143,11 +151,13 @@ def change_integration(
             row.name = changes.pop("name")
         rules = IntegrationRules.model_validate({**row.settings, **changes})
         row.settings = _checked(rules, IntegrationKind(row.kind)).model_dump(mode="json")
-    state_for(db).forget_integration(row.key_digest)
-    return _out(db, row)
+    state.integrations.forget(row.key_digest)
+    return _out(state, row)
 
 
-def rotate_key(db: Database, *, integration_id: int, base_url: str) -> IntegrationCreated:
+def rotate_key(
+    db: Database, *, state: IngestState, integration_id: int, base_url: str
+) -> IntegrationCreated:
     """A new key; the old one stops working (after the cache delay on other replicas)."""
     key = new_key()
     with db.transaction() as session:
@@ -156,17 +166,17 @@ def rotate_key(db: Database, *, integration_id: int, base_url: str) -> Integrati
             raise NotFound(f"integration {integration_id} is revoked", field="integration_id")
         old = row.key_digest
         row.key_digest, row.key_prefix = digest(key), key[:6]
-    state_for(db).forget_integration(old)
-    return _created(db, row, key, base_url)
+    state.integrations.forget(old)
+    return _created(state, row, key, base_url)
 
 
-def revoke_integration(db: Database, *, integration_id: int) -> IntegrationOut:
+def revoke_integration(db: Database, *, state: IngestState, integration_id: int) -> IntegrationOut:
     with db.transaction() as session:
         row = _load(session, integration_id)
         if row.revoked_at is None:
             row.revoked_at = clock.now()
-    state_for(db).forget_integration(row.key_digest)
-    return _out(db, row)
+    state.integrations.forget(row.key_digest)
+    return _out(state, row)
 
 
 def info_of(row: Integration) -> IntegrationInfo:
@@ -183,16 +193,15 @@ def info_of(row: Integration) -> IntegrationInfo:
     )
 
 
-def find_by_digest(db: Database, key_digest: str) -> IntegrationInfo | None:
+def find_by_digest(db: Database, state: IngestState, key_digest: str) -> IntegrationInfo | None:
     """The active integration with this key digest, or None (cached a few seconds)."""
-    state = state_for(db)
-    cached, info = state.cached_integration(key_digest)
+    cached, info = state.integrations.cached(key_digest)
     if cached:
         return info
     with db.reading() as session:
         row = session.scalar(select(Integration).where(Integration.key_digest == key_digest))
         info = info_of(row) if row is not None and row.revoked_at is None else None
-    state.remember_integration(key_digest, info)
+    state.integrations.remember(key_digest, info)
     return info
 
 

@@ -1,8 +1,10 @@
 """What each alert does to incidents: dedup, silence, group, then open, join or resolve.
 
 A :class:`Processor` handles one batch inside one transaction. Decisions use the in-memory
-state (:mod:`tocsin.alerts.state`); rows are written at the end with a few multi-row
-statements, timeline events once per incident and kind. Every alert keeps a decision trace.
+state (:mod:`tocsin.alerts.state`) and the pure rules of ``tocsin.core`` (group window,
+silence choice, repeat bursts); what they change is written at the end
+(:mod:`tocsin.alerts.changes`). Every alert keeps a decision trace, and each gets an
+:class:`~tocsin.alerts.outcomes.Outcome`.
 """
 
 from __future__ import annotations
@@ -10,51 +12,38 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from tocsin.alerts.state import ActiveSilence, Current, Group, IngestState, IntegrationInfo
+from tocsin.alerts.changes import Changes, write
+from tocsin.alerts.heartbeats import heartbeat_alert, heartbeat_key
+from tocsin.alerts.integration_cache import IntegrationInfo
+from tocsin.alerts.open_alerts import Current, Group
+from tocsin.alerts.outcomes import Outcome, Result
+from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import alert_incidents_table
-from tocsin.alerts.writes import INCIDENT_ERRORS, Changes, write
 from tocsin.core.alerts import (
     AlertAction,
+    AlertStatus,
     NormalizedAlert,
     group_labels,
+    in_group_window,
     map_severity,
     repeat_is_new_burst,
     truncate,
 )
 from tocsin.core.alerts import group_key as make_group_key
-from tocsin.core.lifecycle import DetectionSource
-from tocsin.core.matchers import matches, silence_active
+from tocsin.core.lifecycle import DetectionSource, RuleViolation
 from tocsin.core.severity import Severity, SeverityPolicy
+from tocsin.core.silences import ActiveSilence, silence_for
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.schemas import IncidentCreate
 
-FIRING, ACKNOWLEDGED, RESOLVED = "firing", "acknowledged", "resolved"
 followed = alert_incidents_table
-
-
-def reference(incident_id: int) -> str:
-    return f"INC-{incident_id}"
-
-
-def heartbeat_key(integration_id: int) -> str:
-    return f"heartbeat:{integration_id}"
-
-
-@dataclass(slots=True)
-class Outcome:
-    dedup_key: str
-    result: str
-    current: Current | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        alert_id = self.current.id if self.current is not None else None
-        return {"dedup_key": self.dedup_key, "alert_id": alert_id, "outcome": self.result}
 
 
 @dataclass(eq=False)
@@ -87,6 +76,7 @@ class Processor:
     ) -> None:
         self.session = session
         self.state = state
+        self.open = state.open_alerts
         self.policies = policies
         self.now = now
         self.changes = Changes()
@@ -99,23 +89,29 @@ class Processor:
             self._beat(job)
         for alert in job.alerts:
             key = (integration.id, alert.dedup_key)
-            current = self.state.current.get(key)
+            current = self.open.current.get(key)
             if job.only_new:
                 # A periodic check may run in another process than the one that saw the
                 # beats and resolutions: ask the database, not this process's cache.
                 if current is not None:
-                    self.state.drop(current)
-                current = self.state.find(self.session, key)
+                    self.open.drop(current)
+                current = self.open.find(self.session, key)
             if alert.action is AlertAction.TRIGGER:
-                if job.only_new and current is not None and current.status != RESOLVED:
-                    job.outcomes.append(Outcome(alert.dedup_key, "already firing", current))
+                if (
+                    job.only_new
+                    and current is not None
+                    and current.status is not AlertStatus.RESOLVED
+                ):
+                    firing = Result.ALREADY_FIRING
+                    job.outcomes.append(
+                        Outcome(alert.dedup_key, firing, current, current.incident_id)
+                    )
                 elif current is None:
                     job.outcomes.append(self._new(integration, alert))
                 else:
                     job.outcomes.append(self._repeat(integration, alert, current))
-            elif (current := self.state.find(self.session, key)) is None:
-                result = f"ignored: no open alert with key {alert.dedup_key!r}"
-                job.outcomes.append(Outcome(alert.dedup_key, result))
+            elif (current := self.open.find(self.session, key)) is None:
+                job.outcomes.append(Outcome(alert.dedup_key, Result.IGNORED))
             elif alert.action is AlertAction.RESOLVE:
                 job.outcomes.append(self._resolve(integration, alert, current))
             else:
@@ -129,7 +125,7 @@ class Processor:
             integration_id=integration.id,
             dedup_key=alert.dedup_key,
             name=alert.name,
-            status=FIRING,
+            status=AlertStatus.FIRING,
             incident_id=None,
             silenced_by=None,
             group_key=group_key,
@@ -151,16 +147,16 @@ class Processor:
                 "group_key": group_key,
             },
         )
-        self.state.add(current)
+        self.open.add(current)
         self.changes.inserts.append(current)
         where = f"{integration.kind} integration {integration.name!r} (id {integration.id})"
         trace: list[dict[str, Any]] = []
         trace.append(_step("integration", f"{where}, service {integration.service}", self.now))
         mapped = f"severity {alert.source_severity or 'not given'} → {severity.value}"
         trace.append(_step("dedup", f"new: no open alert with key {alert.dedup_key!r}; {mapped}"))
-        result = self._route(integration, alert, current, trace)
+        outcome = self._route(integration, alert, current, trace)
         current.add_steps(*trace)
-        return Outcome(alert.dedup_key, result, current)
+        return outcome
 
     def _route(
         self,
@@ -168,7 +164,7 @@ class Processor:
         alert: NormalizedAlert,
         current: Current,
         trace: list[dict[str, Any]],
-    ) -> str:
+    ) -> Outcome:
         """Silence, group, open: append the steps to ``trace``; return the outcome."""
         silence = self._silence(integration, alert)
         if silence is not None:
@@ -180,7 +176,8 @@ class Processor:
             if warning:
                 trace.append(_step("warning", warning))
             trace.append(_step("group", "not considered: silenced"))
-            return self._finish(trace, integration, f"silenced by {silence.id}")
+            outcome = Outcome(alert.dedup_key, Result.SILENCED, current, silence_id=silence.id)
+            return self._finish(trace, integration, outcome)
         current.silenced_by = None
         trace.append(_step("silence", "no active silence matched"))
         incident_id, grouping = self._group(integration, alert, current)
@@ -188,56 +185,57 @@ class Processor:
         if incident_id is not None and not incidents_service.lock_if_open_in(
             self.session, incident_id=incident_id
         ):
-            trace.append(_step("group", f"{reference(incident_id)} is no longer open"))
-            self.state.drop_incident(incident_id)
+            trace.append(
+                _step("group", f"{incidents_service.reference(incident_id)} is no longer open")
+            )
+            self.open.drop_incident(incident_id)
             incident_id = None
         if incident_id is not None:
-            self.state.attach(current, incident_id)
+            self.open.attach(current, incident_id)
             current.last_logged_at = self.now
             self.changes.joined.setdefault(incident_id, []).append(current)
             self.changes.actors[incident_id] = integration
-            return self._finish(trace, integration, f"joined {reference(incident_id)}")
+            outcome = Outcome(alert.dedup_key, Result.JOINED, current, incident_id)
+            return self._finish(trace, integration, outcome)
         try:
-            incident_id = self._open(integration, alert, current)
-        except INCIDENT_ERRORS as error:
-            return self._finish(trace, integration, f"error: no incident opened: {error}")
+            body = _incident_of(integration, alert, self.now)
+        except ValidationError as error:  # the alert's text makes no valid incident
+            outcome = Outcome(alert.dedup_key, Result.NOT_OPENED, current, detail=str(error))
+            return self._finish(trace, integration, outcome)
+        try:
+            incident_id = self._open(integration, alert, current, body)
+        except RuleViolation as error:  # the lifecycle rules refuse it
+            outcome = Outcome(alert.dedup_key, Result.NOT_OPENED, current, detail=str(error))
+            return self._finish(trace, integration, outcome)
         if current.group_key is not None:
             group = Group(incident_id, self.now)
-            self.state.groups[(integration.id, current.group_key)] = group
-        return self._finish(trace, integration, f"opened {reference(incident_id)}")
+            self.open.groups[(integration.id, current.group_key)] = group
+        outcome = Outcome(alert.dedup_key, Result.OPENED, current, incident_id)
+        return self._finish(trace, integration, outcome)
 
     def _finish(
-        self, trace: list[dict[str, Any]], integration: IntegrationInfo, result: str
-    ) -> str:
+        self, trace: list[dict[str, Any]], integration: IntegrationInfo, outcome: Outcome
+    ) -> Outcome:
         limit = integration.rules.rate_limit_per_minute
         trace.append(_step("rate_limit", f"within {limit} events/min"))
-        trace.append(_step("outcome", result))
-        return result
+        trace.append(_step("outcome", outcome.sentence()))
+        return outcome
 
     def _silence(
         self, integration: IntegrationInfo, alert: NormalizedAlert
     ) -> ActiveSilence | None:
-        active = self.state.active_silences(self.session, self.now)
-        if not active:
-            return None
-        labels = {"alertname": alert.name, **alert.labels}
-        for silence in active:
-            if silence.integration_id not in (None, integration.id):
-                continue
-            in_force = silence_active(
-                starts_at=silence.starts_at,
-                ends_at=silence.ends_at,
-                weekly=silence.weekly,
-                at=self.now,
-            )
-            if in_force and matches(silence.matchers, labels):
-                return silence
-        return None
+        return silence_for(
+            self.state.silences.active(self.session, self.now),
+            name=alert.name,
+            labels=alert.labels,
+            integration_id=integration.id,
+            at=self.now,
+        )
 
     def _note_foreign(
         self, silence: ActiveSilence, integration: IntegrationInfo, alert: NormalizedAlert
     ) -> str | None:
-        if silence.service is None or silence.service == integration.service:
+        if not silence.made_for_another(integration.service):
             return None
         count, _ = self.changes.foreign.get(silence.id, (0, ""))
         example = truncate(f"{alert.name} from service {integration.service}", 300)
@@ -254,33 +252,26 @@ class Processor:
             return None, "no grouping rule"
         rules = integration.rules
         shown = ", ".join(f"{k}={v}" for k, v in group_labels(alert.labels, rules.group_by).items())
-        window = timedelta(minutes=rules.group_window_minutes)
-        group = self.state.groups.get((integration.id, current.group_key))
+        group = self.open.groups.get((integration.id, current.group_key))
         if (
             group is not None
-            and self.state.incident_keys.get(group.incident_id)
-            and timedelta(0) <= self.now - group.started_at <= window
+            and self.open.incident_keys.get(group.incident_id)
+            and in_group_window(group.started_at, self.now, integration.group_window)
         ):
             age = int((self.now - group.started_at).total_seconds() // 60)
-            text = f"group {{{shown}}} of {reference(group.incident_id)}, started {age} min ago"
+            joined = incidents_service.reference(group.incident_id)
+            text = f"group {{{shown}}} of {joined}, started {age} min ago"
             return group.incident_id, f"{text} (window {rules.group_window_minutes} min)"
         minutes = rules.group_window_minutes
         return None, f"first of group {{{shown}}} in the last {minutes} min"
 
-    def _open(self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current) -> int:
-        severity = _severity(integration, alert)
-        starts = min(alert.starts_at, self.now) if alert.starts_at else None
-        body = IncidentCreate(
-            title=truncate(alert.summary.strip() or alert.name or alert.dedup_key, 200),
-            severity=severity,
-            services=[integration.service],
-            detection_source=DetectionSource.ALERT,
-            impact_started_at=starts,
-            summary=(
-                f"Opened by alert {alert.name!r} (key {alert.dedup_key}) from "
-                f"{integration.kind} integration {integration.name!r}."
-            ),
-        )
+    def _open(
+        self,
+        integration: IntegrationInfo,
+        alert: NormalizedAlert,
+        current: Current,
+        body: IncidentCreate,
+    ) -> int:
         with self.session.begin_nested():
             row = incidents_service.declare_in(
                 self.session, actor=integration.actor, incident=body, policies=self.policies
@@ -294,7 +285,7 @@ class Processor:
                     acted=False,
                 )
             )
-        self.state.attach(current, row.id)
+        self.open.attach(current, row.id)
         current.last_logged_at = self.now
         return row.id
 
@@ -304,69 +295,67 @@ class Processor:
         current.count += 1
         current.last_seen_at = self.now
         rewrite = False
-        if current.status == RESOLVED:  # an acknowledged alert stays acknowledged
-            current.status, current.ends_at, rewrite = FIRING, None, True
+        if current.status is AlertStatus.RESOLVED:  # an acknowledged alert stays acknowledged
+            current.status, current.ends_at, rewrite = AlertStatus.FIRING, None, True
             current.add_steps(_step("refire", f"firing again (event {current.count})", self.now))
         if current.incident_id is None:
-            result = self._reroute(integration, alert, current)
+            outcome = self._reroute(integration, alert, current)
             self._touch(current, rewrite=True)
-            return Outcome(alert.dedup_key, result, current)
+            return outcome
         self._touch(current, rewrite=rewrite)
-        burst = timedelta(minutes=integration.rules.burst_minutes)
-        if repeat_is_new_burst(current.last_logged_at, self.now, burst):
+        if repeat_is_new_burst(current.last_logged_at, self.now, integration.burst_window):
             current.last_logged_at = self.now
             self.changes.repeated.append((integration, current))
-        result = f"deduplicated: event {current.count} of {reference(current.incident_id)}"
-        return Outcome(alert.dedup_key, result, current)
+        incident_id, count = current.incident_id, current.count
+        return Outcome(alert.dedup_key, Result.DEDUPLICATED, current, incident_id, count=count)
 
     def _reroute(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
-    ) -> str:
+    ) -> Outcome:
         """A repeat of an alert with no incident (silenced, or opening failed): decide again."""
         silence = self._silence(integration, alert)
         if silence is not None and silence.id == current.silenced_by:
-            return f"silenced by {silence.id}"
+            return Outcome(alert.dedup_key, Result.SILENCED, current, silence_id=silence.id)
         steps: list[dict[str, Any]] = [_step("dedup", f"repeat {current.count}", self.now)]
-        result = self._route(integration, alert, current, steps)
+        outcome = self._route(integration, alert, current, steps)
         current.add_steps(*steps)
-        return result
+        return outcome
 
     def _resolve(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
     ) -> Outcome:
-        where = f" ({reference(current.incident_id)})" if current.incident_id else ""
-        if current.status == RESOLVED:
-            return Outcome(alert.dedup_key, f"already resolved{where}", current)
-        current.status = RESOLVED
+        incident_id = current.incident_id
+        if current.status is AlertStatus.RESOLVED:
+            return Outcome(alert.dedup_key, Result.ALREADY_RESOLVED, current, incident_id)
+        current.status = AlertStatus.RESOLVED
         current.ends_at = alert.ends_at or self.now
         current.last_seen_at = self.now
         current.add_steps(_step("resolve", "resolved by the source", self.now))
         self._touch(current, rewrite=True)
         if current.incident_id is None:
-            self.state.drop(current)
+            self.open.drop(current)
             self.changes.closing.append(current)
         else:
             self.changes.resolved.setdefault(current.incident_id, []).append(current)
             self.changes.actors[current.incident_id] = integration
-        return Outcome(alert.dedup_key, f"resolved{where}", current)
+        return Outcome(alert.dedup_key, Result.RESOLVED, current, incident_id)
 
     def _acknowledge(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
     ) -> Outcome:
-        if current.status == FIRING:
-            current.status = ACKNOWLEDGED
+        if current.status is AlertStatus.FIRING:
+            current.status = AlertStatus.ACKNOWLEDGED
             current.add_steps(_step("acknowledge", "acknowledged by the source", self.now))
             self._touch(current, rewrite=True)
-        if current.incident_id is None:
-            return Outcome(alert.dedup_key, "acknowledged", current)
-        self.changes.acks[current.incident_id] = integration
-        return Outcome(alert.dedup_key, f"acknowledged ({reference(current.incident_id)})", current)
+        if current.incident_id is not None:
+            self.changes.acks[current.incident_id] = integration
+        return Outcome(alert.dedup_key, Result.ACKNOWLEDGED, current, current.incident_id)
 
     def _beat(self, job: Job) -> None:
         integration = job.integration
         self.changes.beats[integration.id] = self.now
-        current = self.state.find(self.session, (integration.id, heartbeat_key(integration.id)))
-        if current is not None and current.status != RESOLVED:
+        current = self.open.find(self.session, (integration.id, heartbeat_key(integration.id)))
+        if current is not None and current.status is not AlertStatus.RESOLVED:
             alert = heartbeat_alert(integration, AlertAction.RESOLVE, self.now)
             job.outcomes.append(self._resolve(integration, alert, current))
 
@@ -382,20 +371,21 @@ class Processor:
             self.changes.counted[current.id] = current
 
 
-def heartbeat_alert(
-    integration: IntegrationInfo, action: AlertAction, now: datetime
-) -> NormalizedAlert:
-    minutes = integration.rules.heartbeat_interval_minutes
-    return NormalizedAlert(
-        action=action,
-        dedup_key=heartbeat_key(integration.id),
-        summary=f"Heartbeat missed: {integration.name} expects a beat every {minutes} min",
-        source_severity=None,
-        labels={"alertname": "HeartbeatMissed", "integration": integration.name},
-        details={},
-        starts_at=now if action is AlertAction.TRIGGER else None,
-        ends_at=now if action is AlertAction.RESOLVE else None,
-        name="HeartbeatMissed",
+def _incident_of(
+    integration: IntegrationInfo, alert: NormalizedAlert, now: datetime
+) -> IncidentCreate:
+    """The incident an alert opens; ``ValidationError`` if its text makes no valid one."""
+    starts = min(alert.starts_at, now) if alert.starts_at else None
+    return IncidentCreate(
+        title=truncate(alert.summary.strip() or alert.name or alert.dedup_key, 200),
+        severity=_severity(integration, alert),
+        services=[integration.service],
+        detection_source=DetectionSource.ALERT,
+        impact_started_at=starts,
+        summary=(
+            f"Opened by alert {alert.name!r} (key {alert.dedup_key}) from "
+            f"{integration.kind} integration {integration.name!r}."
+        ),
     )
 
 

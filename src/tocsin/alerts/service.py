@@ -13,15 +13,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 
 from tocsin import clock
+from tocsin.alerts.batch_writer import run_batch
+from tocsin.alerts.heartbeats import heartbeat_alert, heartbeat_key
 from tocsin.alerts.integrations import active_heartbeats
-from tocsin.alerts.processing import RESOLVED, Job, heartbeat_alert, heartbeat_key, reference
+from tocsin.alerts.outcomes import Result
+from tocsin.alerts.processing import Job
 from tocsin.alerts.schemas import AlertOut, NoiseRow
-from tocsin.alerts.state import state_for
+from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import Alert, AlertIncident
-from tocsin.alerts.writer import run_batch
-from tocsin.core.alerts import AlertAction
+from tocsin.core.alerts import AlertAction, AlertStatus
 from tocsin.db import Database
 from tocsin.errors import NotFound
+from tocsin.incidents import service as incidents_service
 from tocsin.storage import Page, column_values, keyset_page
 
 log = logging.getLogger("tocsin.alerts")
@@ -38,7 +41,7 @@ class AlertFilter:
 
 
 def _out(row: Alert) -> AlertOut:
-    incident = reference(row.incident_id) if row.incident_id else None
+    incident = incidents_service.reference(row.incident_id) if row.incident_id else None
     return AlertOut.model_validate({**column_values(row), "incident_reference": incident})
 
 
@@ -48,7 +51,7 @@ def list_alerts(
     """Newest first, paginated by id."""
     query = select(Alert)
     if where.status == "silenced":
-        query = query.where(Alert.silenced_by.is_not(None), Alert.status != RESOLVED)
+        query = query.where(Alert.silenced_by.is_not(None), Alert.status != AlertStatus.RESOLVED)
     elif where.status:
         query = query.where(Alert.status == where.status)
     if where.integration_id is not None:
@@ -127,7 +130,7 @@ def noise(db: Database, *, since: datetime, until: datetime | None = None) -> li
     return rows
 
 
-def check_heartbeats(db: Database) -> int:
+def check_heartbeats(db: Database, state: IngestState) -> int:
     """Raise an alert for every heartbeat integration whose beat is overdue.
 
     The alert (key ``heartbeat:<integration id>``) goes through the same processing as any
@@ -142,11 +145,11 @@ def check_heartbeats(db: Database) -> int:
             jobs.append(Job(integration, [alert], only_new=True))
     if not jobs:
         return 0
-    run_batch(db, state_for(db), jobs)
+    run_batch(db, state, jobs)
     for job in jobs:
         if job.error is not None:
             raise job.error
-    return sum(1 for job in jobs for o in job.outcomes if o.result != "already firing")
+    return sum(1 for job in jobs for o in job.outcomes if o.result is not Result.ALREADY_FIRING)
 
 
 __all__ = [

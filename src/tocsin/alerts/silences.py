@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tocsin import clock
 from tocsin.alerts.schemas import SilenceCreate, SilenceOut
-from tocsin.alerts.state import state_for
+from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import Alert, Integration, Silence
 from tocsin.core.alerts import InvalidAlert
 from tocsin.core.matchers import WeeklyWindow, expiring_soon, format_matchers, parse_matcher
@@ -66,7 +66,9 @@ def _invalid(error: InvalidAlert, field: str) -> InvalidInput:
     return InvalidInput(f"{where}: {error.message}", field=where)
 
 
-def create_silence(db: Database, *, silence: SilenceCreate, created_by: str) -> SilenceOut:
+def create_silence(
+    db: Database, *, state: IngestState, silence: SilenceCreate, created_by: str
+) -> SilenceOut:
     now = clock.now()
     try:
         matchers = [parse_matcher(text) for text in silence.matchers]
@@ -101,7 +103,7 @@ def create_silence(db: Database, *, silence: SilenceCreate, created_by: str) -> 
             raise NotFound(f"no integration with id {wanted}", field="integration_id")
         session.add(row)
         session.flush()
-    state_for(db).silences_changed()
+    state.silences.changed()
     return _out(row, 0, now)
 
 
@@ -124,7 +126,7 @@ def get_silence(db: Database, *, silence_id: int) -> SilenceOut:
         return _out(row, _counts(session, [row.id]).get(row.id, 0), clock.now())
 
 
-def expire_silence(db: Database, *, silence_id: int) -> SilenceOut:
+def expire_silence(db: Database, *, state: IngestState, silence_id: int) -> SilenceOut:
     """End the silence now (an ended silence stays listed with ``include_expired``)."""
     now = clock.now()
     with db.transaction() as session:
@@ -134,5 +136,5 @@ def expire_silence(db: Database, *, silence_id: int) -> SilenceOut:
         if row.ends_at > now:
             row.ends_at = max(now, row.starts_at)
         out = _out(row, _counts(session, [row.id]).get(row.id, 0), now)
-    state_for(db).silences_changed()
+    state.silences.changed()
     return out

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_NAME",
     "MAX_SUMMARY",
     "AlertAction",
+    "AlertStatus",
     "InvalidAlert",
     "NormalizedAlert",
     "alert_problem",
@@ -33,6 +34,7 @@ __all__ = [
     "derive_dedup_key",
     "group_key",
     "group_labels",
+    "in_group_window",
     "map_severity",
     "name_from_summary",
     "repeat_is_new_burst",
@@ -60,6 +62,14 @@ class AlertAction(StrEnum):
     TRIGGER = "trigger"
     ACKNOWLEDGE = "acknowledge"
     RESOLVE = "resolve"
+
+
+class AlertStatus(StrEnum):
+    """What the source last said about an alert. Silencing is apart: a silenced alert fires."""
+
+    FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
 
 
 class InvalidAlert(ValueError):
@@ -140,6 +150,14 @@ def group_key(labels: Mapping[str, str], group_by: Sequence[str]) -> str | None:
     if not group_by:
         return None
     return derive_dedup_key(group_labels(labels, group_by))
+
+
+def in_group_window(started_at: datetime, now: datetime, window: timedelta) -> bool:
+    """Whether a new alert may join the group whose first alert opened an incident at
+    ``started_at``: no later than ``window`` after it (the bound included). A clock that went
+    backwards (``now`` before ``started_at``) joins nothing, so the alert opens its own incident.
+    """
+    return timedelta(0) <= now - started_at <= window
 
 
 def check_severity_mapping(mapping: Mapping[str, str]) -> dict[str, str]:

@@ -80,7 +80,7 @@ def _commit(
         processor.flush()
 
 
-class Writer:
+class BatchWriter:
     def __init__(self, db: Database, state: IngestState) -> None:
         self.db = db
         self.state = state

@@ -10,20 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from tocsin.alerts import bulk
-from tocsin.alerts.state import Current, IngestState, IntegrationInfo
+from tocsin import dbbulk
+from tocsin.alerts.integration_cache import IntegrationInfo
+from tocsin.alerts.open_alerts import Current
+from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import alerts_table, integrations_table, silences_table
-from tocsin.core.lifecycle import RuleViolation, Status
-from tocsin.errors import TocsinError
+from tocsin.core.alerts import AlertStatus
+from tocsin.core.lifecycle import IllegalTransition, Status
 from tocsin.incidents import service as incidents_service
 
-RESOLVED = "resolved"
 EVENT_SAMPLE = 20  # alerts listed in one timeline event
-INCIDENT_ERRORS = (RuleViolation, TocsinError, ValidationError, ValueError)
 
 alerts = alerts_table
 integrations = integrations_table
@@ -59,14 +58,10 @@ def write(session: Session, state: IngestState, changes: Changes) -> None:
 
 
 def _insert_new(session: Session, changes: Changes) -> None:
-    """Insert the new rows in one go, with ids chosen first (no RETURNING).
-
-    On SQLite the batch holds the database's write lock (``BEGIN IMMEDIATE``), so the ids
-    after the current maximum are ours; PostgreSQL hands out ids from the table's sequence.
-    """
+    """Insert the new rows in one statement, their ids chosen first (timeline events name them)."""
     if not changes.inserts:
         return
-    ids = _new_ids(session, len(changes.inserts))
+    ids = dbbulk.next_ids(session, alerts, len(changes.inserts))
     rows = []
     for new_id, current in zip(ids, changes.inserts, strict=True):
         assert current.row is not None
@@ -87,17 +82,7 @@ def _insert_new(session: Session, changes: Changes) -> None:
             }
         )
         current.row, current.steps = None, None
-    bulk.insert_rows(session, alerts, rows)
-
-
-def _new_ids(session: Session, count: int) -> list[int]:
-    if session.get_bind().dialect.name == "sqlite":
-        first = (session.scalar(select(func.max(alerts.c.id))) or 0) + 1
-        return list(range(first, first + count))
-    query = text(
-        "SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, :n)"
-    )
-    return [int(i) for i in session.scalars(query, {"n": count})]
+    dbbulk.insert_rows(session, alerts, rows)
 
 
 def _record(
@@ -129,7 +114,7 @@ def _move(session: Session, incident_id: int, actor: str, status: Status, messag
             incidents_service.change_status_in(
                 session, incident_id=incident_id, actor=actor, status=status, message=message
             )
-    except INCIDENT_ERRORS:
+    except IllegalTransition:
         return False  # the incident moved on meanwhile (no longer triggered, already resolved)
     return True
 
@@ -142,8 +127,8 @@ def _acknowledge_incidents(session: Session, changes: Changes) -> None:
 
 def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> None:
     for incident_id in changes.resolved:
-        members = state.incident_alerts(incident_id)
-        if not members or any(c.status != RESOLVED for c in members):
+        members = state.open_alerts.incident_alerts(incident_id)
+        if not members or any(c.status is not AlertStatus.RESOLVED for c in members):
             continue
         integration = changes.actors[incident_id]
         if not integration.auto_resolve:
@@ -151,7 +136,7 @@ def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> 
             continue
         message = f"all {len(members)} alerts resolved"
         if _move(session, incident_id, integration.actor, Status.RESOLVED, message):
-            state.drop_incident(incident_id)
+            state.open_alerts.drop_incident(incident_id)
 
 
 def _counts(current: Current) -> dict[str, Any]:
@@ -168,7 +153,7 @@ def _counts(current: Current) -> dict[str, Any]:
 def _update_rows(session: Session, changes: Changes) -> None:
     counted = [c for i, c in changes.counted.items() if i not in changes.rewritten]
     if counted:
-        bulk.update_rows(session, alerts, _COUNTED, [_counts(c) for c in counted])
+        dbbulk.update_rows(session, alerts, _COUNTED, [_counts(c) for c in counted])
     if changes.rewritten:
         stored = _stored_traces(session, list(changes.rewritten))
         rows = []
@@ -183,7 +168,7 @@ def _update_rows(session: Session, changes: Changes) -> None:
                     "trace": trace,
                 }
             )
-        bulk.update_rows(session, alerts, _REWRITTEN, rows)
+        dbbulk.update_rows(session, alerts, _REWRITTEN, rows)
     closing = [c.id for c in changes.closing if c.id is not None]
     if closing:
         session.execute(update(alerts).where(alerts.c.id.in_(closing)).values(open=False))

@@ -1,4 +1,4 @@
-"""Many rows in one statement: the batch writer's inserts and updates.
+"""Many rows in one statement: bulk inserts and updates for hot write paths (alert ingest).
 
 On SQLite an executemany runs one ``sqlite3_step`` per row, and the sqlite3 module gives up
 the GIL around each; the writer thread then waits for the event loop's thread to hand it back,
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Table, bindparam, update
+from sqlalchemy import JSON, Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 MAX_VARIABLES = 30_000  # SQLite allows 32,766 since 3.32
@@ -95,3 +95,18 @@ def update_rows(
             f"WHERE {target}.id = v.column1"
         )
         session.connection().exec_driver_sql(sql, _flat(session, table, columns, chunk))
+
+
+def next_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Reserve ``count`` ids of ``table`` (an integer ``id`` key) for rows about to be inserted.
+
+    Choosing ids first spares a RETURNING on the multi-row insert. On SQLite the caller must
+    hold the database's write lock (``BEGIN IMMEDIATE``, as ``Database.transaction`` does), so
+    the ids after the current maximum are its own; PostgreSQL hands them out from the table's
+    sequence.
+    """
+    if _is_sqlite(session):
+        first = (session.scalar(select(func.max(table.c.id))) or 0) + 1
+        return list(range(first, first + count))
+    query = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
+    return [int(i) for i in session.scalars(query, {"t": table.name, "n": count})]

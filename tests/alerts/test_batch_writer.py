@@ -13,13 +13,23 @@ from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, integration
 from tests.conftest import Api
 from tocsin import clock
 from tocsin.alerts import integrations, processing
+from tocsin.alerts.batch_writer import run_batch
+from tocsin.alerts.changes import Changes
+from tocsin.alerts.integration_cache import IntegrationInfo
+from tocsin.alerts.outcomes import Result
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import alertmanager
-from tocsin.alerts.state import IngestState, state_for
-from tocsin.alerts.writer import run_batch
-from tocsin.alerts.writes import Changes
+from tocsin.alerts.state import IngestState
 from tocsin.core.lifecycle import InvalidTime
 from tocsin.incidents import service as incidents_service
+
+
+def info_of(api: Api, created: dict[str, Any]) -> IntegrationInfo:
+    """The integration as the ingest path sees it."""
+    key = integrations.digest(created["key"])
+    info = integrations.find_by_digest(api.db, api.tocsin.ingest, key)
+    assert info is not None
+    return info
 
 
 def test_a_database_failure_answers_503_and_stores_nothing(
@@ -37,7 +47,7 @@ def test_a_database_failure_answers_503_and_stores_nothing(
     monkeypatch.undo()
     assert alerts_of(api, integration=created["id"]) == []
     [outcome] = post_alerts(api, created["key"], am_alert("db-down-1"))
-    assert outcome["outcome"].startswith("opened")  # the state was reloaded, nothing half-done
+    assert outcome["result"] == "opened"  # the state was reloaded, nothing half-done
 
 
 def test_one_alert_that_cannot_open_an_incident_does_not_stop_the_others(
@@ -55,22 +65,24 @@ def test_one_alert_that_cannot_open_an_incident_does_not_stop_the_others(
     poison, fine = post_alerts(
         api, created["key"], am_alert("poison-1", alertname="poison"), am_alert("fine-1")
     )
-    assert poison["outcome"].startswith("error: no incident opened")
-    assert fine["outcome"].startswith("opened")
+    assert poison["result"] == "not_opened"
+    assert fine["result"] == "opened"
     stored = api.viewer.get(f"/api/v1/alerts/{poison['alert_id']}").json()
     assert stored["incident_id"] is None
     assert stored["trace"][-1] == {"step": "outcome", "result": poison["outcome"]}
     monkeypatch.undo()
     # Its next event tries again.
     [again] = post_alerts(api, created["key"], am_alert("poison-1", alertname="poison"))
-    assert again["outcome"].startswith("opened")
+    assert again["result"] == "opened"
 
 
 def test_a_failing_job_is_isolated_from_its_batch(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     created = integration(api)
-    info = integrations.find_by_digest(api.db, integrations.digest(created["key"]))
+    info = integrations.find_by_digest(
+        api.db, api.tocsin.ingest, integrations.digest(created["key"])
+    )
     assert info is not None
     real = processing.write
 
@@ -85,8 +97,8 @@ def test_a_failing_job_is_isolated_from_its_batch(
 
     monkeypatch.setattr(processing, "write", fails_on_boom)
     good, bad = parsed(am_alert("ok")), parsed(am_alert("boom"))
-    run_batch(api.db, state_for(api.db), [good, bad])
-    assert good.error is None and good.outcomes[0].result.startswith("opened")
+    run_batch(api.db, api.tocsin.ingest, [good, bad])
+    assert good.error is None and good.outcomes[0].result is Result.OPENED
     assert isinstance(bad.error, OperationalError)
     monkeypatch.undo()
     keys = [a["dedup_key"] for a in alerts_of(api, integration=created["id"])]
@@ -96,18 +108,20 @@ def test_a_failing_job_is_isolated_from_its_batch(
 def test_open_alerts_survive_a_reload_of_the_state(api: Api) -> None:
     created = integration(api, group_by=["alertname"])
     [first] = post_alerts(api, created["key"], am_alert("reload-1"))
-    state_for(api.db).invalidate()  # as after a restart
+    api.tocsin.ingest.invalidate()  # as after a restart
     [repeat, joined] = post_alerts(api, created["key"], am_alert("reload-1"), am_alert("reload-2"))
-    assert repeat["outcome"].startswith("deduplicated")
+    assert repeat["result"] == "deduplicated"
     assert repeat["alert_id"] == first["alert_id"]
-    assert joined["outcome"].startswith("joined")
+    assert joined["result"] == "joined"
 
 
 def test_two_replicas_racing_on_one_key_open_one_incident(api: Api) -> None:
     """Each `serve` replica caches open alerts; the database still allows one open alert per
     key, so the replica that loses the race reloads and joins the open incident."""
     created = integration(api)
-    info = integrations.find_by_digest(api.db, integrations.digest(created["key"]))
+    info = integrations.find_by_digest(
+        api.db, api.tocsin.ingest, integrations.digest(created["key"])
+    )
     assert info is not None
     first_replica, second_replica = IngestState(), IngestState()
     for state in (first_replica, second_replica):  # both have seen the key closed
@@ -117,17 +131,19 @@ def test_two_replicas_racing_on_one_key_open_one_incident(api: Api) -> None:
     one, two = (Job(info, alertmanager.parse(body, now=clock.now())) for _ in range(2))
     run_batch(api.db, first_replica, [one])
     run_batch(api.db, second_replica, [two])
-    assert one.outcomes[0].result.startswith("opened")
+    assert one.outcomes[0].result is Result.OPENED
     assert two.error is not None  # refused by the database; the sender retries
     third = Job(info, alertmanager.parse(body, now=clock.now()))
     run_batch(api.db, second_replica, [third])
-    assert third.outcomes[0].result.startswith("deduplicated")
+    assert third.outcomes[0].result is Result.DEDUPLICATED
     assert len(alerts_of(api, integration=created["id"])) == 1
 
 
 def test_a_resolve_reaches_an_alert_another_replica_opened(api: Api) -> None:
     created = integration(api)
-    info = integrations.find_by_digest(api.db, integrations.digest(created["key"]))
+    info = integrations.find_by_digest(
+        api.db, api.tocsin.ingest, integrations.digest(created["key"])
+    )
     assert info is not None
     opener, other = IngestState(), IngestState()
     with api.db.reading() as session:
@@ -141,14 +157,16 @@ def test_a_resolve_reaches_an_alert_another_replica_opened(api: Api) -> None:
     run_batch(api.db, opener, [opened])
     run_batch(api.db, other, [resolved])
     assert resolved.error is None
-    assert "resolved" in resolved.outcomes[0].result
+    assert resolved.outcomes[0].result is Result.RESOLVED
     [stored] = alerts_of(api, integration=created["id"])
     assert stored["status"] == "resolved"
 
 
 def test_an_alert_never_joins_a_group_whose_incident_was_resolved_elsewhere(api: Api) -> None:
     created = integration(api, group_by=["alertname"])
-    info = integrations.find_by_digest(api.db, integrations.digest(created["key"]))
+    info = integrations.find_by_digest(
+        api.db, api.tocsin.ingest, integrations.digest(created["key"])
+    )
     assert info is not None
     replica = IngestState()
 
@@ -167,6 +185,58 @@ def test_an_alert_never_joins_a_group_whose_incident_was_resolved_elsewhere(api:
     assert resolved.status_code == 200
     second = job("g-2")
     run_batch(api.db, replica, [second])
-    assert second.outcomes[0].result.startswith("opened")
+    assert second.outcomes[0].result is Result.OPENED
     assert second.outcomes[0].current is not None
     assert second.outcomes[0].current.incident_id != opened.incident_id
+
+
+def test_an_alert_whose_text_makes_no_incident_is_stored_with_the_reason(api: Api) -> None:
+    created = integration(api)
+    blank = am_alert("blank-1", alertname=" ")
+    blank["labels"] = {"alertname": " "}  # no summary, no other label: a blank title
+    blank["annotations"] = {}
+    unnamed, fine = post_alerts(api, created["key"], blank, am_alert("blank-2"))
+    assert (unnamed["result"], unnamed["incident_id"]) == ("not_opened", None)
+    assert "title" in unnamed["outcome"]
+    assert fine["result"] == "opened"
+    stored = api.viewer.get(f"/api/v1/alerts/{unnamed['alert_id']}").json()
+    assert stored["incident_id"] is None
+
+
+def test_a_bug_while_opening_an_incident_is_not_taken_for_a_refusal(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the incident rules' refusals become an outcome: anything else fails the request
+    (503, nothing stored, the sender retries) instead of hiding among outcomes."""
+    created = integration(api)
+
+    def buggy(session: Any, **kwargs: Any) -> Any:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(incidents_service, "declare_in", buggy)
+    response = hook(api, created["key"], am_body(am_alert("bug-1")))
+    assert response.status_code == 503
+    monkeypatch.undo()
+    assert alerts_of(api, integration=created["id"]) == []
+    [retried] = post_alerts(api, created["key"], am_alert("bug-1"))
+    assert retried["result"] == "opened"
+
+
+def test_a_bug_while_resolving_an_incident_fails_the_request(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = integration(api, auto_resolve=True)
+    [opened] = post_alerts(api, created["key"], am_alert("bug-2"))
+    real = incidents_service.change_status_in
+
+    def buggy(session: Any, **kwargs: Any) -> Any:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(incidents_service, "change_status_in", buggy)
+    response = hook(api, created["key"], am_body(am_alert("bug-2", status="resolved")))
+    assert response.status_code == 503
+    monkeypatch.setattr(incidents_service, "change_status_in", real)
+    [resolved] = post_alerts(api, created["key"], am_alert("bug-2", status="resolved"))
+    assert (resolved["result"], resolved["incident_id"]) == ("resolved", opened["incident_id"])
+    found = api.viewer.get(f"/api/v1/incidents/{opened['incident_id']}").json()
+    assert found["status"] == "resolved"
