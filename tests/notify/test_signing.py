@@ -24,12 +24,6 @@ def test_sign_matches_the_official_vector() -> None:
     assert signing.sign(VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_BODY) == VECTOR_SIGNATURE
 
 
-def test_verify_accepts_the_official_vector_at_its_time() -> None:
-    assert signing.verify(
-        VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_BODY, VECTOR_SIGNATURE, now=VECTOR_TS
-    )
-
-
 def test_new_secret_is_whsec_and_24_random_bytes() -> None:
     secret = signing.new_secret()
     assert secret.startswith("whsec_")
@@ -63,54 +57,6 @@ def test_the_reference_library_refuses_a_tampered_body() -> None:
 def test_signatures_equal_the_reference_library(msg_id: str, timestamp: int, body: str) -> None:
     theirs = Webhook(VECTOR_SECRET).sign(msg_id, datetime.fromtimestamp(timestamp, UTC), body)
     assert signing.sign(VECTOR_SECRET, msg_id, timestamp, body.encode()) == theirs
-
-
-def test_verify_accepts_a_reference_library_signature() -> None:
-    secret, now = signing.new_secret(), int(time.time())
-    theirs = Webhook(secret).sign("msg_9", datetime.fromtimestamp(now, UTC), "hello")
-    assert signing.verify(secret, "msg_9", str(now), b"hello", theirs)
-
-
-@pytest.mark.parametrize(
-    ("skew", "valid"), [(0, True), (-299, True), (300, True), (-301, False), (301, False)]
-)
-def test_verify_tolerates_five_minutes_either_way(skew: int, valid: bool) -> None:
-    signature = signing.sign(VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_BODY)
-    now = VECTOR_TS - skew
-    assert signing.verify(VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_BODY, signature, now=now) is (
-        valid
-    )
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        "v1,Zm9v " + VECTOR_SIGNATURE,  # several entries during a secret rotation
-        "v1a,hnO3Zm9v " + VECTOR_SIGNATURE,  # other schemes are ignored
-    ],
-)
-def test_verify_takes_any_matching_v1_entry(header: str) -> None:
-    assert signing.verify(VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_BODY, header, now=VECTOR_TS)
-
-
-@pytest.mark.parametrize(
-    ("secret", "msg_id", "body", "header"),
-    [
-        (signing.new_secret(), VECTOR_ID, VECTOR_BODY, VECTOR_SIGNATURE),  # wrong secret
-        (VECTOR_SECRET, "msg_other", VECTOR_BODY, VECTOR_SIGNATURE),  # other id
-        (VECTOR_SECRET, VECTOR_ID, b'{"test": 1}', VECTOR_SIGNATURE),  # other body
-        (VECTOR_SECRET, VECTOR_ID, VECTOR_BODY, VECTOR_SIGNATURE.replace("v1,", "v2,")),
-        (VECTOR_SECRET, VECTOR_ID, VECTOR_BODY, ""),
-    ],
-)
-def test_verify_refuses(secret: str, msg_id: str, body: bytes, header: str) -> None:
-    assert not signing.verify(secret, msg_id, VECTOR_TS, body, header, now=VECTOR_TS)
-
-
-def test_verify_refuses_a_non_numeric_timestamp() -> None:
-    assert not signing.verify(
-        VECTOR_SECRET, VECTOR_ID, "soon", VECTOR_BODY, VECTOR_SIGNATURE, now=VECTOR_TS
-    )
 
 
 @pytest.mark.parametrize("secret", ["whsec_not base64!", "whsec_", ""])

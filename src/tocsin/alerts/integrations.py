@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tocsin import clock
 from tocsin.alerts.integration_cache import IntegrationInfo
@@ -29,6 +29,7 @@ from tocsin.alerts.tables import Integration
 from tocsin.core.alerts import InvalidAlert
 from tocsin.db import Database
 from tocsin.errors import InvalidInput, NotFound
+from tocsin.storage import get_or_404
 
 KEY_BYTES = 16
 
@@ -129,11 +130,8 @@ def list_integrations(
         return [_out(state, row) for row in session.scalars(query)]
 
 
-def _load(session: Any, integration_id: int) -> Integration:
-    row: Integration | None = session.get(Integration, integration_id)
-    if row is None:
-        raise NotFound(f"no integration with id {integration_id}", field="integration_id")
-    return row
+def _load(session: Session, integration_id: int) -> Integration:
+    return get_or_404(session, Integration, integration_id, "integration")
 
 
 def get_integration(db: Database, *, state: IngestState, integration_id: int) -> IntegrationOut:

@@ -23,9 +23,8 @@ from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import Alert, AlertIncident
 from tocsin.core.alerts import AlertAction, AlertStatus
 from tocsin.db import Database
-from tocsin.errors import NotFound
 from tocsin.incidents import service as incidents_service
-from tocsin.storage import Page, column_values, keyset_page
+from tocsin.storage import Page, column_values, get_or_404, keyset_page
 
 log = logging.getLogger("tocsin.alerts")
 HEARTBEAT_CHECK_SECONDS = 30.0
@@ -76,10 +75,7 @@ def list_alerts(
 
 def get_alert(db: Database, *, alert_id: int) -> AlertOut:
     with db.reading() as session:
-        row = session.get(Alert, alert_id)
-        if row is None:
-            raise NotFound(f"no alert with id {alert_id}", field="alert_id")
-        return _out(row)
+        return _out(get_or_404(session, Alert, alert_id, "alert"))
 
 
 def incident_alerts(db: Database, *, incident_id: int, limit: int = 200) -> list[AlertOut]:

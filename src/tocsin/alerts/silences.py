@@ -15,7 +15,8 @@ from tocsin.core.alerts import InvalidAlert
 from tocsin.core.matchers import WeeklyWindow, expiring_soon, format_matchers, parse_matcher
 from tocsin.core.matchers import silence_active as in_force
 from tocsin.db import Database
-from tocsin.errors import InvalidInput, NotFound
+from tocsin.errors import InvalidInput
+from tocsin.storage import get_or_404
 
 
 def warnings_of(row: Silence, now: datetime) -> list[str]:
@@ -98,9 +99,8 @@ def create_silence(
         foreign_matches=0,
     )
     with db.transaction() as session:
-        wanted = silence.integration_id
-        if wanted is not None and session.get(Integration, wanted) is None:
-            raise NotFound(f"no integration with id {wanted}", field="integration_id")
+        if silence.integration_id is not None:
+            get_or_404(session, Integration, silence.integration_id, "integration")
         session.add(row)
         session.flush()
     state.silences.changed()
@@ -120,9 +120,7 @@ def list_silences(db: Database, *, include_expired: bool = False) -> list[Silenc
 
 def get_silence(db: Database, *, silence_id: int) -> SilenceOut:
     with db.reading() as session:
-        row = session.get(Silence, silence_id)
-        if row is None:
-            raise NotFound(f"no silence with id {silence_id}", field="silence_id")
+        row = get_or_404(session, Silence, silence_id, "silence")
         return _out(row, _counts(session, [row.id]).get(row.id, 0), clock.now())
 
 
@@ -130,9 +128,7 @@ def expire_silence(db: Database, *, state: IngestState, silence_id: int) -> Sile
     """End the silence now (an ended silence stays listed with ``include_expired``)."""
     now = clock.now()
     with db.transaction() as session:
-        row = session.get(Silence, silence_id)
-        if row is None:
-            raise NotFound(f"no silence with id {silence_id}", field="silence_id")
+        row = get_or_404(session, Silence, silence_id, "silence")
         if row.ends_at > now:
             row.ends_at = max(now, row.starts_at)
         out = _out(row, _counts(session, [row.id]).get(row.id, 0), now)
