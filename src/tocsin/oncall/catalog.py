@@ -11,7 +11,7 @@ from tocsin import clock
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import flush_unique, require_people
+from tocsin.oncall.lookup import require_people
 from tocsin.oncall.schemas import (
     PersonBrief,
     ServiceCreate,
@@ -21,7 +21,7 @@ from tocsin.oncall.schemas import (
     TeamOut,
     TeamPatch,
 )
-from tocsin.storage import column_values, get_or_404
+from tocsin.storage import column_values, flush_unique, get_or_404
 
 # ---------------------------------------------------------------- teams
 

@@ -1,14 +1,13 @@
-"""Small queries shared by the on-call use cases: people by id, unique names."""
+"""Small queries shared by the on-call use cases: people by id."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tocsin.errors import Conflict, InvalidInput
+from tocsin.errors import InvalidInput
 from tocsin.oncall.tables import Person
 
 
@@ -28,11 +27,3 @@ def require_people(session: Session, ids: Iterable[int], *, field: str) -> dict[
     if missing:
         raise InvalidInput(f"{field}: no person with id {missing[0]}", field=field)
     return found
-
-
-def flush_unique(session: Session, *, field: str, message: str) -> None:
-    """Flush, turning a unique-constraint race into a 409 naming ``field``."""
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(message, field=field) from None

@@ -15,7 +15,6 @@ from tocsin.errors import Conflict, InvalidInput, NotFound, TocsinError
 from tocsin.notify import signing
 from tocsin.notify.urls import check_outbound_url
 from tocsin.oncall import service, tables
-from tocsin.oncall.lookup import flush_unique
 from tocsin.oncall.schemas import (
     ContactKind,
     ContactMethodCreate,
@@ -29,7 +28,7 @@ from tocsin.oncall.schemas import (
     PlannedContactOut,
     check_email,
 )
-from tocsin.storage import get_or_404
+from tocsin.storage import flush_unique, get_or_404
 
 
 def _handle_taken(session: Session, handle: str, but: int | None = None) -> None:
