@@ -11,9 +11,10 @@ from tocsin import clock
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import require_people
+from tocsin.oncall.people.schemas import PersonBrief
+from tocsin.oncall.people.service import require_people
+from tocsin.oncall.people.tables import Person
 from tocsin.oncall.schemas import (
-    PersonBrief,
     ServiceCreate,
     ServiceOut,
     ServicePatch,
@@ -28,10 +29,10 @@ from tocsin.storage import column_values, flush_unique, get_or_404
 
 def _team_out(session: Session, row: tables.Team) -> TeamOut:
     members = session.scalars(
-        select(tables.Person)
-        .join(tables.TeamMember, tables.TeamMember.person_id == tables.Person.id)
+        select(Person)
+        .join(tables.TeamMember, tables.TeamMember.person_id == Person.id)
         .where(tables.TeamMember.team_id == row.id)
-        .order_by(tables.Person.name)
+        .order_by(Person.name)
     )
     people = [PersonBrief.model_validate(person) for person in members]
     return TeamOut.model_validate({**column_values(row), "members": people})
@@ -78,7 +79,7 @@ def edit_team(db: Database, *, team_id: int, patch: TeamPatch) -> TeamOut:
 def add_member(db: Database, *, team_id: int, person_id: int) -> TeamOut:
     with db.transaction() as session:
         row = get_or_404(session, tables.Team, team_id, "team")
-        get_or_404(session, tables.Person, person_id, "person")
+        get_or_404(session, Person, person_id, "person")
         if session.get(tables.TeamMember, (team_id, person_id)) is None:
             session.add(tables.TeamMember(team_id=team_id, person_id=person_id))
             session.flush()

@@ -9,6 +9,7 @@ from tocsin import clock
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput
 from tocsin.oncall import tables
+from tocsin.oncall.people.tables import Person
 from tocsin.oncall.schemas import (
     LevelOut,
     PolicyCreate,
@@ -39,7 +40,7 @@ def _level_rows(session: Session, body: PolicyCreate) -> list[tables.EscalationL
     for index, level in enumerate(body.levels):
         targets = []
         for position, target in enumerate(level.targets):
-            model = tables.Person if target.type is TargetType.PERSON else tables.Schedule
+            model = Person if target.type is TargetType.PERSON else tables.Schedule
             if session.get(model, target.id) is None:
                 field = f"levels.{index}.targets.{position}.id"
                 raise InvalidInput(f"{field}: no {target.type} with id {target.id}", field=field)

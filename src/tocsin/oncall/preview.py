@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from tocsin.db import Database
 from tocsin.oncall import service
 from tocsin.oncall.catalog import service_by_name
+from tocsin.oncall.people.schemas import PlannedContactOut
 from tocsin.oncall.schemas import (
-    PlannedContactOut,
     PolicyBrief,
     PreviewOut,
     PreviewPerson,

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
 from tocsin.oncall import rosters, tables
-from tocsin.oncall.lookup import people_by_id
+from tocsin.oncall.people.schemas import PersonBrief
+from tocsin.oncall.people.service import people_by_id
 from tocsin.oncall.schedule_schemas import OnCallOut, ShiftOut, ShiftsOut
-from tocsin.oncall.schemas import PersonBrief
 from tocsin.storage import get_or_404
 
 MAX_SPAN = timedelta(days=60)

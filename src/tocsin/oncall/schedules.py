@@ -20,7 +20,9 @@ from tocsin.core import schedule as core
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.oncall import tables
-from tocsin.oncall.lookup import people_by_id, require_people
+from tocsin.oncall.people.schemas import PersonBrief
+from tocsin.oncall.people.service import people_by_id, require_people
+from tocsin.oncall.people.tables import Person
 from tocsin.oncall.rosters import core_layer
 from tocsin.oncall.schedule_schemas import (
     LayerIn,
@@ -32,7 +34,6 @@ from tocsin.oncall.schedule_schemas import (
     WeeklyWindow,
     Window,
 )
-from tocsin.oncall.schemas import PersonBrief
 from tocsin.storage import column_values, get_or_404
 
 WEEK_MINUTES = 7 * 1440
@@ -210,7 +211,7 @@ def delete_schedule(db: Database, *, schedule_id: int) -> None:
 # ---------------------------------------------------------------- overrides
 
 
-def _override_out(row: tables.Override, person: tables.Person) -> OverrideOut:
+def _override_out(row: tables.Override, person: Person) -> OverrideOut:
     return OverrideOut(
         id=row.id,
         schedule_id=row.schedule_id,
@@ -246,7 +247,7 @@ def create_override(
 def list_overrides(
     db: Database, *, schedule_id: int, include_past: bool = False
 ) -> list[OverrideOut]:
-    query = select(tables.Override, tables.Person).join(tables.Person)
+    query = select(tables.Override, Person).join(Person)
     query = query.where(tables.Override.schedule_id == schedule_id)
     if not include_past:
         query = query.where(tables.Override.end > clock.now())

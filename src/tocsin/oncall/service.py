@@ -14,48 +14,32 @@ The other use cases live beside this module: ``people``, ``schedules``, ``polici
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.crypto import SecretBox
-from tocsin.notify.channels.base import Target
 from tocsin.oncall import rosters, tables
-from tocsin.oncall.lookup import people_by_id
-from tocsin.oncall.schemas import ContactKind, TargetType
+from tocsin.oncall.people.service import (
+    PersonRef,
+    PlannedContact,
+    delivery_target_in,
+    get_person,
+    notification_plan_in,
+    people_by_id,
+)
+from tocsin.oncall.schemas import TargetType
 
 __all__ = [
     "PersonRef",
     "PlannedContact",
     "delivery_target_in",
     "escalation_snapshot_in",
+    "get_person",
     "notification_plan_in",
     "resolve_people_in",
 ]
-
-
-@dataclass(frozen=True)
-class PersonRef:
-    id: int
-    name: str
-    handle: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class PlannedContact:
-    contact_method_id: int
-    kind: str
-    label: str
-    delay_minutes: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def escalation_snapshot_in(session: Session, *, services: Sequence[str]) -> dict[str, Any] | None:
@@ -156,40 +140,3 @@ def resolve_people_in(
     people = people_by_id(session, person_ids)
     ordered = [people[i] for i in dict.fromkeys(person_ids) if i in people]
     return [PersonRef(id=p.id, name=p.name, handle=p.handle) for p in ordered]
-
-
-def notification_plan_in(session: Session, *, person_id: int) -> list[PlannedContact]:
-    """The person's rules sorted by delay; with no rules, every contact method right away."""
-    methods = {
-        m.id: m
-        for m in session.scalars(
-            select(tables.ContactMethod).where(tables.ContactMethod.person_id == person_id)
-        )
-    }
-    rules = session.scalars(
-        select(tables.NotificationRule).where(tables.NotificationRule.person_id == person_id)
-    ).all()
-    pairs = [(r.delay_minutes, methods[r.contact_method_id]) for r in rules]
-    if not rules:
-        pairs = [(0, method) for method in methods.values()]
-    plan = [
-        PlannedContact(contact_method_id=m.id, kind=m.kind, label=m.label, delay_minutes=delay)
-        for delay, m in pairs
-    ]
-    return sorted(plan, key=lambda p: (p.delay_minutes, p.contact_method_id))
-
-
-def delivery_target_in(
-    session: Session, *, contact_method_id: int, box: SecretBox
-) -> Target | None:
-    """Where to deliver for this contact method (secrets opened), or None if it was deleted."""
-    method = session.get(tables.ContactMethod, contact_method_id)
-    if method is None:
-        return None
-    kind = ContactKind(method.kind)
-    if kind.sealed:
-        assert method.sealed_address is not None
-        return Target(kind=kind.value, address=box.open(method.sealed_address))
-    assert method.address is not None
-    secret = box.open(method.sealed_secret) if method.sealed_secret else None
-    return Target(kind=kind.value, address=method.address, secret=secret)
