@@ -34,6 +34,7 @@ from tocsin.oncall.schedule_schemas import (
     WeeklyWindow,
     Window,
 )
+from tocsin.oncall.teams.tables import Team
 from tocsin.storage import column_values, get_or_404
 
 WEEK_MINUTES = 7 * 1440
@@ -107,7 +108,7 @@ def _positions(layers: Sequence[LayerIn]) -> list[int]:
 
 
 def _check(session: Session, body: ScheduleIn) -> list[int]:
-    if body.team_id is not None and session.get(tables.Team, body.team_id) is None:
+    if body.team_id is not None and session.get(Team, body.team_id) is None:
         raise InvalidInput(f"team_id: no team with id {body.team_id}", field="team_id")
     positions = _positions(body.layers)
     for index, layer in enumerate(body.layers):

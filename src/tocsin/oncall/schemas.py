@@ -1,5 +1,5 @@
-"""Request and response bodies of the on-call API: teams, escalation policies, the services
-catalog and the escalation preview. People are in ``people.schemas``, schedules in
+"""Request and response bodies of the on-call API: escalation policies, the services catalog
+and the escalation preview. People are in ``people.schemas``, schedules in
 ``schedule_schemas``."""
 
 from __future__ import annotations
@@ -22,33 +22,6 @@ from tocsin.oncall.people.schemas import (
 ServiceSlug = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=SLUG)
 ]
-
-
-# ---------------------------------------------------------------- teams
-
-
-class TeamCreate(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    description: Description = ""
-    members: list[Id] = Field(default_factory=list, max_length=500)
-
-
-class TeamPatch(Strict):
-    """Only the fields sent change; none of them may be ``null``."""
-
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
-        unchanged()
-    )
-    description: Description = unchanged()
-    members: list[Id] = unchanged(max_length=500)
-
-
-class TeamOut(BaseModel):
-    id: int
-    name: str
-    description: str
-    members: list[PersonBrief]
-    created_at: datetime
 
 
 # ---------------------------------------------------------------- escalation policies

@@ -1,4 +1,4 @@
-"""On-call tables: teams, schedules, escalation policies and the services catalog."""
+"""On-call tables: schedules, escalation policies and the services catalog."""
 
 from __future__ import annotations
 
@@ -9,26 +9,6 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tocsin.db import Base, UTCDateTime
-
-
-class Team(Base):
-    __tablename__ = "oncall_teams"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    description: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TeamMember(Base):
-    __tablename__ = "oncall_team_members"
-
-    team_id: Mapped[int] = mapped_column(
-        ForeignKey("oncall_teams.id", ondelete="CASCADE"), primary_key=True
-    )
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("oncall_people.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
 
 
 class Schedule(Base):
