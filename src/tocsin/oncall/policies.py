@@ -10,6 +10,7 @@ from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput
 from tocsin.oncall import tables
 from tocsin.oncall.people.tables import Person
+from tocsin.oncall.schedules.tables import Schedule
 from tocsin.oncall.schemas import (
     LevelOut,
     PolicyCreate,
@@ -40,7 +41,7 @@ def _level_rows(session: Session, body: PolicyCreate) -> list[tables.EscalationL
     for index, level in enumerate(body.levels):
         targets = []
         for position, target in enumerate(level.targets):
-            model = Person if target.type is TargetType.PERSON else tables.Schedule
+            model = Person if target.type is TargetType.PERSON else Schedule
             if session.get(model, target.id) is None:
                 field = f"levels.{index}.targets.{position}.id"
                 raise InvalidInput(f"{field}: no {target.type} with id {target.id}", field=field)

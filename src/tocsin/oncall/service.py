@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.oncall import rosters, tables
+from tocsin.oncall import tables
 from tocsin.oncall.people.service import (
     PersonRef,
     PlannedContact,
@@ -29,6 +29,8 @@ from tocsin.oncall.people.service import (
     notification_plan_in,
     people_by_id,
 )
+from tocsin.oncall.schedules import rosters
+from tocsin.oncall.schedules.tables import Schedule
 from tocsin.oncall.schemas import TargetType
 
 __all__ = [
@@ -102,9 +104,7 @@ def target_names(
     schedule_ids = {t.schedule_id for t in targets if t.schedule_id is not None}
     schedules = (
         session.execute(
-            select(tables.Schedule.id, tables.Schedule.name).where(
-                tables.Schedule.id.in_(schedule_ids)
-            )
+            select(Schedule.id, Schedule.name).where(Schedule.id.in_(schedule_ids))
         ).all()
         if schedule_ids
         else []
@@ -124,7 +124,7 @@ def resolve_people_in(
     """
     schedule_ids = [int(t["id"]) for t in targets if t.get("type") == TargetType.SCHEDULE]
     schedules = (
-        session.scalars(select(tables.Schedule).where(tables.Schedule.id.in_(schedule_ids))).all()
+        session.scalars(select(Schedule).where(Schedule.id.in_(schedule_ids))).all()
         if schedule_ids
         else []
     )

@@ -16,8 +16,6 @@ from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, Forbidden, answers
 from tocsin.fields import Id
-from tocsin.oncall import calendar
-from tocsin.oncall.api_schedules import CalendarFeed
 from tocsin.oncall.people import service
 from tocsin.oncall.people.schemas import (
     ContactMethodCreate,
@@ -30,6 +28,8 @@ from tocsin.oncall.people.schemas import (
     PersonPatch,
     PlannedContactOut,
 )
+from tocsin.oncall.schedules import calendar
+from tocsin.oncall.schedules.api import CalendarFeed
 
 router = APIRouter()  # the feature's router (tocsin.oncall.api) adds the prefix and the tag
 Signature = Annotated[str, Query(max_length=100, description="From the calendar_url.")]

@@ -37,13 +37,8 @@ from tocsin.oncall.people.schemas import (
     PlannedContactOut,
     check_email,
 )
-from tocsin.oncall.tables import (
-    EscalationLevel,
-    EscalationTarget,
-    Layer,
-    LayerParticipant,
-    Override,
-)
+from tocsin.oncall.schedules.tables import Layer, LayerParticipant, Override
+from tocsin.oncall.tables import EscalationLevel, EscalationTarget
 from tocsin.storage import flush_unique, get_or_404
 
 

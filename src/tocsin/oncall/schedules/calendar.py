@@ -26,10 +26,10 @@ from tocsin.crypto import SecretBox
 from tocsin.db import Database
 from tocsin.errors import Forbidden
 from tocsin.notify.render import one_line
-from tocsin.oncall import rosters, tables
 from tocsin.oncall.people.tables import Person
-from tocsin.oncall.queries import shifts_in
-from tocsin.oncall.schedule_schemas import ShiftOut
+from tocsin.oncall.schedules import rosters, tables
+from tocsin.oncall.schedules.schemas import ShiftOut
+from tocsin.oncall.schedules.service import shifts_in
 from tocsin.storage import get_or_404
 
 FeedKind = Literal["schedule", "person"]
