@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tocsin.oncall.api_escalation import router as escalation_router
+from tocsin.oncall.escalation.api import router as escalation_router
 from tocsin.oncall.people.api import router as people_router
 from tocsin.oncall.schedules.api import router as schedules_router
 from tocsin.oncall.teams.api import router as teams_router

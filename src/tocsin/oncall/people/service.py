@@ -23,6 +23,7 @@ from tocsin.errors import Conflict, InvalidInput, NotFound, TocsinError
 from tocsin.notify import signing
 from tocsin.notify.channels.base import Target
 from tocsin.notify.urls import check_outbound_url
+from tocsin.oncall.escalation.tables import EscalationLevel, EscalationTarget
 from tocsin.oncall.people import tables
 from tocsin.oncall.people.schemas import (
     ContactKind,
@@ -38,7 +39,6 @@ from tocsin.oncall.people.schemas import (
     check_email,
 )
 from tocsin.oncall.schedules.tables import Layer, LayerParticipant, Override
-from tocsin.oncall.tables import EscalationLevel, EscalationTarget
 from tocsin.storage import flush_unique, get_or_404
 
 

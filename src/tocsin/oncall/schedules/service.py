@@ -20,6 +20,7 @@ from tocsin import clock
 from tocsin.core import schedule as core
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
+from tocsin.oncall.escalation.tables import EscalationLevel, EscalationTarget
 from tocsin.oncall.people.schemas import PersonBrief
 from tocsin.oncall.people.service import people_by_id, require_people
 from tocsin.oncall.people.tables import Person
@@ -38,7 +39,6 @@ from tocsin.oncall.schedules.schemas import (
     WeeklyWindow,
     Window,
 )
-from tocsin.oncall.tables import EscalationLevel, EscalationTarget
 from tocsin.oncall.teams.tables import Team
 from tocsin.storage import column_values, get_or_404
 

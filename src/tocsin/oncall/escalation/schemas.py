@@ -1,6 +1,5 @@
-"""Request and response bodies of the on-call API: escalation policies, the services catalog
-and the escalation preview. People are in ``people.schemas``, schedules in
-``schedule_schemas``."""
+"""Request and response bodies of escalation policies, the services catalog and the escalation
+preview."""
 
 from __future__ import annotations
 

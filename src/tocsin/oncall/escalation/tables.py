@@ -1,4 +1,4 @@
-"""On-call tables: escalation policies and the services catalog."""
+"""Escalation policies (levels of targets) and the services catalog that points at them."""
 
 from __future__ import annotations
 
