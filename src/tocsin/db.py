@@ -322,11 +322,14 @@ def renew_leases(
 
 
 def load_all_tables() -> None:
-    """Import every feature's ``tables`` module so the metadata knows every model."""
+    """Import every ``tables`` module so the metadata knows every model.
+
+    A feature's (``incidents/tables.py``) and a sub-feature's (``oncall/people/tables.py``).
+    """
     package = Path(__file__).parent
-    for entry in sorted(package.iterdir()):
-        if (entry / "tables.py").exists():
-            importlib.import_module(f"tocsin.{entry.name}.tables")
+    for found in sorted(package.rglob("tables.py")):
+        parts = found.relative_to(package).with_suffix("").parts
+        importlib.import_module(".".join(("tocsin", *parts)))
 
 
 def alembic_config() -> AlembicConfig:

@@ -1,4 +1,5 @@
-"""Query helpers every feature shares: load a row or 404, keyset pages, a row's columns.
+"""Query helpers every feature shares: load a row or 404, keyset pages, a row's columns, a
+flush that turns a unique-constraint race into a 409.
 
 :mod:`tocsin.db` owns engines and transactions; this module holds the small, reusable pieces
 of the queries run inside them, so each storage job is written once.
@@ -16,10 +17,11 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tocsin.db import Base
-from tocsin.errors import NotFound
+from tocsin.errors import Conflict, NotFound
 from tocsin.fields import parse_cursor
 
 ModelT = TypeVar("ModelT", bound=Base)
@@ -83,3 +85,11 @@ def column_values(row: Base) -> dict[str, Any]:
     to the row's own: ``Out.model_validate({**column_values(row), "extra": ...})``.
     """
     return {column.key: getattr(row, column.key) for column in inspect(row).mapper.column_attrs}
+
+
+def flush_unique(session: Session, *, field: str, message: str) -> None:
+    """Flush, turning a unique-constraint race into a 409 naming ``field``."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(message, field=field) from None

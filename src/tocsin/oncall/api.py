@@ -1,4 +1,4 @@
-"""JSON routes for people and teams; the router of the whole on-call feature.
+"""The router of the whole on-call feature: each sub-feature's routes under ``/api/v1``.
 
 Viewers read; responders and admins change. The iCalendar feeds take a signed link instead of
 a token, because calendar apps cannot send headers.
@@ -6,175 +6,15 @@ a token, because calendar apps cannot send headers.
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
-from tocsin import clock
-from tocsin.access.api import Responder, Viewer
-from tocsin.config import Settings
-from tocsin.deps import DbDep, SettingsDep
-from tocsin.errors import Conflict, Forbidden, answers
-from tocsin.fields import Id
-from tocsin.oncall import calendar, catalog, people
-from tocsin.oncall.api_escalation import router as escalation_router
-from tocsin.oncall.api_schedules import CalendarFeed
-from tocsin.oncall.api_schedules import router as schedules_router
-from tocsin.oncall.schemas import (
-    ContactMethodCreate,
-    ContactMethodCreated,
-    ContactMethodOut,
-    NotificationRuleCreate,
-    NotificationRuleOut,
-    PersonCreate,
-    PersonOut,
-    PersonPatch,
-    PlannedContactOut,
-    TeamCreate,
-    TeamOut,
-    TeamPatch,
-)
+from tocsin.oncall.escalation.api import router as escalation_router
+from tocsin.oncall.people.api import router as people_router
+from tocsin.oncall.schedules.api import router as schedules_router
+from tocsin.oncall.teams.api import router as teams_router
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
-Signature = Annotated[str, Query(max_length=100, description="From the calendar_url.")]
-
-
-def _linked(person: PersonOut, settings: Settings) -> PersonOut:
-    return person.model_copy(
-        update={"calendar_url": calendar.calendar_url(settings, "person", person.id)}
-    )
-
-
-# ---------------------------------------------------------------- people
-
-
-@router.post("/people", status_code=201, responses=answers(Conflict))
-def create_person(body: PersonCreate, db: DbDep, settings: SettingsDep, _: Responder) -> PersonOut:
-    return _linked(people.create_person(db, body=body), settings)
-
-
-@router.get("/people")
-def list_people(db: DbDep, settings: SettingsDep, _: Viewer) -> list[PersonOut]:
-    return [_linked(p, settings) for p in people.list_people(db)]
-
-
-@router.get("/people/{person_id}")
-def get_person(person_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -> PersonOut:
-    return _linked(people.get_person(db, person_id=person_id), settings)
-
-
-@router.patch("/people/{person_id}", responses=answers(Conflict))
-def edit_person(
-    person_id: Id, body: PersonPatch, db: DbDep, settings: SettingsDep, _: Responder
-) -> PersonOut:
-    return _linked(people.edit_person(db, person_id=person_id, patch=body), settings)
-
-
-@router.delete("/people/{person_id}", status_code=204, responses=answers(Conflict))
-def delete_person(person_id: Id, db: DbDep, _: Responder) -> None:
-    """Refused (409) while a rotation, a future override or an escalation policy names them."""
-    people.delete_person(db, person_id=person_id)
-
-
-@router.get(
-    "/people/{person_id}/calendar.ics", response_class=CalendarFeed, responses=answers(Forbidden)
-)
-def person_calendar(
-    person_id: Id, db: DbDep, settings: SettingsDep, sig: Signature = ""
-) -> CalendarFeed:
-    """The person's shifts for the next 60 days, for calendar apps (no token: a signed link)."""
-    calendar.check_signature(settings.secret_box, "person", person_id, sig)
-    body = calendar.person_feed(db, person_id=person_id, now=clock.now())
-    return CalendarFeed(content=body)
-
-
-@router.post("/people/{person_id}/contact-methods", status_code=201)
-def create_contact_method(
-    person_id: Id, body: ContactMethodCreate, db: DbDep, settings: SettingsDep, _: Responder
-) -> ContactMethodCreated:
-    """Webhooks get a signing secret, returned in this response only."""
-    return people.create_contact_method(
-        db,
-        person_id=person_id,
-        body=body,
-        box=settings.secret_box,
-        outbound_allow=settings.outbound_allow,
-    )
-
-
-@router.get("/people/{person_id}/contact-methods")
-def list_contact_methods(person_id: Id, db: DbDep, _: Viewer) -> list[ContactMethodOut]:
-    return people.list_contact_methods(db, person_id=person_id)
-
-
-@router.delete("/people/{person_id}/contact-methods/{contact_method_id}", status_code=204)
-def delete_contact_method(person_id: Id, contact_method_id: Id, db: DbDep, _: Responder) -> None:
-    people.delete_contact_method(db, person_id=person_id, contact_method_id=contact_method_id)
-
-
-@router.post("/people/{person_id}/notification-rules", status_code=201, responses=answers(Conflict))
-def create_rule(
-    person_id: Id, body: NotificationRuleCreate, db: DbDep, _: Responder
-) -> NotificationRuleOut:
-    return people.create_rule(db, person_id=person_id, body=body)
-
-
-@router.get("/people/{person_id}/notification-rules")
-def list_rules(person_id: Id, db: DbDep, _: Viewer) -> list[NotificationRuleOut]:
-    """The stored rules; with none, the plan is every contact method at once."""
-    return people.list_rules(db, person_id=person_id)
-
-
-@router.delete("/people/{person_id}/notification-rules/{rule_id}", status_code=204)
-def delete_rule(person_id: Id, rule_id: Id, db: DbDep, _: Responder) -> None:
-    people.delete_rule(db, person_id=person_id, rule_id=rule_id)
-
-
-@router.get("/people/{person_id}/notification-plan")
-def notification_plan(person_id: Id, db: DbDep, _: Viewer) -> list[PlannedContactOut]:
-    """How a page would reach this person: their rules, or every contact method at once."""
-    return people.notification_plan(db, person_id=person_id)
-
-
-# ---------------------------------------------------------------- teams
-
-
-@router.post("/teams", status_code=201, responses=answers(Conflict))
-def create_team(body: TeamCreate, db: DbDep, _: Responder) -> TeamOut:
-    return catalog.create_team(db, body=body)
-
-
-@router.get("/teams")
-def list_teams(db: DbDep, _: Viewer) -> list[TeamOut]:
-    return catalog.list_teams(db)
-
-
-@router.get("/teams/{team_id}")
-def get_team(team_id: Id, db: DbDep, _: Viewer) -> TeamOut:
-    return catalog.get_team(db, team_id=team_id)
-
-
-@router.patch("/teams/{team_id}", responses=answers(Conflict))
-def edit_team(team_id: Id, body: TeamPatch, db: DbDep, _: Responder) -> TeamOut:
-    """``members``, when sent, replaces the whole list."""
-    return catalog.edit_team(db, team_id=team_id, patch=body)
-
-
-@router.put("/teams/{team_id}/members/{person_id}")
-def add_member(team_id: Id, person_id: Id, db: DbDep, _: Responder) -> TeamOut:
-    return catalog.add_member(db, team_id=team_id, person_id=person_id)
-
-
-@router.delete("/teams/{team_id}/members/{person_id}")
-def remove_member(team_id: Id, person_id: Id, db: DbDep, _: Responder) -> TeamOut:
-    return catalog.remove_member(db, team_id=team_id, person_id=person_id)
-
-
-@router.delete("/teams/{team_id}", status_code=204)
-def delete_team(team_id: Id, db: DbDep, _: Responder) -> None:
-    """The team's schedules and services stay, without a team."""
-    catalog.delete_team(db, team_id=team_id)
-
-
+router.include_router(people_router)
+router.include_router(teams_router)
 router.include_router(schedules_router)
 router.include_router(escalation_router)

@@ -1,195 +1,40 @@
-"""What paging asks of on-call, inside the caller's transaction.
+"""What the rest of Tocsin asks of on-call: the one module other features import.
+
+Inside the caller's transaction, for paging:
 
 * ``escalation_snapshot_in``: the escalation policy of an incident's services, frozen as plain
   JSON so editing the policy later never changes paging already under way;
-* ``resolve_people_in``: who a level's targets mean at an instant (schedules resolved with the
-  schedule math of ``tocsin.core.schedule``);
+* ``resolve_people_in``: who a level's targets mean at an instant (a schedule: whoever is on
+  call then);
 * ``notification_plan_in``: how and when to reach one person;
-* ``delivery_target_in``: where a contact method delivers, secrets opened.
 
-The other use cases live beside this module: ``people``, ``schedules``, ``policies``,
-``catalog`` (teams and services) and ``preview``.
+for the worker, ``delivery_target_in``: where a contact method delivers, secrets opened; and,
+in a read of its own, ``get_person`` (paging's acknowledge page names who followed a link).
+
+Each is written in the sub-feature it belongs to; this module only names them. The
+sub-features are ``people/`` (people, contact methods, notification rules), ``teams/``,
+``schedules/`` (layers, overrides, who is on call, calendar feeds) and ``escalation/``
+(policies, the services catalog, the preview), each with its ``tables``, ``schemas``,
+``service`` and ``api`` modules; ``tocsin.oncall.api`` gathers their routes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from tocsin.crypto import SecretBox
-from tocsin.notify.channels.base import Target
-from tocsin.oncall import rosters, tables
-from tocsin.oncall.lookup import people_by_id
-from tocsin.oncall.schemas import ContactKind, TargetType
+from tocsin.oncall.escalation.service import escalation_snapshot_in, resolve_people_in
+from tocsin.oncall.people.service import (
+    PersonRef,
+    PlannedContact,
+    delivery_target_in,
+    get_person,
+    notification_plan_in,
+)
 
 __all__ = [
     "PersonRef",
     "PlannedContact",
     "delivery_target_in",
     "escalation_snapshot_in",
+    "get_person",
     "notification_plan_in",
     "resolve_people_in",
 ]
-
-
-@dataclass(frozen=True)
-class PersonRef:
-    id: int
-    name: str
-    handle: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class PlannedContact:
-    contact_method_id: int
-    kind: str
-    label: str
-    delay_minutes: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def escalation_snapshot_in(session: Session, *, services: Sequence[str]) -> dict[str, Any] | None:
-    """The policy of the first named service that has one, as a JSON-ready dict, else None.
-
-    ``{"policy_id", "policy_name", "repeat", "levels": [{"timeout_minutes",
-    "targets": [{"type", "id", "name"}]}]}``
-    """
-    names = list(dict.fromkeys(services))
-    if not names:
-        return None
-    rows = session.scalars(
-        select(tables.Service).where(
-            tables.Service.name.in_(names), tables.Service.escalation_policy_id.is_not(None)
-        )
-    ).all()
-    by_name = {row.name: row for row in rows}
-    first = next((by_name[name] for name in names if name in by_name), None)
-    if first is None or first.escalation_policy_id is None:
-        return None
-    policy = session.get(tables.EscalationPolicy, first.escalation_policy_id)
-    if policy is None:
-        return None
-    return snapshot_of(session, policy)
-
-
-def snapshot_of(session: Session, policy: tables.EscalationPolicy) -> dict[str, Any]:
-    names = target_names(session, [t for level in policy.levels for t in level.targets])
-    return {
-        "policy_id": policy.id,
-        "policy_name": policy.name,
-        "repeat": policy.repeat,
-        "levels": [
-            {
-                "timeout_minutes": level.timeout_minutes,
-                "targets": [
-                    {
-                        "type": t.target_type,
-                        "id": target_id(t),
-                        "name": names[t.target_type, target_id(t)],
-                    }
-                    for t in level.targets
-                ],
-            }
-            for level in policy.levels
-        ],
-    }
-
-
-def target_id(target: tables.EscalationTarget) -> int:
-    found = target.person_id if target.target_type == TargetType.PERSON else target.schedule_id
-    assert found is not None, "a target row always has the id its type names"
-    return found
-
-
-def target_names(
-    session: Session, targets: Sequence[tables.EscalationTarget]
-) -> dict[tuple[str, int], str]:
-    people = people_by_id(session, [t.person_id for t in targets if t.person_id is not None])
-    schedule_ids = {t.schedule_id for t in targets if t.schedule_id is not None}
-    schedules = (
-        session.execute(
-            select(tables.Schedule.id, tables.Schedule.name).where(
-                tables.Schedule.id.in_(schedule_ids)
-            )
-        ).all()
-        if schedule_ids
-        else []
-    )
-    names = {(TargetType.PERSON.value, i): p.name for i, p in people.items()}
-    names |= {(TargetType.SCHEDULE.value, i): name for i, name in schedules}
-    return names
-
-
-def resolve_people_in(
-    session: Session, *, targets: Sequence[dict[str, Any]], at: datetime
-) -> list[PersonRef]:
-    """The people ``targets`` mean at ``at``, in target order, each once.
-
-    A schedule target means whoever is on call then (nobody: nothing); a target deleted since
-    the snapshot was taken means nobody.
-    """
-    schedule_ids = [int(t["id"]) for t in targets if t.get("type") == TargetType.SCHEDULE]
-    schedules = (
-        session.scalars(select(tables.Schedule).where(tables.Schedule.id.in_(schedule_ids))).all()
-        if schedule_ids
-        else []
-    )
-    on_call = rosters.on_call_ids(session, schedules, at)
-    person_ids: list[int] = []
-    for target in targets:
-        if target.get("type") == TargetType.PERSON:
-            person_ids.append(int(target["id"]))
-        elif target.get("type") == TargetType.SCHEDULE:
-            person = on_call.get(int(target["id"]))
-            if person is not None:
-                person_ids.append(person)
-    people = people_by_id(session, person_ids)
-    ordered = [people[i] for i in dict.fromkeys(person_ids) if i in people]
-    return [PersonRef(id=p.id, name=p.name, handle=p.handle) for p in ordered]
-
-
-def notification_plan_in(session: Session, *, person_id: int) -> list[PlannedContact]:
-    """The person's rules sorted by delay; with no rules, every contact method right away."""
-    methods = {
-        m.id: m
-        for m in session.scalars(
-            select(tables.ContactMethod).where(tables.ContactMethod.person_id == person_id)
-        )
-    }
-    rules = session.scalars(
-        select(tables.NotificationRule).where(tables.NotificationRule.person_id == person_id)
-    ).all()
-    pairs = [(r.delay_minutes, methods[r.contact_method_id]) for r in rules]
-    if not rules:
-        pairs = [(0, method) for method in methods.values()]
-    plan = [
-        PlannedContact(contact_method_id=m.id, kind=m.kind, label=m.label, delay_minutes=delay)
-        for delay, m in pairs
-    ]
-    return sorted(plan, key=lambda p: (p.delay_minutes, p.contact_method_id))
-
-
-def delivery_target_in(
-    session: Session, *, contact_method_id: int, box: SecretBox
-) -> Target | None:
-    """Where to deliver for this contact method (secrets opened), or None if it was deleted."""
-    method = session.get(tables.ContactMethod, contact_method_id)
-    if method is None:
-        return None
-    kind = ContactKind(method.kind)
-    if kind.sealed:
-        assert method.sealed_address is not None
-        return Target(kind=kind.value, address=box.open(method.sealed_address))
-    assert method.address is not None
-    secret = box.open(method.sealed_secret) if method.sealed_secret else None
-    return Target(kind=kind.value, address=method.address, secret=secret)

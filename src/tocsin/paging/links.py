@@ -20,7 +20,7 @@ from tocsin.db import Database
 from tocsin.errors import Forbidden, NotFound
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.schemas import EventOut, IncidentOut
-from tocsin.oncall import people
+from tocsin.oncall import service as oncall_service
 
 TIMELINE_PAGE = 200
 
@@ -72,7 +72,7 @@ def _first_answer(db: Database, incident_id: int) -> EventOut | None:
 def _person(db: Database, person_id: int) -> tuple[str, str]:
     """How to show the person, and how the timeline names them."""
     try:
-        person = people.get_person(db, person_id=person_id)
+        person = oncall_service.get_person(db, person_id=person_id)
     except NotFound:
         return f"person #{person_id}", f"person:{person_id} (link)"
     return f"{person.name} (@{person.handle})", f"person:{person.handle} (link)"

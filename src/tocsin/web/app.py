@@ -26,7 +26,7 @@ from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
 from tocsin.incidents import pages as incidents_pages
 from tocsin.oncall import api as oncall_api
-from tocsin.oncall import pages as oncall_pages
+from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
 from tocsin.templating import STATIC

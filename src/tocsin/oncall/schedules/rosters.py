@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.core import schedule as core
 from tocsin.errors import InvalidInput
-from tocsin.oncall import tables
+from tocsin.oncall.schedules import tables
 
 _TICK = timedelta(microseconds=1)
 _FIRST_LOOK_BACK = timedelta(days=31)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.conftest import Api
 from tests.oncall.helpers import PUBLIC_HOOK, contact, layer, ok, person, schedule, unique
-from tocsin.oncall.tables import ContactMethod
+from tocsin.oncall.people.tables import ContactMethod
 
 
 def test_person_crud_and_roles(api: Api) -> None:

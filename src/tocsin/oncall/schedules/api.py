@@ -13,8 +13,8 @@ from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, Forbidden, answers
 from tocsin.fields import Id
-from tocsin.oncall import calendar, queries, schedules
-from tocsin.oncall.schedule_schemas import (
+from tocsin.oncall.schedules import calendar, service
+from tocsin.oncall.schedules.schemas import (
     OnCallOut,
     OverrideCreate,
     OverrideOut,
@@ -23,6 +23,8 @@ from tocsin.oncall.schedule_schemas import (
     ShiftsOut,
 )
 
+# Tagged here and again by the feature's router (tocsin.oncall.api): the API document lists
+# "on-call" twice for these routes, as it always has.
 router = APIRouter(tags=["on-call"])
 
 
@@ -44,17 +46,17 @@ def _linked(schedule: ScheduleOut, settings: Settings) -> ScheduleOut:
 def create_schedule(
     body: ScheduleIn, db: DbDep, settings: SettingsDep, _: Responder
 ) -> ScheduleOut:
-    return _linked(schedules.create_schedule(db, body=body), settings)
+    return _linked(service.create_schedule(db, body=body), settings)
 
 
 @router.get("/schedules")
 def list_schedules(db: DbDep, settings: SettingsDep, _: Viewer) -> list[ScheduleOut]:
-    return [_linked(s, settings) for s in schedules.list_schedules(db)]
+    return [_linked(s, settings) for s in service.list_schedules(db)]
 
 
 @router.get("/schedules/{schedule_id}")
 def get_schedule(schedule_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -> ScheduleOut:
-    return _linked(schedules.get_schedule(db, schedule_id=schedule_id), settings)
+    return _linked(service.get_schedule(db, schedule_id=schedule_id), settings)
 
 
 @router.put("/schedules/{schedule_id}")
@@ -62,18 +64,18 @@ def replace_schedule(
     schedule_id: Id, body: ScheduleIn, db: DbDep, settings: SettingsDep, _: Responder
 ) -> ScheduleOut:
     """Replace name, zone, team and all layers; overrides are kept."""
-    return _linked(schedules.replace_schedule(db, schedule_id=schedule_id, body=body), settings)
+    return _linked(service.replace_schedule(db, schedule_id=schedule_id, body=body), settings)
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204, responses=answers(Conflict))
 def delete_schedule(schedule_id: Id, db: DbDep, _: Responder) -> None:
     """Refused (409) while an escalation policy targets the schedule."""
-    schedules.delete_schedule(db, schedule_id=schedule_id)
+    service.delete_schedule(db, schedule_id=schedule_id)
 
 
 @router.get("/schedules/{schedule_id}/on-call")
 def on_call(schedule_id: Id, db: DbDep, _: Viewer, at: At = None) -> OnCallOut:
-    return queries.on_call(db, schedule_id=schedule_id, at=at or clock.now())
+    return service.on_call(db, schedule_id=schedule_id, at=at or clock.now())
 
 
 @router.get("/schedules/{schedule_id}/shifts")
@@ -88,8 +90,8 @@ def shifts(
 ) -> ShiftsOut:
     """Final shifts (layers and overrides merged) across [since, until)."""
     since = since or clock.now()
-    until = until or since + queries.DEFAULT_SPAN
-    return queries.shifts(db, schedule_id=schedule_id, since=since, until=until)
+    until = until or since + service.DEFAULT_SPAN
+    return service.shifts(db, schedule_id=schedule_id, since=since, until=until)
 
 
 @router.get(
@@ -113,22 +115,22 @@ def schedule_calendar(
 def create_override(
     schedule_id: Id, body: OverrideCreate, db: DbDep, principal: Responder
 ) -> OverrideOut:
-    return schedules.create_override(db, schedule_id=schedule_id, body=body, actor=principal.actor)
+    return service.create_override(db, schedule_id=schedule_id, body=body, actor=principal.actor)
 
 
 @router.get("/schedules/{schedule_id}/overrides")
 def list_overrides(
     schedule_id: Id, db: DbDep, _: Viewer, include_past: bool = False
 ) -> list[OverrideOut]:
-    return schedules.list_overrides(db, schedule_id=schedule_id, include_past=include_past)
+    return service.list_overrides(db, schedule_id=schedule_id, include_past=include_past)
 
 
 @router.delete("/schedules/{schedule_id}/overrides/{override_id}", status_code=204)
 def delete_override(schedule_id: Id, override_id: Id, db: DbDep, _: Responder) -> None:
-    schedules.delete_override(db, schedule_id=schedule_id, override_id=override_id)
+    service.delete_override(db, schedule_id=schedule_id, override_id=override_id)
 
 
 @router.get("/oncall")
 def on_call_everywhere(db: DbDep, _: Viewer, at: At = None) -> list[OnCallOut]:
     """Every schedule's on-call person at ``at`` (default now)."""
-    return queries.on_call_everywhere(db, at=at or clock.now())
+    return service.on_call_everywhere(db, at=at or clock.now())

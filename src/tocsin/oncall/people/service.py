@@ -1,8 +1,16 @@
-"""People, their contact methods and their personal notification rules."""
+"""People, their contact methods and their personal notification rules.
+
+Besides the use cases of the routes, what the other on-call sub-features and other features
+need of people, inside the caller's transaction: ``people_by_id`` and ``require_people``, the
+``notification_plan_in`` of a person and the ``delivery_target_in`` of a contact method (the
+last two reach other features through ``tocsin.oncall.service``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
@@ -13,10 +21,11 @@ from tocsin.crypto import SecretBox
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound, TocsinError
 from tocsin.notify import signing
+from tocsin.notify.channels.base import Target
 from tocsin.notify.urls import check_outbound_url
-from tocsin.oncall import service, tables
-from tocsin.oncall.lookup import flush_unique
-from tocsin.oncall.schemas import (
+from tocsin.oncall.escalation.tables import EscalationLevel, EscalationTarget
+from tocsin.oncall.people import tables
+from tocsin.oncall.people.schemas import (
     ContactKind,
     ContactMethodCreate,
     ContactMethodCreated,
@@ -29,7 +38,47 @@ from tocsin.oncall.schemas import (
     PlannedContactOut,
     check_email,
 )
-from tocsin.storage import get_or_404
+from tocsin.oncall.schedules.tables import Layer, LayerParticipant, Override
+from tocsin.storage import flush_unique, get_or_404
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: int
+    name: str
+    handle: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PlannedContact:
+    contact_method_id: int
+    kind: str
+    label: str
+    delay_minutes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def people_by_id(session: Session, ids: Iterable[int]) -> dict[int, tables.Person]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.scalars(select(tables.Person).where(tables.Person.id.in_(wanted)))
+    return {row.id: row for row in rows}
+
+
+def require_people(session: Session, ids: Iterable[int], *, field: str) -> dict[int, tables.Person]:
+    """The people with these ids; an unknown one is bad input naming ``field``."""
+    ids = list(ids)
+    found = people_by_id(session, ids)
+    missing = sorted(set(ids) - found.keys())
+    if missing:
+        raise InvalidInput(f"{field}: no person with id {missing[0]}", field=field)
+    return found
 
 
 def _handle_taken(session: Session, handle: str, but: int | None = None) -> None:
@@ -75,30 +124,30 @@ def delete_person(db: Database, *, person_id: int) -> None:
     with db.transaction() as session:
         row = get_or_404(session, tables.Person, person_id, "person")
         _refuse_if_referenced(session, person_id)
-        session.execute(delete(tables.Override).where(tables.Override.person_id == person_id))
+        session.execute(delete(Override).where(Override.person_id == person_id))
         session.delete(row)
 
 
 def _refuse_if_referenced(session: Session, person_id: int) -> None:
     layer = session.scalar(
-        select(tables.Layer.schedule_id)
-        .join(tables.LayerParticipant)
-        .where(tables.LayerParticipant.person_id == person_id)
+        select(Layer.schedule_id)
+        .join(LayerParticipant)
+        .where(LayerParticipant.person_id == person_id)
         .limit(1)
     )
     if layer is not None:
         raise Conflict(f"the person is in a rotation of schedule {layer}", field="person_id")
     override = session.scalar(
-        select(tables.Override.schedule_id)
-        .where(tables.Override.person_id == person_id, tables.Override.end > clock.now())
+        select(Override.schedule_id)
+        .where(Override.person_id == person_id, Override.end > clock.now())
         .limit(1)
     )
     if override is not None:
         raise Conflict(f"the person has an override on schedule {override}", field="person_id")
     policy = session.scalar(
-        select(tables.EscalationLevel.policy_id)
-        .join(tables.EscalationTarget)
-        .where(tables.EscalationTarget.person_id == person_id)
+        select(EscalationLevel.policy_id)
+        .join(EscalationTarget)
+        .where(EscalationTarget.person_id == person_id)
         .limit(1)
     )
     if policy is not None:
@@ -263,5 +312,42 @@ def delete_rule(db: Database, *, person_id: int, rule_id: int) -> None:
 def notification_plan(db: Database, *, person_id: int) -> list[PlannedContactOut]:
     with db.reading() as session:
         get_or_404(session, tables.Person, person_id, "person")
-        plan = service.notification_plan_in(session, person_id=person_id)
+        plan = notification_plan_in(session, person_id=person_id)
         return [PlannedContactOut.model_validate(p.to_dict()) for p in plan]
+
+
+def notification_plan_in(session: Session, *, person_id: int) -> list[PlannedContact]:
+    """The person's rules sorted by delay; with no rules, every contact method right away."""
+    methods = {
+        m.id: m
+        for m in session.scalars(
+            select(tables.ContactMethod).where(tables.ContactMethod.person_id == person_id)
+        )
+    }
+    rules = session.scalars(
+        select(tables.NotificationRule).where(tables.NotificationRule.person_id == person_id)
+    ).all()
+    pairs = [(r.delay_minutes, methods[r.contact_method_id]) for r in rules]
+    if not rules:
+        pairs = [(0, method) for method in methods.values()]
+    plan = [
+        PlannedContact(contact_method_id=m.id, kind=m.kind, label=m.label, delay_minutes=delay)
+        for delay, m in pairs
+    ]
+    return sorted(plan, key=lambda p: (p.delay_minutes, p.contact_method_id))
+
+
+def delivery_target_in(
+    session: Session, *, contact_method_id: int, box: SecretBox
+) -> Target | None:
+    """Where to deliver for this contact method (secrets opened), or None if it was deleted."""
+    method = session.get(tables.ContactMethod, contact_method_id)
+    if method is None:
+        return None
+    kind = ContactKind(method.kind)
+    if kind.sealed:
+        assert method.sealed_address is not None
+        return Target(kind=kind.value, address=box.open(method.sealed_address))
+    assert method.address is not None
+    secret = box.open(method.sealed_secret) if method.sealed_secret else None
+    return Target(kind=kind.value, address=method.address, secret=secret)

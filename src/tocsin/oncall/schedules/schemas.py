@@ -9,7 +9,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from tocsin.core.schedule import RotationKind
 from tocsin.fields import Id, Strict
-from tocsin.oncall.schemas import Description, Name, PersonBrief, TimeZone
+from tocsin.oncall.people.schemas import Description, Name, PersonBrief, TimeZone
 
 
 def _local(value: time) -> time:

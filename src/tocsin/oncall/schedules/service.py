@@ -1,4 +1,5 @@
-"""Schedules: create, replace, read and delete them with their layers, and their overrides.
+"""Schedules: create, replace, read and delete them with their layers, and their overrides;
+who is on call, in one schedule or in all of them at an instant, and the shifts of a span.
 
 Layers are replaced as a whole on each change, checked first so that every hand-off the pure
 schedule math will compute is well defined: known people, distinct positions, restriction
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from datetime import UTC, time
+from datetime import UTC, datetime, time, timedelta
 
 from pydantic import TypeAdapter
 from sqlalchemy import select
@@ -19,23 +20,32 @@ from tocsin import clock
 from tocsin.core import schedule as core
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
-from tocsin.oncall import tables
-from tocsin.oncall.lookup import people_by_id, require_people
-from tocsin.oncall.rosters import core_layer
-from tocsin.oncall.schedule_schemas import (
+from tocsin.oncall.escalation.tables import EscalationLevel, EscalationTarget
+from tocsin.oncall.people.schemas import PersonBrief
+from tocsin.oncall.people.service import people_by_id, require_people
+from tocsin.oncall.people.tables import Person
+from tocsin.oncall.schedules import rosters, tables
+from tocsin.oncall.schedules.rosters import core_layer
+from tocsin.oncall.schedules.schemas import (
     LayerIn,
     LayerOut,
+    OnCallOut,
     OverrideCreate,
     OverrideOut,
     ScheduleIn,
     ScheduleOut,
+    ShiftOut,
+    ShiftsOut,
     WeeklyWindow,
     Window,
 )
-from tocsin.oncall.schemas import PersonBrief
+from tocsin.oncall.teams.tables import Team
 from tocsin.storage import column_values, get_or_404
 
 WEEK_MINUTES = 7 * 1440
+MAX_SPAN = timedelta(days=60)
+DEFAULT_SPAN = timedelta(days=7)
+UNTIL_HORIZON = timedelta(days=14)
 _WINDOWS = TypeAdapter(list[Window])
 
 
@@ -106,7 +116,7 @@ def _positions(layers: Sequence[LayerIn]) -> list[int]:
 
 
 def _check(session: Session, body: ScheduleIn) -> list[int]:
-    if body.team_id is not None and session.get(tables.Team, body.team_id) is None:
+    if body.team_id is not None and session.get(Team, body.team_id) is None:
         raise InvalidInput(f"team_id: no team with id {body.team_id}", field="team_id")
     positions = _positions(body.layers)
     for index, layer in enumerate(body.layers):
@@ -197,9 +207,9 @@ def delete_schedule(db: Database, *, schedule_id: int) -> None:
     with db.transaction() as session:
         row = get_or_404(session, tables.Schedule, schedule_id, "schedule")
         policy = session.scalar(
-            select(tables.EscalationLevel.policy_id)
-            .join(tables.EscalationTarget)
-            .where(tables.EscalationTarget.schedule_id == schedule_id)
+            select(EscalationLevel.policy_id)
+            .join(EscalationTarget)
+            .where(EscalationTarget.schedule_id == schedule_id)
             .limit(1)
         )
         if policy is not None:
@@ -210,7 +220,7 @@ def delete_schedule(db: Database, *, schedule_id: int) -> None:
 # ---------------------------------------------------------------- overrides
 
 
-def _override_out(row: tables.Override, person: tables.Person) -> OverrideOut:
+def _override_out(row: tables.Override, person: Person) -> OverrideOut:
     return OverrideOut(
         id=row.id,
         schedule_id=row.schedule_id,
@@ -246,7 +256,7 @@ def create_override(
 def list_overrides(
     db: Database, *, schedule_id: int, include_past: bool = False
 ) -> list[OverrideOut]:
-    query = select(tables.Override, tables.Person).join(tables.Person)
+    query = select(tables.Override, Person).join(Person)
     query = query.where(tables.Override.schedule_id == schedule_id)
     if not include_past:
         query = query.where(tables.Override.end > clock.now())
@@ -264,3 +274,74 @@ def delete_override(db: Database, *, schedule_id: int, override_id: int) -> None
                 f"schedule {schedule_id} has no override {override_id}", field="override_id"
             )
         session.delete(row)
+
+
+# ---------------------------------------------------------------- who is on call
+
+
+def _current(session: Session, schedule: tables.Schedule, at: datetime) -> OnCallOut:
+    person_id = rosters.on_call_ids(session, [schedule], at)[schedule.id]
+    person = people_by_id(session, [person_id]).get(person_id) if person_id else None
+    until = None
+    if person is not None:
+        horizon = at + UNTIL_HORIZON
+        shifts = rosters.final_shifts(session, schedule, at, horizon)
+        if shifts and shifts[0].start == at and shifts[0].end < horizon:
+            until = shifts[0].end
+    return OnCallOut(
+        schedule_id=schedule.id,
+        schedule_name=schedule.name,
+        time_zone=schedule.time_zone,
+        at=at,
+        person=PersonBrief.model_validate(person) if person else None,
+        until=until,
+    )
+
+
+def on_call(db: Database, *, schedule_id: int, at: datetime) -> OnCallOut:
+    at = at.astimezone(UTC)
+    with db.reading() as session:
+        schedule = get_or_404(session, tables.Schedule, schedule_id, "schedule")
+        return _current(session, schedule, at)
+
+
+def on_call_everywhere(db: Database, *, at: datetime) -> list[OnCallOut]:
+    """Every schedule's on-call person at ``at``, by schedule name."""
+    at = at.astimezone(UTC)
+    with db.reading() as session:
+        schedules = session.scalars(select(tables.Schedule).order_by(tables.Schedule.name)).all()
+        return [_current(session, schedule, at) for schedule in schedules]
+
+
+def check_span(since: datetime, until: datetime) -> None:
+    if until <= since:
+        raise InvalidInput("until: must be after since", field="until")
+    if until - since > MAX_SPAN:
+        raise InvalidInput(f"until: at most {MAX_SPAN.days} days after since", field="until")
+
+
+def shifts_in(
+    session: Session, schedule: tables.Schedule, since: datetime, until: datetime
+) -> list[ShiftOut]:
+    found = rosters.final_shifts(session, schedule, since, until)
+    people = people_by_id(session, {int(s.person) for s in found})
+    return [
+        ShiftOut(start=s.start, end=s.end, person=PersonBrief.model_validate(people[int(s.person)]))
+        for s in found
+        if int(s.person) in people
+    ]
+
+
+def shifts(db: Database, *, schedule_id: int, since: datetime, until: datetime) -> ShiftsOut:
+    """The final shifts (layers and overrides merged) across ``[since, until)``."""
+    check_span(since, until)
+    since, until = since.astimezone(UTC), until.astimezone(UTC)
+    with db.reading() as session:
+        schedule = get_or_404(session, tables.Schedule, schedule_id, "schedule")
+        return ShiftsOut(
+            schedule_id=schedule.id,
+            time_zone=schedule.time_zone,
+            since=since,
+            until=until,
+            shifts=shifts_in(session, schedule, since, until),
+        )

@@ -12,8 +12,8 @@ from tocsin import clock
 from tocsin.access.pages import PagePrincipal
 from tocsin.core.schedule import load_zone
 from tocsin.deps import DbDep
-from tocsin.oncall import queries, schedules
-from tocsin.oncall.schedule_schemas import OnCallOut, ScheduleOut, ShiftOut
+from tocsin.oncall.schedules import service
+from tocsin.oncall.schedules.schemas import OnCallOut, ScheduleOut, ShiftOut
 from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -51,13 +51,13 @@ def _shift(shift: ShiftOut, zone: str) -> LocalShift:
 @router.get("/oncall", response_class=HTMLResponse)
 def oncall_page(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
     now = clock.now()
-    current = {c.schedule_id: c for c in queries.on_call_everywhere(db, at=now)}
+    current = {c.schedule_id: c for c in service.on_call_everywhere(db, at=now)}
     rosters = []
-    for schedule in schedules.list_schedules(db):
+    for schedule in service.list_schedules(db):
         if schedule.id not in current:
             continue  # created between the two reads
-        week = queries.shifts(
-            db, schedule_id=schedule.id, since=now, until=now + queries.DEFAULT_SPAN
+        week = service.shifts(
+            db, schedule_id=schedule.id, since=now, until=now + service.DEFAULT_SPAN
         )
         on_call = current[schedule.id]
         until = _local(on_call.until, schedule.time_zone) if on_call.until else None

@@ -26,9 +26,10 @@ from tocsin.crypto import SecretBox
 from tocsin.db import Database
 from tocsin.errors import Forbidden
 from tocsin.notify.render import one_line
-from tocsin.oncall import rosters, tables
-from tocsin.oncall.queries import shifts_in
-from tocsin.oncall.schedule_schemas import ShiftOut
+from tocsin.oncall.people.tables import Person
+from tocsin.oncall.schedules import rosters, tables
+from tocsin.oncall.schedules.schemas import ShiftOut
+from tocsin.oncall.schedules.service import shifts_in
 from tocsin.storage import get_or_404
 
 FeedKind = Literal["schedule", "person"]
@@ -94,7 +95,7 @@ def schedule_feed(db: Database, *, schedule_id: int, now: datetime) -> bytes:
 def person_feed(db: Database, *, person_id: int, now: datetime) -> bytes:
     """The person's shifts in every schedule where a layer or an override names them."""
     with db.reading() as session:
-        person = get_or_404(session, tables.Person, person_id, "person")
+        person = get_or_404(session, Person, person_id, "person")
         in_layer = (
             select(tables.Layer.schedule_id)
             .join(tables.LayerParticipant)

@@ -1,0 +1,1 @@
+"""People, how to reach them (contact methods) and when (notification rules)."""

@@ -1,0 +1,1 @@
+"""Teams: the people who own schedules and services."""
