@@ -249,3 +249,33 @@ def test_deleting_a_failing_check_resolves_its_alert(
     [alert] = alerts_of(api, integration=source["id"])
     assert alert["status"] == "resolved"
     assert api.viewer.get(f"/api/v1/checks/{check['id']}").status_code == 404
+
+
+def test_a_target_that_never_answers_fails_at_its_timeout(
+    api: Api, advance: Advance, source: dict[str, Any]
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        check = create(api, source["id"], kind="http", url=url, timeout_seconds=0.2)
+        run(api)
+    failed = only_result(api, check["id"])
+    assert failed["ok"] is False and failed["error"] == "no answer within 0.2 s"
+
+
+def test_moving_a_failing_check_resolves_its_alert_on_the_old_integration(
+    api: Api, advance: Advance, source: dict[str, Any], web: Site
+) -> None:
+    web.answer.status = 500
+    check = http_check(api, source, web, failures_before_alert=1)
+    assert run(api) == 1
+    other = integration(api)
+    moved = api.responder.patch(
+        f"/api/v1/checks/{check['id']}", json={"integration_id": other["id"]}
+    )
+    assert moved.status_code == 200 and moved.json()["alerting"] is False
+    [old] = alerts_of(api, integration=source["id"])
+    assert old["status"] == "resolved"
+    advance(INTERVAL)
+    assert run(api) == 1
+    [new] = alerts_of(api, integration=other["id"])
+    assert new["status"] == "firing" and new["dedup_key"] == f"check:{check['id']}"

@@ -95,13 +95,20 @@ def _tcp(target: Target, allow: urls.Allow, resolve: urls.Resolver, timer: Timer
     return Probe(True, latency)
 
 
-def _read(response: httpx.Response, needle: str | None) -> bool:
-    """Read the body up to the needle (or ``MAX_BODY_BYTES``); whether it was found."""
+def _read(response: httpx.Response, needle: str | None, timeout: float) -> bool:
+    """Read the body up to the needle (or ``MAX_BODY_BYTES``); whether it was found.
+
+    httpx's timeout bounds each read; a body trickling in slower than that in all still
+    ends the run once ``timeout`` has passed since the headers came.
+    """
     if needle is None:
         return True
     wanted = needle.encode()
     tail, read = b"", 0
+    deadline = time.monotonic() + timeout
     for chunk in response.iter_bytes():
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the body took too long", request=response.request)
         seen = tail + chunk
         if wanted in seen:
             return True
@@ -122,7 +129,7 @@ def _http(target: Target, allow: urls.Allow, resolve: urls.Resolver, timer: Time
     try:
         with redact.hiding(url), client.stream("GET", url, headers=headers) as response:
             status = response.status_code
-            found = _read(response, target.body_contains)
+            found = _read(response, target.body_contains, target.timeout_seconds)
     except InvalidInput as exc:  # refused or unresolvable
         return _failed(exc.message)
     except httpx.TimeoutException:
