@@ -45,7 +45,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (paging_service.on_incident_changed, {"policies": api.settings.policies}),
     ]
     assert set(api.tocsin.timer_handlers) == {paging_service.TIMER_KIND}
-    assert set(api.tocsin.periodic) == {"heartbeats"}
+    assert set(api.tocsin.periodic) == {"heartbeats", "checks"}
     assert len(api.tocsin.incident_sections) == 1
 
 

@@ -9,7 +9,8 @@ tells you everything that happens when something changes:
   when a paging incident opens and stops when someone has it.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires.
-- **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts.
+- **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
+  due synthetic checks run (on their own threads) and failing ones raise alerts.
 - **Page sections**, added to the incident page by features the incidents feature must not
   import: the alerts behind the incident.
 - **State kept in memory**, one of each per application so that two in one process never
@@ -30,6 +31,7 @@ from tocsin.access.service import TokenCache
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import service as alerts_service
 from tocsin.alerts.state import IngestState
+from tocsin.checks import runs as checks_runs
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents.hooks import IncidentChanged
@@ -86,6 +88,10 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             "heartbeats": Periodic(
                 alerts_service.HEARTBEAT_CHECK_SECONDS,
                 partial(alerts_service.check_heartbeats, db, ingest),
+            ),
+            "checks": Periodic(
+                checks_runs.CHECKS_POLL_SECONDS,
+                checks_runs.CheckRunner(db, ingest, settings).run,
             ),
         },
         incident_sections=(partial(_incident_alerts, db),),

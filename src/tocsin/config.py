@@ -46,9 +46,9 @@ class Settings(BaseSettings):
     outbound_allow: list[str] = Field(
         default_factory=list,
         description=(
-            "Networks or hosts (CIDR or name) that webhook, Slack and Apprise targets may "
-            "reach although they are not globally routable; by default such addresses are "
-            "refused."
+            "Networks or hosts (CIDR or name) that webhook, Slack and Apprise targets and "
+            "synthetic checks may reach although they are not globally routable; by default "
+            "such addresses are refused."
         ),
     )
     severity_policies: dict[str, dict[str, Any]] = Field(

@@ -203,6 +203,13 @@ def find_by_digest(db: Database, state: IngestState, key_digest: str) -> Integra
     return info
 
 
+def active_info(db: Database, *, integration_id: int) -> IntegrationInfo | None:
+    """The integration ``integration_id`` as the alert path sees it; None if gone or revoked."""
+    with db.reading() as session:
+        row = session.get(Integration, integration_id)
+        return info_of(row) if row is not None and row.revoked_at is None else None
+
+
 def active_heartbeats(db: Database) -> list[tuple[IntegrationInfo, datetime]]:
     """Integrations that expect beats, each with the time of its last beat (or creation)."""
     with db.reading() as session:

@@ -21,6 +21,7 @@ from tocsin.access import pages as access_pages
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
 from tocsin.assembly import Tocsin, assemble
+from tocsin.checks import api as checks_api
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
@@ -163,6 +164,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         oncall_api.router,
         oncall_pages.router,
         alerts_api.router,
+        checks_api.router,
         health.router,
     ):
         app.include_router(router)

@@ -1,0 +1,1 @@
+"""Synthetic checks: HTTP(S) and TCP probes the worker runs on an interval (SPEC §1)."""
