@@ -9,7 +9,8 @@ import msgspec
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, integration, post_alerts
+from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, post_alerts
+from tests.builders import integration
 from tests.conftest import Api
 from tocsin import clock
 from tocsin.alerts import integrations, processing

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.alerts.helpers import alerts_of, enqueue, events, incident, integration
+from tests.alerts.helpers import alerts_of, enqueue
+from tests.builders import incident, integration, timeline
 from tests.conftest import Api
 
 
@@ -50,7 +51,7 @@ def test_trigger_acknowledge_resolve(api: Api) -> None:
     assert incident(api, iid)["status"] == "acknowledged"
     assert enqueue(api, act(key, "resolve", "disk-db1")).status_code == 202
     assert incident(api, iid)["status"] == "resolved"  # PagerDuty integrations auto-resolve
-    moves = [(e["data"]["from"], e["data"]["to"]) for e in events(api, iid, "status_changed")]
+    moves = [(e["data"]["from"], e["data"]["to"]) for e in timeline(api, iid, "status_changed")]
     assert moves == [("triggered", "acknowledged"), ("acknowledged", "resolved")]
     # A trigger after the resolve opens a new alert and a new incident.
     assert enqueue(api, trigger(key, "disk-db1")).status_code == 202

@@ -18,9 +18,11 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.alerts.helpers import alerts_of, incident, integration
-from tests.conftest import Api, free_port
+from tests.alerts.helpers import alerts_of
+from tests.builders import incident, integration
+from tests.conftest import Api
 from tests.e2e.conftest import require_binary
+from tests.peers import free_port
 
 T = TypeVar("T")
 CONFIG = """

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pagerduty
 import pytest
 
-from tests.alerts.helpers import alerts_of, incident, integration
+from tests.alerts.helpers import alerts_of
+from tests.builders import incident, integration
 from tests.conftest import Api
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.builders import layer, ok, person, schedule, unique
 from tests.conftest import Api
-from tests.oncall.helpers import layer, ok, person, schedule, unique
 
 
 def shifts(api: Api, schedule_id: int, since: str, until: str) -> list[tuple[str, str, int]]:
