@@ -85,7 +85,10 @@ def test_auto_resolve_resolves_when_every_alert_is_resolved(api: Api) -> None:
     change = timeline(api, iid, "status_changed")[-1]
     assert change["actor"] == f"integration:{created['name']}"
     assert change["data"]["message"] == "all 2 alerts resolved"
-    assert all(not a["open"] for a in alerts_of(api, incident=iid))
+    assert [(a["status"], a["open"]) for a in alerts_of(api, incident=iid)] == [
+        ("resolved", False),
+        ("resolved", False),
+    ]
     # A re-fire after the incident resolved opens a new incident.
     [refire] = post_alerts(api, created["key"], am_alert("auto-1"))
     assert refire["result"] == "opened" and incident_id_of(refire) != iid
