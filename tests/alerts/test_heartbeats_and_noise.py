@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -52,10 +52,13 @@ def test_a_missed_heartbeat_raises_an_alert_and_the_next_beat_resolves_it(
     assert newest["incident_id"] != alert["incident_id"]
 
 
-def test_any_integration_can_expect_heartbeats(api: Api) -> None:
+def test_any_integration_can_expect_heartbeats(api: Api, clock: TestClock) -> None:
     created = integration(api, heartbeat_interval_minutes=60)
+    assert created["last_beat_at"] is None
     response = httpx.post(created["heartbeat_url"])
     assert response.status_code == 200
+    shown = api.viewer.get(f"/api/v1/integrations/{created['id']}").json()
+    assert datetime.fromisoformat(shown["last_beat_at"]) == clock.now()
     assert httpx.get(f"{api.url}/hooks/{'0' * 32}/heartbeat").status_code == 404
     bearer = {"Authorization": f"Bearer {created['key']}"}
     assert httpx.get(f"{api.url}/hooks/heartbeat", headers=bearer).status_code == 200

@@ -94,9 +94,12 @@ def test_close_needs_learning_done_or_waived(api: Api) -> None:
 
 
 def test_sev3_closes_without_postmortem(api: Api) -> None:
-    iid = declare(api, severity="SEV3")["id"]
-    move(api, iid, "resolved")
-    assert move(api, iid, "closed").status_code == 200
+    declared = declare(api, severity="SEV3")
+    assert declared["learning"] == "not_required"
+    assert move(api, declared["id"], "resolved").status_code == 200
+    closed = move(api, declared["id"], "closed")
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["status"], closed.json()["learning"]) == ("closed", "not_required")
 
 
 def test_reopen_after_resolve(api: Api) -> None:
