@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import httpx
 from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import fresh_database, running_tocsin
+from bench.harness import free_port, fresh_database, running_tocsin
 from bench.sinks import Arrivals, smtp_sink, webhook_sink
 from tocsin import clock
 from tocsin.assembly import assemble
@@ -109,13 +108,6 @@ def _timer_row(key: str, due: Any) -> dict[str, Any]:
         "attempts": 0,
         "created_at": clock.now(),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def setup_pager(client: httpx.Client, contacts: dict[str, str]) -> str:

@@ -27,7 +27,8 @@ class Server:
     database_url: str
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 nobody listens on now (bench does not import the tests')."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -66,7 +67,7 @@ def running_tocsin(backend: str, extra_env: dict[str, str] | None = None) -> Ite
             check=True,
         )
         token = created.stdout.strip().splitlines()[-1]
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [*tocsin, "serve", "--port", str(port)],
             env=env,

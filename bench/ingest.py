@@ -35,7 +35,7 @@ import msgspec
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import _free_port, running_tocsin
+from bench.harness import free_port, running_tocsin
 from tocsin.alerts.tables import Alert
 from tocsin.db import Database
 
@@ -179,7 +179,7 @@ def drive(target: Target, scenario: Scenario, tag: str, processes: int, connecti
 def running_alertmanager() -> Iterator[int]:
     folder = Path(tempfile.mkdtemp(prefix="am-bench-"))
     (folder / "am.yml").write_text(BLACKHOLE)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             ALERTMANAGER,

@@ -1,20 +1,22 @@
-"""One running Tocsin per database, shared by the whole session.
+"""One running Tocsin per database, shared by the whole session, and the one test clock.
 
 Every integration test takes the ``api`` fixture and so runs twice: on SQLite and on
 PostgreSQL (127.0.0.1:5432 here). PostgreSQL missing is a failure, not a skip, unless
-TOCSIN_TEST_SKIP_POSTGRES=1 is set explicitly.
+TOCSIN_TEST_SKIP_POSTGRES=1 is set explicitly. A test that needs a server of its own (to
+inject a fault through its wiring, say) builds one with ``settings_for`` and ``serving``.
+Test data comes from ``tests/builders.py``; a test that moves time takes ``clock``.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -23,8 +25,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from tests.peers import receiver, smtp_server, tls_receiver  # noqa: F401  (shared real peers)
+from tests.peers import free_port, receiver, smtp_server, tls_receiver  # noqa: F401 (fixtures)
 from tests.pgcluster import pg_cluster  # noqa: F401  (a PostgreSQL a test may stop)
+from tocsin import clock as tocsin_clock
 from tocsin.access import service as access_service
 from tocsin.assembly import Tocsin
 from tocsin.config import Settings
@@ -55,11 +58,38 @@ class Api:
         return httpx.Client(base_url=self.url, timeout=30)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+class TestClock:
+    """The one test clock: Tocsin's clock (``tocsin.clock``), frozen and moved by the test.
+
+    The servers run in the test's process, so they read this clock too.
+    """
+
+    __test__ = False  # not a test class
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, at: datetime) -> None:
+        """Jump to ``at`` (aware), forwards or back."""
+        assert at.tzinfo is not None, "a test clock is set to an aware time"
+        self._now = at
+
+    def advance(self, by: timedelta) -> None:
+        self._now += by
+
+
+@pytest.fixture
+def clock() -> Iterator[TestClock]:
+    """Freeze Tocsin's clock at the real time now; the real clock is back after the test."""
+    frozen = TestClock(datetime.now(UTC))
+    tocsin_clock.set_clock(frozen.now)
+    try:
+        yield frozen
+    finally:
+        tocsin_clock.set_clock(None)
 
 
 @contextmanager

@@ -28,6 +28,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.peers import free_port
+
 
 def _binaries() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version)
@@ -100,8 +102,6 @@ class PgCluster:
 def pg_cluster() -> Iterator[PgCluster]:
     """A started cluster of its own, shared by the session; a test that stops it starts it
     again before it ends."""
-    from tests.conftest import free_port
-
     binaries = _binaries()
     # Not under pytest's temporary folder: that one is private to root, and the server runs
     # as postgres.

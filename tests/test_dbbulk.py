@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, select
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, event, func, select
 
 from tests.conftest import Api
 from tocsin import dbbulk
@@ -75,14 +76,25 @@ def test_update_rows_sets_only_the_named_columns(api: Api, probe: Table) -> None
     assert rows(api, probe) == [(ids[0], "old", later, [1]), (ids[1], "old", at, {})]
 
 
-def test_more_rows_than_one_statement_holds(
-    api: Api, probe: Table, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(dbbulk, "MAX_VARIABLES", 8)  # two rows of four columns a statement
+def test_more_rows_than_one_statement_holds(api: Api, probe: Table) -> None:
+    """On SQLite the rows are cut into statements of at most MAX_VARIABLES values: three
+    inserts of four columns and two updates of two (id, name) for this many rows."""
+    count = dbbulk.MAX_VARIABLES // 2 + 1
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.split(" ", 1)[0])
+
     with api.db.transaction() as session:
-        ids = dbbulk.next_ids(session, probe, 5)
-        dbbulk.insert_rows(
-            session, probe, [{"id": i, "name": str(i), "seen_at": None, "data": {}} for i in ids]
-        )
+        connection = session.connection()  # this transaction's own: no one else's statements
+        event.listen(connection, "before_cursor_execute", note)
+        ids = dbbulk.next_ids(session, probe, count)
+        new = [{"id": i, "name": str(i), "seen_at": None, "data": {}} for i in ids]
+        dbbulk.insert_rows(session, probe, new)
         dbbulk.update_rows(session, probe, ("name",), [{"id": i, "name": "x"} for i in ids])
-    assert [row[1] for row in rows(api, probe)] == ["x"] * 5
+        event.remove(connection, "before_cursor_execute", note)
+    if api.backend == "sqlite":
+        assert statements.count("INSERT") == 3 and statements.count("UPDATE") == 2
+    with api.db.reading() as session:
+        names = session.execute(select(probe.c.name, func.count()).group_by(probe.c.name)).all()
+    assert names == [("x", count)]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import free_port
+from tests.peers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 _JUNK = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", "*.db", "tocsin.key")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import select
 
+from tests.builders import unique
 from tests.conftest import Api
 from tocsin.errors import InvalidInput, NotFound
 from tocsin.fields import MAX_ID
@@ -19,7 +19,7 @@ from tocsin.storage import Page, column_values, get_or_404, keyset_page
 
 def declare_some(api: Api, count: int) -> tuple[str, list[int]]:
     """``count`` incidents sharing a title no other test uses; their ids, oldest first."""
-    title = f"storage-{uuid.uuid4().hex[:8]}"
+    title = unique("storage")
     body = IncidentCreate.model_validate({"title": title, "severity": "SEV4"})
     ids = [
         incidents_service.declare(

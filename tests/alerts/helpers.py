@@ -1,27 +1,16 @@
-"""Building integrations and Alertmanager/PagerDuty bodies for the alerts tests."""
+"""Alertmanager and PagerDuty bodies for the alerts tests, and sending them to a server.
+
+Integrations and incidents come from ``tests.builders``."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from tests.conftest import Api
 from tocsin import clock
-
-_names = itertools.count(1)
-
-
-def integration(api: Api, kind: str = "alertmanager", **rules: Any) -> dict[str, Any]:
-    body = {"kind": kind, "name": f"{kind}-{next(_names)}", "service": "checkout"} | rules
-    response = api.admin.post("/api/v1/integrations", json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 def am_alert(
@@ -78,40 +67,7 @@ def alerts_of(api: Api, **query: Any) -> list[dict[str, Any]]:
     return items
 
 
-def incident(api: Api, incident_id: int) -> dict[str, Any]:
-    response = api.viewer.get(f"/api/v1/incidents/{incident_id}")
-    assert response.status_code == 200, response.text
-    found: dict[str, Any] = response.json()
-    return found
-
-
-def kinds(api: Api, incident_id: int) -> list[str]:
-    response = api.viewer.get(f"/api/v1/incidents/{incident_id}/events", params={"limit": 200})
-    assert response.status_code == 200
-    return [e["kind"] for e in response.json()["items"]]
-
-
-def events(api: Api, incident_id: int, kind: str) -> list[dict[str, Any]]:
-    response = api.viewer.get(f"/api/v1/incidents/{incident_id}/events", params={"limit": 200})
-    return [e for e in response.json()["items"] if e["kind"] == kind]
-
-
 def incident_id_of(outcome: dict[str, Any]) -> int:
     incident_id = outcome["incident_id"]
     assert isinstance(incident_id, int), outcome
     return incident_id
-
-
-@contextmanager
-def moving_clock(start: datetime | None = None) -> Iterator[Callable[[timedelta], None]]:
-    """Freeze the clock (server included: same process) and give a function to move it."""
-    now = [start or datetime.now(UTC)]
-    clock.set_clock(lambda: now[0])
-
-    def advance(by: timedelta) -> None:
-        now[0] += by
-
-    try:
-        yield advance
-    finally:
-        clock.set_clock(None)

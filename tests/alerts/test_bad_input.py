@@ -8,7 +8,8 @@ import httpx
 import msgspec
 import pytest
 
-from tests.alerts.helpers import alerts_of, am_alert, am_body, integration
+from tests.alerts.helpers import alerts_of, am_alert, am_body
+from tests.builders import integration
 from tests.conftest import Api
 from tocsin import clock
 

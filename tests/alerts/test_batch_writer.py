@@ -3,25 +3,27 @@ and do not sink the other requests of the batch; the in-memory state survives a 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, integration, post_alerts
+from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, post_alerts
+from tests.builders import incident, integration
 from tests.conftest import Api
+from tests.faults import FaultyServer, declared_with, faulty_server
 from tocsin import clock
-from tocsin.alerts import integrations, processing
+from tocsin.alerts import integrations
 from tocsin.alerts.batch_writer import run_batch
-from tocsin.alerts.changes import Changes
 from tocsin.alerts.integration_cache import IntegrationInfo
 from tocsin.alerts.outcomes import Result
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import alertmanager
 from tocsin.alerts.state import IngestState
-from tocsin.core.lifecycle import InvalidTime
-from tocsin.incidents import service as incidents_service
+from tocsin.core.lifecycle import InvalidTime, Status
+from tocsin.incidents.hooks import IncidentChanged
 
 
 def info_of(api: Api, created: dict[str, Any]) -> IntegrationInfo:
@@ -32,75 +34,66 @@ def info_of(api: Api, created: dict[str, Any]) -> IntegrationInfo:
     return info
 
 
-def test_a_database_failure_answers_503_and_stores_nothing(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    created = integration(api)
+@pytest.fixture(scope="module")
+def faulty(api: Api) -> Iterator[FaultyServer]:
+    """A server of this module's own on the suite's database, where incident changes fail
+    while a test arms the fault (see tests/faults.py)."""
+    with faulty_server(api) as server:
+        yield server
 
-    def broken(*_: Any) -> None:
-        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(processing, "write", broken)
-    response = hook(api, created["key"], am_body(am_alert("db-down-1")))
+def test_a_database_failure_answers_503_and_stores_nothing(api: Api, faulty: FaultyServer) -> None:
+    created = integration(faulty.api)
+    disk = OperationalError("INSERT", {}, Exception("disk I/O error"))
+    with faulty.fault.armed(disk):
+        response = hook(faulty.api, created["key"], am_body(am_alert("db-down-1")))
+        # The suite's server, on the same database, does not see the fault.
+        elsewhere = integration(api)
+        [shared] = post_alerts(api, elsewhere["key"], am_alert("db-down-1"))
+        assert shared["result"] == "opened"
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
-    monkeypatch.undo()
-    assert alerts_of(api, integration=created["id"]) == []
-    [outcome] = post_alerts(api, created["key"], am_alert("db-down-1"))
+    assert alerts_of(faulty.api, integration=created["id"]) == []
+    [outcome] = post_alerts(faulty.api, created["key"], am_alert("db-down-1"))
     assert outcome["result"] == "opened"  # the state was reloaded, nothing half-done
 
 
 def test_one_alert_that_cannot_open_an_incident_does_not_stop_the_others(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    faulty: FaultyServer,
 ) -> None:
+    api = faulty.api
     created = integration(api)
-    real = incidents_service.declare_in
-
-    def picky(session: Any, **kwargs: Any) -> Any:
-        if "poison" in kwargs["incident"].title:
-            raise InvalidTime("impact_started_at", "is in the future")
-        return real(session, **kwargs)
-
-    monkeypatch.setattr(incidents_service, "declare_in", picky)
-    poison, fine = post_alerts(
-        api, created["key"], am_alert("poison-1", alertname="poison"), am_alert("fine-1")
-    )
+    refused = InvalidTime("impact_started_at", "is in the future")
+    with faulty.fault.armed(refused, when=declared_with("poison")):
+        poison, fine = post_alerts(
+            api, created["key"], am_alert("poison-1", alertname="poison"), am_alert("fine-1")
+        )
     assert poison["result"] == "not_opened"
+    assert poison["outcome"] == "error: no incident opened: impact_started_at: is in the future"
     assert fine["result"] == "opened"
     stored = api.viewer.get(f"/api/v1/alerts/{poison['alert_id']}").json()
     assert stored["incident_id"] is None
     assert stored["trace"][-1] == {"step": "outcome", "result": poison["outcome"]}
-    monkeypatch.undo()
     # Its next event tries again.
     [again] = post_alerts(api, created["key"], am_alert("poison-1", alertname="poison"))
     assert again["result"] == "opened"
 
 
-def test_a_failing_job_is_isolated_from_its_batch(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failing_job_is_isolated_from_its_batch(faulty: FaultyServer) -> None:
+    api = faulty.api
     created = integration(api)
-    info = integrations.find_by_digest(
-        api.db, api.tocsin.ingest, integrations.digest(created["key"])
-    )
-    assert info is not None
-    real = processing.write
-
-    def fails_on_boom(session: Any, state: Any, changes: Changes) -> None:
-        if any(c.dedup_key == "fp-DiskFull-boom" for c in changes.inserts):
-            raise OperationalError("INSERT", {}, Exception("constraint"))
-        real(session, state, changes)
+    info = info_of(api, created)
 
     def parsed(*alerts: dict[str, Any]) -> Job:
         body = msgspec.json.encode(am_body(*alerts))
         return Job(info, alertmanager.parse(body, now=clock.now()))
 
-    monkeypatch.setattr(processing, "write", fails_on_boom)
     good, bad = parsed(am_alert("ok")), parsed(am_alert("boom"))
-    run_batch(api.db, api.tocsin.ingest, [good, bad])
+    constraint = OperationalError("INSERT", {}, Exception("constraint"))
+    with faulty.fault.armed(constraint, when=declared_with("boom")):
+        run_batch(api.db, api.tocsin.ingest, [good, bad])
     assert good.error is None and good.outcomes[0].result is Result.OPENED
-    assert isinstance(bad.error, OperationalError)
-    monkeypatch.undo()
+    assert bad.error is constraint
     keys = [a["dedup_key"] for a in alerts_of(api, integration=created["id"])]
     assert keys == ["fp-DiskFull-ok"]
 
@@ -204,39 +197,33 @@ def test_an_alert_whose_text_makes_no_incident_is_stored_with_the_reason(api: Ap
 
 
 def test_a_bug_while_opening_an_incident_is_not_taken_for_a_refusal(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    faulty: FaultyServer,
 ) -> None:
     """Only the incident rules' refusals become an outcome: anything else fails the request
     (503, nothing stored, the sender retries) instead of hiding among outcomes."""
+    api = faulty.api
     created = integration(api)
-
-    def buggy(session: Any, **kwargs: Any) -> Any:
-        raise ValueError("a bug")
-
-    monkeypatch.setattr(incidents_service, "declare_in", buggy)
-    response = hook(api, created["key"], am_body(am_alert("bug-1")))
+    with faulty.fault.armed(ValueError("a bug")):
+        response = hook(api, created["key"], am_body(am_alert("bug-1")))
     assert response.status_code == 503
-    monkeypatch.undo()
     assert alerts_of(api, integration=created["id"]) == []
     [retried] = post_alerts(api, created["key"], am_alert("bug-1"))
     assert retried["result"] == "opened"
 
 
-def test_a_bug_while_resolving_an_incident_fails_the_request(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_bug_while_resolving_an_incident_fails_the_request(faulty: FaultyServer) -> None:
+    api = faulty.api
     created = integration(api, auto_resolve=True)
     [opened] = post_alerts(api, created["key"], am_alert("bug-2"))
-    real = incidents_service.change_status_in
+    iid = opened["incident_id"]
 
-    def buggy(session: Any, **kwargs: Any) -> Any:
-        raise ValueError("a bug")
+    def resolving(change: IncidentChanged) -> bool:
+        return change.incident_id == iid and change.status is Status.RESOLVED
 
-    monkeypatch.setattr(incidents_service, "change_status_in", buggy)
-    response = hook(api, created["key"], am_body(am_alert("bug-2", status="resolved")))
+    with faulty.fault.armed(ValueError("a bug"), when=resolving):
+        response = hook(api, created["key"], am_body(am_alert("bug-2", status="resolved")))
     assert response.status_code == 503
-    monkeypatch.setattr(incidents_service, "change_status_in", real)
+    assert incident(api, iid)["status"] == "triggered"  # nothing of it was kept
     [resolved] = post_alerts(api, created["key"], am_alert("bug-2", status="resolved"))
-    assert (resolved["result"], resolved["incident_id"]) == ("resolved", opened["incident_id"])
-    found = api.viewer.get(f"/api/v1/incidents/{opened['incident_id']}").json()
-    assert found["status"] == "resolved"
+    assert (resolved["result"], resolved["incident_id"]) == ("resolved", iid)
+    assert incident(api, iid)["status"] == "resolved"

@@ -6,7 +6,8 @@ import re
 
 import httpx
 
-from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, integration
+from tests.alerts.helpers import alerts_of, am_alert, am_body, hook
+from tests.builders import integration
 from tests.conftest import Api
 
 

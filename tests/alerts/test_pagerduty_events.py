@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.alerts.helpers import alerts_of, enqueue, events, incident, integration
+from tests.alerts.helpers import alerts_of, enqueue
+from tests.builders import incident, integration, timeline
 from tests.conftest import Api
 
 
@@ -50,7 +51,7 @@ def test_trigger_acknowledge_resolve(api: Api) -> None:
     assert incident(api, iid)["status"] == "acknowledged"
     assert enqueue(api, act(key, "resolve", "disk-db1")).status_code == 202
     assert incident(api, iid)["status"] == "resolved"  # PagerDuty integrations auto-resolve
-    moves = [(e["data"]["from"], e["data"]["to"]) for e in events(api, iid, "status_changed")]
+    moves = [(e["data"]["from"], e["data"]["to"]) for e in timeline(api, iid, "status_changed")]
     assert moves == [("triggered", "acknowledged"), ("acknowledged", "resolved")]
     # A trigger after the resolve opens a new alert and a new incident.
     assert enqueue(api, trigger(key, "disk-db1")).status_code == 202
@@ -59,12 +60,16 @@ def test_trigger_acknowledge_resolve(api: Api) -> None:
 
 
 def test_trigger_without_dedup_key_gets_one(api: Api) -> None:
-    key = integration(api, "pagerduty")["key"]
+    created = integration(api, "pagerduty")
+    key, integration_id = created["key"], created["id"]
     response = enqueue(api, trigger(key, summary="No key given"))
     assert response.status_code == 202
     dedup_key = response.json()["dedup_key"]
-    assert dedup_key
+    [alert] = alerts_of(api, integration=integration_id)
+    assert alert["dedup_key"] == dedup_key and alert["status"] == "firing"
     assert enqueue(api, act(key, "resolve", dedup_key)).status_code == 202
+    [alert] = alerts_of(api, integration=integration_id)
+    assert alert["status"] == "resolved"  # the key given back reaches the alert
 
 
 def test_ack_or_resolve_of_an_unknown_key_is_accepted_and_dropped(api: Api) -> None:

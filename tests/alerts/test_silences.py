@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.alerts.helpers import alerts_of, am_alert, integration, post_alerts
+from tests.alerts.helpers import alerts_of, am_alert, post_alerts
+from tests.builders import integration
 from tests.conftest import Api
 from tocsin import clock
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.alerts.helpers import alerts_of, am_alert, am_body, enqueue, integration
+from tests.alerts.helpers import alerts_of, am_alert, am_body, enqueue
+from tests.builders import integration
 from tests.conftest import Api
 from tests.inputs import NUL, nested
 

@@ -460,16 +460,37 @@ def test_invalid_input_names_the_field(build: Callable[[], object], field: str) 
 
 def test_order_checks_use_real_time_not_wall_time() -> None:
     first_0130, second_0110 = local(NY, 2026, 11, 1, 1, 30), local(NY, 2026, 11, 1, 1, 10, fold=1)
-    Override(first_0130, second_0110, "ana")  # 05:30Z to 06:10Z
+    forty_minutes = Override(first_0130, second_0110, "ana")  # 05:30Z to 06:10Z
+    covered = Schedule(NY, overrides=(forty_minutes,))
+    assert [
+        (s.start, s.end) for s in final_shifts(covered, utc(2026, 11, 1), utc(2026, 11, 2))
+    ] == [(utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 10))]
     with pytest.raises(ScheduleError):
         Override(second_0110, local(NY, 2026, 11, 1, 1, 50), "ana")  # 06:10Z to 05:50Z
     with pytest.raises(ScheduleError):
         layer("daily", second_0110, end=local(NY, 2026, 11, 1, 1, 50))
 
 
-def test_restrictions_as_long_as_their_period_are_allowed() -> None:
-    DailyRestriction(time(0), timedelta(days=1))
-    WeeklyRestriction(SUN, time(23, 59), timedelta(days=7))
+@pytest.mark.parametrize(
+    "whole_period",
+    [
+        DailyRestriction(time(0), timedelta(days=1)),
+        WeeklyRestriction(SUN, time(23, 59), 7 * 24 * HOUR),
+    ],
+)
+@pytest.mark.parametrize(
+    ("from_", "to"),
+    [
+        (local(NY, 2026, 3, 1), local(NY, 2026, 3, 22)),  # spring forward on 03-08
+        (local(NY, 2026, 10, 25), local(NY, 2026, 11, 15)),  # fall back on 11-01
+    ],
+)
+def test_a_restriction_as_long_as_its_period_covers_everything(
+    whole_period: Restriction, from_: datetime, to: datetime
+) -> None:
+    alone = layer("daily", utc(2026, 1, 1), people=("ana",), restrictions=(whole_period,))
+    shifts = final_shifts(Schedule(NY, (alone,)), from_, to)
+    assert [(s.start, s.end, s.person) for s in shifts] == [(from_, to, "ana")]
 
 
 def test_dataclasses_are_frozen() -> None:

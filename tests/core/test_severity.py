@@ -39,22 +39,39 @@ def test_parse_refuses_anything_else(given: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("severity", "cadence", "ack", "postmortem"),
+    ("severity", "name", "alias", "cadence", "ack", "postmortem", "pages", "executives", "means"),
     [
-        (Severity.SEV1, 15, 15, True),
-        (Severity.SEV2, 30, 30, True),
-        (Severity.SEV3, 60, None, False),
-        (Severity.SEV4, None, None, False),
+        (Severity.SEV1, "Critical", "P0", 15, 15, True, True, True, "Complete outage"),
+        (Severity.SEV2, "High", "P1", 30, 30, True, True, False, "Significant degradation"),
+        (Severity.SEV3, "Medium", "P2", 60, None, False, True, False, "Partial impact"),
+        (Severity.SEV4, "Low", "P3", None, None, False, False, False, "Minor issue"),
     ],
-)
+)  # fmt: skip
 def test_default_policies_follow_the_spec(
-    severity: Severity, cadence: int | None, ack: int | None, postmortem: bool
+    severity: Severity,
+    name: str,
+    alias: str,
+    cadence: int | None,
+    ack: int | None,
+    postmortem: bool,
+    pages: bool,
+    executives: bool,
+    means: str,
 ) -> None:
     policy = DEFAULT_POLICIES[severity]
+    assert (policy.severity, policy.name, policy.alias) == (severity, name, alias)
     assert policy.update_cadence_minutes == cadence
     assert policy.status_page_ack_minutes == ack
     assert policy.postmortem_required is postmortem
-    assert policy.definition
+    assert policy.page_on_call is pages
+    assert policy.notify_executives is executives
+    assert policy.definition.startswith(f"{means} ")  # what the level means, for people
+    assert policy.definition.endswith(".")
+
+
+def test_every_level_has_a_definition_of_its_own() -> None:
+    definitions = [DEFAULT_POLICIES[severity].definition for severity in Severity]
+    assert len(definitions) == len(set(definitions)) == 4
 
 
 def test_next_update_due_uses_the_cadence() -> None:

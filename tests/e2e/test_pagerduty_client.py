@@ -5,7 +5,8 @@ from __future__ import annotations
 import pagerduty
 import pytest
 
-from tests.alerts.helpers import alerts_of, incident, integration
+from tests.alerts.helpers import alerts_of
+from tests.builders import incident, integration
 from tests.conftest import Api
 
 
@@ -39,7 +40,8 @@ def test_trigger_acknowledge_resolve_with_the_real_client(api: Api) -> None:
         links=[{"href": "https://runbooks.example/latency", "text": "Runbook"}],
     )
     assert dedup_key == "latency-web-1"
-    assert events.trigger("Checkout latency over 2 s", "web-1.example", dedup_key=dedup_key)
+    again = events.trigger("Checkout latency over 2 s", "web-1.example", dedup_key=dedup_key)
+    assert again == dedup_key
     [alert] = alerts_of(api, integration=created["id"])
     assert alert["count"] == 2 and alert["severity"] == "SEV1"
     assert alert["details"]["custom_details"] == {"p99_ms": 2400}

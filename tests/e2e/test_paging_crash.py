@@ -17,14 +17,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.builders import paged_service, person, unique
 from tests.conftest import Api
-from tests.paging.test_paging import person, service_with_policy
 from tests.peers import SmtpServer
 from tocsin.core.severity import Severity
 from tocsin.incidents import service as incidents_service
@@ -57,8 +56,8 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 def pending_escalations(api: Api, recipient: str, count: int = ESCALATIONS) -> int:
     """Declare ``count`` incidents that page one person by mail; returns the person's id."""
-    someone = person(api, "crash", email=recipient)
-    service = service_with_policy(api, [[someone["id"]]], timeout=60)
+    someone = person(api, "crash", contacts={"email": recipient})
+    service = paged_service(api, [someone["id"]], timeout=60)
     policies = api.settings.policies
     for n in range(count):
         incidents_service.declare(
@@ -114,7 +113,7 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
 def test_kill_9_loses_no_page(
     api: Api, smtp_server: SmtpServer, processes: list[subprocess.Popen[bytes]]
 ) -> None:
-    recipient = f"crash-{uuid.uuid4().hex[:6]}@example.test"
+    recipient = f"{unique('crash')}@example.test"
     paged = pending_escalations(api, recipient)
     env = worker_env(api, smtp_server, concurrency=1)
     rng = random.Random(7)
@@ -140,7 +139,7 @@ def test_two_workers_on_postgresql_never_send_twice(
 ) -> None:
     if api.backend != "postgresql":
         pytest.skip("several workers share the work through PostgreSQL row locks")
-    recipient = f"pair-{uuid.uuid4().hex[:6]}@example.test"
+    recipient = f"{unique('pair')}@example.test"
     env = worker_env(api, smtp_server, concurrency=8)
     processes.extend([start_worker(env), start_worker(env)])
     paged = pending_escalations(api, recipient)
@@ -165,7 +164,7 @@ def test_a_slow_mail_server_and_short_leases_send_each_page_once(
     first. A slower machine only makes that more likely; the count must still be exact."""
     workers = 2 if api.backend == "postgresql" else 1  # SQLite: one worker against itself
     pages = SLOW_PAGES_PER_WORKER * workers
-    recipient = f"slow-{uuid.uuid4().hex[:6]}@example.test"
+    recipient = f"{unique('slow')}@example.test"
     smtp_server.mailbox.delay = SLOW_SMTP_SECONDS
     env = worker_env(api, smtp_server, concurrency=SLOW_CONCURRENCY)
     env["TOCSIN_WORKER_LEASE_SECONDS"] = SLOW_LEASE_SECONDS

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.builders import person
 from tests.conftest import Api
 from tests.e2e.conftest import require_binary
-from tests.oncall.helpers import person
 from tocsin.paging import links
 
 CHROMIUM_FLAGS = [

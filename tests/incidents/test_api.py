@@ -7,23 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api
-from tocsin import clock
-
-
-def declare(api: Api, **fields: Any) -> dict[str, Any]:
-    body = {"title": "Checkout errors", "severity": "SEV2", "services": ["checkout"]} | fields
-    response = api.responder.post("/api/v1/incidents", json=body)
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
-def events(api: Api, incident_id: int) -> list[dict[str, Any]]:
-    response = api.viewer.get(f"/api/v1/incidents/{incident_id}/events")
-    assert response.status_code == 200
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+from tests.builders import declare, timeline
+from tests.conftest import Api, TestClock
+from tocsin.core.severity import Severity
 
 
 def move(api: Api, incident_id: int, status: str) -> Any:
@@ -52,7 +38,7 @@ def test_declare_records_who_what_when(api: Api) -> None:
     assert incident["created_by"] == "token:test-responder"
     due = datetime.fromisoformat(incident["next_update_due_at"])
     assert due - datetime.fromisoformat(incident["created_at"]) == timedelta(minutes=15)
-    kinds = [e["kind"] for e in events(api, incident["id"])]
+    kinds = [e["kind"] for e in timeline(api, incident["id"])]
     assert kinds == ["declared", "role_assigned"]
 
 
@@ -67,13 +53,13 @@ def test_full_lifecycle_with_one_event_per_change(api: Api) -> None:
     body = api.viewer.get(f"/api/v1/incidents/{iid}").json()
     stamps = [body[k] for k in ("detected_at", "acknowledged_at", "mitigated_at", "resolved_at")]
     assert all(stamps) and stamps == sorted(stamps)
-    timeline = events(api, iid)
+    events = timeline(api, iid)
     changes = [
-        (e["data"]["from"], e["data"]["to"]) for e in timeline if e["kind"] == "status_changed"
+        (e["data"]["from"], e["data"]["to"]) for e in events if e["kind"] == "status_changed"
     ]
     assert changes == list(zip(["triggered", *steps], steps, strict=False))
-    assert all(e["actor"] == "token:test-responder" for e in timeline)
-    assert len(timeline) == 1 + len(steps)
+    assert all(e["actor"] == "token:test-responder" for e in events)
+    assert len(events) == 1 + len(steps)
 
 
 def test_illegal_move_is_409_listing_allowed_moves(api: Api) -> None:
@@ -85,7 +71,7 @@ def test_illegal_move_is_409_listing_allowed_moves(api: Api) -> None:
     assert body["allowed"] == ["investigating", "closed"]
     assert body["current"] == "resolved"
     assert "cannot move from resolved to acknowledged" in body["message"]
-    assert len(events(api, iid)) == 2  # the refused move left no trace
+    assert len(timeline(api, iid)) == 2  # the refused move left no trace
 
 
 def test_close_needs_learning_done_or_waived(api: Api) -> None:
@@ -108,9 +94,12 @@ def test_close_needs_learning_done_or_waived(api: Api) -> None:
 
 
 def test_sev3_closes_without_postmortem(api: Api) -> None:
-    iid = declare(api, severity="SEV3")["id"]
-    move(api, iid, "resolved")
-    assert move(api, iid, "closed").status_code == 200
+    declared = declare(api, severity="SEV3")
+    assert declared["learning"] == "not_required"
+    assert move(api, declared["id"], "resolved").status_code == 200
+    closed = move(api, declared["id"], "closed")
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["status"], closed.json()["learning"]) == ("closed", "not_required")
 
 
 def test_reopen_after_resolve(api: Api) -> None:
@@ -133,7 +122,7 @@ def test_severity_change_needs_reason_and_reschedules_updates(api: Api) -> None:
     assert changed["severity"] == "SEV1"
     assert changed["learning"] == "pending"
     assert changed["next_update_due_at"] < incident["next_update_due_at"]
-    last = events(api, iid)[-1]
+    last = timeline(api, iid)[-1]
     assert last["kind"] == "severity_changed"
     assert last["data"] == {"from": "SEV3", "to": "SEV1", "reason": "all EU down"}
 
@@ -156,7 +145,7 @@ def test_roles_assign_and_hand_over(api: Api) -> None:
     }
     again = api.responder.put(f"{url}/incident_commander", json={"holder": "bob"})
     assert again.status_code == 409
-    handover = [e for e in events(api, iid) if e["kind"] == "role_assigned"][1]
+    handover = [e for e in timeline(api, iid) if e["kind"] == "role_assigned"][1]
     assert handover["data"] == {
         "role": "incident_commander",
         "holder": "bob",
@@ -188,25 +177,23 @@ def test_update_on_template_sets_next_due(api: Api) -> None:
     assert updates[0]["next_update_due_at"] == eta["next_update_due_at"]
 
 
-def test_overdue_update_is_flagged(api: Api) -> None:
+def test_overdue_update_is_flagged(api: Api, clock: TestClock) -> None:
     iid = declare(api, severity="SEV1")["id"]
-    later = datetime.now(UTC) + timedelta(minutes=16)
-    clock.set_clock(lambda: later)
-    try:
-        incident = api.viewer.get(f"/api/v1/incidents/{iid}").json()
-    finally:
-        clock.set_clock(None)
-    assert incident["update_overdue"] is True
+    assert api.viewer.get(f"/api/v1/incidents/{iid}").json()["update_overdue"] is False
+    clock.advance(timedelta(minutes=14))  # SEV1: an update every 15 minutes
+    assert api.viewer.get(f"/api/v1/incidents/{iid}").json()["update_overdue"] is False
+    clock.advance(timedelta(minutes=2))
+    assert api.viewer.get(f"/api/v1/incidents/{iid}").json()["update_overdue"] is True
 
 
 def test_notes_and_edits_are_on_the_timeline(api: Api) -> None:
     iid = declare(api)["id"]
     api.responder.post(f"/api/v1/incidents/{iid}/notes", json={"body": "error rate 12%"})
     api.responder.patch(f"/api/v1/incidents/{iid}", json={"services": ["cart"], "title": "Cart"})
-    timeline = events(api, iid)
-    assert timeline[-2]["data"] == {"body": "error rate 12%"}
-    assert timeline[-1]["kind"] == "details_changed"
-    assert timeline[-1]["data"]["from"] == {"services": ["checkout"], "title": "Checkout errors"}
+    events = timeline(api, iid)
+    assert events[-2]["data"] == {"body": "error rate 12%"}
+    assert events[-1]["kind"] == "details_changed"
+    assert events[-1]["data"]["from"] == {"services": ["checkout"], "title": "Checkout errors"}
     incident = api.viewer.get(f"/api/v1/incidents/{iid}").json()
     assert (incident["title"], incident["services"]) == ("Cart", ["cart"])
 
@@ -245,7 +232,10 @@ def test_severity_policies_are_visible(api: Api) -> None:
     assert [p["severity"] for p in policies] == ["SEV1", "SEV2", "SEV3", "SEV4"]
     assert policies[0]["update_cadence_minutes"] == 15
     assert policies[0]["postmortem_required"] is True
-    assert policies[3]["definition"]
+    served = api.settings.policies  # the defaults: the suite overrides none
+    assert [(p["name"], p["definition"]) for p in policies] == [
+        (served[s].name, served[s].definition) for s in Severity
+    ]
 
 
 def test_concurrent_changes_are_serialized(api: Api) -> None:
@@ -256,7 +246,7 @@ def test_concurrent_changes_are_serialized(api: Api) -> None:
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(lambda _: move(api, iid, "acknowledged").status_code, range(8)))
     assert sorted(codes) == [200] + [409] * 7
-    assert [e["kind"] for e in events(api, iid)].count("status_changed") == 1
+    assert [e["kind"] for e in timeline(api, iid)].count("status_changed") == 1
 
 
 BAD_INPUT = [

@@ -3,12 +3,11 @@ message is sent only under a live lease."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
-from tests.alerts.helpers import moving_clock
-from tests.conftest import Api
-from tocsin import clock
+from tests.builders import unique
+from tests.conftest import Api, TestClock
+from tocsin.clock import now
 from tocsin.notify import service
 from tocsin.notify.channels.base import Delivery, Message
 from tocsin.notify.service import ClaimedMessage
@@ -25,12 +24,12 @@ def enqueue(api: Api, key: str, group: str, minutes: float = 0) -> None:
             kind="email",
             target_label="test",
             message=Message(idempotency_key=key, subject="s", text="t"),
-            due_at=clock.now() + timedelta(minutes=minutes),
+            due_at=now() + timedelta(minutes=minutes),
         )
 
 
 def test_an_acknowledged_page_in_flight_is_not_retried(api: Api) -> None:
-    group = f"escalation:{uuid.uuid4().hex}"
+    group = unique("escalation")
     enqueue(api, f"{group}:1", group)
     [claimed] = [
         c
@@ -50,7 +49,7 @@ def test_an_acknowledged_page_in_flight_is_not_retried(api: Api) -> None:
 
 
 def test_moving_on_brings_only_the_next_contact_forward(api: Api) -> None:
-    group = f"escalation:{uuid.uuid4().hex}"
+    group = unique("escalation")
     prefix = f"page:{group}:"
     enqueue(api, prefix + "sms", group, minutes=5)
     enqueue(api, prefix + "phone", group, minutes=15)
@@ -65,36 +64,34 @@ def claim(api: Api, worker: str, group: str) -> list[ClaimedMessage]:
     return [c for c in claimed if c.group == group]
 
 
-def test_a_worker_whose_lease_ran_out_does_not_send(api: Api) -> None:
-    group = f"escalation:{uuid.uuid4().hex}"
-    with moving_clock() as advance:
-        enqueue(api, f"{group}:1", group)
-        [slow] = claim(api, "slow", group)
-        advance(LEASE + timedelta(seconds=1))  # it waited behind other work meanwhile
-        [fast] = claim(api, "fast", group)
-        assert not service.hold(api.db, claimed=slow, worker="slow", lease=LEASE)
-        assert service.hold(api.db, claimed=fast, worker="fast", lease=LEASE)
-        with api.db.transaction() as session:
-            sent = Delivery(ok=True)
-            late = service.record_in(
-                session, claimed=slow, worker="slow", delivery=sent, duration_ms=1
-            )
-        assert late == "stale"
+def test_a_worker_whose_lease_ran_out_does_not_send(api: Api, clock: TestClock) -> None:
+    group = unique("escalation")
+    enqueue(api, f"{group}:1", group)
+    [slow] = claim(api, "slow", group)
+    clock.advance(LEASE + timedelta(seconds=1))  # it waited behind other work meanwhile
+    [fast] = claim(api, "fast", group)
+    assert not service.hold(api.db, claimed=slow, worker="slow", lease=LEASE)
+    assert service.hold(api.db, claimed=fast, worker="fast", lease=LEASE)
+    with api.db.transaction() as session:
+        sent = Delivery(ok=True)
+        late = service.record_in(session, claimed=slow, worker="slow", delivery=sent, duration_ms=1)
+    assert late == "stale"
 
 
-def test_a_claim_made_again_by_the_same_worker_replaces_the_first(api: Api) -> None:
-    group = f"escalation:{uuid.uuid4().hex}"
-    with moving_clock() as advance:
-        enqueue(api, f"{group}:1", group)
-        [first] = claim(api, "w", group)
-        advance(LEASE + timedelta(seconds=1))
-        [second] = claim(api, "w", group)
-        assert not service.hold(api.db, claimed=first, worker="w", lease=LEASE)
-        assert service.hold(api.db, claimed=second, worker="w", lease=LEASE)
+def test_a_claim_made_again_by_the_same_worker_replaces_the_first(
+    api: Api, clock: TestClock
+) -> None:
+    group = unique("escalation")
+    enqueue(api, f"{group}:1", group)
+    [first] = claim(api, "w", group)
+    clock.advance(LEASE + timedelta(seconds=1))
+    [second] = claim(api, "w", group)
+    assert not service.hold(api.db, claimed=first, worker="w", lease=LEASE)
+    assert service.hold(api.db, claimed=second, worker="w", lease=LEASE)
 
 
 def test_an_acknowledged_page_waiting_to_be_sent_is_not_sent(api: Api) -> None:
-    group = f"escalation:{uuid.uuid4().hex}"
+    group = unique("escalation")
     enqueue(api, f"{group}:1", group)
     [claimed] = claim(api, "w1", group)
     with api.db.transaction() as session:
@@ -102,17 +99,18 @@ def test_an_acknowledged_page_waiting_to_be_sent_is_not_sent(api: Api) -> None:
     assert not service.hold(api.db, claimed=claimed, worker="w1", lease=LEASE)
 
 
-def test_a_renewed_lease_is_not_taken_over_and_a_lapsed_one_is_not_revived(api: Api) -> None:
-    group = f"escalation:{uuid.uuid4().hex}"
-    with moving_clock() as advance:
-        enqueue(api, f"{group}:1", group)
-        [held] = claim(api, "busy", group)
-        advance(LEASE * 2 / 3)
-        assert service.renew(api.db, worker="busy", ids=[held.id], lease=LEASE) == 1
-        assert service.renew(api.db, worker="other", ids=[held.id], lease=LEASE) == 0
-        advance(LEASE * 2 / 3)  # past the first lease, within the renewed one
-        assert claim(api, "other", group) == []
-        assert service.hold(api.db, claimed=held, worker="busy", lease=LEASE)
-        advance(LEASE + timedelta(seconds=1))  # the worker stopped renewing: it died
-        assert service.renew(api.db, worker="busy", ids=[held.id], lease=LEASE) == 0
-        assert [c.id for c in claim(api, "other", group)] == [held.id]
+def test_a_renewed_lease_is_not_taken_over_and_a_lapsed_one_is_not_revived(
+    api: Api, clock: TestClock
+) -> None:
+    group = unique("escalation")
+    enqueue(api, f"{group}:1", group)
+    [held] = claim(api, "busy", group)
+    clock.advance(LEASE * 2 / 3)
+    assert service.renew(api.db, worker="busy", ids=[held.id], lease=LEASE) == 1
+    assert service.renew(api.db, worker="other", ids=[held.id], lease=LEASE) == 0
+    clock.advance(LEASE * 2 / 3)  # past the first lease, within the renewed one
+    assert claim(api, "other", group) == []
+    assert service.hold(api.db, claimed=held, worker="busy", lease=LEASE)
+    clock.advance(LEASE + timedelta(seconds=1))  # the worker stopped renewing: it died
+    assert service.renew(api.db, worker="busy", ids=[held.id], lease=LEASE) == 0
+    assert [c.id for c in claim(api, "other", group)] == [held.id]

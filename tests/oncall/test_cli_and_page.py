@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from tests.builders import layer, level, person, policy, schedule, service
 from tests.conftest import Api, run_cli, use_cli
-from tests.oncall.helpers import layer, person, policy, schedule, service
 from tocsin.cli import app
 
 runner = CliRunner()
@@ -26,7 +26,7 @@ def test_now_shifts_and_preview(cli_env: Api) -> None:
     api = cli_env
     ana, ben = person(api, "Ana"), person(api, "Ben")
     sched = schedule(api, [layer([ana["id"], ben["id"]])])
-    levels = [{"timeout_minutes": 30, "targets": [{"type": "schedule", "id": sched["id"]}]}]
+    levels = [level(schedules=[sched["id"]], timeout=30)]
     svc = service(api, policy(api, levels)["id"])
 
     now = run("oncall", "now", "--at", "2026-03-08T12:00:00Z")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from tests.builders import PUBLIC_HOOK, contact, layer, level, ok, person, policy, schedule, service
 from tests.conftest import Api
-from tests.oncall.helpers import PUBLIC_HOOK, contact, layer, ok, person, policy, schedule, service
 from tocsin.notify.channels.base import Target
 from tocsin.oncall import service as oncall_service
 from tocsin.oncall.service import PersonRef, PlannedContact
@@ -19,8 +19,8 @@ def test_escalation_snapshot_of_the_first_service_with_a_policy(api: Api) -> Non
     ana = person(api, "Ana")
     sched = schedule(api, [layer([ana["id"]])])
     levels = [
-        {"timeout_minutes": 10, "targets": [{"type": "schedule", "id": sched["id"]}]},
-        {"timeout_minutes": 20, "targets": [{"type": "person", "id": ana["id"]}]},
+        level(schedules=[sched["id"]], timeout=10),
+        level(people=[ana["id"]], timeout=20),
     ]
     first, second = policy(api, levels, repeat=3), policy(api, levels[1:])
     bare, paged, later = service(api), service(api, first["id"]), service(api, second["id"])

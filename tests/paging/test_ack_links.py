@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Api
-from tests.paging.helpers import declare, ok, paging, person, service_with_policy
+from tests.builders import declare, incident, ok, paged_service, paging, person, timeline
+from tests.conftest import Api, TestClock
 from tests.peers import SmtpServer
 from tocsin.worker.loop import Worker
 
@@ -17,8 +18,8 @@ def paged_link(
     api: Api, worker: Worker, smtp_server: SmtpServer, name: str
 ) -> tuple[str, Any, int]:
     """Page ``name`` by mail for a new SEV2 incident; the link, the person and the incident."""
-    someone = person(api, name, email=f"{name}@example.test")
-    iid = declare(api, service_with_policy(api, [[someone["id"]]]))
+    someone = person(api, name, contacts={"email": f"{name}@example.test"})
+    iid = declare(api, services=[paged_service(api, [someone["id"]])])["id"]
     worker.run_until_idle()
     mail = next(m for m in smtp_server.mailbox.received if m.rcpt_tos == [f"{name}@example.test"])
     body = mail.message.get_body(("plain",)).get_content()
@@ -27,7 +28,7 @@ def paged_link(
 
 
 def status(api: Api, iid: int) -> str:
-    value: str = ok(api.viewer.get(f"/api/v1/incidents/{iid}"))["status"]
+    value: str = incident(api, iid)["status"]
     return value
 
 
@@ -63,8 +64,7 @@ def test_the_button_acknowledges_and_the_page_then_says_who(
         again = browser.get(link)  # opened again later: who, and no button
         assert actor in again.text and 'id="ack-button"' not in again.text
         assert browser.post(link).status_code == 200  # a second press changes nothing
-    events = ok(api.viewer.get(f"/api/v1/incidents/{iid}/events"))["items"]
-    acks = [e for e in events if e["kind"] == "status_changed"]
+    acks = timeline(api, iid, "status_changed")
     assert [(e["actor"], e["data"]["to"]) for e in acks] == [(actor, "acknowledged")]
 
 
@@ -81,13 +81,13 @@ def test_a_link_opened_after_someone_else_acknowledged_says_who(
 
 
 def test_an_expired_link_no_longer_acknowledges(
-    api: Api, worker: Worker, smtp_server: SmtpServer, later: Any
+    api: Api, worker: Worker, smtp_server: SmtpServer, clock: TestClock
 ) -> None:
     link, _, iid = paged_link(api, worker, smtp_server, "iris")
-    later(api.settings.ack_link_ttl_hours * 60 - 1)
+    clock.advance(timedelta(minutes=api.settings.ack_link_ttl_hours * 60 - 1))
     with api.anonymous() as browser:
         assert browser.get(link).status_code == 200  # a minute before it expires
-        later(1)
+        clock.advance(timedelta(minutes=1))
         for answer in (browser.get(link), browser.post(link)):
             assert answer.status_code == 410
             assert 'id="ack-expired"' in answer.text

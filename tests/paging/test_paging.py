@@ -3,14 +3,12 @@ after the timeout, stops on acknowledgement, and records every delivery attempt.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
-from typing import Any
 
 import httpx
 
-from tests.conftest import Api
-from tests.paging.helpers import declare, kinds, ok, paging, person, service_with_policy
+from tests.builders import declare, kinds, ok, paged_service, paging, person, unique
+from tests.conftest import Api, TestClock
 from tests.peers import Receiver, SmtpServer
 from tocsin.paging import service as paging_service
 from tocsin.timers import service as timers_service
@@ -18,11 +16,11 @@ from tocsin.worker.loop import Worker
 
 
 def test_pages_level_one_then_escalates_then_stops_on_ack(
-    api: Api, worker: Worker, smtp_server: SmtpServer, later: Any
+    api: Api, worker: Worker, smtp_server: SmtpServer, clock: TestClock
 ) -> None:
-    alice = person(api, "alice", email="alice@example.test")
-    bob = person(api, "bob", email="bob@example.test")
-    iid = declare(api, service_with_policy(api, [[alice["id"]], [bob["id"]]]))
+    alice = person(api, "alice", contacts={"email": "alice@example.test"})
+    bob = person(api, "bob", contacts={"email": "bob@example.test"})
+    iid = declare(api, services=[paged_service(api, [alice["id"]], [bob["id"]])])["id"]
     assert "escalation_started" in kinds(api, iid)
 
     worker.run_until_idle()
@@ -31,12 +29,12 @@ def test_pages_level_one_then_escalates_then_stops_on_ack(
     assert f"INC-{iid}" in str(mails[0].message["subject"])
     assert f"/ack/{iid}/{alice['id']}/" in mails[0].message.get_body(("plain",)).get_content()
 
-    later(5)
+    clock.advance(timedelta(minutes=5))
     worker.run_until_idle()
     assert [m.rcpt_tos for m in mails] == [["alice@example.test"], ["bob@example.test"]]
 
     ok(api.responder.post(f"/api/v1/incidents/{iid}/status", json={"status": "acknowledged"}))
-    later(5)
+    clock.advance(timedelta(minutes=5))
     worker.run_until_idle()
     assert len(mails) == 2  # the escalation stopped: nobody else is paged
     history = paging(api, iid)
@@ -51,12 +49,12 @@ def test_pages_level_one_then_escalates_then_stops_on_ack(
 
 
 def test_nobody_acknowledges_so_the_policy_is_exhausted(
-    api: Api, worker: Worker, smtp_server: SmtpServer, later: Any
+    api: Api, worker: Worker, smtp_server: SmtpServer, clock: TestClock
 ) -> None:
-    carol = person(api, "carol", email="carol@example.test")
-    iid = declare(api, service_with_policy(api, [[carol["id"]]], timeout=3))
+    carol = person(api, "carol", contacts={"email": "carol@example.test"})
+    iid = declare(api, services=[paged_service(api, [carol["id"]], timeout=3)])["id"]
     worker.run_until_idle()
-    later(3)
+    clock.advance(timedelta(minutes=3))
     worker.run_until_idle()
     assert paging(api, iid)["escalation"]["state"] == "exhausted"
     assert "escalation_exhausted" in kinds(api, iid)
@@ -65,8 +63,8 @@ def test_nobody_acknowledges_so_the_policy_is_exhausted(
 def test_resolving_before_the_first_page_sends_nothing(
     api: Api, worker: Worker, smtp_server: SmtpServer
 ) -> None:
-    dave = person(api, "dave", email="dave@example.test")
-    iid = declare(api, service_with_policy(api, [[dave["id"]]]))
+    dave = person(api, "dave", contacts={"email": "dave@example.test"})
+    iid = declare(api, services=[paged_service(api, [dave["id"]])])["id"]
     ok(api.responder.post(f"/api/v1/incidents/{iid}/status", json={"status": "resolved"}))
     worker.run_until_idle()
     assert all("dave@" not in m.rcpt_tos[0] for m in smtp_server.mailbox.received)
@@ -74,27 +72,28 @@ def test_resolving_before_the_first_page_sends_nothing(
 
 
 def test_sev4_and_services_without_policy_page_nobody(api: Api, worker: Worker) -> None:
-    erin = person(api, "erin", email="erin@example.test")
-    service = service_with_policy(api, [[erin["id"]]])
-    low = declare(api, service, severity="SEV4")
-    unowned = declare(api, f"nobody-owns-{uuid.uuid4().hex[:6]}")
+    erin = person(api, "erin", contacts={"email": "erin@example.test"})
+    service = paged_service(api, [erin["id"]])
+    low = declare(api, services=[service], severity="SEV4")["id"]
+    unowned = declare(api, services=[unique("nobody-owns")])["id"]
     worker.run_until_idle()
     assert paging(api, low)["escalation"] is None
     assert paging(api, unowned)["escalation"] is None
 
 
 def test_failed_webhook_retries_then_moves_to_the_next_contact_method(
-    api: Api, worker: Worker, smtp_server: SmtpServer, receiver: Receiver, later: Any
+    api: Api, worker: Worker, smtp_server: SmtpServer, receiver: Receiver, clock: TestClock
 ) -> None:
-    gina = person(api, "gina", webhook=receiver.url("/status/503"), email="gina@example.test")
+    contacts = {"webhook": receiver.url("/status/503"), "email": "gina@example.test"}
+    gina = person(api, "gina", contacts=contacts)
     webhook, mail = gina["contacts"]
     rules = f"/api/v1/people/{gina['id']}/notification-rules"
-    ok(api.admin.post(rules, json={"contact_method_id": webhook["id"], "delay_minutes": 0}))
-    ok(api.admin.post(rules, json={"contact_method_id": mail["id"], "delay_minutes": 10}))
-    iid = declare(api, service_with_policy(api, [[gina["id"]]], timeout=30))
+    ok(api.admin.post(rules, json={"contact_method_id": webhook["id"], "delay_minutes": 0}), 201)
+    ok(api.admin.post(rules, json={"contact_method_id": mail["id"], "delay_minutes": 10}), 201)
+    iid = declare(api, services=[paged_service(api, [gina["id"]], timeout=30)])["id"]
     for _ in range(6):  # each retry waits out its backoff
         worker.run_until_idle()
-        later(2)
+        clock.advance(timedelta(minutes=2))
     notifications = paging(api, iid)["notifications"]
     by_kind = {n["kind"]: n for n in notifications}
     assert by_kind["webhook"]["status"] == "failed"
@@ -109,8 +108,8 @@ def test_failed_webhook_retries_then_moves_to_the_next_contact_method(
 def test_paging_history_page_shows_deliveries(
     api: Api, worker: Worker, smtp_server: SmtpServer
 ) -> None:
-    hana = person(api, "hana", email="hana@example.test")
-    iid = declare(api, service_with_policy(api, [[hana["id"]]]))
+    hana = person(api, "hana", contacts={"email": "hana@example.test"})
+    iid = declare(api, services=[paged_service(api, [hana["id"]])])["id"]
     worker.run_until_idle()
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
         browser.post("/login", data={"token": api.tokens["viewer"]})
@@ -123,8 +122,8 @@ def test_paging_history_page_shows_deliveries(
 def test_raising_severity_of_an_unacknowledged_incident_starts_paging(
     api: Api, worker: Worker, smtp_server: SmtpServer
 ) -> None:
-    ivan = person(api, "ivan", email="ivan@example.test")
-    iid = declare(api, service_with_policy(api, [[ivan["id"]]]), severity="SEV4")
+    ivan = person(api, "ivan", contacts={"email": "ivan@example.test"})
+    iid = declare(api, services=[paged_service(api, [ivan["id"]])], severity="SEV4")["id"]
     assert paging(api, iid)["escalation"] is None
     body = {"severity": "SEV2", "reason": "more customers affected"}
     ok(api.responder.post(f"/api/v1/incidents/{iid}/severity", json=body))
@@ -139,15 +138,15 @@ def test_raising_severity_of_an_unacknowledged_incident_starts_paging(
 
 
 def test_a_timer_taken_over_after_its_lease_ran_out_pages_once(
-    api: Api, worker: Worker, smtp_server: SmtpServer, later: Any
+    api: Api, worker: Worker, smtp_server: SmtpServer, clock: TestClock
 ) -> None:
-    judy = person(api, "judy", email="judy@example.test")
-    iid = declare(api, service_with_policy(api, [[judy["id"]]]))
+    judy = person(api, "judy", contacts={"email": "judy@example.test"})
+    iid = declare(api, services=[paged_service(api, [judy["id"]])])["id"]
     claimed = timers_service.claim_due(
         api.db, worker="slow-worker", lease=timedelta(seconds=30), limit=500
     )
     [slow] = [t for t in claimed if t.payload.get("incident_id") == iid]
-    later(1)  # the slow worker's lease ran out before it got to the timer
+    clock.advance(timedelta(minutes=1))  # the slow worker's lease ran out before it got to it
     worker.run_until_idle()  # so another worker claimed it and paged judy
     paging_service.fire(
         api.db, timer=slow, settings=api.settings

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.builders import declare, integration, ok, person, unique
 from tests.conftest import Api
 from tests.inputs import NUL as NUL_CHAR
 from tests.inputs import nested
-from tests.oncall.helpers import ok, person, unique
 from tests.web.test_pages import signed_in
 from tocsin.core.text import escaped
 
@@ -34,13 +34,6 @@ def refused(response: httpx.Response, status: int, field: str) -> dict[str, Any]
 def raw_json(text: str) -> dict[str, str]:
     """A JSON body sent as written (httpx would escape a lone surrogate differently)."""
     return {"content": text, "headers": {"content-type": "application/json"}}
-
-
-def incident(api: Api) -> int:
-    created = ok(
-        api.responder.post("/api/v1/incidents", json={"title": "t", "severity": "SEV4"}), 201
-    )
-    return int(created["id"])
 
 
 # ---------------------------------------------------------------- text no database stores
@@ -76,7 +69,7 @@ def test_unstorable_text_in_a_body_is_refused_naming_the_field(
 
 
 def test_unstorable_text_in_notes_updates_and_roles(api: Api) -> None:
-    iid = incident(api)
+    iid = declare(api, severity="SEV4")["id"]
     base = f"/api/v1/incidents/{iid}"
     refused(api.responder.post(f"{base}/notes", json={"body": NUL}), 422, "body")
     update = {"status": "ok", "impact": NUL, "actions": "x"}
@@ -150,7 +143,7 @@ def test_ids_beyond_the_integer_range_in_queries_and_bodies(api: Api, big: int) 
 
 
 def test_patch_null_for_a_field_that_cannot_be_null(api: Api) -> None:
-    iid = incident(api)
+    iid = declare(api, severity="SEV4")["id"]
     for field in ("title", "summary", "services"):
         refused(api.responder.patch(f"/api/v1/incidents/{iid}", json={field: None}), 422, field)
     who = person(api)
@@ -161,14 +154,7 @@ def test_patch_null_for_a_field_that_cannot_be_null(api: Api) -> None:
     team = ok(api.responder.post("/api/v1/teams", json={"name": unique("team")}), 201)
     for field in ("name", "description", "members"):
         refused(api.responder.patch(f"/api/v1/teams/{team['id']}", json={field: None}), 422, field)
-    created = ok(
-        api.admin.post(
-            "/api/v1/integrations",
-            json={"kind": "alertmanager", "name": unique("am"), "service": "s"},
-        ),
-        201,
-    )
-    url = f"/api/v1/integrations/{created['id']}"
+    url = f"/api/v1/integrations/{integration(api, heartbeat_interval_minutes=5)['id']}"
     for field in (
         "name",
         "severity_mapping",
@@ -181,7 +167,8 @@ def test_patch_null_for_a_field_that_cannot_be_null(api: Api) -> None:
         "generic",
     ):
         refused(api.admin.patch(url, json={field: None}), 422, field)
-    assert ok(api.admin.patch(url, json={"heartbeat_interval_minutes": None}))["id"]
+    unexpected = ok(api.admin.patch(url, json={"heartbeat_interval_minutes": None}))
+    assert unexpected["rules"]["heartbeat_interval_minutes"] is None  # no beats expected
 
 
 # ---------------------------------------------------------------- one error envelope

@@ -20,7 +20,8 @@ import httpx
 import pytest
 from sqlalchemy import event, select
 
-from tests.alerts.helpers import am_alert, am_body, integration
+from tests.alerts.helpers import am_alert, am_body
+from tests.builders import integration
 from tests.conftest import Api, serving, settings_for
 from tests.pgcluster import PgCluster
 from tocsin.access import service as access_service

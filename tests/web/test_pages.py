@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html import escape
 
 import httpx
 
@@ -33,6 +34,17 @@ def test_login_never_redirects_off_site(api: Api) -> None:
     with api.anonymous() as client:
         response = client.post("/login", data={"token": api.tokens["viewer"], "next": "//evil"})
         assert response.headers["location"] == "/incidents"
+
+
+def test_the_declare_form_says_what_each_severity_means(api: Api) -> None:
+    with signed_in(api) as client:
+        page = client.get("/incidents")
+    assert page.status_code == 200
+    options = re.findall(r'<option value="(SEV\d)">([^<]*)</option>', page.text)
+    assert options == [
+        (s.value, escape(f"{s.value} ({p.alias}) — {p.name}: {p.definition}"))
+        for s, p in api.settings.policies.items()
+    ]
 
 
 def test_declare_and_work_an_incident_from_the_page(api: Api) -> None:

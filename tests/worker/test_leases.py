@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.alerts.helpers import moving_clock
-from tests.conftest import Api
+from tests.builders import unique
+from tests.conftest import Api, TestClock
 from tests.notify.test_outbox import enqueue
-from tocsin import clock
 from tocsin.notify import service as notify_service
 from tocsin.notify.tables import OutboxMessage
 from tocsin.timers import service as timers_service
@@ -22,11 +20,11 @@ LEASE = timedelta(seconds=30)
 
 
 def test_a_worker_claims_no_more_messages_than_it_has_delivery_threads(api: Api) -> None:
-    group = f"escalation:{uuid.uuid4().hex}"
+    group = unique("escalation")
     for n in range(5):
         enqueue(api, f"{group}:{n}", group)
     settings = api.settings.model_copy(update={"worker_concurrency": 2})
-    name = f"threads-{uuid.uuid4().hex[:6]}"
+    name = unique("threads")
     worker = Worker(replace(api.tocsin, settings=settings), name=name, channels={})
     try:
         worker.run_once()
@@ -39,41 +37,42 @@ def test_a_worker_claims_no_more_messages_than_it_has_delivery_threads(api: Api)
     assert claimed == 2
 
 
-def test_the_keeper_renews_what_is_held_and_lets_go_of_what_is_done(api: Api) -> None:
-    group = f"escalation:{uuid.uuid4().hex}"
-    name = f"keeper-{uuid.uuid4().hex[:6]}"
+def test_the_keeper_renews_what_is_held_and_lets_go_of_what_is_done(
+    api: Api, clock: TestClock
+) -> None:
+    group = unique("escalation")
+    name = unique("keeper")
     keeper = LeaseKeeper(api.db, worker=name, lease=LEASE)
-    with moving_clock() as advance:
-        enqueue(api, f"{group}:1", group)
-        with api.db.transaction() as session:
-            timers_service.schedule_in(
-                session,
-                key=f"{group}:timer",
-                kind="test",
-                due_at=clock.now(),
-                payload={},
-                group=group,
-            )
-        messages = notify_service.claim_due(api.db, worker=name, lease=LEASE, limit=500)
-        timers = timers_service.claim_due(api.db, worker=name, lease=LEASE, limit=500)
-        [message] = [m for m in messages if m.group == group]
-        [timer] = [t for t in timers if t.key == f"{group}:timer"]
-        keeper.messages.add([message.id])
-        keeper.timers.add([timer.id])
-        for _ in range(3):  # three leases long, renewed every third of a lease
-            advance(LEASE / 3)
-            assert keeper.renew() == 2
-        assert notify_service.hold(api.db, claimed=message, worker=name, lease=LEASE)
-        with api.db.transaction() as session:
-            assert timers_service.hold_in(session, timer=timer)
-        keeper.messages.discard([message.id])
-        keeper.timers.discard([timer.id])
-        assert keeper.messages.ids() == keeper.timers.ids() == []
-        advance(LEASE + timedelta(seconds=1))
-        others = notify_service.claim_due(api.db, worker="other", lease=LEASE, limit=500)
-        assert message.id in [m.id for m in others]
-        others_timers = timers_service.claim_due(api.db, worker="other", lease=LEASE, limit=500)
-        assert timer.id in [t.id for t in others_timers]
-        with api.db.transaction() as session:  # leave nothing due behind for other tests
-            timers_service.cancel_group_in(session, group=group)
-            notify_service.cancel_group_in(session, group=group)
+    enqueue(api, f"{group}:1", group)
+    with api.db.transaction() as session:
+        timers_service.schedule_in(
+            session,
+            key=f"{group}:timer",
+            kind="test",
+            due_at=clock.now(),
+            payload={},
+            group=group,
+        )
+    messages = notify_service.claim_due(api.db, worker=name, lease=LEASE, limit=500)
+    timers = timers_service.claim_due(api.db, worker=name, lease=LEASE, limit=500)
+    [message] = [m for m in messages if m.group == group]
+    [timer] = [t for t in timers if t.key == f"{group}:timer"]
+    keeper.messages.add([message.id])
+    keeper.timers.add([timer.id])
+    for _ in range(3):  # three leases long, renewed every third of a lease
+        clock.advance(LEASE / 3)
+        assert keeper.renew() == 2
+    assert notify_service.hold(api.db, claimed=message, worker=name, lease=LEASE)
+    with api.db.transaction() as session:
+        assert timers_service.hold_in(session, timer=timer)
+    keeper.messages.discard([message.id])
+    keeper.timers.discard([timer.id])
+    assert keeper.messages.ids() == keeper.timers.ids() == []
+    clock.advance(LEASE + timedelta(seconds=1))
+    others = notify_service.claim_due(api.db, worker="other", lease=LEASE, limit=500)
+    assert message.id in [m.id for m in others]
+    others_timers = timers_service.claim_due(api.db, worker="other", lease=LEASE, limit=500)
+    assert timer.id in [t.id for t in others_timers]
+    with api.db.transaction() as session:  # leave nothing due behind for other tests
+        timers_service.cancel_group_in(session, group=group)
+        notify_service.cancel_group_in(session, group=group)

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api
-from tests.oncall.helpers import (
+from tests.builders import (
     PUBLIC_HOOK,
     contact,
     layer,
+    level,
     ok,
     person,
     policy,
@@ -18,6 +18,7 @@ from tests.oncall.helpers import (
     service,
     unique,
 )
+from tests.conftest import Api
 
 
 def test_policy_crud_shows_target_names(api: Api) -> None:
@@ -26,8 +27,8 @@ def test_policy_crud_shows_target_names(api: Api) -> None:
     created = policy(
         api,
         [
-            {"timeout_minutes": 10, "targets": [{"type": "schedule", "id": sched["id"]}]},
-            {"timeout_minutes": 20, "targets": [{"type": "person", "id": ana["id"]}]},
+            level(schedules=[sched["id"]], timeout=10),
+            level(people=[ana["id"]], timeout=20),
         ],
         repeat=2,
     )
@@ -49,7 +50,7 @@ def test_policy_crud_shows_target_names(api: Api) -> None:
     assert pid in [p["id"] for p in ok(api.viewer.get("/api/v1/escalation-policies"))]
     body = {
         "name": "one level",
-        "levels": [{"timeout_minutes": 5, "targets": [{"type": "person", "id": ana["id"]}]}],
+        "levels": [level(people=[ana["id"]])],
     }
     replaced = ok(api.responder.put(f"/api/v1/escalation-policies/{pid}", json=body))
     assert replaced["name"] == "one level" and len(replaced["levels"]) == 1
@@ -67,7 +68,7 @@ def test_policy_crud_shows_target_names(api: Api) -> None:
 def test_schedule_targeted_by_a_policy_cannot_be_deleted(api: Api) -> None:
     ana = person(api)
     sched = schedule(api, [layer([ana["id"]])])
-    policy(api, [{"timeout_minutes": 5, "targets": [{"type": "schedule", "id": sched["id"]}]}])
+    policy(api, [level(schedules=[sched["id"]])])
     response = api.responder.delete(f"/api/v1/schedules/{sched['id']}")
     assert response.status_code == 409 and response.json()["field"] == "schedule_id"
 
@@ -99,8 +100,8 @@ def _level(**fields: Any) -> dict[str, Any]:
 def test_bad_policy_is_422_naming_the_field(api: Api, change: dict[str, Any], field: str) -> None:
     ana = person(api)
     body: dict[str, Any] = {"name": "p", "levels": [_level()]} | change
-    for level in body["levels"]:
-        for target in level["targets"]:
+    for each in body["levels"]:
+        for target in each["targets"]:
             if target["id"] == 0:
                 target["id"] = ana["id"]
     response = api.responder.post("/api/v1/escalation-policies", json=body)
@@ -157,8 +158,8 @@ def test_preview_of_a_two_level_policy_with_a_schedule_target(api: Api) -> None:
     ok(api.responder.post(rules, json={"contact_method_id": mail["id"], "delay_minutes": 5}), 201)
     sched = schedule(api, [layer([ana["id"], ben["id"]], start="2026-03-31T09:00:00-04:00")])
     levels = [
-        {"timeout_minutes": 30, "targets": [{"type": "schedule", "id": sched["id"]}]},
-        {"timeout_minutes": 15, "targets": [{"type": "person", "id": cho["id"]}]},
+        level(schedules=[sched["id"]], timeout=30),
+        level(people=[cho["id"]], timeout=15),
     ]
     svc = service(api, policy(api, levels, repeat=1)["id"])
     url = f"/api/v1/services/{svc['name']}/escalation-preview"

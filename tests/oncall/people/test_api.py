@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tests.builders import PUBLIC_HOOK, contact, layer, ok, person, schedule, unique
 from tests.conftest import Api
-from tests.oncall.helpers import PUBLIC_HOOK, contact, layer, ok, person, schedule, unique
 from tocsin.oncall.people.tables import ContactMethod
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.conftest import Api
-from tests.oncall.helpers import layer, ok, person, schedule, unique
+from tests.builders import layer, ok, person, schedule, unique
+from tests.conftest import Api, TestClock
 
 
 def shifts(api: Api, schedule_id: int, since: str, until: str) -> list[tuple[str, str, int]]:
@@ -141,7 +142,7 @@ def test_nobody_on_call_before_the_rotation_starts(api: Api) -> None:
     assert early["person"] is None and early["until"] is None
 
 
-def test_everyones_on_call_now(api: Api) -> None:
+def test_everyones_on_call_now(api: Api, clock: TestClock) -> None:
     ana, ben = person(api, "Ana"), person(api, "Ben")
     first = schedule(api, [layer([ana["id"]])])
     second = schedule(api, [layer([ben["id"]], kind="hours", length=12)], time_zone="UTC")
@@ -150,7 +151,15 @@ def test_everyones_on_call_now(api: Api) -> None:
     assert by_id[first["id"]]["person"]["id"] == ana["id"]
     assert by_id[second["id"]]["person"]["id"] == ben["id"]
     assert by_id[second["id"]]["schedule_name"] == second["name"]
-    assert isinstance(ok(api.viewer.get("/api/v1/oncall")), list)  # default: now
+    mine = {first["id"], second["id"]}
+    clock.set(datetime(2026, 4, 1, tzinfo=UTC))
+    now = ok(api.viewer.get("/api/v1/oncall"))  # default: now
+    assert [row for row in now if row["schedule_id"] in mine] == [
+        row for row in found if row["schedule_id"] in mine
+    ]
+    clock.set(datetime(2026, 3, 1, tzinfo=UTC))  # before either rotation starts
+    earlier = ok(api.viewer.get("/api/v1/oncall"))
+    assert [row["person"] for row in earlier if row["schedule_id"] in mine] == [None, None]
 
 
 def _valid(person_id: int) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,18 +9,10 @@ import httpx
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import Api
-from tests.oncall.helpers import layer, ok, person, schedule, unique
-from tocsin import clock
+from tests.builders import layer, ok, person, schedule, unique
+from tests.conftest import Api, TestClock
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen() -> Iterator[datetime]:
-    clock.set_clock(lambda: NOW)
-    yield NOW
-    clock.set_clock(None)
 
 
 def events(response: httpx.Response) -> list[tuple[str, datetime, datetime, str]]:
@@ -34,7 +25,8 @@ def events(response: httpx.Response) -> list[tuple[str, datetime, datetime, str]
     ]
 
 
-def test_schedule_feed_has_every_shift_of_the_next_60_days(api: Api, frozen: datetime) -> None:
+def test_schedule_feed_has_every_shift_of_the_next_60_days(api: Api, clock: TestClock) -> None:
+    clock.set(NOW)
     ana, ben = person(api, "Ana"), person(api, "Ben")
     sched = schedule(api, [layer([ana["id"], ben["id"]], start="2026-02-20T09:00:00-05:00")])
     with api.anonymous() as anonymous:
@@ -55,7 +47,8 @@ def test_schedule_feed_has_every_shift_of_the_next_60_days(api: Api, frozen: dat
     assert [uid for uid, *_ in again] == [uid for uid, *_ in found]  # stable UIDs
 
 
-def test_person_feed_has_only_their_shifts_and_overrides(api: Api, frozen: datetime) -> None:
+def test_person_feed_has_only_their_shifts_and_overrides(api: Api, clock: TestClock) -> None:
+    clock.set(NOW)
     ana, ben, cho = person(api, "Ana"), person(api, "Ben"), person(api, "Cho")
     sched = schedule(api, [layer([ana["id"], ben["id"]], start="2026-02-20T09:00:00-05:00")])
     other = schedule(api, [layer([ben["id"]])])
@@ -111,16 +104,19 @@ def test_signature_of_one_schedule_does_not_open_another(api: Api) -> None:
         assert anonymous.get(url).status_code == 403
 
 
-def _feed_at(api: Api, url: str, now: datetime) -> list[tuple[str, datetime, datetime, str]]:
-    clock.set_clock(lambda: now)
+def _feed_at(
+    api: Api, clock: TestClock, url: str, at: datetime
+) -> list[tuple[str, datetime, datetime, str]]:
+    clock.set(at)
     with api.anonymous() as anonymous:
         return events(anonymous.get(url))
 
 
 @pytest.mark.parametrize("later", [timedelta(hours=1), timedelta(days=40)])
 def test_a_long_shift_keeps_its_real_start_and_uid(
-    api: Api, frozen: datetime, later: timedelta
+    api: Api, clock: TestClock, later: timedelta
 ) -> None:
+    clock.set(NOW)
     # Ana alone since 2025-11-01: one shift that began 120 days before NOW. Ben's override
     # began 50 days before NOW. Both began before any fixed look-back a feed might use.
     ana, ben = person(api, "Ana"), person(api, "Ben")
@@ -133,15 +129,16 @@ def test_a_long_shift_keeps_its_real_start_and_uid(
         (covered["calendar_url"], datetime(2026, 1, 10, tzinfo=UTC)),
         (ben["calendar_url"], datetime(2026, 1, 10, tzinfo=UTC)),
     ]:
-        first, second = _feed_at(api, url, NOW), _feed_at(api, url, NOW + later)
+        first, second = _feed_at(api, clock, url, NOW), _feed_at(api, clock, url, NOW + later)
         assert first[0][1] == second[0][1] == began
         assert first[0][0] == second[0][0]
 
 
-def test_a_schedule_that_just_started_is_not_looked_back_on(api: Api, frozen: datetime) -> None:
+def test_a_schedule_that_just_started_is_not_looked_back_on(api: Api, clock: TestClock) -> None:
+    clock.set(NOW)
     ana, ben = person(api, "Ana"), person(api, "Ben")
     sched = schedule(api, [layer([ana["id"], ben["id"]], start="2026-03-01T12:00:00Z")])
-    found = _feed_at(api, sched["calendar_url"], NOW)
+    found = _feed_at(api, clock, sched["calendar_url"], NOW)
     assert found[0][1] == NOW  # the first shift begins exactly now
     assert found[0][3].startswith("On call: Ana")
 
@@ -164,8 +161,9 @@ def _content_lines(feed: bytes) -> list[str]:
 
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_control_characters_in_names_keep_the_feed_valid(
-    api: Api, frozen: datetime, name: str
+    api: Api, clock: TestClock, name: str
 ) -> None:
+    clock.set(NOW)
     someone = person(api, name, handle=unique("evil"))
     sched = schedule(api, [layer([someone["id"]])], name=f"Sched {name}")
     # What survives of a stored name: one line, each control character a space.
