@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.alerts.helpers import integration
+from tests.builders import integration
 from tests.checks.sites import create, delete_all, shown
 from tests.conftest import Api
 

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from tests.alerts.helpers import alerts_of, incident, integration, moving_clock
+from tests.alerts.helpers import alerts_of
+from tests.builders import incident, integration
 from tests.checks.sites import Site, Ticks, create, delete_all, results, run, shown, site
-from tests.conftest import Api, free_port
+from tests.conftest import Api, TestClock
+from tests.peers import free_port
 from tocsin.checks import runs
 
 Advance = Callable[[timedelta], None]
@@ -26,9 +28,8 @@ def web() -> Iterator[Site]:
 
 
 @pytest.fixture
-def advance(api: Api) -> Iterator[Advance]:
-    with moving_clock() as move:
-        yield move
+def advance(api: Api, clock: TestClock) -> Iterator[Advance]:
+    yield clock.advance
     delete_all(api)
 
 
