@@ -648,7 +648,11 @@ def test_each_handoff_is_the_right_person_at_the_right_time(
     shifts = layer_shifts(Layer(rotation), zone, start, end)
     people = rotation.participants
     rotation_start = rotation.start.astimezone(UTC)
-    first_wall = wall_of(rotation.start, zone)
+    # The hand-off time is the local reading of the start instant: a start written at a wall
+    # time inside a gap (02:30 on a spring-forward night, fold 0) is the instant after the
+    # gap, and hands off at that instant's local time. ``astimezone(zone)`` on a datetime
+    # already in ``zone`` would keep the impossible reading, so go through UTC.
+    first_wall = wall_of(rotation_start, zone)
     period = timedelta(days=rotation.length * (7 if rotation.kind is RotationKind.WEEKLY else 1))
     numbers = []
     for shift in shifts:
