@@ -110,9 +110,9 @@ class SnapshotStore:
         self._failing = False
         return True
 
-    def poll(self) -> None:
-        """One check by the web process's poller; failures are logged once, not raised."""
-        self._try(self.refresh_if_stale)
+    def poll(self) -> bool:
+        """One check by the web process's poller; False if it failed (logged once)."""
+        return self._try(self.refresh_if_stale)
 
     def _save(self, version: int, bodies: Mapping[str, bytes]) -> None:
         if self.file is None:
