@@ -51,12 +51,12 @@ STATE_ID = 1
 
 def lock_state_in(session: Session) -> StatusPageState:
     """The one state row, made on first use and locked until the transaction ends."""
-    now = clock.now()
-    values = {"id": STATE_ID, "version": 1, "rule": {}, "updated_at": now}
-    insert_once(session, StatusPageState, values, "id")
-    state = session.scalars(
-        select(StatusPageState).where(StatusPageState.id == STATE_ID).with_for_update()
-    ).one()
+    locked = select(StatusPageState).where(StatusPageState.id == STATE_ID).with_for_update()
+    state = session.scalars(locked).one_or_none()
+    if state is None:  # the first change ever (two at once: one inserts, both then lock)
+        values = {"id": STATE_ID, "version": 1, "rule": {}, "updated_at": clock.now()}
+        insert_once(session, StatusPageState, values, "id")
+        state = session.scalars(locked).one()
     return state
 
 
