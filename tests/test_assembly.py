@@ -22,6 +22,7 @@ from tocsin.db import Database, migrate
 from tocsin.hooks import after_commit, publish
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
+from tocsin.statuspage import service as statuspage_service
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
     assert [(p.func, p.keywords) for p in listeners if isinstance(p, partial)] == [
         (alerts_follow.on_incident_changed, {"state": api.tocsin.ingest}),
         (paging_service.on_incident_changed, {"policies": api.settings.policies}),
+        (statuspage_service.on_incident_changed, {"store": api.tocsin.statuspage}),
     ]
     assert set(api.tocsin.timer_handlers) == {paging_service.TIMER_KIND}
     assert set(api.tocsin.periodic) == {"heartbeats", "checks"}

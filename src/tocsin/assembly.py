@@ -6,7 +6,8 @@ tells you everything that happens when something changes:
 
 - **Listeners**, run inside the transaction of an incident change (``tocsin.hooks``): the
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
-  when a paging incident opens and stops when someone has it.
+  when a paging incident opens and stops when someone has it, and the status page's
+  components follow the open incidents on their services.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
@@ -14,7 +15,8 @@ tells you everything that happens when something changes:
 - **Page sections**, added to the incident page by features the incidents feature must not
   import: the alerts behind the incident.
 - **State kept in memory**, one of each per application so that two in one process never
-  share them: the alert ingest's caches and the cache of checked API tokens.
+  share them: the alert ingest's caches, the cache of checked API tokens and the status
+  page's snapshot (rebuilt after the commits that change it; served without the database).
 
 Nothing subscribes at import time; a feature only offers functions, and this module decides
 which of them run when.
@@ -36,6 +38,9 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
+from tocsin.statuspage import service as statuspage_service
+from tocsin.statuspage.render import page_info
+from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.timers.service import DueTimer
 
 TimerHandler = Callable[[DueTimer], None]
@@ -59,6 +64,7 @@ class Tocsin:
     db: Database
     ingest: IngestState
     tokens: TokenCache
+    statuspage: SnapshotStore
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
@@ -69,11 +75,19 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     if db.hooks.listeners(IncidentChanged):
         raise RuntimeError("this database is assembled already: share its Tocsin instead")
     ingest = IngestState(policies=settings.policies)
+    statuspage = SnapshotStore(
+        db,
+        page_info(settings.statuspage_name, settings.base_url),
+        settings.statuspage_snapshot_path,
+    )
 
     # In the transaction of every incident change, in this order:
     db.hooks.subscribe(IncidentChanged, partial(alerts_follow.on_incident_changed, state=ingest))
     db.hooks.subscribe(
         IncidentChanged, partial(paging_service.on_incident_changed, policies=settings.policies)
+    )
+    db.hooks.subscribe(
+        IncidentChanged, partial(statuspage_service.on_incident_changed, store=statuspage)
     )
 
     return Tocsin(
@@ -81,6 +95,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         db=db,
         ingest=ingest,
         tokens=TokenCache(),
+        statuspage=statuspage,
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -63,6 +64,19 @@ class Settings(BaseSettings):
     )
     # notify channels: outgoing webhooks and Slack
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # the public status page
+    statuspage_name: str = Field(default="Status", min_length=1, max_length=200)
+    statuspage_snapshot_file: str = Field(
+        default="",
+        description="Where the status page's last snapshot is kept for a restart while the "
+        "database is down; defaults to statuspage-snapshot.json beside the secret key file.",
+    )
+    statuspage_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="How often the web process checks whether another replica changed the page.",
+    )
 
     @field_validator("severity_policies")
     @classmethod
@@ -77,6 +91,12 @@ class Settings(BaseSettings):
     @cached_property
     def secret_box(self) -> SecretBox:
         return SecretBox.from_settings(self.secret_key, self.secret_key_file)
+
+    @property
+    def statuspage_snapshot_path(self) -> Path:
+        if self.statuspage_snapshot_file:
+            return Path(self.statuspage_snapshot_file)
+        return Path(self.secret_key_file).parent / "statuspage-snapshot.json"
 
     @property
     def base_url(self) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
-from tocsin.core.lifecycle import TRANSITIONS, Status
+from tocsin.core.lifecycle import ACTIVE, TRANSITIONS, Status
 from tocsin.core.severity import Severity
 from tocsin.db import Database
 from tocsin.incidents.schemas import EventOut, IncidentOut, RoleOut, UpdateOut
@@ -126,6 +126,19 @@ def services_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
     )
     for incident_id, service in rows:
         found[incident_id].append(service)
+    return found
+
+
+def open_severities_by_service(session: Session) -> dict[str, list[Severity]]:
+    """The severities of the open incidents on each service (one query; for the status page)."""
+    found: dict[str, list[Severity]] = {}
+    rows = session.execute(
+        select(IncidentService.service, Incident.severity)
+        .join(Incident, Incident.id == IncidentService.incident_id)
+        .where(Incident.status.in_([status.value for status in ACTIVE]))
+    )
+    for service, severity in rows:
+        found.setdefault(service, []).append(Severity(severity))
     return found
 
 

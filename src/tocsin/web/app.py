@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -30,6 +31,8 @@ from tocsin.oncall import api as oncall_api
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
+from tocsin.statuspage import api as statuspage_api
+from tocsin.statuspage import public as statuspage_public
 from tocsin.templating import STATIC
 from tocsin.web import errors, health, openapi
 from tocsin.web.guard import InputGuard
@@ -47,15 +50,17 @@ _CRASHED = json.dumps({"error": "internal_error", "message": errors.UNEXPECTED})
 
 
 class TocsinApp(FastAPI):
-    """FastAPI, with the alert ingest paths (/hooks, /v2/enqueue) answered in front of it.
+    """FastAPI, with the alert ingest paths (/hooks, /v2/enqueue) and the public status
+    documents (/api/v2/*.json) answered in front of it.
 
-    The ingest is bare ASGI behind its own body limit: no framework work per alert request.
+    Both are bare ASGI (the ingest behind its own body limit): no framework work per request.
     Any exception that gets this far ends here as a JSON 500 with ``Connection: close``; an
     exception left to the server would make it drop the connection after the answer, and
     the client's next request on that keep-alive connection would fail.
     """
 
     ingest: ASGIApp | None = None
+    status_json: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,6 +79,8 @@ class TocsinApp(FastAPI):
         try:
             if self.ingest and alerts_ingest.is_ingest(scope["path"]):
                 await self.ingest(scope, receive, watched_send)
+            elif self.status_json and statuspage_public.is_public(scope["path"]):
+                await self.status_json(scope, receive, watched_send)
             else:
                 await super().__call__(scope, receive, watched_send)
         except Exception:
@@ -109,13 +116,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         thread = threading.Thread(target=worker.run_forever, name="worker", daemon=True)
         thread.start()
     ingest: alerts_ingest.Ingest = app.state.alerts_ingest
+    await asyncio.to_thread(tocsin.statuspage.start)  # from the database, else its file
+    poller = asyncio.create_task(_poll_statuspage(tocsin))
     try:
         async with ingest.running():  # the alert batch writer
             yield
     finally:
+        poller.cancel()
         if worker and thread:
             worker.stop()
             thread.join(timeout=10)
+
+
+async def _poll_statuspage(tocsin: Tocsin) -> None:
+    """Rebuild the status page's snapshot when another process changed its inputs."""
+    while True:
+        await asyncio.sleep(tocsin.settings.statuspage_poll_seconds)
+        await asyncio.to_thread(tocsin.statuspage.poll)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
@@ -139,6 +156,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     openapi.install(app)
     app.state.alerts_ingest = alerts_ingest.Ingest(tocsin.settings, tocsin.db, tocsin.ingest)
     app.ingest = BodyLimit(app.state.alerts_ingest, max_bytes=settings.max_body_bytes)
+    app.status_json = statuspage_public.StatusJson(tocsin.statuspage)
     app.add_middleware(InputGuard)  # unstorable text → 422, before any route
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
@@ -165,6 +183,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         oncall_pages.router,
         alerts_api.router,
         checks_api.router,
+        statuspage_api.router,
         health.router,
     ):
         app.include_router(router)

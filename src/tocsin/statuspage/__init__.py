@@ -1,0 +1,1 @@
+"""The public status page: components, public incidents, and the snapshot served from memory."""

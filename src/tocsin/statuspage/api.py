@@ -1,0 +1,132 @@
+"""Status page management routes (``/api/v1/statuspage``); the public documents are served
+by :mod:`tocsin.statuspage.public`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from tocsin.access.api import Responder, Viewer
+from tocsin.deps import DbDep
+from tocsin.fields import Id
+from tocsin.statuspage import publishing, service
+from tocsin.statuspage.schemas import (
+    ComponentCreate,
+    ComponentOut,
+    ComponentPatch,
+    GroupCreate,
+    GroupOut,
+    GroupPatch,
+    PublicIncidentCreate,
+    PublicIncidentOut,
+    PublicIncidentPatch,
+    PublicUpdateCreate,
+    Rule,
+)
+from tocsin.statuspage.snapshot import SnapshotStore
+
+router = APIRouter(prefix="/api/v1/statuspage", tags=["status page"])
+
+
+def get_store(request: Request) -> SnapshotStore:
+    store: SnapshotStore = request.app.state.tocsin.statuspage
+    return store
+
+
+Store = Annotated[SnapshotStore, Depends(get_store)]
+
+
+@router.get("/components")
+def list_components(db: DbDep, _: Viewer) -> list[ComponentOut]:
+    return service.list_components(db)
+
+
+@router.post("/components", status_code=201)
+def create_component(body: ComponentCreate, db: DbDep, store: Store, _: Responder) -> ComponentOut:
+    """A component, shown on the page; its status follows open incidents on its services."""
+    return service.create_component(db, store, body=body)
+
+
+@router.get("/components/{component_id}")
+def get_component(component_id: Id, db: DbDep, _: Viewer) -> ComponentOut:
+    return service.get_component(db, component_id=component_id)
+
+
+@router.patch("/components/{component_id}")
+def update_component(
+    component_id: Id, body: ComponentPatch, db: DbDep, store: Store, _: Responder
+) -> ComponentOut:
+    """Change a component; ``status`` sets it by hand, ``null`` hands it back to the rule."""
+    return service.update_component(db, store, component_id=component_id, body=body)
+
+
+@router.delete("/components/{component_id}", status_code=204)
+def delete_component(component_id: Id, db: DbDep, store: Store, _: Responder) -> None:
+    service.delete_component(db, store, component_id=component_id)
+
+
+@router.get("/groups")
+def list_groups(db: DbDep, _: Viewer) -> list[GroupOut]:
+    return service.list_groups(db)
+
+
+@router.post("/groups", status_code=201)
+def create_group(body: GroupCreate, db: DbDep, store: Store, _: Responder) -> GroupOut:
+    return service.create_group(db, store, body=body)
+
+
+@router.patch("/groups/{group_id}")
+def update_group(group_id: Id, body: GroupPatch, db: DbDep, store: Store, _: Responder) -> GroupOut:
+    return service.update_group(db, store, group_id=group_id, body=body)
+
+
+@router.delete("/groups/{group_id}", status_code=204)
+def delete_group(group_id: Id, db: DbDep, store: Store, _: Responder) -> None:
+    """Delete a group; its components stay, ungrouped."""
+    service.delete_group(db, store, group_id=group_id)
+
+
+@router.get("/rule")
+def get_rule(db: DbDep, _: Viewer) -> Rule:
+    """What an open incident of each severity does to its services' components."""
+    return service.get_rule(db)
+
+
+@router.put("/rule")
+def set_rule(body: Rule, db: DbDep, store: Store, _: Responder) -> Rule:
+    return service.set_rule(db, store, body=body)
+
+
+@router.get("/incidents")
+def list_public_incidents(db: DbDep, _: Viewer) -> list[PublicIncidentOut]:
+    """The 50 newest public incidents."""
+    return publishing.list_public(db)
+
+
+@router.post("/incidents", status_code=201)
+def publish(
+    body: PublicIncidentCreate, db: DbDep, store: Store, principal: Responder
+) -> PublicIncidentOut:
+    """Publish an incident: its public title, impact and first public update."""
+    return publishing.publish(db, store, body=body, actor=principal.actor)
+
+
+@router.get("/incidents/{public_id}")
+def get_public_incident(public_id: Id, db: DbDep, _: Viewer) -> PublicIncidentOut:
+    return publishing.get_public(db, public_id=public_id)
+
+
+@router.patch("/incidents/{public_id}")
+def edit_public_incident(
+    public_id: Id, body: PublicIncidentPatch, db: DbDep, store: Store, _: Responder
+) -> PublicIncidentOut:
+    return publishing.edit(db, store, public_id=public_id, body=body)
+
+
+@router.post("/incidents/{public_id}/updates", status_code=201)
+def post_public_update(
+    public_id: Id, body: PublicUpdateCreate, db: DbDep, store: Store, principal: Responder
+) -> PublicIncidentOut:
+    """A public update (its own text); ``status`` becomes the public incident's status."""
+    return publishing.post_update(db, store, public_id=public_id, body=body, actor=principal.actor)

@@ -1,0 +1,188 @@
+"""Public incidents: published on purpose, each with its own title, impact and texts.
+
+Nothing of the internal incident is copied onto the page but the link: its notes, updates
+and timeline stay internal; the public text is written for the public, update by update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin import clock
+from tocsin.core.statuspage import DEFAULT_IMPACT, Impact, PublicStatus
+from tocsin.db import Database
+from tocsin.errors import InvalidInput, NotFound
+from tocsin.incidents import service as incidents_service
+from tocsin.statuspage.schemas import (
+    PublicIncidentCreate,
+    PublicIncidentOut,
+    PublicIncidentPatch,
+    PublicUpdateCreate,
+    PublicUpdateOut,
+)
+from tocsin.statuspage.service import changed_in, lock_state_in
+from tocsin.statuspage.snapshot import SnapshotStore
+from tocsin.statuspage.tables import PublicIncident, PublicUpdate, StatusComponent
+from tocsin.storage import get_or_404
+
+
+def _out(session: Session, row: PublicIncident) -> PublicIncidentOut:
+    updates = session.scalars(
+        select(PublicUpdate)
+        .where(PublicUpdate.public_incident_id == row.id)
+        .order_by(PublicUpdate.id.desc())
+    )
+    return PublicIncidentOut(
+        id=row.id,
+        incident_id=row.incident_id,
+        name=row.name,
+        status=PublicStatus(row.status),
+        impact=Impact(row.impact),
+        components=list(row.component_ids),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        started_at=row.started_at,
+        monitoring_at=row.monitoring_at,
+        resolved_at=row.resolved_at,
+        updates=[
+            PublicUpdateOut(
+                id=u.id,
+                status=PublicStatus(u.status),
+                body=u.body,
+                created_at=u.created_at,
+                author=u.author,
+            )
+            for u in updates
+        ],
+    )
+
+
+def _check_components(session: Session, ids: Sequence[int]) -> list[int]:
+    ids = list(dict.fromkeys(ids))
+    known = set(
+        session.scalars(
+            select(StatusComponent.id).where(
+                StatusComponent.id.in_(ids), StatusComponent.is_group.is_(False)
+            )
+        )
+    )
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise InvalidInput(f"components: no component {missing[0]}", field="components")
+    return ids
+
+
+def _components_of_services(session: Session, services: Sequence[str]) -> list[int]:
+    rows = session.scalars(select(StatusComponent).where(StatusComponent.is_group.is_(False)))
+    return [row.id for row in rows if set(row.services) & set(services)]
+
+
+def _apply_status(row: PublicIncident, status: PublicStatus) -> None:
+    now = clock.now()
+    row.status = status.value
+    row.updated_at = now
+    if status is PublicStatus.MONITORING and row.monitoring_at is None:
+        row.monitoring_at = now
+    row.resolved_at = (row.resolved_at or now) if status is PublicStatus.RESOLVED else None
+
+
+def publish(
+    db: Database, store: SnapshotStore, *, body: PublicIncidentCreate, actor: str
+) -> PublicIncidentOut:
+    """Put an incident on the public page, with its first public update."""
+    with db.transaction() as session:
+        state = lock_state_in(session)
+        impact = body.impact
+        components = body.components
+        if body.incident_id is not None:
+            try:
+                internal = incidents_service.snapshot(session, incident_id=body.incident_id)
+            except NotFound:
+                message = f"incident_id: no incident {body.incident_id}"
+                raise InvalidInput(message, field="incident_id") from None
+            impact = impact or DEFAULT_IMPACT[internal.severity]
+            if components is None:
+                components = _components_of_services(session, internal.services)
+        now = clock.now()
+        row = PublicIncident(
+            incident_id=body.incident_id,
+            name=body.name,
+            status=body.status.value,
+            impact=(impact or Impact.NONE).value,
+            component_ids=_check_components(session, components or []),
+            created_at=now,
+            updated_at=now,
+            started_at=now,
+            created_by=actor,
+        )
+        _apply_status(row, body.status)
+        session.add(row)
+        session.flush()
+        session.add(
+            PublicUpdate(
+                public_incident_id=row.id,
+                status=body.status.value,
+                body=body.body,
+                created_at=now,
+                author=actor,
+            )
+        )
+        changed_in(session, state, store)
+        session.flush()
+        return _out(session, row)
+
+
+def post_update(
+    db: Database, store: SnapshotStore, *, public_id: int, body: PublicUpdateCreate, actor: str
+) -> PublicIncidentOut:
+    """A new public update; it sets the public incident's status."""
+    with db.transaction() as session:
+        state = lock_state_in(session)
+        row = get_or_404(session, PublicIncident, public_id, "public incident")
+        _apply_status(row, body.status)
+        session.add(
+            PublicUpdate(
+                public_incident_id=row.id,
+                status=body.status.value,
+                body=body.body,
+                created_at=row.updated_at,
+                author=actor,
+            )
+        )
+        changed_in(session, state, store)
+        session.flush()
+        return _out(session, row)
+
+
+def edit(
+    db: Database, store: SnapshotStore, *, public_id: int, body: PublicIncidentPatch
+) -> PublicIncidentOut:
+    with db.transaction() as session:
+        state = lock_state_in(session)
+        row = get_or_404(session, PublicIncident, public_id, "public incident")
+        sent = body.model_fields_set
+        if "name" in sent:
+            row.name = body.name
+        if "impact" in sent:
+            row.impact = body.impact.value
+        if "components" in sent:
+            row.component_ids = _check_components(session, body.components)
+        row.updated_at = clock.now()
+        changed_in(session, state, store)
+        return _out(session, row)
+
+
+def list_public(db: Database, *, limit: int = 50) -> list[PublicIncidentOut]:
+    with db.reading() as session:
+        rows = session.scalars(
+            select(PublicIncident).order_by(PublicIncident.id.desc()).limit(limit)
+        )
+        return [_out(session, row) for row in rows]
+
+
+def get_public(db: Database, *, public_id: int) -> PublicIncidentOut:
+    with db.reading() as session:
+        return _out(session, get_or_404(session, PublicIncident, public_id, "public incident"))

@@ -1,0 +1,207 @@
+"""The public documents, Statuspage v2 shaped, rendered from the database into bytes.
+
+One read transaction gives every document, so the facts agree across them (the summary's
+components are components.json's, its incidents are unresolved.json's). Field names and
+value sets follow Atlassian Statuspage's public v2 API: ids are strings, times ISO 8601
+with an offset, ``status.indicator`` one of none/minor/major/critical/maintenance.
+Maintenance is not scheduled yet: its documents exist and are empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.core.statuspage import ComponentStatus, Impact, PublicStatus, indicator, worst_status
+from tocsin.statuspage.tables import (
+    PublicIncident,
+    PublicUpdate,
+    StatusComponent,
+    StatusPageState,
+)
+
+RECENT_INCIDENTS = 50  # incidents.json lists this many, newest first (as Statuspage does)
+TIME_ZONE = "Etc/UTC"
+PATHS = (
+    "summary.json",
+    "status.json",
+    "components.json",
+    "incidents.json",
+    "incidents/unresolved.json",
+    "scheduled-maintenances.json",
+    "scheduled-maintenances/upcoming.json",
+    "scheduled-maintenances/active.json",
+)
+"""The documents under ``/api/v2/``."""
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    id: str
+    name: str
+    url: str
+
+
+def page_info(name: str, url: str) -> PageInfo:
+    """The page's id is derived from its address: the same on every replica."""
+    return PageInfo(id=hashlib.sha256(url.encode()).hexdigest()[:12], name=name, url=url)
+
+
+def timestamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def effective_status(component: StatusComponent) -> ComponentStatus:
+    """A status set by hand wins over the computed one."""
+    return ComponentStatus(component.override_status or component.computed_status)
+
+
+def _ordered(rows: Sequence[StatusComponent]) -> list[StatusComponent]:
+    """Groups and ungrouped components by position; a group's components right after it."""
+    by_id = {row.id: row for row in rows}
+
+    def key(row: StatusComponent) -> tuple[int, int, int, int, int]:
+        top = by_id.get(row.group_id) if row.group_id is not None else None
+        if top is None:
+            return (row.position, row.id, 0, 0, 0)
+        return (top.position, top.id, 1, row.position, row.id)
+
+    return sorted(rows, key=key)
+
+
+def _components(rows: Sequence[StatusComponent], page: PageInfo) -> list[dict[str, Any]]:
+    statuses = {row.id: effective_status(row) for row in rows if not row.is_group}
+    members: dict[int, list[int]] = {}
+    for row in _ordered(rows):
+        if row.group_id is not None and not row.is_group:
+            members.setdefault(row.group_id, []).append(row.id)
+    for row in rows:
+        if row.is_group:
+            statuses[row.id] = worst_status(statuses[m] for m in members.get(row.id, []))
+    documents = []
+    for row in _ordered(rows):
+        document: dict[str, Any] = {
+            "id": str(row.id),
+            "name": row.name,
+            "status": statuses[row.id].value,
+            "created_at": timestamp(row.created_at),
+            "updated_at": timestamp(row.updated_at),
+            "position": row.position,
+            "description": row.description,
+            "showcase": False,
+            "start_date": None,
+            "group_id": str(row.group_id) if row.group_id is not None else None,
+            "page_id": page.id,
+            "group": row.is_group,
+            "only_show_if_degraded": False,
+        }
+        if row.is_group:
+            document["components"] = [str(m) for m in members.get(row.id, [])]
+        documents.append(document)
+    return documents
+
+
+def _incident(
+    row: PublicIncident,
+    updates: Sequence[PublicUpdate],
+    components: Mapping[str, dict[str, Any]],
+    page: PageInfo,
+) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "status": row.status,
+        "created_at": timestamp(row.created_at),
+        "updated_at": timestamp(row.updated_at),
+        "monitoring_at": timestamp(row.monitoring_at),
+        "resolved_at": timestamp(row.resolved_at),
+        "impact": row.impact,
+        "shortlink": f"{page.url}/incidents/{row.id}",
+        "started_at": timestamp(row.started_at),
+        "page_id": page.id,
+        "incident_updates": [
+            {
+                "id": str(u.id),
+                "status": u.status,
+                "body": u.body,
+                "incident_id": str(row.id),
+                "created_at": timestamp(u.created_at),
+                "updated_at": timestamp(u.created_at),
+                "display_at": timestamp(u.created_at),
+                "affected_components": None,
+                "deliver_notifications": False,
+                "custom_tweet": None,
+                "tweet_id": None,
+            }
+            for u in updates
+        ],
+        "components": [components[str(c)] for c in row.component_ids if str(c) in components],
+    }
+
+
+def build(session: Session, page: PageInfo) -> tuple[int, dict[str, bytes]]:
+    """The version of the inputs read, and every document's bytes by its path."""
+    state = session.get(StatusPageState, 1)
+    version = state.version if state else 0
+    rows = list(session.scalars(select(StatusComponent)))
+    components = _components(rows, page)
+    by_id = {c["id"]: c for c in components}
+    incidents = list(
+        session.scalars(
+            select(PublicIncident).order_by(PublicIncident.id.desc()).limit(RECENT_INCIDENTS)
+        )
+    )
+    updates: dict[int, list[PublicUpdate]] = {row.id: [] for row in incidents}
+    for update in session.scalars(
+        select(PublicUpdate)
+        .where(PublicUpdate.public_incident_id.in_(list(updates)))
+        .order_by(PublicUpdate.id.desc())
+    ):
+        updates[update.public_incident_id].append(update)
+    recent = [_incident(row, updates[row.id], by_id, page) for row in incidents]
+    unresolved_rows = [r for r in incidents if r.status != PublicStatus.RESOLVED.value]
+    unresolved = [d for d in recent if d["status"] != PublicStatus.RESOLVED.value]
+
+    times = [r.updated_at for r in rows] + [r.updated_at for r in incidents]
+    if state:
+        times.append(state.updated_at)
+    updated_at = max(times) if times else None
+    page_document = {
+        "id": page.id,
+        "name": page.name,
+        "url": page.url,
+        "time_zone": TIME_ZONE,
+        "updated_at": timestamp(updated_at),
+    }
+    level, description = indicator(
+        (ComponentStatus(c["status"]) for c in components if not c["group"]),
+        (Impact(r.impact) for r in unresolved_rows),
+    )
+    status = {"indicator": level.value, "description": description}
+    maintenances: dict[str, Any] = {"page": page_document, "scheduled_maintenances": []}
+    documents: dict[str, Any] = {
+        "summary.json": {
+            "page": page_document,
+            "components": components,
+            "incidents": unresolved,
+            "scheduled_maintenances": [],
+            "status": status,
+        },
+        "status.json": {"page": page_document, "status": status},
+        "components.json": {"page": page_document, "components": components},
+        "incidents.json": {"page": page_document, "incidents": recent},
+        "incidents/unresolved.json": {"page": page_document, "incidents": unresolved},
+        "scheduled-maintenances.json": maintenances,
+        "scheduled-maintenances/upcoming.json": maintenances,
+        "scheduled-maintenances/active.json": maintenances,
+    }
+    return version, {path: msgspec.json.encode(doc) for path, doc in documents.items()}

@@ -1,0 +1,145 @@
+"""Request and response bodies of the status page's management API (``/api/v1/statuspage``).
+
+The public, Statuspage-compatible documents are not Pydantic models: they are rendered into
+bytes by :mod:`tocsin.statuspage.render`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from tocsin.core.severity import Severity
+from tocsin.core.statuspage import ComponentStatus, Impact, PublicStatus
+from tocsin.fields import Id, Strict, unchanged
+from tocsin.incidents.schemas import LongText, ServiceName, ShortText
+
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
+Position = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class ComponentCreate(Strict):
+    name: ShortText
+    description: Description | None = None
+    group_id: Id | None = Field(default=None, description="The group it is shown in.")
+    position: Position | None = Field(default=None, description="Defaults to last.")
+    services: list[ServiceName] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Open incidents on these services set the component's status (the rule).",
+    )
+    status: ComponentStatus | None = Field(
+        default=None, description="Set by hand: overrides the rule until set to null."
+    )
+
+
+class ComponentPatch(Strict):
+    """Only the fields sent change; ``description``, ``group_id`` and ``status`` may be null."""
+
+    name: ShortText = unchanged()
+    description: Description | None = unchanged()
+    group_id: Id | None = unchanged()
+    position: Position = unchanged()
+    services: list[ServiceName] = unchanged(max_length=50)
+    status: ComponentStatus | None = unchanged(
+        description="Set by hand (overrides the rule); null goes back to the rule."
+    )
+
+
+class GroupCreate(Strict):
+    name: ShortText
+    description: Description | None = None
+    position: Position | None = None
+
+
+class GroupPatch(Strict):
+    name: ShortText = unchanged()
+    description: Description | None = unchanged()
+    position: Position = unchanged()
+
+
+class ComponentOut(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    group_id: int | None
+    position: int
+    services: list[str]
+    status: ComponentStatus = Field(description="What the page shows.")
+    computed_status: ComponentStatus = Field(description="What the open incidents say.")
+    override_status: ComponentStatus | None = Field(description="What a person set, if any.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class GroupOut(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    position: int
+    status: ComponentStatus = Field(description="The worst of its components'.")
+    components: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class Rule(Strict):
+    """What an open incident of each severity does to its services' components."""
+
+    rule: dict[Severity, ComponentStatus]
+
+
+class PublicIncidentCreate(Strict):
+    """Publish an incident: its public title, impact and first public text (never the
+    internal notes: nothing internal is copied)."""
+
+    incident_id: Id | None = Field(default=None, description="The internal incident it tells of.")
+    name: ShortText = Field(description="The public title.")
+    impact: Impact | None = Field(
+        default=None, description="Defaults from the internal incident's severity (else none)."
+    )
+    status: PublicStatus = PublicStatus.INVESTIGATING
+    body: LongText = Field(
+        description="The first public update: acknowledgement, impact, action, next update."
+    )
+    components: list[Id] | None = Field(
+        default=None,
+        max_length=100,
+        description="Affected component ids; defaults to those of the incident's services.",
+    )
+
+
+class PublicUpdateCreate(Strict):
+    status: PublicStatus
+    body: LongText
+
+
+class PublicIncidentPatch(Strict):
+    name: ShortText = unchanged()
+    impact: Impact = unchanged()
+    components: list[Id] = unchanged(max_length=100)
+
+
+class PublicUpdateOut(BaseModel):
+    id: int
+    status: PublicStatus
+    body: str
+    created_at: datetime
+    author: str
+
+
+class PublicIncidentOut(BaseModel):
+    id: int
+    incident_id: int | None
+    name: str
+    status: PublicStatus
+    impact: Impact
+    components: list[int]
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime
+    monitoring_at: datetime | None
+    resolved_at: datetime | None
+    updates: list[PublicUpdateOut]

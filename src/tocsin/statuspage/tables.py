@@ -1,0 +1,82 @@
+"""Status page tables.
+
+A group is a component row with ``is_group`` set (as in Statuspage, where groups and
+components share one list and one id space). ``statuspage_state`` is one row: the
+severity→status rule and ``version``, bumped by every change of the page's inputs, so a
+replica can tell that its snapshot is stale with one cheap query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tocsin.db import Base, UTCDateTime
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class StatusComponent(Base):
+    __tablename__ = "statuspage_components"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statuspage_components.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    services: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    # What the open incidents say (kept by the listener), and what a person set by hand.
+    computed_status: Mapped[str] = mapped_column(String(24), default="operational")
+    override_status: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PublicIncident(Base):
+    """An incident as the public sees it: published on purpose, its own title and texts."""
+
+    __tablename__ = "statuspage_incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    impact: Mapped[str] = mapped_column(String(16))
+    component_ids: Mapped[list[int]] = mapped_column(JsonDocument, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    monitoring_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class PublicUpdate(Base):
+    __tablename__ = "statuspage_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_incident_id: Mapped[int] = mapped_column(
+        ForeignKey("statuspage_incidents.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    author: Mapped[str] = mapped_column(String(200))
+
+
+class StatusPageState(Base):
+    __tablename__ = "statuspage_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    rule: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
