@@ -11,12 +11,12 @@ from tocsin.db import Database
 
 
 def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
+    db: Database = request.app.state.tocsin.db
     return db
 
 
 def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = request.app.state.tocsin.settings
     return settings
 
 

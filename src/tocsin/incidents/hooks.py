@@ -9,7 +9,6 @@ together with the change itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,9 +31,6 @@ class IncidentChanged:
     at: datetime
     version: int
     data: dict[str, Any] = field(default_factory=dict)
-
-
-Listener = Callable[[Session, IncidentChanged], None]
 
 
 def publish(session: Session, change: IncidentChanged) -> None:

@@ -27,7 +27,7 @@ Text = Annotated[str, Form(max_length=20_000)]
 
 
 def _context(request: Request, principal: PagePrincipal, **values: Any) -> dict[str, Any]:
-    settings = request.app.state.settings
+    settings = request.app.state.tocsin.settings
     return {
         "principal": principal,
         "can_change": principal.role.allows(AccessRole.RESPONDER),

@@ -150,8 +150,6 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.tocsin = tocsin
-    app.state.settings = tocsin.settings
-    app.state.db = tocsin.db
     errors.install(app)
     openapi.install(app)
     app.state.alerts_ingest = alerts_ingest.Ingest(tocsin.settings, tocsin.db, tocsin.ingest)
