@@ -39,7 +39,6 @@ from tocsin.db import Database
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
 from tocsin.statuspage import service as statuspage_service
-from tocsin.statuspage.render import page_info
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.timers.service import DueTimer
 
@@ -77,8 +76,9 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     ingest = IngestState(policies=settings.policies)
     statuspage = SnapshotStore(
         db,
-        page_info(settings.statuspage_name, settings.base_url),
-        settings.statuspage_snapshot_path,
+        base_url=settings.base_url,
+        default_name=settings.statuspage_name,
+        file=settings.statuspage_snapshot_path,
     )
 
     # In the transaction of every incident change, in this order:

@@ -16,6 +16,11 @@ from enum import StrEnum
 from tocsin.core.severity import Severity
 
 
+class PageVisibility(StrEnum):
+    PUBLIC = "public"  # anyone
+    INTERNAL = "internal"  # signed-in readers only (e.g. employees): internal components
+
+
 class ComponentStatus(StrEnum):
     OPERATIONAL = "operational"
     UNDER_MAINTENANCE = "under_maintenance"

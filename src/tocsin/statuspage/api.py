@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from tocsin.access.api import Responder, Viewer
+from tocsin.access.api import Admin, Responder, Viewer
 from tocsin.deps import DbDep
+from tocsin.errors import Conflict, answers
 from tocsin.fields import Id
-from tocsin.statuspage import publishing, service
+from tocsin.statuspage import page_admin, publishing, service
 from tocsin.statuspage.schemas import (
     ComponentCreate,
     ComponentOut,
@@ -18,6 +19,9 @@ from tocsin.statuspage.schemas import (
     GroupCreate,
     GroupOut,
     GroupPatch,
+    PageCreate,
+    PageOut,
+    PagePatch,
     PublicIncidentCreate,
     PublicIncidentOut,
     PublicIncidentPatch,
@@ -38,8 +42,8 @@ Store = Annotated[SnapshotStore, Depends(get_store)]
 
 
 @router.get("/components")
-def list_components(db: DbDep, _: Viewer) -> list[ComponentOut]:
-    return service.list_components(db)
+def list_components(db: DbDep, _: Viewer, page_id: Id | None = None) -> list[ComponentOut]:
+    return service.list_components(db, page_id=page_id)
 
 
 @router.post("/components", status_code=201)
@@ -67,8 +71,8 @@ def delete_component(component_id: Id, db: DbDep, store: Store, _: Responder) ->
 
 
 @router.get("/groups")
-def list_groups(db: DbDep, _: Viewer) -> list[GroupOut]:
-    return service.list_groups(db)
+def list_groups(db: DbDep, _: Viewer, page_id: Id | None = None) -> list[GroupOut]:
+    return service.list_groups(db, page_id=page_id)
 
 
 @router.post("/groups", status_code=201)
@@ -130,3 +134,31 @@ def post_public_update(
 ) -> PublicIncidentOut:
     """A public update (its own text); ``status`` becomes the public incident's status."""
     return publishing.post_update(db, store, public_id=public_id, body=body, actor=principal.actor)
+
+
+@router.get("/pages")
+def list_pages(db: DbDep, store: Store, _: Viewer) -> list[PageOut]:
+    return page_admin.list_pages(db, store)
+
+
+@router.post("/pages", status_code=201, responses=answers(Conflict))
+def create_page(body: PageCreate, db: DbDep, store: Store, _: Admin) -> PageOut:
+    """Another page (e.g. an internal one for employees): its own components and incidents."""
+    return page_admin.create_page(db, store, body=body)
+
+
+@router.get("/pages/{page_id}")
+def get_page(page_id: Id, db: DbDep, store: Store, _: Viewer) -> PageOut:
+    return page_admin.get_page(db, store, page_id=page_id)
+
+
+@router.patch("/pages/{page_id}", responses=answers(Conflict))
+def update_page(page_id: Id, body: PagePatch, db: DbDep, store: Store, _: Admin) -> PageOut:
+    """Its name, logo, links, address or visibility."""
+    return page_admin.update_page(db, store, page_id=page_id, body=body)
+
+
+@router.delete("/pages/{page_id}", status_code=204)
+def delete_page(page_id: Id, db: DbDep, store: Store, _: Admin) -> None:
+    """Delete a page with its components and public incidents (not the default page)."""
+    page_admin.delete_page(db, store, page_id=page_id)

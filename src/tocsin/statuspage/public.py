@@ -1,31 +1,82 @@
-"""The public JSON documents as bare ASGI, in front of FastAPI: ``/api/v2/*.json``.
+"""The status pages as bare ASGI, in front of FastAPI.
+
+Where a page's documents answer: every page under ``/pages/{slug}/``, the default page also
+under ``/status/`` and, for its JSON and feeds, at the root (``/api/v2/*.json``,
+``/history.rss``, ``/history.atom``), where Statuspage serves them. A path ending in ``/``
+is that directory's ``index.html``.
 
 No framework work and no database per request: the bytes come from the in-memory snapshot
 (:mod:`tocsin.statuspage.snapshot`), with a strong ETag (``If-None-Match`` answers 304),
 ``Cache-Control`` so a CDN can front it, and ``Access-Control-Allow-Origin: *`` so any
-page's script may read it.
+page's script may read it. An internal page needs the reader's token (bearer or the
+console's sign-in cookie) and is never cached by a shared cache.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import quote
+
 import msgspec
 from starlette.types import Receive, Scope, Send
 
-from tocsin.errors import RETRY_AFTER_SECONDS, MethodNotAllowed, NotFound, TocsinError, Unavailable
+from tocsin.access.pages import COOKIE
+from tocsin.access.service import Principal
+from tocsin.errors import (
+    RETRY_AFTER_SECONDS,
+    MethodNotAllowed,
+    NotFound,
+    TocsinError,
+    Unauthorized,
+    Unavailable,
+)
 from tocsin.statuspage.snapshot import Document, SnapshotStore
 
-PREFIX = "/api/v2/"
 CACHE_CONTROL = b"public, max-age=10, stale-while-revalidate=30, stale-if-error=86400"
+PRIVATE_CACHE_CONTROL = b"private, no-cache"
 _CORS = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-expose-headers", b"ETag"),
 ]
 _METHODS = b"GET, HEAD, OPTIONS"
+_TYPES = {
+    ".json": b"application/json; charset=utf-8",
+    ".html": b"text/html; charset=utf-8",
+    ".rss": b"application/rss+xml; charset=utf-8",
+    ".atom": b"application/atom+xml; charset=utf-8",
+    ".css": b"text/css; charset=utf-8",
+}
+_ROOT_ALIASES = ("/api/v2/", "/history.rss", "/history.atom")
+"""The default page's documents also answer at the paths Statuspage serves them at."""
+
+Authenticate = Callable[[str | None], Awaitable[Principal]]
+"""Checks the token of a request to an internal page (``Unauthorized`` if none or bad)."""
 
 
 def is_public(path: str) -> bool:
-    """Whether :class:`StatusJson` answers ``path`` (the web app sends it there)."""
-    return path.startswith(PREFIX)
+    """Whether :class:`StatusPages` answers ``path`` (the web app sends it there)."""
+    return (
+        path.startswith(_ROOT_ALIASES)
+        or path == "/status"
+        or path.startswith(("/status/", "/pages/"))
+    )
+
+
+def locate(path: str) -> tuple[str | None, str] | None:
+    """The page (slug; None for the default) and the document's path under its root."""
+    if path.startswith(_ROOT_ALIASES):
+        return None, path[1:]
+    if path == "/status" or path.startswith("/status/"):
+        rest = path.removeprefix("/status").lstrip("/")
+        return None, rest
+    slug, _, rest = path.removeprefix("/pages/").partition("/")
+    return (slug, rest) if slug else None
+
+
+def _key(rest: str) -> str:
+    """A directory's document is its ``index.html``."""
+    return f"{rest}index.html" if rest == "" or rest.endswith("/") else rest
 
 
 def _matches(if_none_match: bytes, etag: bytes) -> bool:
@@ -36,11 +87,34 @@ def _matches(if_none_match: bytes, etag: bytes) -> bool:
     return False
 
 
-class StatusJson:
-    """Answers the Statuspage v2 documents from a :class:`SnapshotStore`."""
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
 
-    def __init__(self, store: SnapshotStore) -> None:
+
+def _token(scope: Scope) -> str | None:
+    """A bearer token, else the console's sign-in cookie."""
+    authorization = _header(scope, b"authorization")
+    if authorization and authorization[:7].lower() == b"bearer ":
+        return authorization[7:].decode("latin-1").strip()
+    cookies = SimpleCookie()
+    try:
+        cookies.load((_header(scope, b"cookie") or b"").decode("latin-1"))
+    except CookieError:
+        return None
+    morsel = cookies.get(COOKIE)
+    return morsel.value if morsel else None
+
+
+class StatusPages:
+    """Answers every page's documents (HTML, feeds, Statuspage v2 JSON) from a
+    :class:`SnapshotStore`; an internal page only to a signed-in reader."""
+
+    def __init__(self, store: SnapshotStore, authenticate: Authenticate) -> None:
         self.store = store
+        self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
@@ -55,36 +129,64 @@ class StatusJson:
             await _answer(send, 204, headers, b"")
             return
         if method not in ("GET", "HEAD"):
-            error: TocsinError = MethodNotAllowed("the status documents are read-only; use GET")
+            error: TocsinError = MethodNotAllowed("the status pages are read-only; use GET")
             await _error(send, error, (b"allow", _METHODS))
             return
-        path = scope["path"][len(PREFIX) :]
+        path: str = scope["path"]
+        if path == "/status" or (path.startswith("/pages/") and path.count("/") == 2):
+            await _answer(send, 308, [(b"location", quote(path + "/").encode())], b"")
+            return
+        where = locate(path)
         snapshot = self.store.current
-        document = snapshot.documents.get(path) if snapshot else None
-        if document is None:
+        page = snapshot.page(where[0]) if snapshot and where else None
+        document = page.documents.get(_key(where[1])) if page and where else None
+        if document is None or page is None:
             if snapshot is None:
                 error = Unavailable("the status page has not been built yet; retry shortly")
             else:
-                error = NotFound(f"no status document {scope['path']}")
+                error = NotFound(f"no status document {path}")
             await _error(send, error)
             return
-        await self._document(scope, send, document, head=method == "HEAD")
+        if page.info.internal and not await self._signed_in(scope, send, path):
+            return
+        await _document(scope, send, _key(path), document, internal=page.info.internal)
 
-    async def _document(self, scope: Scope, send: Send, document: Document, *, head: bool) -> None:
-        headers = [
-            (b"etag", document.etag),
-            (b"cache-control", CACHE_CONTROL),
-            *_CORS,
-        ]
-        for key, value in scope["headers"]:
-            if key == b"if-none-match" and _matches(value, document.etag):
-                await _answer(send, 304, headers, b"")
-                return
-        headers += [
-            (b"content-type", b"application/json; charset=utf-8"),
-            (b"content-length", str(len(document.body)).encode()),
-        ]
-        await _answer(send, 200, headers, b"" if head else document.body)
+    async def _signed_in(self, scope: Scope, send: Send, path: str) -> bool:
+        try:
+            await self.authenticate(_token(scope))
+        except Unauthorized as error:
+            if path.endswith("/") or path.endswith(".html"):
+                location = f"/login?next={quote(path)}".encode()
+                await _answer(send, 303, [(b"location", location)], b"")
+            else:
+                await _error(send, error, (b"www-authenticate", b"Bearer"))
+            return False
+        except Unavailable as error:
+            await _error(send, error)
+            return False
+        return True
+
+
+async def _document(
+    scope: Scope, send: Send, key: str, document: Document, *, internal: bool
+) -> None:
+    headers = [
+        (b"etag", document.etag),
+        (b"cache-control", PRIVATE_CACHE_CONTROL if internal else CACHE_CONTROL),
+    ]
+    if not internal:
+        headers += _CORS
+    if_none_match = _header(scope, b"if-none-match")
+    if if_none_match is not None and _matches(if_none_match, document.etag):
+        await _answer(send, 304, headers, b"")
+        return
+    suffix = key[key.rfind(".") :] if "." in key else ".html"
+    headers += [
+        (b"content-type", _TYPES.get(suffix, b"application/octet-stream")),
+        (b"content-length", str(len(document.body)).encode()),
+    ]
+    body = b"" if scope["method"] == "HEAD" else document.body
+    await _answer(send, 200, headers, body)
 
 
 async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -23,7 +23,7 @@ from tocsin.statuspage.schemas import (
     PublicUpdateCreate,
     PublicUpdateOut,
 )
-from tocsin.statuspage.service import changed_in, lock_state_in
+from tocsin.statuspage.service import changed_in, lock_state_in, page_in
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.statuspage.tables import PublicIncident, PublicUpdate, StatusComponent
 from tocsin.storage import get_or_404
@@ -37,6 +37,7 @@ def _out(session: Session, row: PublicIncident) -> PublicIncidentOut:
     )
     return PublicIncidentOut(
         id=row.id,
+        page_id=row.page_id,
         incident_id=row.incident_id,
         name=row.name,
         status=PublicStatus(row.status),
@@ -60,23 +61,30 @@ def _out(session: Session, row: PublicIncident) -> PublicIncidentOut:
     )
 
 
-def _check_components(session: Session, ids: Sequence[int]) -> list[int]:
+def _check_components(session: Session, ids: Sequence[int], page_id: int) -> list[int]:
     ids = list(dict.fromkeys(ids))
     known = set(
         session.scalars(
             select(StatusComponent.id).where(
-                StatusComponent.id.in_(ids), StatusComponent.is_group.is_(False)
+                StatusComponent.id.in_(ids),
+                StatusComponent.is_group.is_(False),
+                StatusComponent.page_id == page_id,
             )
         )
     )
     missing = [i for i in ids if i not in known]
     if missing:
-        raise InvalidInput(f"components: no component {missing[0]}", field="components")
+        message = f"components: no component {missing[0]} on page {page_id}"
+        raise InvalidInput(message, field="components")
     return ids
 
 
-def _components_of_services(session: Session, services: Sequence[str]) -> list[int]:
-    rows = session.scalars(select(StatusComponent).where(StatusComponent.is_group.is_(False)))
+def _components_of_services(session: Session, services: Sequence[str], page_id: int) -> list[int]:
+    rows = session.scalars(
+        select(StatusComponent).where(
+            StatusComponent.is_group.is_(False), StatusComponent.page_id == page_id
+        )
+    )
     return [row.id for row in rows if set(row.services) & set(services)]
 
 
@@ -95,6 +103,7 @@ def publish(
     """Put an incident on the public page, with its first public update."""
     with db.transaction() as session:
         state = lock_state_in(session)
+        page_in(session, body.page_id)
         impact = body.impact
         components = body.components
         if body.incident_id is not None:
@@ -105,14 +114,15 @@ def publish(
                 raise InvalidInput(message, field="incident_id") from None
             impact = impact or DEFAULT_IMPACT[internal.severity]
             if components is None:
-                components = _components_of_services(session, internal.services)
+                components = _components_of_services(session, internal.services, body.page_id)
         now = clock.now()
         row = PublicIncident(
+            page_id=body.page_id,
             incident_id=body.incident_id,
             name=body.name,
             status=body.status.value,
             impact=(impact or Impact.NONE).value,
-            component_ids=_check_components(session, components or []),
+            component_ids=_check_components(session, components or [], body.page_id),
             created_at=now,
             updated_at=now,
             started_at=now,
@@ -169,7 +179,7 @@ def edit(
         if "impact" in sent:
             row.impact = body.impact.value
         if "components" in sent:
-            row.component_ids = _check_components(session, body.components)
+            row.component_ids = _check_components(session, body.components, row.page_id)
         row.updated_at = clock.now()
         changed_in(session, state, store)
         return _out(session, row)

@@ -21,37 +21,72 @@ from sqlalchemy.orm import Session
 
 from tocsin.core.statuspage import ComponentStatus, Impact, PublicStatus, indicator, worst_status
 from tocsin.statuspage.tables import (
+    DEFAULT_PAGE_ID,
     PublicIncident,
     PublicUpdate,
     StatusComponent,
+    StatusPage,
     StatusPageState,
 )
 
 RECENT_INCIDENTS = 50  # incidents.json lists this many, newest first (as Statuspage does)
 TIME_ZONE = "Etc/UTC"
-PATHS = (
-    "summary.json",
-    "status.json",
-    "components.json",
-    "incidents.json",
-    "incidents/unresolved.json",
-    "scheduled-maintenances.json",
-    "scheduled-maintenances/upcoming.json",
-    "scheduled-maintenances/active.json",
+JSON_PATHS = tuple(
+    f"api/v2/{name}"
+    for name in (
+        "summary.json",
+        "status.json",
+        "components.json",
+        "incidents.json",
+        "incidents/unresolved.json",
+        "scheduled-maintenances.json",
+        "scheduled-maintenances/upcoming.json",
+        "scheduled-maintenances/active.json",
+    )
 )
-"""The documents under ``/api/v2/``."""
+"""The Statuspage documents, by their path under the page's root."""
 
 
 @dataclass(frozen=True)
 class PageInfo:
-    id: str
+    """One page as its documents present it (read from ``statuspage_pages``)."""
+
+    id: str  # Statuspage's page id: derived from the page's address, the same on every replica
+    number: int  # the row's id
+    slug: str
     name: str
-    url: str
+    url: str  # where the page is served: shortlinks and feeds point here
+    visibility: str = "public"
+    description: str | None = None
+    logo_url: str | None = None
+    home_url: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (label, url)
+
+    @property
+    def internal(self) -> bool:
+        return self.visibility == "internal"
 
 
-def page_info(name: str, url: str) -> PageInfo:
-    """The page's id is derived from its address: the same on every replica."""
-    return PageInfo(id=hashlib.sha256(url.encode()).hexdigest()[:12], name=name, url=url)
+def page_url(base_url: str, page: StatusPage) -> str:
+    """The default page is served at ``/status``, every page at ``/pages/{slug}``."""
+    root = base_url.rstrip("/")
+    return f"{root}/status" if page.id == DEFAULT_PAGE_ID else f"{root}/pages/{page.slug}"
+
+
+def page_info(page: StatusPage, *, base_url: str, default_name: str) -> PageInfo:
+    url = page_url(base_url, page)
+    return PageInfo(
+        id=hashlib.sha256(url.encode()).hexdigest()[:12],
+        number=page.id,
+        slug=page.slug,
+        name=page.name or default_name,
+        url=url,
+        visibility=page.visibility,
+        description=page.description,
+        logo_url=page.logo_url,
+        home_url=page.home_url,
+        links=tuple((link["label"], link["url"]) for link in page.links or []),
+    )
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -125,7 +160,7 @@ def _incident(
         "monitoring_at": timestamp(row.monitoring_at),
         "resolved_at": timestamp(row.resolved_at),
         "impact": row.impact,
-        "shortlink": f"{page.url}/incidents/{row.id}",
+        "shortlink": f"{page.url}/incidents/{row.id}/",
         "started_at": timestamp(row.started_at),
         "page_id": page.id,
         "incident_updates": [
@@ -148,16 +183,30 @@ def _incident(
     }
 
 
-def build(session: Session, page: PageInfo) -> tuple[int, dict[str, bytes]]:
-    """The version of the inputs read, and every document's bytes by its path."""
+def version_of(session: Session) -> int:
     state = session.get(StatusPageState, 1)
-    version = state.version if state else 0
-    rows = list(session.scalars(select(StatusComponent)))
+    return state.version if state else 0
+
+
+def pages(session: Session, *, base_url: str, default_name: str) -> list[PageInfo]:
+    rows = session.scalars(select(StatusPage).order_by(StatusPage.id))
+    return [page_info(row, base_url=base_url, default_name=default_name) for row in rows]
+
+
+def build(session: Session, page: PageInfo) -> dict[str, bytes]:
+    """Every document of ``page``: its bytes by its path under the page's root."""
+    state = session.get(StatusPageState, 1)
+    rows = list(
+        session.scalars(select(StatusComponent).where(StatusComponent.page_id == page.number))
+    )
     components = _components(rows, page)
     by_id = {c["id"]: c for c in components}
     incidents = list(
         session.scalars(
-            select(PublicIncident).order_by(PublicIncident.id.desc()).limit(RECENT_INCIDENTS)
+            select(PublicIncident)
+            .where(PublicIncident.page_id == page.number)
+            .order_by(PublicIncident.id.desc())
+            .limit(RECENT_INCIDENTS)
         )
     )
     updates: dict[int, list[PublicUpdate]] = {row.id: [] for row in incidents}
@@ -189,19 +238,19 @@ def build(session: Session, page: PageInfo) -> tuple[int, dict[str, bytes]]:
     status = {"indicator": level.value, "description": description}
     maintenances: dict[str, Any] = {"page": page_document, "scheduled_maintenances": []}
     documents: dict[str, Any] = {
-        "summary.json": {
+        "api/v2/summary.json": {
             "page": page_document,
             "components": components,
             "incidents": unresolved,
             "scheduled_maintenances": [],
             "status": status,
         },
-        "status.json": {"page": page_document, "status": status},
-        "components.json": {"page": page_document, "components": components},
-        "incidents.json": {"page": page_document, "incidents": recent},
-        "incidents/unresolved.json": {"page": page_document, "incidents": unresolved},
-        "scheduled-maintenances.json": maintenances,
-        "scheduled-maintenances/upcoming.json": maintenances,
-        "scheduled-maintenances/active.json": maintenances,
+        "api/v2/status.json": {"page": page_document, "status": status},
+        "api/v2/components.json": {"page": page_document, "components": components},
+        "api/v2/incidents.json": {"page": page_document, "incidents": recent},
+        "api/v2/incidents/unresolved.json": {"page": page_document, "incidents": unresolved},
+        "api/v2/scheduled-maintenances.json": maintenances,
+        "api/v2/scheduled-maintenances/upcoming.json": maintenances,
+        "api/v2/scheduled-maintenances/active.json": maintenances,
     }
-    return version, {path: msgspec.json.encode(doc) for path, doc in documents.items()}
+    return {path: msgspec.json.encode(doc) for path, doc in documents.items()}

@@ -12,15 +12,65 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from tocsin.core.severity import Severity
-from tocsin.core.statuspage import ComponentStatus, Impact, PublicStatus
+from tocsin.core.statuspage import ComponentStatus, Impact, PageVisibility, PublicStatus
 from tocsin.fields import Id, Strict, unchanged
 from tocsin.incidents.schemas import LongText, ServiceName, ShortText
+from tocsin.statuspage.tables import DEFAULT_PAGE_ID
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
 
 
+Slug = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$", max_length=64)
+]
+WebAddress = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s]+$", max_length=2000)
+]
+PageId = Annotated[Id, Field(description="The page it is on (default: page 1, the default page).")]
+
+
+class PageLink(Strict):
+    label: ShortText
+    url: WebAddress
+
+
+class PageCreate(Strict):
+    slug: Slug = Field(description="Its address: /pages/{slug}/.")
+    name: ShortText
+    visibility: PageVisibility = PageVisibility.PUBLIC
+    description: Description | None = None
+    logo_url: WebAddress | None = None
+    home_url: WebAddress | None = Field(default=None, description="The logo links here.")
+    links: list[PageLink] = Field(default_factory=list, max_length=20)
+
+
+class PagePatch(Strict):
+    slug: Slug = unchanged()
+    name: ShortText | None = unchanged(description="null: the default page's setting name.")
+    visibility: PageVisibility = unchanged()
+    description: Description | None = unchanged()
+    logo_url: WebAddress | None = unchanged()
+    home_url: WebAddress | None = unchanged()
+    links: list[PageLink] = unchanged(max_length=20)
+
+
+class PageOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    visibility: PageVisibility
+    url: str = Field(description="Where it is served.")
+    description: str | None
+    logo_url: str | None
+    home_url: str | None
+    links: list[PageLink]
+    created_at: datetime
+    updated_at: datetime
+
+
 class ComponentCreate(Strict):
+    page_id: PageId = DEFAULT_PAGE_ID
     name: ShortText
     description: Description | None = None
     group_id: Id | None = Field(default=None, description="The group it is shown in.")
@@ -49,6 +99,7 @@ class ComponentPatch(Strict):
 
 
 class GroupCreate(Strict):
+    page_id: PageId = DEFAULT_PAGE_ID
     name: ShortText
     description: Description | None = None
     position: Position | None = None
@@ -62,6 +113,7 @@ class GroupPatch(Strict):
 
 class ComponentOut(BaseModel):
     id: int
+    page_id: int
     name: str
     description: str | None
     group_id: int | None
@@ -76,6 +128,7 @@ class ComponentOut(BaseModel):
 
 class GroupOut(BaseModel):
     id: int
+    page_id: int
     name: str
     description: str | None
     position: int
@@ -95,6 +148,7 @@ class PublicIncidentCreate(Strict):
     """Publish an incident: its public title, impact and first public text (never the
     internal notes: nothing internal is copied)."""
 
+    page_id: PageId = DEFAULT_PAGE_ID
     incident_id: Id | None = Field(default=None, description="The internal incident it tells of.")
     name: ShortText = Field(description="The public title.")
     impact: Impact | None = Field(
@@ -132,6 +186,7 @@ class PublicUpdateOut(BaseModel):
 
 class PublicIncidentOut(BaseModel):
     id: int
+    page_id: int
     incident_id: int | None
     name: str
     status: PublicStatus

@@ -41,7 +41,7 @@ from tocsin.statuspage.schemas import (
     Rule,
 )
 from tocsin.statuspage.snapshot import SnapshotStore
-from tocsin.statuspage.tables import StatusComponent, StatusPageState
+from tocsin.statuspage.tables import StatusComponent, StatusPage, StatusPageState
 
 STATE_ID = 1
 
@@ -106,6 +106,7 @@ def on_incident_changed(session: Session, change: IncidentChanged, *, store: Sna
 def _component_out(row: StatusComponent) -> ComponentOut:
     return ComponentOut(
         id=row.id,
+        page_id=row.page_id,
         name=row.name,
         description=row.description,
         group_id=row.group_id,
@@ -129,6 +130,7 @@ def _group_out(session: Session, row: StatusComponent) -> GroupOut:
     )
     return GroupOut(
         id=row.id,
+        page_id=row.page_id,
         name=row.name,
         description=row.description,
         position=row.position,
@@ -148,13 +150,12 @@ def _load(session: Session, component_id: int, *, group: bool) -> StatusComponen
     return row
 
 
-def list_components(db: Database) -> list[ComponentOut]:
+def list_components(db: Database, *, page_id: int | None = None) -> list[ComponentOut]:
+    query = select(StatusComponent).where(StatusComponent.is_group.is_(False))
+    if page_id is not None:
+        query = query.where(StatusComponent.page_id == page_id)
     with db.reading() as session:
-        rows = session.scalars(
-            select(StatusComponent)
-            .where(StatusComponent.is_group.is_(False))
-            .order_by(StatusComponent.position, StatusComponent.id)
-        )
+        rows = session.scalars(query.order_by(StatusComponent.position, StatusComponent.id))
         return [_component_out(row) for row in rows]
 
 
@@ -163,13 +164,12 @@ def get_component(db: Database, *, component_id: int) -> ComponentOut:
         return _component_out(_load(session, component_id, group=False))
 
 
-def list_groups(db: Database) -> list[GroupOut]:
+def list_groups(db: Database, *, page_id: int | None = None) -> list[GroupOut]:
+    query = select(StatusComponent).where(StatusComponent.is_group.is_(True))
+    if page_id is not None:
+        query = query.where(StatusComponent.page_id == page_id)
     with db.reading() as session:
-        rows = session.scalars(
-            select(StatusComponent)
-            .where(StatusComponent.is_group.is_(True))
-            .order_by(StatusComponent.position, StatusComponent.id)
-        )
+        rows = session.scalars(query.order_by(StatusComponent.position, StatusComponent.id))
         return [_group_out(session, row) for row in rows]
 
 
@@ -188,20 +188,33 @@ def _next_position(session: Session) -> int:
     return 0 if highest is None else int(highest) + 1
 
 
-def _check_group(session: Session, group_id: int | None) -> None:
+def _check_group(session: Session, group_id: int | None, page_id: int) -> None:
     if group_id is None:
         return
     row = session.get(StatusComponent, group_id)
     if row is None or not row.is_group:
         raise InvalidInput(f"group_id: no component group {group_id}", field="group_id")
+    if row.page_id != page_id:
+        message = f"group_id: group {group_id} is on another page"
+        raise InvalidInput(message, field="group_id")
+
+
+def page_in(session: Session, page_id: int) -> StatusPage:
+    """The page things are put on; a 422 naming ``page_id`` if there is none."""
+    row = session.get(StatusPage, page_id)
+    if row is None:
+        raise InvalidInput(f"page_id: no status page {page_id}", field="page_id")
+    return row
 
 
 def create_component(db: Database, store: SnapshotStore, *, body: ComponentCreate) -> ComponentOut:
     with db.transaction() as session:
         state = lock_state_in(session)
-        _check_group(session, body.group_id)
+        page_in(session, body.page_id)
+        _check_group(session, body.group_id, body.page_id)
         now = clock.now()
         row = StatusComponent(
+            page_id=body.page_id,
             is_group=False,
             group_id=body.group_id,
             name=body.name,
@@ -229,7 +242,7 @@ def update_component(
         row = _load(session, component_id, group=False)
         values: dict[str, Any] = {}
         if "group_id" in sent:
-            _check_group(session, body.group_id)
+            _check_group(session, body.group_id, row.page_id)
             values["group_id"] = body.group_id
         if "name" in sent:
             values["name"] = body.name
@@ -259,8 +272,10 @@ def delete_component(db: Database, store: SnapshotStore, *, component_id: int) -
 def create_group(db: Database, store: SnapshotStore, *, body: GroupCreate) -> GroupOut:
     with db.transaction() as session:
         state = lock_state_in(session)
+        page_in(session, body.page_id)
         now = clock.now()
         row = StatusComponent(
+            page_id=body.page_id,
             is_group=True,
             name=body.name,
             description=body.description or None,

@@ -17,20 +17,21 @@ notes that its inputs changed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
 from tocsin.db import Database
-from tocsin.statuspage.render import PageInfo, build
-from tocsin.statuspage.tables import StatusPageState
+from tocsin.statuspage.render import PageInfo, build, pages, version_of
+from tocsin.statuspage.tables import DEFAULT_PAGE_ID, StatusPageState
 
 log = logging.getLogger("tocsin.statuspage")
 
@@ -42,9 +43,21 @@ class Document:
 
 
 @dataclass(frozen=True)
+class PageSnapshot:
+    info: PageInfo
+    documents: Mapping[str, Document]  # by path under the page's root
+
+
+@dataclass(frozen=True)
 class Snapshot:
     version: int
-    documents: Mapping[str, Document]
+    pages: Mapping[str, PageSnapshot]  # by slug
+    default: str | None  # the default page's slug
+
+    def page(self, slug: str | None = None) -> PageSnapshot | None:
+        """A page by its slug; the default page without one."""
+        wanted = self.default if slug is None else slug
+        return self.pages.get(wanted) if wanted is not None else None
 
 
 def _document(body: bytes) -> Document:
@@ -56,9 +69,12 @@ def _document(body: bytes) -> Document:
 class SnapshotStore:
     """One per application (made in ``tocsin.assembly``): the documents the page serves."""
 
-    def __init__(self, db: Database, page: PageInfo, file: Path | None) -> None:
+    def __init__(
+        self, db: Database, *, base_url: str, default_name: str, file: Path | None
+    ) -> None:
         self.db = db
-        self.page = page
+        self.base_url = base_url
+        self.default_name = default_name
         self.file = file
         self.current: Snapshot | None = None
         self.serving = False
@@ -91,11 +107,19 @@ class SnapshotStore:
         """Build from the database and swap the new snapshot in; then save it."""
         with self._lock:  # one build at a time: an older build never replaces a newer one
             with self.db.reading() as session:
-                version, bodies = build(session, self.page)
-            self.current = Snapshot(
-                version=version, documents={p: _document(b) for p, b in bodies.items()}
-            )
-            self._save(version, bodies)
+                version = version_of(session)
+                infos = pages(session, base_url=self.base_url, default_name=self.default_name)
+                built = [(info, build(session, info)) for info in infos]
+            self.current = _snapshot(version, built)
+            self._save(version, built)
+
+    def build_page(self, slug: str | None = None) -> tuple[PageInfo, dict[str, bytes]] | None:
+        """One page's documents, read from the database now (``tocsin statuspage export``)."""
+        with self.db.reading() as session:
+            for info in pages(session, base_url=self.base_url, default_name=self.default_name):
+                if info.slug == slug or (slug is None and info.number == DEFAULT_PAGE_ID):
+                    return info, build(session, info)
+        return None
 
     def _try(self, work: Callable[[], object]) -> bool:
         try:
@@ -114,13 +138,19 @@ class SnapshotStore:
         """One check by the web process's poller; False if it failed (logged once)."""
         return self._try(self.refresh_if_stale)
 
-    def _save(self, version: int, bodies: Mapping[str, bytes]) -> None:
+    def _save(self, version: int, built: Sequence[tuple[PageInfo, Mapping[str, bytes]]]) -> None:
         if self.file is None:
             return
         saved = {
             "source": self._source,
             "version": version,
-            "documents": {path: body.decode() for path, body in bodies.items()},
+            "pages": [
+                {
+                    "info": dataclasses.asdict(info),
+                    "documents": {path: body.decode() for path, body in bodies.items()},
+                }
+                for info, bodies in built
+            ],
         }
         temporary = self.file.with_name(self.file.name + ".tmp")
         try:
@@ -138,10 +168,28 @@ class SnapshotStore:
         except (OSError, ValueError) as error:
             log.warning("status page snapshot in %s unreadable: %s", self.file, error)
             return False
-        if saved.get("source") != self._source:
+        if saved.get("source") != self._source or "pages" not in saved:
             return False
-        documents = {p: _document(b.encode()) for p, b in saved["documents"].items()}
+        built = [
+            (_info(page["info"]), {p: b.encode() for p, b in page["documents"].items()})
+            for page in saved["pages"]
+        ]
         with self._lock:
             if self.current is None:
-                self.current = Snapshot(version=int(saved["version"]), documents=documents)
+                self.current = _snapshot(int(saved["version"]), built)
         return True
+
+
+def _info(saved: Mapping[str, object]) -> PageInfo:
+    fields = dict(saved)
+    fields["links"] = tuple(tuple(link) for link in fields.get("links") or ())  # type: ignore[attr-defined]
+    return PageInfo(**fields)  # type: ignore[arg-type]
+
+
+def _snapshot(version: int, built: Sequence[tuple[PageInfo, Mapping[str, bytes]]]) -> Snapshot:
+    snapshots = {
+        info.slug: PageSnapshot(info, {p: _document(b) for p, b in bodies.items()})
+        for info, bodies in built
+    }
+    default = next((i.slug for i, _ in built if i.number == DEFAULT_PAGE_ID), None)
+    return Snapshot(version=version, pages=snapshots, default=default)

@@ -1,9 +1,12 @@
 """Status page tables.
 
-A group is a component row with ``is_group`` set (as in Statuspage, where groups and
-components share one list and one id space). ``statuspage_state`` is one row: the
-severity→status rule and ``version``, bumped by every change of the page's inputs, so a
-replica can tell that its snapshot is stale with one cheap query.
+An installation has one or more pages (``statuspage_pages``); page 1, made by the migration,
+is the default one served at the bare Statuspage paths. Components, groups and public
+incidents belong to one page. A group is a component row with ``is_group`` set (as in
+Statuspage, where groups and components share one list and one id space).
+``statuspage_state`` is one row: the severity→status rule and ``version``, bumped by every
+change of the page's inputs, so a replica can tell that its snapshot is stale with one
+cheap query.
 """
 
 from __future__ import annotations
@@ -20,10 +23,41 @@ from tocsin.db import Base, UTCDateTime
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
+DEFAULT_PAGE_ID = 1
+
+
+class StatusPage(Base):
+    """One status page: who may read it, and how it presents itself."""
+
+    __tablename__ = "statuspage_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    # None: the default page's name comes from the ``statuspage_name`` setting.
+    name: Mapped[str | None] = mapped_column(String(200))
+    visibility: Mapped[str] = mapped_column(String(16), default="public")  # public | internal
+    description: Mapped[str | None] = mapped_column(Text)
+    logo_url: Mapped[str | None] = mapped_column(String(2000))
+    home_url: Mapped[str | None] = mapped_column(String(2000))
+    links: Mapped[list[dict[str, str]]] = mapped_column(JsonDocument, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def page_column() -> Mapped[int]:
+    return mapped_column(
+        ForeignKey("statuspage_pages.id", ondelete="CASCADE"),
+        index=True,
+        default=DEFAULT_PAGE_ID,
+        server_default=str(DEFAULT_PAGE_ID),
+    )
+
+
 class StatusComponent(Base):
     __tablename__ = "statuspage_components"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = page_column()
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("statuspage_components.id", ondelete="SET NULL"), index=True
@@ -45,6 +79,7 @@ class PublicIncident(Base):
     __tablename__ = "statuspage_incidents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = page_column()
     incident_id: Mapped[int | None] = mapped_column(
         ForeignKey("incidents.id", ondelete="SET NULL"), index=True
     )

@@ -19,6 +19,8 @@ from swagger_ui_bundle import swagger_ui_path
 from tocsin import __version__
 from tocsin.access import api as access_api
 from tocsin.access import pages as access_pages
+from tocsin.access import service as access_service
+from tocsin.access.service import Principal
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
 from tocsin.assembly import Tocsin, assemble
@@ -60,7 +62,7 @@ class TocsinApp(FastAPI):
     """
 
     ingest: ASGIApp | None = None
-    status_json: ASGIApp | None = None
+    status_pages: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,8 +81,8 @@ class TocsinApp(FastAPI):
         try:
             if self.ingest and alerts_ingest.is_ingest(scope["path"]):
                 await self.ingest(scope, receive, watched_send)
-            elif self.status_json and statuspage_public.is_public(scope["path"]):
-                await self.status_json(scope, receive, watched_send)
+            elif self.status_pages and statuspage_public.is_public(scope["path"]):
+                await self.status_pages(scope, receive, watched_send)
             else:
                 await super().__call__(scope, receive, watched_send)
         except Exception:
@@ -135,6 +137,17 @@ async def _poll_statuspage(tocsin: Tocsin) -> None:
         await asyncio.to_thread(tocsin.statuspage.poll)
 
 
+def _reader(tocsin: Tocsin) -> statuspage_public.Authenticate:
+    """Who reads an internal status page: a token's principal, checked off the event loop."""
+
+    async def authenticate(token: str | None) -> Principal:
+        return await asyncio.to_thread(
+            access_service.authenticate, tocsin.db, token, cache=tocsin.tokens
+        )
+
+    return authenticate
+
+
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """The web app, assembled (``tocsin.assembly``) on ``db`` or on the settings' database.
 
@@ -154,7 +167,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     openapi.install(app)
     app.state.alerts_ingest = alerts_ingest.Ingest(tocsin.settings, tocsin.db, tocsin.ingest)
     app.ingest = BodyLimit(app.state.alerts_ingest, max_bytes=settings.max_body_bytes)
-    app.status_json = statuspage_public.StatusJson(tocsin.statuspage)
+    app.status_pages = statuspage_public.StatusPages(tocsin.statuspage, _reader(tocsin))
     app.add_middleware(InputGuard)  # unstorable text → 422, before any route
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
