@@ -56,37 +56,43 @@ def fresh_database(backend: str) -> Iterator[str]:
 
 @contextmanager
 def running_tocsin(backend: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    with fresh_database(backend) as database_url:
-        env = {**os.environ, "TOCSIN_DATABASE_URL": database_url, **(extra_env or {})}
-        tocsin = [sys.executable, "-m", "tocsin"]
-        created = subprocess.run(
-            [*tocsin, "token", "create", "--name", "bench", "--role", "admin"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        token = created.stdout.strip().splitlines()[-1]
-        port = free_port()
-        process = subprocess.Popen(
-            [*tocsin, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("tocsin serve did not start")
-                time.sleep(0.1)
-            yield Server(url=url, token=token, database_url=database_url)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with fresh_database(backend) as database_url, serving(database_url, extra_env) as server:
+        yield server
+
+
+@contextmanager
+def serving(database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`tocsin serve` on ``database_url``, with an admin token."""
+    env = {**os.environ, "TOCSIN_DATABASE_URL": database_url, **(extra_env or {})}
+    tocsin = [sys.executable, "-m", "tocsin"]
+    created = subprocess.run(
+        [*tocsin, "token", "create", "--name", "bench", "--role", "admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    token = created.stdout.strip().splitlines()[-1]
+    port = free_port()
+    process = subprocess.Popen(
+        [*tocsin, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("tocsin serve did not start")
+            time.sleep(0.1)
+        yield Server(url=url, token=token, database_url=database_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
