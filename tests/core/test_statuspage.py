@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from tocsin.core.severity import Severity
@@ -10,7 +12,9 @@ from tocsin.core.statuspage import (
     ComponentStatus,
     Impact,
     Indicator,
+    PublicTemplate,
     component_status,
+    compose_update,
     indicator,
 )
 
@@ -67,3 +71,21 @@ def test_the_indicator_is_the_worst_of_components_and_incidents(
     assert found is expected
     if description:
         assert text == description
+
+
+def test_a_templated_update_reads_as_four_paragraphs_with_the_next_update_in_utc() -> None:
+    paris = timezone(timedelta(hours=1))
+    parts = PublicTemplate(
+        acknowledgement=" We are aware that some payments fail. ",
+        impact="About 1 in 10 card payments in the EU is declined.",
+        action="We are rolling back this morning's release.",
+        next_update_at=datetime(2026, 12, 1, 11, 30, tzinfo=paris),
+    )
+    assert compose_update(parts) == (
+        "We are aware that some payments fail.\n\n"
+        "About 1 in 10 card payments in the EU is declined.\n\n"
+        "We are rolling back this morning's release.\n\n"
+        "Next update by 10:30 UTC (2026-12-01)."
+    )
+    without = PublicTemplate("We know.", "Everyone.", "Fixing.", None)
+    assert compose_update(without) == "We know.\n\nEveryone.\n\nFixing."

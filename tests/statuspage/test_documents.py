@@ -6,12 +6,12 @@ The expected fields are written from Atlassian Statuspage's public API documenta
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from tests.conftest import Api
+from tests.conftest import Api, TestClock
 from tests.statuspage.helpers import (
     BASE,
     component,
@@ -181,6 +181,36 @@ def test_public_text_is_published_and_the_internal_note_never_is(api: Api) -> No
         assert bodies[-1] == text  # <script> round-trips as text
         assert bodies[0].startswith("The cause is found")
         assert found[0]["name"] == "Mail delays"
+
+
+def test_a_public_update_is_written_on_the_template_or_as_text(api: Api, clock: TestClock) -> None:
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    parts = {
+        "acknowledgement": "We are aware that checkout is slow.",
+        "impact": "Some customers wait up to a minute to pay.",
+        "action": "We are adding capacity.",
+        "next_update_in_minutes": 30,
+    }
+    made = api.responder.post(
+        "/api/v1/statuspage/incidents", json={"name": "Slow checkout", "template": parts}
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()["updates"][0]["body"]
+    assert body.split("\n\n") == [
+        parts["acknowledgement"],
+        parts["impact"],
+        parts["action"],
+        "Next update by 09:30 UTC (2026-12-01).",
+    ]
+    both = api.responder.post(
+        f"/api/v1/statuspage/incidents/{made.json()['id']}/updates",
+        json={"status": "identified", "body": "Text.", "template": parts},
+    )
+    neither = api.responder.post(
+        f"/api/v1/statuspage/incidents/{made.json()['id']}/updates", json={"status": "identified"}
+    )
+    for refused in (both, neither):
+        assert refused.status_code == 422 and "body" in refused.json()["message"]
 
 
 def test_etag_304_cache_control_and_cors(api: Api) -> None:

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from tocsin.core.severity import Severity
@@ -117,3 +119,24 @@ def indicator(
     found += [Indicator(impact.value) for impact in impacts]
     worst = max(found, key=_INDICATOR_ORDER.index, default=Indicator.NONE)
     return worst, DESCRIPTIONS[worst]
+
+
+@dataclass(frozen=True)
+class PublicTemplate:
+    """A public update in its four parts: that we know, who is hurt and how, what we do,
+    and when the next word comes."""
+
+    acknowledgement: str
+    impact: str
+    action: str
+    next_update_at: datetime | None = None
+
+
+def compose_update(parts: PublicTemplate) -> str:
+    """The public text of a templated update: one paragraph per part, the next update's
+    time in UTC last (readers across time zones convert it themselves)."""
+    paragraphs = [parts.acknowledgement.strip(), parts.impact.strip(), parts.action.strip()]
+    if parts.next_update_at is not None:
+        at = parts.next_update_at.astimezone(UTC)
+        paragraphs.append(f"Next update by {at:%H:%M} UTC ({at:%Y-%m-%d}).")
+    return "\n\n".join(p for p in paragraphs if p)

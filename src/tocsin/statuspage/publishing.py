@@ -7,12 +7,19 @@ and timeline stay internal; the public text is written for the public, update by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
-from tocsin.core.statuspage import DEFAULT_IMPACT, Impact, PublicStatus
+from tocsin.core.statuspage import (
+    DEFAULT_IMPACT,
+    Impact,
+    PublicStatus,
+    PublicTemplate,
+    compose_update,
+)
 from tocsin.db import Database
 from tocsin.errors import InvalidInput, NotFound
 from tocsin.incidents import service as incidents_service
@@ -88,6 +95,25 @@ def _components_of_services(session: Session, services: Sequence[str], page_id: 
     return [row.id for row in rows if set(row.services) & set(services)]
 
 
+def public_text(body: PublicIncidentCreate | PublicUpdateCreate) -> str:
+    """An update's text: as written, or made from its template's parts."""
+    if (body.body is None) == (body.template is None):
+        raise InvalidInput("body: send the text in body, or its parts in template", field="body")
+    if body.body is not None:
+        return body.body
+    parts = body.template
+    assert parts is not None
+    minutes = parts.next_update_in_minutes
+    return compose_update(
+        PublicTemplate(
+            acknowledgement=parts.acknowledgement,
+            impact=parts.impact,
+            action=parts.action,
+            next_update_at=clock.now() + timedelta(minutes=minutes) if minutes else None,
+        )
+    )
+
+
 def _apply_status(row: PublicIncident, status: PublicStatus) -> None:
     now = clock.now()
     row.status = status.value
@@ -101,6 +127,7 @@ def publish(
     db: Database, store: SnapshotStore, *, body: PublicIncidentCreate, actor: str
 ) -> PublicIncidentOut:
     """Put an incident on the public page, with its first public update."""
+    text = public_text(body)
     with db.transaction() as session:
         state = lock_state_in(session)
         page_in(session, body.page_id)
@@ -135,7 +162,7 @@ def publish(
             PublicUpdate(
                 public_incident_id=row.id,
                 status=body.status.value,
-                body=body.body,
+                body=text,
                 created_at=now,
                 author=actor,
             )
@@ -149,6 +176,7 @@ def post_update(
     db: Database, store: SnapshotStore, *, public_id: int, body: PublicUpdateCreate, actor: str
 ) -> PublicIncidentOut:
     """A new public update; it sets the public incident's status."""
+    text = public_text(body)
     with db.transaction() as session:
         state = lock_state_in(session)
         row = get_or_404(session, PublicIncident, public_id, "public incident")
@@ -157,7 +185,7 @@ def post_update(
             PublicUpdate(
                 public_incident_id=row.id,
                 status=body.status.value,
-                body=body.body,
+                body=text,
                 created_at=row.updated_at,
                 author=actor,
             )

@@ -144,6 +144,17 @@ class Rule(Strict):
     rule: dict[Severity, ComponentStatus]
 
 
+class PublicUpdateParts(Strict):
+    """The four parts of a good public update; the text is made from them."""
+
+    acknowledgement: LongText = Field(description="That we know: 'We are aware that …'.")
+    impact: LongText = Field(description="Who is affected, and how.")
+    action: LongText = Field(description="What we are doing.")
+    next_update_in_minutes: int | None = Field(
+        default=None, ge=1, le=1440, description="When the next update comes."
+    )
+
+
 class PublicIncidentCreate(Strict):
     """Publish an incident: its public title, impact and first public text (never the
     internal notes: nothing internal is copied)."""
@@ -155,8 +166,12 @@ class PublicIncidentCreate(Strict):
         default=None, description="Defaults from the internal incident's severity (else none)."
     )
     status: PublicStatus = PublicStatus.INVESTIGATING
-    body: LongText = Field(
-        description="The first public update: acknowledgement, impact, action, next update."
+    body: LongText | None = Field(
+        default=None,
+        description="The first public update's text; or send ``template`` instead.",
+    )
+    template: PublicUpdateParts | None = Field(
+        default=None, description="The first public update in its parts (instead of ``body``)."
     )
     components: list[Id] | None = Field(
         default=None,
@@ -167,7 +182,10 @@ class PublicIncidentCreate(Strict):
 
 class PublicUpdateCreate(Strict):
     status: PublicStatus
-    body: LongText
+    body: LongText | None = Field(default=None, description="The text; or send ``template``.")
+    template: PublicUpdateParts | None = Field(
+        default=None, description="The update in its parts (instead of ``body``)."
+    )
 
 
 class PublicIncidentPatch(Strict):
