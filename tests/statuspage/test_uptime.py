@@ -52,6 +52,15 @@ def test_the_status_history_becomes_uptime_per_day(api: Api, clock: TestClock) -
     assert today["uptime"] == pytest.approx(1 - 60 / 720)
     assert found["percentage"] == pytest.approx(100 * (840 + 1380 + 660) / (840 + 1440 + 720))
     assert len(uptime(api, made["id"])["days"]) == 90  # the default window
+    [alone] = uptime(api, made["id"], days=1)["days"]  # the outage began before this window
+    assert (alone["major_outage_minutes"], alone["uptime"]) == (60, today["uptime"])
+    clock.advance(timedelta(days=3))
+    [later] = uptime(api, made["id"], days=1)["days"]  # the last change was days ago
+    assert (later["uptime"], later["worst_status"], later["observed_minutes"]) == (
+        1.0,
+        "operational",
+        12 * 60,
+    )
 
 
 def test_a_status_set_by_hand_and_the_rule_are_in_the_history(api: Api, clock: TestClock) -> None:
