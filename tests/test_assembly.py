@@ -47,7 +47,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (statuspage_service.on_incident_changed, {"store": api.tocsin.statuspage}),
     ]
     assert set(api.tocsin.timer_handlers) == {paging_service.TIMER_KIND}
-    assert set(api.tocsin.periodic) == {"heartbeats", "checks"}
+    assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
     assert len(api.tocsin.incident_sections) == 1
 
 

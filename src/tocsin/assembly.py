@@ -11,7 +11,8 @@ tells you everything that happens when something changes:
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
-  due synthetic checks run (on their own threads) and failing ones raise alerts.
+  due synthetic checks run (on their own threads) and failing ones raise alerts; check
+  results past their retention are deleted (the status page's daily tallies keep uptime).
 - **Page sections**, added to the incident page by features the incidents feature must not
   import: the alerts behind the incident.
 - **State kept in memory**, one of each per application so that two in one process never
@@ -107,6 +108,9 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             "checks": Periodic(
                 checks_runs.CHECKS_POLL_SECONDS,
                 checks_runs.CheckRunner(db, ingest, settings).run,
+            ),
+            "check-results-retention": Periodic(
+                checks_runs.PRUNE_SECONDS, partial(checks_runs.prune_results, db)
             ),
         },
         incident_sections=(partial(_incident_alerts, db),),

@@ -344,9 +344,36 @@ def migrate(database: Database) -> None:
     Each feature adds its tables on its own migration branch, so every head is applied.
     """
     config = alembic_config()
+    if database.is_sqlite:
+        _migrate_sqlite(database, config)
+        return
     with database.engine.begin() as connection:
         if not database.is_sqlite:
             lock_id = int.from_bytes(hashlib.sha256(b"tocsin-migrate").digest()[:4], "big")
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
+
+
+def _migrate_sqlite(database: Database, config: AlembicConfig) -> None:
+    """Migrate with foreign keys unenforced, then check them all before the commit.
+
+    SQLite alters a table by rebuilding it (Alembic's batch mode): copy, drop the old one,
+    rename. With foreign keys enforced, that drop deletes in cascade every row of every table
+    that references it (an alert's results, a public incident's updates). SQLite's own
+    procedure for schema changes turns enforcement off, which only works outside a
+    transaction, so it is done on the raw connection before the migration's one begins.
+    """
+    with database.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")

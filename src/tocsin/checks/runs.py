@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from tocsin import clock
 from tocsin.alerts import integrations
@@ -43,12 +43,18 @@ from tocsin.core.alerts import AlertAction, NormalizedAlert
 from tocsin.db import Database
 from tocsin.errors import Unavailable
 from tocsin.notify import urls
+from tocsin.statuspage import history as statuspage_history
 
 log = logging.getLogger("tocsin.checks")
 CHECKS_POLL_SECONDS = 5.0
 """How often each worker looks for due checks (the shortest interval is 30 s)."""
 CONCURRENCY = 8
 NAME = "CheckFailed"
+RESULTS_KEPT_DAYS = 97
+"""Results older than this are deleted: the 90 days of uptime and a week's margin (the
+status page's per-day tallies keep the history)."""
+PRUNE_SECONDS = 600.0
+PRUNE_BATCH = 10_000
 
 
 def check_key(check_id: int) -> str:
@@ -140,6 +146,10 @@ def record(db: Database, *, check_id: int, found: probe.Probe, at: datetime) -> 
             )
         )
         row.last_run_at, row.last_ok = at, found.ok
+        if row.component_id is not None:
+            statuspage_history.record_check_in(
+                session, component_id=row.component_id, at=at, ok=found.ok
+            )
         row.consecutive_failures = 0 if found.ok else row.consecutive_failures + 1
         action: AlertAction | None = None
         if found.ok and row.alerting:
@@ -218,6 +228,22 @@ def run_one(
             .values(alerting=verdict.action is AlertAction.TRIGGER)
         )
     return raised
+
+
+def prune_results(db: Database, *, batch: int = PRUNE_BATCH) -> int:
+    """Delete up to ``batch`` results older than :data:`RESULTS_KEPT_DAYS`; how many.
+
+    The periodic job of every worker: each pass deletes a bounded batch (the oldest first),
+    so a backlog is worked off over a few passes without one long transaction.
+    """
+    cutoff = clock.now() - timedelta(days=RESULTS_KEPT_DAYS)
+    oldest = (
+        select(CheckResult.id).where(CheckResult.at < cutoff).order_by(CheckResult.at).limit(batch)
+    )
+    with db.transaction() as session:
+        old = delete(CheckResult).where(CheckResult.id.in_(oldest.scalar_subquery()))
+        done = session.execute(old.execution_options(synchronize_session=False))
+        return int(getattr(done, "rowcount", 0))
 
 
 def run_due(

@@ -58,14 +58,19 @@ class CheckCreate(CheckSettings):
     name: Name
     kind: CheckKind
     integration_id: Id = Field(description="The integration the check's alert is raised on.")
+    component_id: Id | None = Field(
+        default=None, description="The status page component whose uptime its results feed."
+    )
 
 
 class CheckPatch(Strict):
     """Change some fields; fields left out keep their value. ``url``, ``host``, ``port``,
-    ``expected_status``, ``body_contains`` and ``latency_threshold_ms`` may be ``null``."""
+    ``expected_status``, ``body_contains``, ``latency_threshold_ms`` and ``component_id`` may be
+    ``null``."""
 
     name: Name = unchanged()
     integration_id: Id = unchanged()
+    component_id: Id | None = None
     url: Url | None = None
     host: Host | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
@@ -83,6 +88,7 @@ class CheckOut(BaseModel):
     name: str
     kind: CheckKind
     integration_id: int
+    component_id: int | None
     url: str | None
     host: str | None
     port: int | None

@@ -26,6 +26,7 @@ from tocsin.checks.tables import Check, CheckResult
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
 from tocsin.notify import urls
+from tocsin.statuspage import history as statuspage_history
 from tocsin.storage import Page, get_or_404, keyset_page
 
 _HTTP_ONLY = ("url", "expected_status", "body_contains")
@@ -39,8 +40,9 @@ def _absent(spec: CheckCreate, names: Sequence[str], kind: str) -> None:
 
 
 def checked(db: Database, spec: CheckCreate, *, allow: Sequence[str]) -> CheckCreate:
-    """``spec`` if its fields fit its kind, its target may be reached and its integration is
-    active; else ``InvalidInput`` naming the first field that does not."""
+    """``spec`` if its fields fit its kind, its target may be reached, its integration is
+    active and its component (if any) exists; else ``InvalidInput`` naming the first field
+    that does not."""
     if spec.kind is CheckKind.HTTP:
         _absent(spec, _TCP_ONLY, "http")
         if spec.url is None:
@@ -56,6 +58,12 @@ def checked(db: Database, spec: CheckCreate, *, allow: Sequence[str]) -> CheckCr
     if integrations.active_info(db, integration_id=spec.integration_id) is None:
         message = f"integration_id: no active integration has the id {spec.integration_id}"
         raise InvalidInput(message, field="integration_id")
+    if spec.component_id is not None:
+        with db.reading() as session:
+            found = statuspage_history.is_component(session, spec.component_id)
+        if not found:
+            message = f"component_id: no status page component has the id {spec.component_id}"
+            raise InvalidInput(message, field="component_id")
     return spec
 
 

@@ -2,8 +2,10 @@
 
 ``next_run_at`` is the schedule and the claim at once: a worker claims a due check by moving
 it one interval ahead in the same locked transaction, so no other worker sees it due until
-then. Results are kept row by row (time, outcome, latency, error) so that uptime can be
-computed from them later.
+then. Results are kept row by row (time, outcome, latency, error) for
+:data:`tocsin.checks.runs.RESULTS_KEPT_DAYS`; a check mapped to a status page component
+(``component_id``) also counts each result into that component's per-day tally, which the
+uptime figures read and which outlives the results.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ class Check(Base):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))  # http | tcp
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id"), index=True)
+    component_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statuspage_components.id", ondelete="SET NULL"), index=True
+    )
     url: Mapped[str | None] = mapped_column(String(2000))
     host: Mapped[str | None] = mapped_column(String(255))
     port: Mapped[int | None] = mapped_column(Integer)
@@ -46,7 +51,10 @@ class Check(Base):
 
 class CheckResult(Base):
     __tablename__ = "check_results"
-    __table_args__ = (Index("ix_check_results_check_id_id", "check_id", "id"),)
+    __table_args__ = (
+        Index("ix_check_results_check_id_id", "check_id", "id"),
+        Index("ix_check_results_at", "at"),  # the retention job deletes by age
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))

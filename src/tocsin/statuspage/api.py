@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from tocsin.access.api import Admin, Responder, Viewer
 from tocsin.deps import DbDep
 from tocsin.errors import Conflict, answers
 from tocsin.fields import Id
-from tocsin.statuspage import page_admin, publishing, service
+from tocsin.statuspage import page_admin, publishing, service, uptime
 from tocsin.statuspage.schemas import (
     ComponentCreate,
     ComponentOut,
@@ -27,6 +27,7 @@ from tocsin.statuspage.schemas import (
     PublicIncidentPatch,
     PublicUpdateCreate,
     Rule,
+    UptimeOut,
 )
 from tocsin.statuspage.snapshot import SnapshotStore
 
@@ -63,6 +64,18 @@ def update_component(
 ) -> ComponentOut:
     """Change a component; ``status`` sets it by hand, ``null`` hands it back to the rule."""
     return service.update_component(db, store, component_id=component_id, body=body)
+
+
+@router.get("/components/{component_id}/uptime")
+def get_uptime(
+    component_id: Id,
+    db: DbDep,
+    _: Viewer,
+    days: Annotated[int, Query(ge=1, le=uptime.MAX_DAYS)] = uptime.DEFAULT_DAYS,
+) -> UptimeOut:
+    """Uptime per UTC day for the ``days`` days ending today, and over them all."""
+    found = uptime.component_uptime(db, component_id=component_id, days=days)
+    return UptimeOut.of(component_id, found)
 
 
 @router.delete("/components/{component_id}", status_code=204)

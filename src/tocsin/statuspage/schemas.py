@@ -6,13 +6,14 @@ bytes by :mod:`tocsin.statuspage.render`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from tocsin.core.severity import Severity
 from tocsin.core.statuspage import ComponentStatus, Impact, PageVisibility, PublicStatus
+from tocsin.core.uptime import Uptime
 from tocsin.fields import Id, Strict, unchanged
 from tocsin.incidents.schemas import LongText, ServiceName, ShortText
 from tocsin.statuspage.tables import DEFAULT_PAGE_ID
@@ -216,3 +217,44 @@ class PublicIncidentOut(BaseModel):
     monitoring_at: datetime | None
     resolved_at: datetime | None
     updates: list[PublicUpdateOut]
+
+
+class UptimeDayOut(BaseModel):
+    day: date
+    uptime: float | None = Field(description="In [0, 1]; null: no data (before it existed).")
+    worst_status: ComponentStatus | None = Field(description="The worst status held that day.")
+    partial_outage_minutes: float
+    major_outage_minutes: float
+    observed_minutes: float = Field(description="How much of the day the history covers.")
+    checks_passed: int
+    checks_failed: int
+
+
+class UptimeOut(BaseModel):
+    component_id: int
+    start: date
+    end: date
+    percentage: float | None = Field(description="The window's uptime in percent; null: no data.")
+    days: list[UptimeDayOut] = Field(description="One per UTC day, oldest first.")
+
+    @classmethod
+    def of(cls, component_id: int, found: Uptime) -> UptimeOut:
+        return cls(
+            component_id=component_id,
+            start=found.start,
+            end=found.end,
+            percentage=found.percentage,
+            days=[
+                UptimeDayOut(
+                    day=d.day,
+                    uptime=d.uptime,
+                    worst_status=d.worst_status,
+                    partial_outage_minutes=d.partial_outage_minutes,
+                    major_outage_minutes=d.major_outage_minutes,
+                    observed_minutes=d.observed_minutes,
+                    checks_passed=d.checks_passed,
+                    checks_failed=d.checks_failed,
+                )
+                for d in found.days
+            ],
+        )

@@ -30,6 +30,7 @@ from tocsin.db import Database, insert_once
 from tocsin.errors import InvalidInput, NotFound
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.statuspage import history
 from tocsin.statuspage.render import effective_status
 from tocsin.statuspage.schemas import (
     ComponentCreate,
@@ -74,7 +75,11 @@ def rule_of(state: StatusPageState) -> dict[Severity, ComponentStatus]:
 
 
 def recompute_in(session: Session, state: StatusPageState) -> bool:
-    """Set each component's computed status from the open incidents; True if any changed."""
+    """Set each component's computed status from the open incidents; True if any changed.
+
+    Every change that may move a shown status ends here, so this is where each component's
+    status history gets its row (:func:`tocsin.statuspage.history.record_status_in`).
+    """
     rule = rule_of(state)
     by_service = incidents_service.open_severities_by_service(session)
     now = clock.now()
@@ -88,6 +93,7 @@ def recompute_in(session: Session, state: StatusPageState) -> bool:
             component.computed_status = status
             component.updated_at = now
             changed = True
+        history.record_status_in(session, component, now)
     return changed
 
 

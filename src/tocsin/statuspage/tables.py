@@ -7,14 +7,21 @@ Statuspage, where groups and components share one list and one id space).
 ``statuspage_state`` is one row: the severity→status rule and ``version``, bumped by every
 change of the page's inputs, so a replica can tell that its snapshot is stale with one
 cheap query.
+
+Uptime comes from two tables: ``statuspage_status_history`` (every change of a component's
+shown status, written in the change's transaction by :func:`tocsin.statuspage.history.
+record_status_in`) and ``statuspage_check_tallies`` (per component and UTC day, how many runs
+of its synthetic checks passed and failed, counted in the result's transaction by
+:func:`tocsin.statuspage.history.record_check_in`), so a day's figure never needs the raw
+check results.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,6 +76,8 @@ class StatusComponent(Base):
     # What the open incidents say (kept by the listener), and what a person set by hand.
     computed_status: Mapped[str] = mapped_column(String(24), default="operational")
     override_status: Mapped[str | None] = mapped_column(String(24))
+    # The shown status as last written to the status history (groups have none).
+    recorded_status: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -115,3 +124,30 @@ class StatusPageState(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     rule: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StatusChangeRow(Base):
+    """From ``at`` on, the component showed ``status`` (until its next row)."""
+
+    __tablename__ = "statuspage_status_history"
+    __table_args__ = (Index("ix_statuspage_status_history_component_id_at", "component_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("statuspage_components.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CheckTally(Base):
+    """The runs of a component's checks on one UTC day: how many passed, how many failed."""
+
+    __tablename__ = "statuspage_check_tallies"
+
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("statuspage_components.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
