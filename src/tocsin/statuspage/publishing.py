@@ -94,6 +94,11 @@ def publish(
 ) -> PublicIncidentOut:
     """Put an incident on the public page, with its first public update."""
     with db.transaction() as session:
+        if body.incident_id is not None:  # its lock first, as incident changes take them
+            at = clock.now()
+            incidents_service.mark_published_in(
+                session, incident_id=body.incident_id, at=at, actor=actor
+            )
         state = lock_state_in(session)
         impact = body.impact
         components = body.components
