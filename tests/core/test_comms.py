@@ -102,7 +102,12 @@ def test_the_public_deadline_never_moves_once_met_and_never_postpones(
 
 def test_public_ack_minutes_by_severity() -> None:
     minutes = {s: DEFAULT_POLICIES[s].public_ack_minutes for s in Severity}
-    assert minutes == {Severity.SEV1: 15, Severity.SEV2: 30, Severity.SEV3: None, Severity.SEV4: None}
+    assert minutes == {
+        Severity.SEV1: 15,
+        Severity.SEV2: 30,
+        Severity.SEV3: None,
+        Severity.SEV4: None,
+    }
 
 
 def test_opening_and_raising_set_the_public_deadline() -> None:
