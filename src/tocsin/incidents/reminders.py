@@ -13,6 +13,7 @@ commit together, so a timer run again after a crash reminds nobody twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from tocsin import clock
 from tocsin.config import Settings
-from tocsin.core.comms import CHAIN, Choice, Holder, Reminder, choose_recipient
+from tocsin.core.comms import CHAIN, Holder, Reminder, choose_recipient
 from tocsin.core.lifecycle import ACTIVE, Status
 from tocsin.core.roles import Role
 from tocsin.db import Database
@@ -101,6 +102,29 @@ def _schedule(
     )
 
 
+@dataclass(frozen=True)
+class _Stage:
+    """One stage of one deadline's reminders, as its timer carries it."""
+
+    kind: Reminder
+    stage: int
+    version: int  # the incident's version when the deadline was set: part of every key
+    due: datetime
+
+    @classmethod
+    def of(cls, timer: DueTimer) -> _Stage:
+        payload = timer.payload
+        return cls(
+            kind=Reminder(payload["reminder"]),
+            stage=int(payload["stage"]),
+            version=int(payload["version"]),
+            due=datetime.fromisoformat(payload["due_at"]),
+        )
+
+    def key(self, incident_id: int) -> str:
+        return f"remind:{self.kind.value}:{incident_id}:{self.version}:{self.stage}"
+
+
 def fire(db: Database, *, timer: DueTimer, settings: Settings) -> None:
     """Run one reminder timer: remind this stage's person, schedule the next stage."""
     with db.transaction() as session:
@@ -110,22 +134,19 @@ def fire(db: Database, *, timer: DueTimer, settings: Settings) -> None:
         if not timers_service.hold_in(session, timer=timer):
             return  # no longer ours: another worker has it, or has run it already
         now = clock.now()
-        kind = Reminder(timer.payload["reminder"])
-        due = datetime.fromisoformat(timer.payload["due_at"])
-        if row is not None and deadlines(row)[kind] == due:  # still unmet, still this one
-            stage, version = int(timer.payload["stage"]), int(timer.payload["version"])
-            _remind_in(session, row, kind, stage, version, due, now, settings)
-            if stage + 1 < len(CHAIN):
+        stage = _Stage.of(timer)
+        if row is not None and deadlines(row)[stage.kind] == stage.due:  # unmet, still this one
+            _remind_in(session, row, stage, now, settings)
+            if stage.stage + 1 < len(CHAIN):
                 grace = timedelta(minutes=settings.reminder_grace_minutes)
-                next_stage = stage + 1
                 _schedule(
                     session,
                     row.id,
-                    kind,
-                    version=version,
-                    stage=next_stage,
+                    stage.kind,
+                    version=stage.version,
+                    stage=stage.stage + 1,
                     at=now + grace,
-                    due=due,
+                    due=stage.due,
                 )
         timers_service.finish_in(session, timer_id=timer.id, fired_at=now)
 
@@ -141,15 +162,9 @@ def _holders_in(session: Session, incident_id: int) -> dict[Role, IncidentRole]:
 
 
 def _remind_in(
-    session: Session,
-    row: Incident,
-    kind: Reminder,
-    stage: int,
-    version: int,
-    due: datetime,
-    now: datetime,
-    settings: Settings,
+    session: Session, row: Incident, stage: _Stage, now: datetime, settings: Settings
 ) -> None:
+    """Remind whoever is in line at this stage, and say so (or that no one could be)."""
     plans: dict[int, list[PlannedContact]] = {}
     holders: dict[Role, Holder] = {}
     for role, held in _holders_in(session, row.id).items():
@@ -159,11 +174,11 @@ def _remind_in(
             )
         reachable = held.person_id is not None and bool(plans[held.person_id])
         holders[role] = Holder(person_id=held.person_id, reachable=reachable)
-    choice = choose_recipient(stage, holders)
+    choice = choose_recipient(stage.stage, holders)
     data: dict[str, Any] = {
-        "reminder": kind.value,
-        "stage": stage,
-        "due_at": due.isoformat(),
+        "reminder": stage.kind.value,
+        "stage": stage.stage,
+        "due_at": stage.due.isoformat(),
         "skipped": [{"role": r.value, "reason": why} for r, why in choice.skipped],
     }
     if choice.role is None or choice.person_id is None:
@@ -172,55 +187,57 @@ def _remind_in(
         return
     person = oncall_service.people_in(session, [choice.person_id])[choice.person_id]
     plan = plans[choice.person_id]
-    _enqueue_in(session, row, kind, stage, version, due, now, settings, choice, person.name, plan)
+    recipient = _Recipient(role=choice.role, person_id=person.id, name=person.name)
+    _enqueue_in(session, row, stage, recipient, plan, now=now, base_url=settings.base_url)
     data.update(role=choice.role.value, person={"id": person.id, "name": person.name})
     data["contacts"] = len(plan)
     note_in(session, incident_id=row.id, actor=ACTOR, kind="reminder_sent", data=data, at=now)
 
 
+@dataclass(frozen=True)
+class _Recipient:
+    role: Role
+    person_id: int
+    name: str
+
+
 def _enqueue_in(
     session: Session,
     row: Incident,
-    kind: Reminder,
-    stage: int,
-    version: int,
-    due: datetime,
-    now: datetime,
-    settings: Settings,
-    choice: Choice,
-    name: str,
+    stage: _Stage,
+    recipient: _Recipient,
     plan: list[PlannedContact],
+    *,
+    now: datetime,
+    base_url: str,
 ) -> None:
-    assert choice.role is not None and choice.person_id is not None
+    """One outbox message per contact method of the plan, each with its own key."""
     incident = {
         "id": row.id,
         "reference": reference(row.id),
         "title": row.title,
         "severity": row.severity,
         "status": row.status,
-        "url": f"{settings.base_url}/incidents/{row.id}",
+        "url": f"{base_url}/incidents/{row.id}",
     }
     for contact in plan:
-        key = (
-            f"remind:{kind.value}:{row.id}:{version}:{stage}:"
-            f"{choice.person_id}:{contact.contact_method_id}"
-        )
+        key = f"{stage.key(row.id)}:{recipient.person_id}:{contact.contact_method_id}"
         message = render.reminder_message(
             idempotency_key=key,
             incident=incident,
-            what=kind.label,
-            due=due.strftime("%Y-%m-%d %H:%M UTC"),
-            role=choice.role.label,
+            what=stage.kind.label,
+            due=stage.due.strftime("%Y-%m-%d %H:%M UTC"),
+            role=recipient.role.label,
         )
         notify_service.enqueue_in(
             session,
             key=key,
-            group=group(kind, row.id),
+            group=group(stage.kind, row.id),
             kind=contact.kind,
-            target_label=f"{name} · {contact.label}",
+            target_label=f"{recipient.name} · {contact.label}",
             message=message,
             due_at=now + timedelta(minutes=contact.delay_minutes),
             incident_id=row.id,
-            person_id=choice.person_id,
+            person_id=recipient.person_id,
             contact_method_id=contact.contact_method_id,
         )
