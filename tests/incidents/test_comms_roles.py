@@ -61,3 +61,20 @@ def test_a_person_leaving_the_directory_leaves_the_name_on_the_role(api: Api) ->
     ok(api.responder.delete(f"/api/v1/people/{cy['id']}"), 204)
     [role] = ok(api.viewer.get(f"/api/v1/incidents/{iid}"))["roles"]
     assert (role["holder"], role["person"]) == ("Cy", None)
+
+
+def test_a_role_held_by_a_name_is_handed_to_the_directory_person(api: Api) -> None:
+    dee = person(api, "Dee")
+    iid = declare(api)["id"]
+    url = f"/api/v1/incidents/{iid}/roles"
+    ok(api.responder.put(f"{url}/communications_lead", json={"holder": "Dee"}))
+    [role] = ok(api.responder.put(f"{url}/communications_lead", json={"person_id": dee["id"]}))[
+        "roles"
+    ]
+    assert (role["holder"], role["person"]["id"]) == ("Dee", dee["id"])
+    assert timeline(api, iid, "role_assigned")[-1]["data"]["previous"] == "Dee"
+    again = api.responder.put(f"{url}/communications_lead", json={"holder": "Dee"})
+    assert again.status_code == 200  # back to the name only: a handover too
+    ok(api.responder.put(f"{url}/subject_matter_expert", json={"holder": "Dee"}))
+    twice = api.responder.put(f"{url}/subject_matter_expert", json={"person_id": dee["id"]})
+    assert twice.status_code == 409  # experts: one "Dee" at a time

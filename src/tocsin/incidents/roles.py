@@ -107,7 +107,7 @@ def assign_in(
             )
         )
     )
-    if any(a.holder == name or (person_id and a.person_id == person_id) for a in current):
+    if any(_same(a, name, person_id, role) for a in current):
         raise Conflict(f"{name} already holds the {role.label} role", field="holder")
     previous = [a.holder for a in current] if role.single_holder else []
     if role.single_holder:
@@ -148,3 +148,14 @@ def _holder_text(session: Session, holder: str | None, person_id: int | None) ->
     if person_id not in people:
         raise InvalidInput(f"person_id: no person with id {person_id}", field="person_id")
     return holder or people[person_id].name
+
+
+def _same(held: IncidentRole, name: str, person_id: int | None, role: Role) -> bool:
+    """Whether assigning ``name``/``person_id`` would repeat ``held``.
+
+    A name held by text only may be handed to the directory person of that name; among
+    experts (several holders) a name appears once.
+    """
+    if person_id is not None and held.person_id == person_id:
+        return True
+    return held.holder == name and (not role.single_holder or held.person_id == person_id)
