@@ -38,24 +38,15 @@ def _group(stakeholder_id: int) -> str:
 def add_stakeholder(
     db: Database, *, incident_id: int, actor: str, body: StakeholderCreate
 ) -> StakeholderOut:
+    """Subscribe a directory person or a mail address to the incident's internal updates."""
     if (body.person_id is None) == (body.email is None):
-        raise InvalidInput("person_id: give a person_id or an email, not both", field="person_id")
+        message = "person_id: give exactly one of person_id and email"
+        raise InvalidInput(message, field="person_id")
+    field = "person_id" if body.person_id is not None else "email"
     with db.transaction() as session:
         row = load(session, incident_id, for_update=True)
         refuse_if_closed(row, "adding stakeholders")
-        if body.person_id is not None:
-            if not oncall_service.people_in(session, [body.person_id]):
-                message = f"person_id: no person with id {body.person_id}"
-                raise InvalidInput(message, field="person_id")
-            same = IncidentStakeholder.person_id == body.person_id
-        else:
-            same = IncidentStakeholder.email == body.email
-        taken = select(IncidentStakeholder.id).where(
-            IncidentStakeholder.incident_id == row.id, same
-        )
-        field = "person_id" if body.person_id is not None else "email"
-        if session.scalar(taken) is not None:
-            raise Conflict("already a stakeholder of this incident", field=field)
+        _refuse_unknown_or_taken(session, row.id, body, field)
         now = clock.now()
         added = IncidentStakeholder(
             incident_id=row.id,
@@ -72,6 +63,23 @@ def add_stakeholder(
             session, incident_id=row.id, actor=actor, kind="stakeholder_added", data=data, at=now
         )
         return out
+
+
+def _refuse_unknown_or_taken(
+    session: Session, incident_id: int, body: StakeholderCreate, field: str
+) -> None:
+    if body.person_id is not None:
+        if not oncall_service.people_in(session, [body.person_id]):
+            message = f"person_id: no person with id {body.person_id}"
+            raise InvalidInput(message, field="person_id")
+        same = IncidentStakeholder.person_id == body.person_id
+    else:
+        same = IncidentStakeholder.email == body.email
+    taken = select(IncidentStakeholder.id).where(
+        IncidentStakeholder.incident_id == incident_id, same
+    )
+    if session.scalar(taken) is not None:
+        raise Conflict("already a stakeholder of this incident", field=field)
 
 
 def list_stakeholders(db: Database, *, incident_id: int) -> list[StakeholderOut]:
