@@ -9,7 +9,8 @@ tells you everything that happens when something changes:
   when a paging incident opens and stops when someone has it, and the status page's
   components follow the open incidents on their services.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
-  fires.
+  fires; an overdue internal update or public acknowledgement reminds the Communications
+  Lead, then the Incident Commander.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
@@ -37,6 +38,7 @@ from tocsin.alerts.state import IngestState
 from tocsin.checks import runs as checks_runs
 from tocsin.config import Settings
 from tocsin.db import Database
+from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
 from tocsin.statuspage import service as statuspage_service
@@ -99,6 +101,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         statuspage=statuspage,
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
+            incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
         },
         periodic={
             "heartbeats": Periodic(
@@ -119,6 +122,10 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
 
 def _escalate(db: Database, settings: Settings, timer: DueTimer) -> None:
     paging_service.fire(db, timer=timer, settings=settings)
+
+
+def _remind(db: Database, settings: Settings, timer: DueTimer) -> None:
+    incidents_service.fire_reminder(db, timer=timer, settings=settings)
 
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         le=24 * 90,
         description="How long the acknowledge link in a page works, from when it was sent.",
     )
+    reminder_grace_minutes: float = Field(
+        default=5.0,
+        gt=0,
+        le=24 * 60,
+        description="An overdue update or public acknowledgement reminds the Communications "
+        "Lead; still overdue this many minutes later, the Incident Commander.",
+    )
     # notify channels: outgoing webhooks and Slack
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # the public status page

@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from tests.builders import person
 from tests.conftest import Api, run_cli, use_cli
 from tocsin.cli import app
 
@@ -46,6 +47,13 @@ def test_declare_ack_update_resolve(cli_env: Api) -> None:
     assert "Status acknowledged → resolved" in timeline
     listed = run("incident", "list", "--service", "db")
     assert f"INC-{iid}" in listed
+
+
+def test_a_role_names_a_directory_person(cli_env: Api) -> None:
+    fay = person(cli_env, "Fay")
+    iid = run("incident", "declare", "Queue slow", "-s", "SEV3", "-q").strip()
+    shown = run("incident", "role", iid, "communications_lead", "--person", str(fay["id"]))
+    assert f"communications lead: Fay (person {fay['id']})" in shown
 
 
 def test_declare_quiet_prints_only_the_id(cli_env: Api) -> None:

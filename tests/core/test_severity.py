@@ -61,7 +61,7 @@ def test_default_policies_follow_the_spec(
     policy = DEFAULT_POLICIES[severity]
     assert (policy.severity, policy.name, policy.alias) == (severity, name, alias)
     assert policy.update_cadence_minutes == cadence
-    assert policy.status_page_ack_minutes == ack
+    assert policy.public_ack_minutes == ack
     assert policy.postmortem_required is postmortem
     assert policy.page_on_call is pages
     assert policy.notify_executives is executives
@@ -85,7 +85,7 @@ def test_overrides_merge_on_defaults_by_level_or_alias() -> None:
         {"P0": {"update_cadence_minutes": 10}, "SEV3": {"postmortem_required": True}}
     )
     assert merged[Severity.SEV1].update_cadence_minutes == 10
-    assert merged[Severity.SEV1].status_page_ack_minutes == 15
+    assert merged[Severity.SEV1].public_ack_minutes == 15
     assert merged[Severity.SEV3].postmortem_required is True
     assert merged[Severity.SEV2] == DEFAULT_POLICIES[Severity.SEV2]
 

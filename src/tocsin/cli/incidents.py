@@ -31,10 +31,14 @@ def _show(incident: dict[str, Any], as_json: bool) -> None:
     if incident["services"]:
         console.print(f"services: {', '.join(incident['services'])}")
     for role in incident["roles"]:
-        console.print(f"{role['role'].replace('_', ' ')}: {role['holder']}")
+        person = f" (person {role['person']['id']})" if role.get("person") else ""
+        console.print(f"{role['role'].replace('_', ' ')}: {role['holder']}{person}")
     if incident["next_update_due_at"]:
         overdue = " [red](overdue)[/]" if incident["update_overdue"] else ""
         console.print(f"next update due: {incident['next_update_due_at']}{overdue}")
+    if incident.get("public_ack_overdue_since"):
+        since = incident["public_ack_overdue_since"]
+        console.print(f"[red]public acknowledgement overdue since {since}[/]")
     console.print(f"allowed next: {', '.join(incident['allowed_transitions']) or 'none'}")
 
 
@@ -141,12 +145,19 @@ def severity(
 
 
 @app.command()
-def role(incident_id: int, role: Role, holder: str, as_json: AsJson = False) -> None:
-    """Assign or hand over a role."""
-    _show(
-        call("PUT", f"/incidents/{incident_id}/roles/{role.value}", json={"holder": holder}),
-        as_json,
-    )
+def role(
+    incident_id: int,
+    role: Role,
+    holder: Annotated[str | None, typer.Argument(help="A name (defaults to the person's).")] = None,
+    person: Annotated[
+        int | None, typer.Option("--person", help="A person of the on-call directory, by id.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Assign or hand over a role, to a directory person (--person), a name, or both."""
+    body: dict[str, Any] = {"holder": holder, "person_id": person}
+    body = {k: v for k, v in body.items() if v is not None}
+    _show(call("PUT", f"/incidents/{incident_id}/roles/{role.value}", json=body), as_json)
 
 
 @app.command()

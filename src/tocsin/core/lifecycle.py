@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from tocsin.core.comms import public_ack_due
 from tocsin.core.severity import Severity, SeverityPolicy
 
 
@@ -143,6 +144,8 @@ class IncidentState:
     closed_at: datetime | None = None
     last_update_at: datetime | None = None
     next_update_due_at: datetime | None = None
+    public_ack_due_at: datetime | None = None
+    first_public_at: datetime | None = None
 
     def recorded_times(self) -> list[datetime]:
         times = [
@@ -199,6 +202,7 @@ def open_incident(
         detected_at=detected,
         acknowledged_at=None if status is Status.TRIGGERED else now,
         next_update_due_at=policy.next_update_due(now),
+        public_ack_due_at=public_ack_due(policy, current=None, published_at=None, at=now),
     )
     event = EventDraft(
         "declared",
@@ -238,7 +242,8 @@ def move(state: IncidentState, target: Status, *, now: datetime) -> Outcome:
 def change_severity(
     state: IncidentState, policy: SeverityPolicy, *, reason: str, now: datetime
 ) -> Outcome:
-    """Change severity; the update cadence and postmortem requirement follow the new policy."""
+    """Change severity; the update cadence, the public acknowledgement deadline and the
+    postmortem requirement follow the new policy."""
     if state.status is Status.CLOSED:
         raise IncidentClosed("changing severity")
     if not reason.strip():
@@ -256,7 +261,16 @@ def change_severity(
         "severity_changed",
         {"from": state.severity.value, "to": policy.severity.value, "reason": reason},
     )
-    new = replace(state, severity=policy.severity, learning=learning, next_update_due_at=due)
+    ack = state.public_ack_due_at
+    if state.status in ACTIVE:
+        ack = public_ack_due(policy, current=ack, published_at=state.first_public_at, at=at)
+    new = replace(
+        state,
+        severity=policy.severity,
+        learning=learning,
+        next_update_due_at=due,
+        public_ack_due_at=ack,
+    )
     return new, event
 
 
@@ -283,6 +297,13 @@ def post_update(
     new = replace(state, last_update_at=at, next_update_due_at=due)
     data = {**content, "next_update_due_at": due.isoformat() if due else None}
     return new, EventDraft("update_posted", data)
+
+
+def mark_published(state: IncidentState, *, at: datetime) -> IncidentState | None:
+    """The state once the incident is first on the status page; None if it was already."""
+    if state.first_public_at is not None:
+        return None
+    return replace(state, first_public_at=at)
 
 
 def settle_learning(state: IncidentState, outcome: LearningState, *, reason: str | None) -> Outcome:

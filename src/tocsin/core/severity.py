@@ -59,7 +59,7 @@ class SeverityPolicy:
     name: str
     definition: str
     update_cadence_minutes: int | None
-    status_page_ack_minutes: int | None
+    public_ack_minutes: int | None  # first public acknowledgement (status page) due within
     postmortem_required: bool
     postmortem_draft_hours: int
     postmortem_review_business_days: int
@@ -76,6 +76,12 @@ class SeverityPolicy:
             return None
         return after + timedelta(minutes=self.update_cadence_minutes)
 
+    def public_ack_due(self, after: datetime) -> datetime | None:
+        """When the first public acknowledgement is due, counting from ``after``."""
+        if self.public_ack_minutes is None:
+            return None
+        return after + timedelta(minutes=self.public_ack_minutes)
+
 
 DEFAULT_POLICIES: dict[Severity, SeverityPolicy] = {
     Severity.SEV1: SeverityPolicy(
@@ -86,7 +92,7 @@ DEFAULT_POLICIES: dict[Severity, SeverityPolicy] = {
             "or a security breach. All hands, executive communication, act now."
         ),
         update_cadence_minutes=15,
-        status_page_ack_minutes=15,
+        public_ack_minutes=15,
         postmortem_required=True,
         postmortem_draft_hours=48,
         postmortem_review_business_days=5,
@@ -101,7 +107,7 @@ DEFAULT_POLICIES: dict[Severity, SeverityPolicy] = {
             "Urgent response, actively managed."
         ),
         update_cadence_minutes=30,
-        status_page_ack_minutes=30,
+        public_ack_minutes=30,
         postmortem_required=True,
         postmortem_draft_hours=48,
         postmortem_review_business_days=5,
@@ -116,7 +122,7 @@ DEFAULT_POLICIES: dict[Severity, SeverityPolicy] = {
             "Prioritized investigation, no emergency."
         ),
         update_cadence_minutes=60,
-        status_page_ack_minutes=None,
+        public_ack_minutes=None,
         postmortem_required=False,
         postmortem_draft_hours=48,
         postmortem_review_business_days=5,
@@ -128,7 +134,7 @@ DEFAULT_POLICIES: dict[Severity, SeverityPolicy] = {
         name="Low",
         definition="Minor issue with limited user impact; fixed through normal work queues.",
         update_cadence_minutes=None,
-        status_page_ack_minutes=None,
+        public_ack_minutes=None,
         postmortem_required=False,
         postmortem_draft_hours=48,
         postmortem_review_business_days=5,

@@ -24,6 +24,8 @@ from tocsin.incidents.schemas import (
     NoteCreate,
     RoleAssign,
     SeverityChange,
+    StakeholderCreate,
+    StakeholderOut,
     StatusChange,
     UpdateCreate,
     UpdateOut,
@@ -118,13 +120,17 @@ def change_severity(
 def assign_role(
     incident_id: Id, role: Role, body: RoleAssign, db: DbDep, principal: Responder
 ) -> IncidentOut:
-    """Assign a role; for single-holder roles this hands it over from the current holder."""
+    """Assign a role to a person of the on-call directory (``person_id``), a name
+    (``holder``), or both; for single-holder roles this hands it over from the current
+    holder. Reminders of overdue updates reach the Communications Lead and the Incident
+    Commander only when they are directory people."""
     return service.assign_role(
         db,
         incident_id=incident_id,
         actor=principal.actor,
         role=role,
         holder=body.holder,
+        person_id=body.person_id,
         reason=body.reason,
     )
 
@@ -136,9 +142,15 @@ def unassign_role(
     db: DbDep,
     principal: Responder,
     holder: Annotated[str | None, Query(max_length=200)] = None,
+    person_id: Annotated[Id | None, Query()] = None,
 ) -> IncidentOut:
     return service.unassign_role(
-        db, incident_id=incident_id, actor=principal.actor, role=role, holder=holder
+        db,
+        incident_id=incident_id,
+        actor=principal.actor,
+        role=role,
+        holder=holder,
+        person_id=person_id,
     )
 
 
@@ -146,12 +158,14 @@ def unassign_role(
 def post_update(
     incident_id: Id, body: UpdateCreate, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> IncidentOut:
+    """Post an internal update; every stakeholder gets it by mail, once."""
     return service.post_update(
         db,
         incident_id=incident_id,
         actor=principal.actor,
         update=body,
         policies=settings.policies,
+        base_url=settings.base_url,
     )
 
 
@@ -180,3 +194,27 @@ def get_timeline(
     incident_id: Id, db: DbDep, _: Viewer, limit: Limit = 100, cursor: Cursor = None
 ) -> Page[EventOut]:
     return service.timeline(db, incident_id=incident_id, limit=limit, cursor=cursor)
+
+
+@router.post("/incidents/{incident_id}/stakeholders", status_code=201, responses=answers(Conflict))
+def add_stakeholder(
+    incident_id: Id, body: StakeholderCreate, db: DbDep, principal: Responder
+) -> StakeholderOut:
+    """Subscribe a person of the directory (``person_id``) or a mail address (``email``) to
+    the incident's internal updates: each update posted from now on reaches them by mail."""
+    return service.add_stakeholder(db, incident_id=incident_id, actor=principal.actor, body=body)
+
+
+@router.get("/incidents/{incident_id}/stakeholders")
+def list_stakeholders(incident_id: Id, db: DbDep, _: Viewer) -> list[StakeholderOut]:
+    return service.list_stakeholders(db, incident_id=incident_id)
+
+
+@router.delete("/incidents/{incident_id}/stakeholders/{stakeholder_id}", status_code=204)
+def remove_stakeholder(
+    incident_id: Id, stakeholder_id: Id, db: DbDep, principal: Responder
+) -> None:
+    """Unsubscribe; mail still queued for them is cancelled."""
+    service.remove_stakeholder(
+        db, incident_id=incident_id, stakeholder_id=stakeholder_id, actor=principal.actor
+    )

@@ -1,8 +1,10 @@
-"""Changing incidents: declare, move, re-grade, post updates and notes, assign roles.
+"""Changing incidents: declare, move, re-grade, post updates and notes, mark published.
 
 Every lifecycle move goes through ``_change_in``: it locks the incident row, applies the pure
-rule from ``tocsin.core.lifecycle`` and writes the new state and one timeline event. Every
-change, moves and edits alike, writes its event through ``_append``, which also tells the
+rule from ``tocsin.core.lifecycle``, writes the new state and one timeline event, and
+reschedules the reminders of the deadlines it moved (:mod:`tocsin.incidents.reminders`).
+Every change, moves and edits alike, writes its event through ``writing.append``, which also
+tells the
 listeners of :mod:`tocsin.incidents.hooks` (paging timers, outbox messages) in the same
 transaction, so a change and its consequences commit together or not at all. The ``*_in``
 variants run inside a caller's transaction (alerts open and resolve incidents that way).
@@ -11,7 +13,6 @@ variants run inside a caller's transaction (alerts open and resolve incidents th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,24 +21,20 @@ from sqlalchemy.orm import Session
 
 from tocsin import clock
 from tocsin.core import lifecycle
+from tocsin.core.comms import Reminder
 from tocsin.core.lifecycle import EventDraft, IncidentState, LearningState, Status
 from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
-from tocsin.errors import Conflict, InvalidInput, NotFound
-from tocsin.incidents import hooks
+from tocsin.errors import InvalidInput
+from tocsin.incidents import reminders, stakeholders
 from tocsin.incidents.queries import load, services_of, to_out
+from tocsin.incidents.roles import assign_in
 from tocsin.incidents.schemas import IncidentCreate, IncidentOut, IncidentPatch, UpdateCreate
-from tocsin.incidents.tables import (
-    Incident,
-    IncidentEvent,
-    IncidentRole,
-    IncidentService,
-    IncidentUpdate,
-)
+from tocsin.incidents.tables import Incident, IncidentService, IncidentUpdate
+from tocsin.incidents.writing import append, note_in, state_columns, state_of, touch
 
 Policies = Mapping[Severity, SeverityPolicy]
-STATE_FIELDS = [f.name for f in fields(IncidentState)]
 
 
 def declare(
@@ -68,7 +65,7 @@ def declare_in(
         created_at=now,
         updated_at=now,
         version=1,
-        **_state_columns(state),
+        **state_columns(state),
     )
     session.add(row)
     session.flush()
@@ -76,9 +73,20 @@ def declare_in(
     session.add_all(IncidentService(incident_id=row.id, service=s) for s in services)
     data = {**event.data, "title": incident.title, "services": services}
     data["detection_source"] = incident.detection_source.value
-    _append(session, row, actor, now, EventDraft(event.kind, data), services=services)
+    append(session, row, actor, now, EventDraft(event.kind, data), services=services)
+    reminders.sync_in(session, row, reminders.NO_DEADLINES)
     if incident.commander:
-        _assign(session, row, Role.INCIDENT_COMMANDER, incident.commander, actor, now, None)
+        commander = Role.INCIDENT_COMMANDER
+        assign_in(
+            session,
+            row,
+            commander,
+            holder=incident.commander,
+            person_id=None,
+            actor=actor,
+            now=now,
+            reason=None,
+        )
     return row
 
 
@@ -135,8 +143,16 @@ def settle_learning(
 
 
 def post_update(
-    db: Database, *, incident_id: int, actor: str, update: UpdateCreate, policies: Policies
+    db: Database,
+    *,
+    incident_id: int,
+    actor: str,
+    update: UpdateCreate,
+    policies: Policies,
+    base_url: str = "",
 ) -> IncidentOut:
+    """Post an internal update; each stakeholder gets it by mail once (``base_url``: where
+    the mail links the incident's page)."""
     content = {"status": update.status, "impact": update.impact, "actions": update.actions}
     minutes = update.next_update_in_minutes
 
@@ -150,15 +166,16 @@ def post_update(
         )
 
     def record(session: Session, row: Incident, now: datetime) -> None:
-        session.add(
-            IncidentUpdate(
-                incident_id=row.id,
-                posted_at=row.last_update_at or now,
-                author=actor,
-                next_update_due_at=row.next_update_due_at,
-                **content,
-            )
+        posted = IncidentUpdate(
+            incident_id=row.id,
+            posted_at=row.last_update_at or now,
+            author=actor,
+            next_update_due_at=row.next_update_due_at,
+            **content,
         )
+        session.add(posted)
+        session.flush()
+        stakeholders.send_update_in(session, row, posted, base_url=base_url, now=now)
 
     return _change(db, incident_id, actor, rule, after=record)
 
@@ -191,49 +208,14 @@ def edit_details(
             if name in changes:
                 before[name] = getattr(row, name)
                 setattr(row, name, changes[name])
-        _touch(row, now)
-        _append(
+        touch(row, now)
+        append(
             session,
             row,
             actor,
             now,
             EventDraft("details_changed", {"from": before, "to": changes}),
         )
-        return to_out(session, [row])[0]
-
-
-def assign_role(
-    db: Database, *, incident_id: int, actor: str, role: Role, holder: str, reason: str | None
-) -> IncidentOut:
-    with db.transaction() as session:
-        row = load(session, incident_id, for_update=True)
-        _refuse_if_closed(row, "assigning roles")
-        _assign(session, row, role, holder, actor, clock.now(), reason)
-        return to_out(session, [row])[0]
-
-
-def unassign_role(
-    db: Database, *, incident_id: int, actor: str, role: Role, holder: str | None
-) -> IncidentOut:
-    with db.transaction() as session:
-        row = load(session, incident_id, for_update=True)
-        _refuse_if_closed(row, "changing roles")
-        query = select(IncidentRole).where(
-            IncidentRole.incident_id == row.id, IncidentRole.role == role.value
-        )
-        if holder:
-            query = query.where(IncidentRole.holder == holder)
-        held = list(session.scalars(query))
-        if not held:
-            who = f" by {holder}" if holder else ""
-            raise NotFound(f"the {role.label} role is not held{who}", field="role")
-        now = clock.now()
-        for assignment in held:
-            session.delete(assignment)
-        _touch(row, now)
-        data = {"role": role.value, "holders": [a.holder for a in held]}
-        _append(session, row, actor, now, EventDraft("role_unassigned", data))
-        session.flush()
         return to_out(session, [row])[0]
 
 
@@ -245,9 +227,31 @@ def record_event(
     It changes no incident state, so listeners are not told about it.
     """
     load(session, incident_id)
-    session.add(
-        IncidentEvent(incident_id=incident_id, at=clock.now(), actor=actor, kind=kind, data=data)
-    )
+    note_in(session, incident_id=incident_id, actor=actor, kind=kind, data=data, at=clock.now())
+
+
+def mark_published_in(
+    session: Session, *, incident_id: int, at: datetime, actor: str = "tocsin:statuspage"
+) -> bool:
+    """The incident is on the status page (the status page calls this when it publishes one):
+    the first time, record ``first_public_at`` and stop the public acknowledgement's reminders.
+
+    False when there is no such incident. Locks the incident row: call it before taking the
+    status page's own lock, the order every incident change takes them in.
+    """
+    row = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
+    if row is None:
+        return False
+    published = lifecycle.mark_published(state_of(row), at=at)
+    if published is None:
+        return True  # published before: the deadline was met then
+    row.first_public_at = published.first_public_at
+    touch(row, at)
+    due = row.public_ack_due_at
+    data = {"due_at": due.isoformat() if due else None, "met": due is None or at <= due}
+    note_in(session, incident_id=row.id, actor=actor, kind="first_published", data=data, at=at)
+    reminders.stop_in(session, Reminder.PUBLIC_ACK, row.id)
+    return True
 
 
 def lock_if_open_in(session: Session, *, incident_id: int) -> bool:
@@ -283,104 +287,16 @@ def _change_in(
 ) -> Incident:
     row = load(session, incident_id, for_update=True)
     now = clock.now()
-    state, event = rule(_state_of(row), now)
-    for name, value in _state_columns(state).items():
+    before = reminders.deadlines(row)
+    state, event = rule(state_of(row), now)
+    for name, value in state_columns(state).items():
         setattr(row, name, value)
-    _touch(row, now)
+    touch(row, now)
     if after is not None:
         after(session, row, now)
-    _append(session, row, actor, now, event)
+    append(session, row, actor, now, event)
+    reminders.sync_in(session, row, before)
     return row
-
-
-def _assign(
-    session: Session,
-    row: Incident,
-    role: Role,
-    holder: str,
-    actor: str,
-    now: datetime,
-    reason: str | None,
-) -> None:
-    current = list(
-        session.scalars(
-            select(IncidentRole).where(
-                IncidentRole.incident_id == row.id, IncidentRole.role == role.value
-            )
-        )
-    )
-    if any(a.holder == holder for a in current):
-        raise Conflict(f"{holder} already holds the {role.label} role", field="holder")
-    previous = [a.holder for a in current] if role.single_holder else []
-    if role.single_holder:
-        for assignment in current:
-            session.delete(assignment)
-        session.flush()
-    session.add(
-        IncidentRole(
-            incident_id=row.id, role=role.value, holder=holder, assigned_at=now, assigned_by=actor
-        )
-    )
-    _touch(row, now)
-    data = {"role": role.value, "holder": holder, "previous": previous[0] if previous else None}
-    if reason:
-        data["reason"] = reason
-    _append(session, row, actor, now, EventDraft("role_assigned", data))
-    session.flush()
-
-
-def _refuse_if_closed(row: Incident, what: str) -> None:
-    if row.status == Status.CLOSED:
-        raise lifecycle.IncidentClosed(what)
-
-
-def _touch(row: Incident, now: datetime) -> None:
-    row.updated_at = max(now, row.updated_at)
-    row.version += 1
-
-
-def _append(
-    session: Session,
-    row: Incident,
-    actor: str,
-    at: datetime,
-    event: EventDraft,
-    *,
-    services: Sequence[str] | None = None,
-) -> None:
-    """Write one timeline event and tell the listeners, in the change's transaction."""
-    session.add(
-        IncidentEvent(incident_id=row.id, at=at, actor=actor, kind=event.kind, data=event.data)
-    )
-    if services is None:
-        services = services_of(session, [row.id])[row.id]
-    change = hooks.IncidentChanged(
-        incident_id=row.id,
-        kind=event.kind,
-        status=Status(row.status),
-        severity=Severity(row.severity),
-        services=tuple(services),
-        actor=actor,
-        at=at,
-        version=row.version,
-        data=event.data,
-    )
-    hooks.publish(session, change)
-
-
-def _state_of(row: Incident) -> IncidentState:
-    values = {name: getattr(row, name) for name in STATE_FIELDS}
-    values["status"] = Status(row.status)
-    values["severity"] = Severity(row.severity)
-    values["learning"] = LearningState(row.learning)
-    return IncidentState(**values)
-
-
-def _state_columns(state: IncidentState) -> dict[str, Any]:
-    values = {name: getattr(state, name) for name in STATE_FIELDS}
-    for name in ("status", "severity", "learning"):
-        values[name] = values[name].value
-    return values
 
 
 def _unique(names: Sequence[str]) -> list[str]:

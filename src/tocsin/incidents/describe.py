@@ -46,7 +46,32 @@ def describe(event: EventLike) -> str:
         case "learning_settled":
             reason = f": {d['reason']}" if d.get("reason") else ""
             return f"Learning phase {d.get('to')}{reason}"
+        case "reminder_sent" | "reminder_unsent":
+            return _reminder(event.kind, d)
+        case "first_published":
+            return "First public acknowledgement: published on the status page" + (
+                "" if d.get("met", True) else f" (it was due at {d.get('due_at')})"
+            )
+        case "stakeholder_added" | "stakeholder_removed":
+            verb = "added" if event.kind == "stakeholder_added" else "removed"
+            return f"Stakeholder {verb}: {d.get('who')}"
+        case "stakeholders_unreachable":
+            people = ", ".join(d.get("people") or [])
+            return f"Update not mailed to {people}: {d.get('reason')}"
         case "details_changed":
             return "Details changed: " + ", ".join(sorted(d.get("to", {})))
         case _:
             return event.kind.replace("_", " ").capitalize()
+
+
+def _reminder(kind: str, d: dict[str, Any]) -> str:
+    what = "internal update" if d.get("reminder") == "update" else "first public acknowledgement"
+    passed = "; ".join(
+        f"{_label(s.get('role', ''))}: {s.get('reason')}" for s in d.get("skipped") or []
+    )
+    skipped = f" (passed over — {passed})" if passed else ""
+    if kind == "reminder_unsent":
+        return f"The {what} due at {d.get('due_at')} is overdue; no one could be reminded{skipped}"
+    person = (d.get("person") or {}).get("name")
+    role = _label(d.get("role", ""))
+    return f"Reminded {person} ({role}): the {what} due at {d.get('due_at')} is overdue{skipped}"

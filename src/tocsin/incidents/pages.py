@@ -16,10 +16,11 @@ from tocsin.core.roles import AccessRole, Role
 from tocsin.core.severity import parse_severity
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Forbidden, TocsinError, Unavailable
-from tocsin.fields import Id
+from tocsin.fields import MAX_ID, Id
 from tocsin.incidents import service
 from tocsin.incidents.describe import describe
-from tocsin.incidents.schemas import IncidentCreate, NoteCreate, UpdateCreate
+from tocsin.incidents.schemas import IncidentCreate, NoteCreate, StakeholderCreate, UpdateCreate
+from tocsin.oncall import service as oncall_service
 from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -140,6 +141,8 @@ def incident_detail(
         events=events,
         roles=list(Role),
         describe=describe,
+        people=oncall_service.list_people(db),
+        stakeholders=service.list_stakeholders(db, incident_id=incident_id),
         **sections,
     )
     return templates_response(request, "incident_detail.html", context)
@@ -203,6 +206,7 @@ def update_from_form(
             actor=_actor(principal),
             update=update,
             policies=settings.policies,
+            base_url=settings.base_url,
         )
 
     return _attempt(f"/incidents/{incident_id}", action)
@@ -222,7 +226,12 @@ def note_from_form(
 
 @router.post("/incidents/{incident_id}/roles")
 def role_from_form(
-    incident_id: Id, db: DbDep, principal: PagePrincipal, role: Text = "", holder: Text = ""
+    incident_id: Id,
+    db: DbDep,
+    principal: PagePrincipal,
+    role: Text = "",
+    holder: Text = "",
+    person_id: Text = "",
 ) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",
@@ -231,10 +240,44 @@ def role_from_form(
             incident_id=incident_id,
             actor=_actor(principal),
             role=Role(role),
-            holder=holder.strip(),
+            holder=holder.strip() or None,
+            person_id=_person_id(person_id),
             reason=None,
         ),
     )
+
+
+@router.post("/incidents/{incident_id}/stakeholders")
+def stakeholder_from_form(
+    incident_id: Id, db: DbDep, principal: PagePrincipal, person_id: Text = "", email: Text = ""
+) -> Response:
+    def action() -> None:
+        body = StakeholderCreate(person_id=_person_id(person_id), email=email.strip() or None)
+        service.add_stakeholder(db, incident_id=incident_id, actor=_actor(principal), body=body)
+
+    return _attempt(f"/incidents/{incident_id}", action)
+
+
+@router.post("/incidents/{incident_id}/stakeholders/{stakeholder_id}/remove")
+def remove_stakeholder_from_form(
+    incident_id: Id, stakeholder_id: Id, db: DbDep, principal: PagePrincipal
+) -> Response:
+    return _attempt(
+        f"/incidents/{incident_id}",
+        lambda: service.remove_stakeholder(
+            db, incident_id=incident_id, stakeholder_id=stakeholder_id, actor=_actor(principal)
+        ),
+    )
+
+
+def _person_id(value: str) -> int | None:
+    """A person id from a form's select ("" for none); not a number is a ValueError."""
+    value = value.strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
+        raise ValueError(f"person_id: {value!r} is not a person id")
+    return int(value)
 
 
 def _actor(principal: PagePrincipal) -> str:

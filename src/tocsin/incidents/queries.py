@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
+from tocsin.core.comms import overdue_since
 from tocsin.core.lifecycle import ACTIVE, TRANSITIONS, Status
 from tocsin.core.severity import Severity
 from tocsin.db import Database
-from tocsin.incidents.schemas import EventOut, IncidentOut, RoleOut, UpdateOut
+from tocsin.incidents.schemas import EventOut, IncidentOut, PersonBrief, RoleOut, UpdateOut
 from tocsin.incidents.tables import (
     Incident,
     IncidentEvent,
@@ -26,6 +27,7 @@ from tocsin.incidents.tables import (
     IncidentService,
     IncidentUpdate,
 )
+from tocsin.oncall import service as oncall_service
 from tocsin.storage import Page, column_values, get_or_404, keyset_page
 
 
@@ -144,12 +146,28 @@ def open_severities_by_service(session: Session) -> dict[str, list[Severity]]:
 
 def roles_of(session: Session, ids: list[int]) -> dict[int, list[RoleOut]]:
     found: dict[int, list[RoleOut]] = {i: [] for i in ids}
-    rows = session.scalars(
-        select(IncidentRole).where(IncidentRole.incident_id.in_(ids)).order_by(IncidentRole.id)
+    rows = list(
+        session.scalars(
+            select(IncidentRole).where(IncidentRole.incident_id.in_(ids)).order_by(IncidentRole.id)
+        )
     )
+    people = people_briefs(session, [row.person_id for row in rows if row.person_id])
     for row in rows:
-        found[row.incident_id].append(RoleOut.model_validate(row))
+        out = RoleOut(
+            role=row.role,
+            holder=row.holder,
+            person=people.get(row.person_id) if row.person_id else None,
+            assigned_at=row.assigned_at,
+            assigned_by=row.assigned_by,
+        )
+        found[row.incident_id].append(out)
     return found
+
+
+def people_briefs(session: Session, ids: Sequence[int]) -> dict[int, PersonBrief]:
+    """The directory people of ``ids`` (their names as they are now), by id."""
+    found = oncall_service.people_in(session, ids)
+    return {i: PersonBrief(id=p.id, name=p.name) for i, p in found.items()}
 
 
 def to_out(session: Session, rows: Sequence[Incident]) -> list[IncidentOut]:
@@ -169,9 +187,16 @@ def to_out(session: Session, rows: Sequence[Incident]) -> list[IncidentOut]:
                 "services": services[row.id],
                 "roles": roles[row.id],
                 "allowed_transitions": TRANSITIONS[Status(row.status)],
-                "update_overdue": row.next_update_due_at is not None
-                and row.next_update_due_at < now,
+                "update_overdue": overdue_since(row.next_update_due_at, now) is not None,
+                "update_overdue_since": overdue_since(row.next_update_due_at, now),
+                "public_ack_overdue_since": _public_ack_overdue(row, now),
             }
         )
         for row in rows
     ]
+
+
+def _public_ack_overdue(row: Incident, now: datetime) -> datetime | None:
+    if row.first_public_at is not None or Status(row.status) not in ACTIVE:
+        return None
+    return overdue_since(row.public_ack_due_at, now)

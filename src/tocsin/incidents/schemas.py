@@ -10,7 +10,8 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 from tocsin.core.lifecycle import DetectionSource, LearningState, Status
 from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, parse_severity
-from tocsin.fields import Strict, unchanged
+from tocsin.fields import Id, Strict, unchanged
+from tocsin.oncall.service import Email
 
 SeverityIn = Annotated[
     Severity,
@@ -63,8 +64,36 @@ class SeverityChange(Strict):
 
 
 class RoleAssign(Strict):
-    holder: ShortText
+    """Name a person of the on-call directory, a holder by name, or both (the name shown)."""
+
+    person_id: Id | None = Field(
+        default=None, description="A person of the on-call directory; reminders reach them."
+    )
+    holder: ShortText | None = Field(
+        default=None, description="Free text; defaults to the person's name."
+    )
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class StakeholderCreate(Strict):
+    """A person of the directory or a mail address (exactly one)."""
+
+    person_id: Id | None = None
+    email: Email | None = None
+
+
+class PersonBrief(BaseModel):
+    id: int
+    name: str
+
+
+class StakeholderOut(BaseModel):
+    id: int
+    incident_id: int
+    person: PersonBrief | None
+    email: str | None
+    added_at: datetime
+    added_by: str
 
 
 class UpdateCreate(Strict):
@@ -86,10 +115,9 @@ class LearningChange(Strict):
 
 
 class RoleOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     role: Role
     holder: str
+    person: PersonBrief | None = Field(description="The directory person, when one was named.")
     assigned_at: datetime
     assigned_by: str
 
@@ -130,6 +158,16 @@ class IncidentOut(BaseModel):
     last_update_at: datetime | None
     next_update_due_at: datetime | None
     update_overdue: bool
+    update_overdue_since: datetime | None = Field(
+        description="When the internal update became overdue (its due time), if it is."
+    )
+    public_ack_due_at: datetime | None = Field(
+        description="When the first public acknowledgement (status page) is or was due."
+    )
+    public_ack_overdue_since: datetime | None
+    first_public_at: datetime | None = Field(
+        description="When the incident was first published on the status page."
+    )
     version: int
 
 

@@ -1,8 +1,10 @@
 """Incident use cases: the one module other features and the routes import.
 
 The use cases live in :mod:`tocsin.incidents.commands` (every change, through the one path that
-writes the new state and exactly one timeline event) and :mod:`tocsin.incidents.queries`
-(reads). This module re-exports them, so callers keep one import
+writes the new state and exactly one timeline event), :mod:`tocsin.incidents.queries`
+(reads), :mod:`~tocsin.incidents.roles`, :mod:`~tocsin.incidents.stakeholders` and
+:mod:`~tocsin.incidents.reminders` (the timer handler, ``fire_reminder`` here). This module
+re-exports them, so callers keep one import
 (``from tocsin.incidents import service as incidents_service``) and look each function up on
 it at call time.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 from tocsin.incidents.commands import (
     Policies,
     add_note,
-    assign_role,
     change_severity,
     change_status,
     change_status_in,
@@ -20,10 +21,10 @@ from tocsin.incidents.commands import (
     declare_in,
     edit_details,
     lock_if_open_in,
+    mark_published_in,
     post_update,
     record_event,
     settle_learning,
-    unassign_role,
 )
 from tocsin.incidents.queries import (
     IncidentFilter,
@@ -35,11 +36,17 @@ from tocsin.incidents.queries import (
     snapshot,
     timeline,
 )
+from tocsin.incidents.reminders import TIMER_KIND as REMINDER_TIMER_KIND
+from tocsin.incidents.reminders import fire as fire_reminder
+from tocsin.incidents.roles import assign_role, unassign_role
+from tocsin.incidents.stakeholders import add_stakeholder, list_stakeholders, remove_stakeholder
 
 __all__ = [
+    "REMINDER_TIMER_KIND",
     "IncidentFilter",
     "Policies",
     "add_note",
+    "add_stakeholder",
     "assign_role",
     "change_severity",
     "change_status",
@@ -47,14 +54,18 @@ __all__ = [
     "declare",
     "declare_in",
     "edit_details",
+    "fire_reminder",
     "get_incident",
     "list_incidents",
+    "list_stakeholders",
     "list_updates",
     "lock_if_open_in",
+    "mark_published_in",
     "open_severities_by_service",
     "post_update",
     "record_event",
     "reference",
+    "remove_stakeholder",
     "settle_learning",
     "snapshot",
     "timeline",

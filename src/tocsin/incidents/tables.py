@@ -36,6 +36,10 @@ class Incident(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first public acknowledgement (on the status page) is due by ``public_ack_due_at``
+    # (SEV1/SEV2); ``first_public_at`` says when it was met.
+    public_ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_public_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every change: lets clients detect concurrent edits and later fences timers.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -52,6 +56,9 @@ class IncidentService(Base):
 
 
 class IncidentRole(Base):
+    """A role held by a person of the on-call directory (``person_id``), by a name only, or
+    both: ``holder`` is the text shown, the person's name when only the person was given."""
+
     __tablename__ = "incident_roles"
     __table_args__ = (UniqueConstraint("incident_id", "role", "holder"),)
 
@@ -59,6 +66,10 @@ class IncidentRole(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(40))
     holder: Mapped[str] = mapped_column(String(200))
+    # a person deleted from the directory leaves the name behind
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oncall_people.id", ondelete="SET NULL"), index=True
+    )
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     assigned_by: Mapped[str] = mapped_column(String(200))
 
@@ -78,6 +89,26 @@ class IncidentUpdate(Base):
     impact: Mapped[str] = mapped_column(Text)
     actions: Mapped[str] = mapped_column(Text)
     next_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IncidentStakeholder(Base):
+    """Someone who gets each internal update by mail: a person of the directory or an
+    address (exactly one of the two)."""
+
+    __tablename__ = "incident_stakeholders"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "person_id", name="uq_incident_stakeholders_person"),
+        UniqueConstraint("incident_id", "email", name="uq_incident_stakeholders_email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oncall_people.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str | None] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    added_by: Mapped[str] = mapped_column(String(200))
 
 
 class IncidentEvent(Base):

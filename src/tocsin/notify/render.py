@@ -16,6 +16,8 @@ from tocsin.notify.channels.base import Message
 SUBJECT_LIMIT = 200
 PAGE_EVENT = "incident.page"
 RESOLVED_EVENT = "incident.resolved"
+REMINDER_EVENT = "incident.reminder"
+UPDATE_EVENT = "incident.update"
 
 
 def one_line(value: object, limit: int = SUBJECT_LIMIT) -> str:
@@ -100,4 +102,50 @@ def resolved_message(*, idempotency_key: str, incident: Mapping[str, Any]) -> Me
         event=RESOLVED_EVENT,
         incident_id=fields["id"],
         data=fields,
+    )
+
+
+def reminder_message(
+    *, idempotency_key: str, incident: Mapping[str, Any], what: str, due: str, role: str
+) -> Message:
+    """A reminder to ``role`` that ``what`` (an internal update, ...) was due at ``due``."""
+    fields = _fields(incident)
+    heading = " ".join(p for p in (fields["severity"], fields["reference"]) if p) or "Incident"
+    lines = [
+        f"Reminder — {heading}: {fields['title']}",
+        f"The {one_line(what, 80)} was due at {one_line(due, 40)} and is overdue.",
+        f"You are reminded as {one_line(role, 60)}.",
+        *_lines(fields),
+    ]
+    return Message(
+        idempotency_key=idempotency_key,
+        subject=_subject("OVERDUE", fields) + f" — {one_line(what, 80)}",
+        text="\n".join([*lines, *_links(None, fields["url"])]),
+        event=REMINDER_EVENT,
+        incident_id=fields["id"],
+        data={**fields, "reminder": what, "due_at": due},
+    )
+
+
+def update_message(
+    *, idempotency_key: str, incident: Mapping[str, Any], update: Mapping[str, Any]
+) -> Message:
+    """An internal update for a stakeholder: ``update`` has ``status``, ``impact``,
+    ``actions``, ``posted_at`` and ``next_update_due_at`` (texts, as they were written)."""
+    fields = _fields(incident)
+    heading = " ".join(p for p in (fields["severity"], fields["reference"]) if p) or "Incident"
+    blocks = [
+        f"Update — {heading}: {fields['title']}\nPosted: {update.get('posted_at') or '—'}",
+        f"Current status:\n{update.get('status') or ''}",
+        f"Impact:\n{update.get('impact') or ''}",
+        f"What is being done:\n{update.get('actions') or ''}",
+        f"Next update by: {update.get('next_update_due_at') or '—'}",
+    ]
+    return Message(
+        idempotency_key=idempotency_key,
+        subject=_subject("UPDATE", fields),
+        text="\n\n".join([*blocks, *([f"Details: {fields['url']}"] if fields["url"] else [])]),
+        event=UPDATE_EVENT,
+        incident_id=fields["id"],
+        data={**fields, "update": dict(update)},
     )

@@ -8,7 +8,9 @@ Inside the caller's transaction, for paging:
   call then);
 * ``notification_plan_in``: how and when to reach one person;
 
-for the worker, ``delivery_target_in``: where a contact method delivers, secrets opened; and,
+for the incidents feature (roles and stakeholders name people), ``people_in``, ``list_people``
+and ``mail_contact_in`` (a person's first mail contact method); for the worker,
+``delivery_target_in``: where a contact method delivers, secrets opened; and,
 in a read of its own, ``get_person`` (paging's acknowledge page names who followed a link).
 
 Each is written in the sub-feature it belongs to; this module only names them. The
@@ -21,20 +23,28 @@ sub-features are ``people/`` (people, contact methods, notification rules), ``te
 from __future__ import annotations
 
 from tocsin.oncall.escalation.service import escalation_snapshot_in, resolve_people_in
+from tocsin.oncall.people.schemas import Email
 from tocsin.oncall.people.service import (
     PersonRef,
     PlannedContact,
     delivery_target_in,
     get_person,
+    list_people,
+    mail_contact_in,
     notification_plan_in,
+    people_in,
 )
 
 __all__ = [
+    "Email",
     "PersonRef",
     "PlannedContact",
     "delivery_target_in",
     "escalation_snapshot_in",
     "get_person",
+    "list_people",
+    "mail_contact_in",
     "notification_plan_in",
+    "people_in",
     "resolve_people_in",
 ]

@@ -129,6 +129,11 @@ def publish(
     """Put an incident on the public page, with its first public update."""
     text = public_text(body)
     with db.transaction() as session:
+        if body.incident_id is not None:  # its lock first, as incident changes take them
+            at = clock.now()
+            incidents_service.mark_published_in(
+                session, incident_id=body.incident_id, at=at, actor=actor
+            )
         state = lock_state_in(session)
         page_in(session, body.page_id)
         impact = body.impact

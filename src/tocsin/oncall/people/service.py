@@ -71,6 +71,14 @@ def people_by_id(session: Session, ids: Iterable[int]) -> dict[int, tables.Perso
     return {row.id: row for row in rows}
 
 
+def people_in(session: Session, ids: Iterable[int]) -> dict[int, PersonRef]:
+    """The people among ``ids`` that exist, by id (other features naming people read them so)."""
+    return {
+        i: PersonRef(id=row.id, name=row.name, handle=row.handle)
+        for i, row in people_by_id(session, ids).items()
+    }
+
+
 def require_people(session: Session, ids: Iterable[int], *, field: str) -> dict[int, tables.Person]:
     """The people with these ids; an unknown one is bad input naming ``field``."""
     ids = list(ids)
@@ -335,6 +343,24 @@ def notification_plan_in(session: Session, *, person_id: int) -> list[PlannedCon
         for delay, m in pairs
     ]
     return sorted(plan, key=lambda p: (p.delay_minutes, p.contact_method_id))
+
+
+def mail_contact_in(session: Session, *, person_id: int) -> PlannedContact | None:
+    """The person's first mail contact method (for mail that is no page), if any."""
+    method = session.scalar(
+        select(tables.ContactMethod)
+        .where(
+            tables.ContactMethod.person_id == person_id,
+            tables.ContactMethod.kind == ContactKind.EMAIL.value,
+        )
+        .order_by(tables.ContactMethod.id)
+        .limit(1)
+    )
+    if method is None:
+        return None
+    return PlannedContact(
+        contact_method_id=method.id, kind=method.kind, label=method.label, delay_minutes=0
+    )
 
 
 def delivery_target_in(
