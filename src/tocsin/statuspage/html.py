@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from tocsin.templating import TEMPLATES
 
@@ -32,10 +32,11 @@ SLOTS = ("top", "bottom")  # where a section goes: under the banner, or after th
 @dataclass(frozen=True)
 class Section:
     """A block of ``index.html`` another part fills: ``template`` (a path under
-    ``templates/statuspage/``) renders ``data`` (as ``section.data``) in ``slot``."""
+    ``templates/statuspage/``, or a compiled template) renders ``data`` (as
+    ``section.data``) in ``slot``, escaped as the rest of the page."""
 
     slot: str  # one of SLOTS
-    template: str
+    template: str | Template
     data: Mapping[str, Any] = field(default_factory=dict)
     title: str | None = None  # its heading, if the template shows one
 

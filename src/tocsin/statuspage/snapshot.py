@@ -118,11 +118,16 @@ class SnapshotStore:
             self.current = _snapshot(version, built, day=_today())
             self._save(version, built)
 
-    def build_page(self, slug: str | None = None) -> tuple[PageInfo, dict[str, bytes]] | None:
-        """One page's documents, read from the database now (``tocsin statuspage export``)."""
+    def build_page(
+        self, slug: str | None = None, *, url: str | None = None
+    ) -> tuple[PageInfo, dict[str, bytes]] | None:
+        """One page's documents, read from the database now (``tocsin statuspage export``);
+        ``url`` replaces the page's address in its absolute links (feeds, shortlinks)."""
         with self.db.reading() as session:
             for info in pages(session, base_url=self.base_url, default_name=self.default_name):
                 if info.slug == slug or (slug is None and info.number == DEFAULT_PAGE_ID):
+                    if url is not None:
+                        info = dataclasses.replace(info, url=url.rstrip("/"))
                     return info, build(session, info)
         return None
 
