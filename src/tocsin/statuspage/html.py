@@ -13,12 +13,14 @@ is a component's bar of days.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup
 
 from tocsin.templating import TEMPLATES
 
@@ -190,7 +192,10 @@ def render_pages(
     since = today - timedelta(days=HISTORY_DAYS)
     recent = [i for i in incidents if (parse_time(i["created_at"]) or today) >= since]
     oldest = min((parse_time(i["created_at"]) or today for i in incidents), default=today)
-    common = {"page": page, "summary": summary}
+    common = {"page": page, "summary": summary, "updated_at": summary["page"]["updated_at"]}
+    memo = _Memo(page.number)
+    latest = months(recent, first=since.date(), last=today.date())
+    every = months(incidents, first=oldest.date(), last=today.date())
     documents = {
         "index.html": _render(
             "index.html",
@@ -198,22 +203,56 @@ def render_pages(
             components=component_tree(summary["components"]),
             uptime=extras.uptime,
             sections=extras.sections,
-            months=months(recent, first=since.date(), last=today.date()),
+            months=[memo.month("", month, "h3") for month in latest],
             history_days=HISTORY_DAYS,
             **common,
         ),
         "history/index.html": _render(
             "history.html",
             root="../",
-            months=months(incidents, first=oldest.date(), last=today.date()),
+            months=[(month, memo.month("../", month, "h2")) for month in every],
             **common,
         ),
     }
     for incident in incidents:
-        documents[f"incidents/{incident['id']}/index.html"] = _render(
-            "incident.html", root="../../", incident=incident, **common
-        )
+        documents[f"incidents/{incident['id']}/index.html"] = memo.incident_page(page, incident)
+    memo.keep()
     return documents
+
+
+_rendered: dict[int, dict[bytes, str]] = {}
+"""What each page's last build rendered of its incidents, by what it was made of."""
+
+
+class _Memo:
+    """A build renders again only the incident pages and months that changed since the
+    page's last build, so a page with thousands of incidents rebuilds quickly."""
+
+    def __init__(self, page_number: int) -> None:
+        self.page_number = page_number
+        self.previous = _rendered.get(page_number, {})
+        self.current: dict[bytes, str] = {}
+
+    def _get(self, key: bytes, make: Callable[[], str]) -> str:
+        found = self.previous.get(key)
+        self.current[key] = found if found is not None else make()
+        return self.current[key]
+
+    def month(self, root: str, month: Month, heading: str) -> Markup:
+        """A month's list (a macro of ``_macros.html``): made of its incidents alone."""
+        key = msgspec.json.encode(["month", root, heading, month])
+        macros = ENVIRONMENT.get_template("_macros.html").module
+        return Markup(self._get(key, lambda: str(macros.month_list(root, month, heading))))  # type: ignore[attr-defined]
+
+    def incident_page(self, page: PageInfo, incident: Mapping[str, Any]) -> bytes:
+        """``incidents/{id}/index.html``: made of the page's settings and the incident alone."""
+        key = msgspec.json.encode(["incident", page, incident])
+        context = {"root": "../../", "page": page, "incident": incident}
+        make = ENVIRONMENT.get_template("incident.html").render
+        return self._get(key, lambda: make(**context)).encode()
+
+    def keep(self) -> None:
+        _rendered[self.page_number] = self.current
 
 
 def _render(template: str, **context: Any) -> bytes:
