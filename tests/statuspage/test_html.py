@@ -215,3 +215,20 @@ def test_an_internal_page_needs_a_token(api: Api) -> None:
     assert signed_in.status_code == 200
     assert "Build farm" in signed_in.text
     assert signed_in.headers["cache-control"] == "private, no-cache"
+
+
+def test_the_page_moves_on_with_the_day(api: Api, clock: TestClock) -> None:
+    """The last 90 days are counted from the build: a new UTC day rebuilds the snapshot
+    (the web process's poller asks every few seconds), with nothing else changed."""
+    page = new_page(api)
+    root = f"{api.url}/pages/{page['slug']}/"
+    store = api.tocsin.statuspage
+    store.refresh_if_stale()
+    unchanged = store.current
+    store.refresh_if_stale()
+    assert store.current is unchanged  # same day, same inputs: no rebuild
+    later = clock.now() + timedelta(days=40)
+    clock.set(later)
+    store.refresh_if_stale()
+    months = re.findall(r'<h3 id="month-(\d{4}-\d{2})">', get(root).text)
+    assert months[0] == f"{later:%Y-%m}"
