@@ -104,6 +104,9 @@ def test_the_built_wheel_installs_and_serves_pages(tmp_path: Path) -> None:
         login = httpx.get(f"{url}/login")
         assert login.status_code == 200
         assert "<form" in login.text
+        status_page = httpx.get(f"{url}/status/")  # its templates are in the wheel
+        assert status_page.status_code == 200, status_page.text
+        assert "All Systems Operational" in status_page.text
         css = httpx.get(f"{url}/static/tocsin.css")
         assert css.status_code == 200
         assert css.headers["content-type"].startswith("text/css")

@@ -68,7 +68,7 @@ def test_declare_and_work_an_incident_in_the_browser(api: Api, page: Page, tmp_p
     page.get_by_role("button", name="Add note").click()
     expect(page.locator("#timeline")).to_contain_text("Note: latency up since deploy 4.2")
 
-    page.get_by_role("textbox", name="Person").fill("dana")
+    page.get_by_role("textbox", name="or a name").fill("dana")
     page.get_by_role("button", name="Assign").click()
     expect(page.locator("aside")).to_contain_text("Incident Commander: dana")
 

@@ -4,7 +4,9 @@ One read transaction gives every document, so the facts agree across them (the s
 components are components.json's, its incidents are unresolved.json's). Field names and
 value sets follow Atlassian Statuspage's public v2 API: ids are strings, times ISO 8601
 with an offset, ``status.indicator`` one of none/minor/major/critical/maintenance.
-Maintenance is not scheduled yet: its documents exist and are empty.
+Maintenance is not scheduled yet: its documents exist and are empty. The HTML page
+(:mod:`tocsin.statuspage.html`) and the feeds (:mod:`tocsin.statuspage.feeds`) are rendered
+from the same dicts.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tocsin import clock
 from tocsin.core.statuspage import ComponentStatus, Impact, PublicStatus, indicator, worst_status
+from tocsin.statuspage.feeds import render_feeds
+from tocsin.statuspage.html import Extras, render_pages
 from tocsin.statuspage.tables import (
     DEFAULT_PAGE_ID,
     PublicIncident,
@@ -28,6 +33,7 @@ from tocsin.statuspage.tables import (
     StatusPage,
     StatusPageState,
 )
+from tocsin.statuspage.uptime import uptime_by_component
 
 RECENT_INCIDENTS = 50  # incidents.json lists this many, newest first (as Statuspage does)
 TIME_ZONE = "Etc/UTC"
@@ -201,24 +207,25 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
     )
     components = _components(rows, page)
     by_id = {c["id"]: c for c in components}
-    incidents = list(
+    incidents = list(  # every one: each has its HTML page; the JSON lists the newest
         session.scalars(
             select(PublicIncident)
             .where(PublicIncident.page_id == page.number)
             .order_by(PublicIncident.id.desc())
-            .limit(RECENT_INCIDENTS)
         )
     )
     updates: dict[int, list[PublicUpdate]] = {row.id: [] for row in incidents}
     for update in session.scalars(
         select(PublicUpdate)
-        .where(PublicUpdate.public_incident_id.in_(list(updates)))
+        .join(PublicIncident, PublicIncident.id == PublicUpdate.public_incident_id)
+        .where(PublicIncident.page_id == page.number)
         .order_by(PublicUpdate.id.desc())
     ):
         updates[update.public_incident_id].append(update)
-    recent = [_incident(row, updates[row.id], by_id, page) for row in incidents]
+    every = [_incident(row, updates[row.id], by_id, page) for row in incidents]
+    recent = every[:RECENT_INCIDENTS]
     unresolved_rows = [r for r in incidents if r.status != PublicStatus.RESOLVED.value]
-    unresolved = [d for d in recent if d["status"] != PublicStatus.RESOLVED.value]
+    unresolved = [d for d in every if d["status"] != PublicStatus.RESOLVED.value]
 
     times = [r.updated_at for r in rows] + [r.updated_at for r in incidents]
     if state:
@@ -253,4 +260,13 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
         "api/v2/scheduled-maintenances/upcoming.json": maintenances,
         "api/v2/scheduled-maintenances/active.json": maintenances,
     }
-    return {path: msgspec.json.encode(doc) for path, doc in documents.items()}
+    encoded = {path: msgspec.json.encode(doc) for path, doc in documents.items()}
+    now = clock.now()
+    extras = Extras()  # other parts add their sections and uptime bars here
+    bars = uptime_by_component(session, today=now.astimezone(UTC).date())
+    extras.uptime.update({str(row.id): bars[row.id] for row in rows if row.id in bars})
+    encoded |= render_pages(
+        page, summary=documents["api/v2/summary.json"], incidents=every, extras=extras, now=now
+    )
+    encoded |= render_feeds(page, every, updated=updated_at or now)
+    return encoded

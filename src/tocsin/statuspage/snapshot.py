@@ -7,7 +7,8 @@ is rebuilt
 - right after a commit that changed the page's inputs in this process (:meth:`changed`,
   handed to ``tocsin.hooks.after_commit``), and
 - when ``statuspage_state.version`` differs from the snapshot's, checked every few seconds
-  by the web process (:meth:`refresh_if_stale`): changes committed by another replica.
+  by the web process (:meth:`refresh_if_stale`): changes committed by another replica; and
+  when the UTC day has changed since the build (the HTML lists the last 90 days by month).
 
 Each build is also written to a file, so a restart while the database is down still serves
 the last state; a first start with neither database nor file serves 503 until one is back.
@@ -25,10 +26,12 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date
 from pathlib import Path
 
 from sqlalchemy import select
 
+from tocsin import clock
 from tocsin.db import Database
 from tocsin.statuspage.render import PageInfo, build, pages, version_of
 from tocsin.statuspage.tables import DEFAULT_PAGE_ID, StatusPageState
@@ -53,6 +56,7 @@ class Snapshot:
     version: int
     pages: Mapping[str, PageSnapshot]  # by slug
     default: str | None  # the default page's slug
+    day: date | None = None  # the UTC day it was built on (None: loaded from the file)
 
     def page(self, slug: str | None = None) -> PageSnapshot | None:
         """A page by its slug; the default page without one."""
@@ -98,7 +102,8 @@ class SnapshotStore:
         """Rebuild if another process moved the inputs on; True if it rebuilt."""
         with self.db.reading() as session:
             version = session.scalar(select(StatusPageState.version)) or 0
-        if self.current is not None and self.current.version == version:
+        current = self.current
+        if current is not None and current.version == version and current.day == _today():
             return False
         self.refresh()
         return True
@@ -110,14 +115,19 @@ class SnapshotStore:
                 version = version_of(session)
                 infos = pages(session, base_url=self.base_url, default_name=self.default_name)
                 built = [(info, build(session, info)) for info in infos]
-            self.current = _snapshot(version, built)
+            self.current = _snapshot(version, built, day=_today())
             self._save(version, built)
 
-    def build_page(self, slug: str | None = None) -> tuple[PageInfo, dict[str, bytes]] | None:
-        """One page's documents, read from the database now (``tocsin statuspage export``)."""
+    def build_page(
+        self, slug: str | None = None, *, url: str | None = None
+    ) -> tuple[PageInfo, dict[str, bytes]] | None:
+        """One page's documents, read from the database now (``tocsin statuspage export``);
+        ``url`` replaces the page's address in its absolute links (feeds, shortlinks)."""
         with self.db.reading() as session:
             for info in pages(session, base_url=self.base_url, default_name=self.default_name):
                 if info.slug == slug or (slug is None and info.number == DEFAULT_PAGE_ID):
+                    if url is not None:
+                        info = dataclasses.replace(info, url=url.rstrip("/"))
                     return info, build(session, info)
         return None
 
@@ -186,10 +196,19 @@ def _info(saved: Mapping[str, object]) -> PageInfo:
     return PageInfo(**fields)  # type: ignore[arg-type]
 
 
-def _snapshot(version: int, built: Sequence[tuple[PageInfo, Mapping[str, bytes]]]) -> Snapshot:
+def _today() -> date:
+    return clock.now().astimezone(UTC).date()
+
+
+def _snapshot(
+    version: int,
+    built: Sequence[tuple[PageInfo, Mapping[str, bytes]]],
+    *,
+    day: date | None = None,
+) -> Snapshot:
     snapshots = {
         info.slug: PageSnapshot(info, {p: _document(b) for p, b in bodies.items()})
         for info, bodies in built
     }
     default = next((i.slug for i, _ in built if i.number == DEFAULT_PAGE_ID), None)
-    return Snapshot(version=version, pages=snapshots, default=default)
+    return Snapshot(version=version, pages=snapshots, default=default, day=day)
