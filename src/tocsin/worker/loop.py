@@ -27,7 +27,7 @@ from tocsin.db import Database
 from tocsin.dbhealth import reason
 from tocsin.errors import Unavailable
 from tocsin.notify import service as notify_service
-from tocsin.notify.channels.base import Channel, Delivery
+from tocsin.notify.channels.base import Channel, Delivery, Target
 from tocsin.notify.channels.registry import build_channels
 from tocsin.notify.service import ClaimedMessage
 from tocsin.oncall import service as oncall_service
@@ -160,6 +160,10 @@ class Worker:
         if channel is None:
             return Delivery(ok=False, error=f"no channel for kind {claimed.kind!r}")
         if claimed.contact_method_id is None:
+            if claimed.message.to:  # an address outside the directory
+                return channel.send(
+                    Target(kind=claimed.kind, address=claimed.message.to), claimed.message
+                )
             return Delivery(ok=False, error="message has no contact method")
         with self.db.reading() as session:
             target = oncall_service.delivery_target_in(

@@ -21,6 +21,9 @@ class Message:
     incident_id: int | None = None
     ack_url: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # Where to deliver when the message names no contact method: a mail address outside the
+    # directory (an incident's stakeholder). A contact method, when named, always wins.
+    to: str | None = None
 
 
 @dataclass(frozen=True)
