@@ -18,10 +18,12 @@ from datetime import datetime, timedelta
 __all__ = ["Candidate", "Match", "ReportFacts", "choose", "similarity", "words"]
 
 _WORD = re.compile(r"[^\W_]+")
-STOP_WORDS = frozenset(
-    "a an and are as at be but by can cannot do does for from has have i in is it its my not "
-    "of on or our so that the their there this to was we were when with you your".split()
-)
+STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "cannot", "do", "does",
+    "for", "from", "has", "have", "i", "in", "is", "it", "its", "my", "not", "of", "on", "or",
+    "our", "so", "that", "the", "their", "there", "this", "to", "was", "we", "were", "when",
+    "with", "you", "your",
+})  # fmt: skip
 
 
 def words(text: str) -> frozenset[str]:

@@ -20,8 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.core.statuspage import ComponentStatus, Impact, PublicStatus, indicator, worst_status
+from tocsin.statuspage.post_incident_schemas import SECTIONS, body_text
 from tocsin.statuspage.tables import (
     DEFAULT_PAGE_ID,
+    PostIncidentReport,
     PublicIncident,
     PublicUpdate,
     StatusComponent,
@@ -217,6 +219,7 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
     ):
         updates[update.public_incident_id].append(update)
     recent = [_incident(row, updates[row.id], by_id, page) for row in incidents]
+    _add_post_incident_reports(session, recent)
     unresolved_rows = [r for r in incidents if r.status != PublicStatus.RESOLVED.value]
     unresolved = [d for d in recent if d["status"] != PublicStatus.RESOLVED.value]
 
@@ -254,3 +257,25 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
         "api/v2/scheduled-maintenances/active.json": maintenances,
     }
     return {path: msgspec.json.encode(doc) for path, doc in documents.items()}
+
+
+def _add_post_incident_reports(session: Session, incidents: list[dict[str, Any]]) -> None:
+    """A published post-incident report joins its public incident: Statuspage's
+    ``postmortem_body``/``postmortem_published_at``, and its sections apart."""
+    by_id = {d["id"]: d for d in incidents}
+    rows = session.scalars(
+        select(PostIncidentReport).where(
+            PostIncidentReport.public_incident_id.in_([int(i) for i in by_id]),
+            PostIncidentReport.published_at.is_not(None),
+        )
+    )
+    for row in rows:
+        sections = {name: getattr(row, name) for name in SECTIONS}
+        document = by_id[str(row.public_incident_id)]
+        document["postmortem_body"] = body_text(sections)
+        document["postmortem_published_at"] = timestamp(row.published_at)
+        document["post_incident_report"] = {
+            **sections,
+            "published_at": timestamp(row.published_at),
+            "updated_at": timestamp(row.updated_at),
+        }
