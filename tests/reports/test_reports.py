@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import httpx
+
 from tests.builders import declare, ok, timeline, unique
 from tests.conftest import Api
 from tests.reports.helpers import email, incident_reports, refused, report, token
@@ -150,18 +152,18 @@ def test_a_person_dismisses_a_report_with_a_reason(api: Api) -> None:
 
 
 def test_bad_reports_are_refused_naming_the_field(api: Api) -> None:
-    def post(**fields: object) -> object:
+    def post(**fields: object) -> httpx.Response:
         body = {"name": "Ana", "contact": email(), "text": "broken"} | fields
         return api.responder.post("/api/v1/reports", json=body)
 
-    refused(post(contact="not-an-address"), 422, "contact")  # type: ignore[arg-type]
-    refused(post(name=""), 422, "name")  # type: ignore[arg-type]
-    refused(post(text="x" * 5001), 422, "text")  # type: ignore[arg-type]
-    refused(post(component_id=2_000_000_000), 422, "component_id")  # type: ignore[arg-type]
-    refused(post(page_id=2_000_000_000), 422, "page_id")  # type: ignore[arg-type]
-    refused(post(started_at="2026-01-01T00:00:00"), 422, "started_at")  # type: ignore[arg-type]
-    refused(post(started_at="2999-01-01T00:00:00Z"), 422, "started_at")  # type: ignore[arg-type]
-    refused(post(extra=1), 422, "extra")  # type: ignore[arg-type]
+    refused(post(contact="not-an-address"), 422, "contact")
+    refused(post(name=""), 422, "name")
+    refused(post(text="x" * 5001), 422, "text")
+    refused(post(component_id=2_000_000_000), 422, "component_id")
+    refused(post(page_id=2_000_000_000), 422, "page_id")
+    refused(post(started_at="2026-01-01T00:00:00"), 422, "started_at")
+    refused(post(started_at="2999-01-01T00:00:00Z"), 422, "started_at")
+    refused(post(extra=1), 422, "extra")
     anonymous = api.anonymous().post("/api/v1/reports", json={"name": "a"})
     assert anonymous.status_code == 401
     viewer = api.viewer.post(

@@ -8,8 +8,9 @@ people: a post that fills it is thanked and dropped. A refused value shows the f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -119,24 +120,41 @@ def submit_from_form(
         return response
     if website:
         return _thanks(request, page)
+    errors: dict[str, str] = {}
+    when, part = _parsed(errors, _when, started_at), _parsed(errors, _component, component_id)
     try:
         body = ReportCreate(
             name=name,
             contact=contact,
             text=text,
-            started_at=_when(started_at),
-            component_id=_component(component_id),
+            started_at=when,
+            component_id=part,
             page_id=page.id,
             source="form",
         )
-        service.submit(db, body=body, actor="form", matching=matching(settings))
     except ValidationError as exc:
-        errors = _errors(exc)
-    except InvalidInput as exc:
-        errors = {exc.field if exc.field in FIELDS else "form": exc.message}
-    else:
-        return _thanks(request, page)
+        for where, message in _errors(exc).items():
+            errors.setdefault(where, message)
+    if not errors:
+        try:
+            service.submit(db, body=body, actor="form", matching=matching(settings))
+        except InvalidInput as exc:
+            errors[exc.field if exc.field in FIELDS else "form"] = exc.message
+        else:
+            return _thanks(request, page)
     return _form(request, page, components, values=values, errors=errors, status=422)
+
+
+T = TypeVar("T")
+
+
+def _parsed(errors: dict[str, str], parse: Callable[[str], T | None], value: str) -> T | None:
+    """``parse(value)``, or None with its problem put in ``errors``."""
+    try:
+        return parse(value)
+    except InvalidInput as exc:
+        errors[exc.field or "form"] = exc.message
+        return None
 
 
 def _thanks(request: Request, page: support.PageRef) -> Response:
