@@ -114,8 +114,10 @@ def submit_from_form(
     values = {"name": name, "contact": contact, "text": text, "started_at": started_at}
     values["component_id"] = component_id
     if wait:
-        errors = {"form": f"Too many reports from your address; try again in {wait} s."}
-        response = _form(request, page, components, values=values, errors=errors, status=429)
+        message = f"Too many reports from your address; try again in {wait} s."
+        response = _form(
+            request, page, components, values=values, errors={"form": message}, status=429
+        )
         response.headers["Retry-After"] = str(wait)
         return response
     if website:
