@@ -51,7 +51,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (reports_resolved.on_incident_changed, {"mail": mail}),
     ]
     assert post_incident.on_incident_changed in listeners
-    assert set(api.tocsin.timer_handlers) == {paging_service.TIMER_KIND}
+    assert set(api.tocsin.timer_handlers) == {paging_service.TIMER_KIND, post_incident.TIMER_KIND}
     assert set(api.tocsin.periodic) == {"heartbeats", "checks"}
     assert len(api.tocsin.incident_sections) == 2
 

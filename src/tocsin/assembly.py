@@ -10,7 +10,7 @@ tells you everything that happens when something changes:
   components follow the open incidents on their services; a resolved SEV1/SEV2 gets a draft
   public post-incident report, and the customers who reported it are mailed once.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
-  fires.
+  fires; a public post-incident report is overdue.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts.
 - **Page sections**, added to the incident page by features the incidents feature must not
@@ -110,6 +110,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         statuspage=statuspage,
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
+            post_incident.TIMER_KIND: partial(_remind_post_incident, db),
         },
         periodic={
             "heartbeats": Periodic(
@@ -130,6 +131,10 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
 
 def _escalate(db: Database, settings: Settings, timer: DueTimer) -> None:
     paging_service.fire(db, timer=timer, settings=settings)
+
+
+def _remind_post_incident(db: Database, timer: DueTimer) -> None:
+    post_incident.remind(db, timer=timer)
 
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:

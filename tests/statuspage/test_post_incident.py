@@ -3,12 +3,16 @@ into the page's documents; its 72-hour deadline shown (the ``clock`` fixture mov
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.builders import ok
+import pytest
+
+from tests.builders import ok, timeline
 from tests.conftest import Api, TestClock
 from tests.statuspage.helpers import BASE, component, created, declare, document, set_status, unique
+from tocsin.worker.loop import Worker
 
 EVIL = "<script>alert(1)</script>"
 
@@ -111,3 +115,37 @@ def test_bad_report_requests_are_refused(api: Api) -> None:
     null = api.responder.put(report_url(public["id"]), json={"apology": None})
     assert null.status_code == 422 and null.json()["field"] == "apology"
     assert api.viewer.put(report_url(public["id"]), json={}).status_code == 403
+
+
+@pytest.fixture
+def worker(api: Api) -> Iterator[Worker]:
+    running = Worker(api.tocsin, name=unique("test"))
+    yield running
+    running.pool.shutdown(wait=True)
+
+
+def test_an_overdue_report_reminds_the_communications_lead(
+    api: Api, clock: TestClock, worker: Worker
+) -> None:
+    iid = declare(api, unique("svc"), severity="SEV1")["id"]
+    role = {"holder": "casey"}
+    ok(api.responder.put(f"/api/v1/incidents/{iid}/roles/communications_lead", json=role))
+    late, on_time = publish(api, iid), publish(api, iid)
+    set_status(api, iid, "resolved")
+    ok(
+        api.responder.put(
+            report_url(on_time["id"]), json={"prevention": "Canaries.", "root_cause": "A bug."}
+        )
+    )
+    ok(api.responder.post(f"{report_url(on_time['id'])}/publish"))
+
+    clock.advance(timedelta(hours=71))
+    worker.run_until_idle()
+    assert timeline(api, iid, "post_incident_report_overdue") == []
+    clock.advance(timedelta(hours=1, minutes=1))
+    worker.run_until_idle()
+    [event] = timeline(api, iid, "post_incident_report_overdue")
+    assert event["data"]["public_incident_id"] == late["id"]  # not the published one
+    assert (event["data"]["role"], event["data"]["remind"]) == ("communications_lead", ["casey"])
+    worker.run_until_idle()
+    assert len(timeline(api, iid, "post_incident_report_overdue")) == 1

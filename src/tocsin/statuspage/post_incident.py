@@ -35,10 +35,14 @@ from tocsin.statuspage.tables import (
     StatusComponent,
 )
 from tocsin.storage import get_or_404
+from tocsin.timers import service as timers_service
+from tocsin.timers.service import DueTimer
 
 DUE_AFTER = timedelta(hours=72)
 NEEDS_REPORT = frozenset({Severity.SEV1, Severity.SEV2})
 ACTOR = "tocsin:statuspage"
+TIMER_KIND = "post_incident_due"
+ROLES = ("communications_lead", "incident_commander")  # reminded: the first one held
 
 
 def duration_words(start: datetime, end: datetime) -> str:
@@ -98,10 +102,59 @@ def draft_in(
         "updated_at": now,
         "updated_by": actor,
     }
-    insert_once(session, PostIncidentReport, values, "public_incident_id")
+    if insert_once(session, PostIncidentReport, values, "public_incident_id"):
+        _schedule_reminder_in(session, public.id, resolved_at + DUE_AFTER)
     found = _find(session, public.id)
     assert found is not None
     return found
+
+
+def _group(public_id: int) -> str:
+    return f"post-incident:{public_id}"
+
+
+def _schedule_reminder_in(session: Session, public_id: int, due_at: datetime) -> None:
+    """A durable timer at the deadline (one per deadline; a moved deadline replaces it)."""
+    timers_service.cancel_group_in(session, group=_group(public_id))
+    timers_service.schedule_in(
+        session,
+        key=f"post-incident-due:{public_id}:{due_at.isoformat()}",
+        kind=TIMER_KIND,
+        due_at=due_at,
+        payload={"public_incident_id": public_id},
+        group=_group(public_id),
+    )
+
+
+def remind(db: Database, *, timer: DueTimer) -> None:
+    """The deadline passed (a timer handler): if the report is still unpublished, the
+    incident's Communications Lead (else its Incident Commander) is reminded on its timeline."""
+    with db.transaction() as session:
+        if not timers_service.hold_in(session, timer=timer):
+            return  # another worker has it, or ran it already
+        public = session.get(PublicIncident, int(timer.payload["public_incident_id"]))
+        row = _find(session, public.id) if public is not None else None
+        linked = public.incident_id if public is not None else None
+        if row is not None and row.published_at is None and linked is not None:
+            _remind_in(session, linked, row)
+        timers_service.finish_in(session, timer_id=timer.id, fired_at=clock.now())
+
+
+def _remind_in(session: Session, incident_id: int, row: PostIncidentReport) -> None:
+    internal = incidents_service.snapshot(session, incident_id=incident_id)
+    holders = {name: [r.holder for r in internal.roles if r.role == name] for name in ROLES}
+    role = next((r for r in ROLES if holders[r]), None)
+    data = {
+        "public_incident_id": row.public_incident_id,
+        "due_at": row.due_at.isoformat(),
+        "message": "the public post-incident report is overdue",
+        "role": role,
+        "remind": holders[role] if role else [],
+    }
+    kind = "post_incident_report_overdue"
+    incidents_service.record_event(
+        session, incident_id=incident_id, actor=ACTOR, kind=kind, data=data
+    )
 
 
 def on_incident_changed(session: Session, change: IncidentChanged) -> None:
@@ -117,6 +170,7 @@ def on_incident_changed(session: Session, change: IncidentChanged) -> None:
         report = draft_in(session, public=public, resolved_at=change.at, actor=ACTOR)
         if report.published_at is None and report.resolved_at < change.at:
             report.resolved_at, report.due_at = change.at, change.at + DUE_AFTER  # resolved again
+            _schedule_reminder_in(session, public.id, report.due_at)
 
 
 def _find(session: Session, public_id: int) -> PostIncidentReport | None:
@@ -199,6 +253,7 @@ def publish_report(db: Database, store: SnapshotStore, *, public_id: int, actor:
                 raise InvalidInput(f"{name}: write this section before publishing", field=name)
         now = clock.now()
         row.published_at = row.published_at or now
+        timers_service.cancel_group_in(session, group=_group(public_id))
         row.updated_at, row.updated_by = now, actor
         changed_in(session, state, store)
         return _out(row)
