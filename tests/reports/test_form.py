@@ -88,7 +88,9 @@ def test_the_honeypot_is_thanked_and_dropped(form_api: Api) -> None:
 
 def test_no_form_for_an_unknown_or_internal_page(form_api: Api) -> None:
     with form_api.anonymous() as client:
-        assert client.get(f"/report/{unique('nopage')}").status_code == 404
+        missing = client.get(f"/report/{unique('nopage')}")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("text/html")
         slug = unique("internal")
         body = {"slug": slug, "name": "Staff", "visibility": "internal"}
         assert form_api.admin.post("/api/v1/statuspage/pages", json=body).status_code == 201

@@ -120,6 +120,7 @@ def test_duplicates_merge_and_count_once_per_customer(api: Api) -> None:
     assert sorted(r["id"] for r in found["reports"]) == [first["id"], second["id"], third["id"]]
     assert found["affected_customers"] == 2  # ana twice (any case) and the third customer
 
+    assert [e["data"]["report_id"] for e in timeline(api, iid, "customer_report")] == [first["id"]]
     late = report(api, contact=ana, text=f"still broken {token()}")
     ok(
         api.responder.post(
@@ -127,6 +128,9 @@ def test_duplicates_merge_and_count_once_per_customer(api: Api) -> None:
         )
     )
     assert incident_reports(api, iid)["affected_customers"] == 2
+    merged_later = timeline(api, iid, "customer_report")[-1]["data"]
+    how = f"duplicate of report {first['id']}"
+    assert (merged_later["report_id"], merged_later["how"]) == (late["id"], how)
 
 
 def test_merge_refuses_itself_a_missing_or_dismissed_report(api: Api) -> None:

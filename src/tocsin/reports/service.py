@@ -12,7 +12,7 @@ resolves is in :mod:`tocsin.reports.resolved`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -172,6 +172,8 @@ def merge(db: Database, *, report_id: int, into_report_id: int, actor: str) -> R
             .where(CustomerReport.merged_into_id == row.id)
             .values(merged_into_id=target.id, incident_id=target.incident_id)
         )
+        if row.incident_id is not None:
+            _timeline(session, row, actor, row.reason or "")
         return _out(row)
 
 
@@ -193,14 +195,11 @@ def list_reports(
     state: ReportState | None,
     limit: int,
     cursor: str | None = None,
-    since: datetime | None = None,
 ) -> Page[ReportOut]:
     """Newest first; ``state=triage`` is the queue a person works through."""
     query = select(CustomerReport)
     if state is not None:
         query = query.where(CustomerReport.state == state.value)
-    if since is not None:
-        query = query.where(CustomerReport.created_at >= since)
     with db.reading() as session:
         return keyset_page(
             session,
