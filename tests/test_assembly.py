@@ -23,6 +23,8 @@ from tocsin.hooks import after_commit, publish
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
+from tocsin.reports import resolved as reports_resolved
+from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
 
 
@@ -42,17 +44,21 @@ def db(database_url: str) -> Iterator[Database]:
 
 def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> None:
     listeners = api.db.hooks.listeners(IncidentChanged)
+    mail = reports_resolved.MailSettings(api.settings.base_url, api.settings.statuspage_name)
     assert [(p.func, p.keywords) for p in listeners if isinstance(p, partial)] == [
         (alerts_follow.on_incident_changed, {"state": api.tocsin.ingest}),
         (paging_service.on_incident_changed, {"policies": api.settings.policies}),
         (statuspage_service.on_incident_changed, {"store": api.tocsin.statuspage}),
+        (reports_resolved.on_incident_changed, {"mail": mail}),
     ]
+    assert post_incident.on_incident_changed in listeners
     assert set(api.tocsin.timer_handlers) == {
         paging_service.TIMER_KIND,
         incidents_service.REMINDER_TIMER_KIND,
+        post_incident.TIMER_KIND,
     }
     assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
-    assert len(api.tocsin.incident_sections) == 1
+    assert len(api.tocsin.incident_sections) == 2
 
 
 def test_a_database_is_assembled_once(api: Api) -> None:

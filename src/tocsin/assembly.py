@@ -7,15 +7,16 @@ tells you everything that happens when something changes:
 - **Listeners**, run inside the transaction of an incident change (``tocsin.hooks``): the
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
   when a paging incident opens and stops when someone has it, and the status page's
-  components follow the open incidents on their services.
+  components follow the open incidents on their services; a resolved SEV1/SEV2 gets a draft
+  public post-incident report, and the customers who reported it are mailed once.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires; an overdue internal update or public acknowledgement reminds the Communications
-  Lead, then the Incident Commander.
+  Lead, then the Incident Commander; a public post-incident report is overdue.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
 - **Page sections**, added to the incident page by features the incidents feature must not
-  import: the alerts behind the incident.
+  import: the alerts behind the incident, its customer reports and affected customers.
 - **State kept in memory**, one of each per application so that two in one process never
   share them: the alert ingest's caches, the cache of checked API tokens and the status
   page's snapshot (rebuilt after the commits that change it; served without the database).
@@ -41,6 +42,10 @@ from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
+from tocsin.reports import resolved as reports_resolved
+from tocsin.reports import service as reports_service
+from tocsin.reports.limits import FormLimits
+from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.timers.service import DueTimer
@@ -70,6 +75,8 @@ class Tocsin:
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
+    report_limits: FormLimits = field(default_factory=FormLimits)
+    """The public report form's per-address rate limit."""
 
 
 def assemble(settings: Settings, db: Database) -> Tocsin:
@@ -92,6 +99,11 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     db.hooks.subscribe(
         IncidentChanged, partial(statuspage_service.on_incident_changed, store=statuspage)
     )
+    # a SEV1/SEV2 resolved: its public post-incident report is drafted
+    db.hooks.subscribe(IncidentChanged, post_incident.on_incident_changed)
+    # resolved: every customer who reported it is mailed once
+    mail = reports_resolved.MailSettings(settings.base_url, settings.statuspage_name)
+    db.hooks.subscribe(IncidentChanged, partial(reports_resolved.on_incident_changed, mail=mail))
 
     return Tocsin(
         settings=settings,
@@ -102,6 +114,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
+            post_incident.TIMER_KIND: partial(_remind_post_incident, db),
         },
         periodic={
             "heartbeats": Periodic(
@@ -116,7 +129,10 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
                 checks_runs.PRUNE_SECONDS, partial(checks_runs.prune_results, db)
             ),
         },
-        incident_sections=(partial(_incident_alerts, db),),
+        incident_sections=(
+            partial(_incident_alerts, db),
+            partial(reports_service.incident_section, db),
+        ),
     )
 
 
@@ -126,6 +142,10 @@ def _escalate(db: Database, settings: Settings, timer: DueTimer) -> None:
 
 def _remind(db: Database, settings: Settings, timer: DueTimer) -> None:
     incidents_service.fire_reminder(db, timer=timer, settings=settings)
+
+
+def _remind_post_incident(db: Database, timer: DueTimer) -> None:
+    post_incident.remind(db, timer=timer)
 
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:

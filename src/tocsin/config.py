@@ -84,6 +84,23 @@ class Settings(BaseSettings):
         le=3600,
         description="How often the web process checks whether another replica changed the page.",
     )
+    # customer reports (tocsin.reports)
+    reports_window_minutes: int = Field(
+        default=120,
+        ge=0,
+        le=7 * 24 * 60,
+        description="A report matches an open incident if it started at most this long "
+        "before the incident's impact started.",
+    )
+    reports_similarity: float = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description="How alike (Jaccard, 0–1) a report's text and an incident's title must be.",
+    )
+    reports_form_per_minute: int = Field(
+        default=5, ge=1, le=10_000, description="Public report form posts per client address."
+    )
 
     @field_validator("severity_policies")
     @classmethod

@@ -164,7 +164,9 @@ def test_every_link_is_relative_and_leads_somewhere(api: Api) -> None:
         for link in links(response.text)
         if urlsplit(link).scheme or link.startswith("/")
     }
-    assert absolute == {LOGO, HOME, DOCS}  # only what the page's settings say
+    # only what the page's settings say, and the app's form to report a problem
+    report = f"{api.settings.base_url.rstrip('/')}/report/{page['slug']}"
+    assert absolute == {LOGO, HOME, DOCS, report}
     assert crawl(f"{api.url}/status/")  # the same holds at the default page's address
 
 

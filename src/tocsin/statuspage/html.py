@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from tocsin.core.uptime import DayUptime, Uptime
+from tocsin.statuspage.post_incident_schemas import SECTION_TITLES
 from tocsin.templating import TEMPLATES
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ def _environment() -> Environment:
         indicator_icons=INDICATOR_ICONS,
         impact_labels=IMPACT_LABELS,
         status_labels=STATUS_LABELS,
+        post_incident_titles=SECTION_TITLES,
     )
     return env
 

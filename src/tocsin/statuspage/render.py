@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 from tocsin import clock
 from tocsin.core.statuspage import ComponentStatus, Impact, PublicStatus, indicator, worst_status
 from tocsin.statuspage.feeds import render_feeds
-from tocsin.statuspage.html import Extras, render_pages
+from tocsin.statuspage.html import Extras, Section, render_pages
+from tocsin.statuspage.post_incident_schemas import SECTIONS, body_text
 from tocsin.statuspage.tables import (
     DEFAULT_PAGE_ID,
+    PostIncidentReport,
     PublicIncident,
     PublicUpdate,
     StatusComponent,
@@ -67,6 +69,7 @@ class PageInfo:
     logo_url: str | None = None
     home_url: str | None = None
     links: tuple[tuple[str, str], ...] = ()  # (label, url)
+    app_url: str = ""  # where Tocsin answers (the forms to subscribe and report a problem)
 
     @property
     def internal(self) -> bool:
@@ -92,6 +95,7 @@ def page_info(page: StatusPage, *, base_url: str, default_name: str) -> PageInfo
         logo_url=page.logo_url,
         home_url=page.home_url,
         links=tuple((link["label"], link["url"]) for link in page.links or []),
+        app_url=base_url.rstrip("/"),
     )
 
 
@@ -223,6 +227,7 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
     ):
         updates[update.public_incident_id].append(update)
     every = [_incident(row, updates[row.id], by_id, page) for row in incidents]
+    _add_post_incident_reports(session, every)
     recent = every[:RECENT_INCIDENTS]
     unresolved_rows = [r for r in incidents if r.status != PublicStatus.RESOLVED.value]
     unresolved = [d for d in every if d["status"] != PublicStatus.RESOLVED.value]
@@ -265,8 +270,34 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
     extras = Extras()  # other parts add their sections and uptime bars here
     bars = uptime_by_component(session, today=now.astimezone(UTC).date())
     extras.uptime.update({str(row.id): bars[row.id] for row in rows if row.id in bars})
+    if not page.internal:
+        report = {"url": f"{page.app_url}/report/{page.slug}"}
+        extras.sections.append(Section("bottom", "_report_link.html", report))
     encoded |= render_pages(
         page, summary=documents["api/v2/summary.json"], incidents=every, extras=extras, now=now
     )
     encoded |= render_feeds(page, every, updated=updated_at or now)
     return encoded
+    return {path: msgspec.json.encode(doc) for path, doc in documents.items()}
+
+
+def _add_post_incident_reports(session: Session, incidents: list[dict[str, Any]]) -> None:
+    """A published post-incident report joins its public incident: Statuspage's
+    ``postmortem_body``/``postmortem_published_at``, and its sections apart."""
+    by_id = {d["id"]: d for d in incidents}
+    rows = session.scalars(
+        select(PostIncidentReport).where(
+            PostIncidentReport.public_incident_id.in_([int(i) for i in by_id]),
+            PostIncidentReport.published_at.is_not(None),
+        )
+    )
+    for row in rows:
+        sections = {name: getattr(row, name) for name in SECTIONS}
+        document = by_id[str(row.public_incident_id)]
+        document["postmortem_body"] = body_text(sections)
+        document["postmortem_published_at"] = timestamp(row.published_at)
+        document["post_incident_report"] = {
+            **sections,
+            "published_at": timestamp(row.published_at),
+            "updated_at": timestamp(row.updated_at),
+        }

@@ -151,3 +151,30 @@ class CheckTally(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     passed: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PostIncidentReport(Base):
+    """The public report after a SEV1/SEV2: drafted on resolve, edited, then published.
+
+    ``due_at`` is 72 hours after the resolution; the report is overdue while it is unpublished
+    after that.
+    """
+
+    __tablename__ = "statuspage_post_incident_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = page_column()
+    public_incident_id: Mapped[int] = mapped_column(
+        ForeignKey("statuspage_incidents.id", ondelete="CASCADE"), unique=True
+    )
+    apology: Mapped[str] = mapped_column(Text, default="")
+    what_happened: Mapped[str] = mapped_column(Text, default="")
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    actions_taken: Mapped[str] = mapped_column(Text, default="")
+    prevention: Mapped[str] = mapped_column(Text, default="")
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(200))

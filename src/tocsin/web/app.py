@@ -33,7 +33,10 @@ from tocsin.oncall import api as oncall_api
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
+from tocsin.reports import api as reports_api
+from tocsin.reports import pages as reports_pages
 from tocsin.statuspage import api as statuspage_api
+from tocsin.statuspage import comms_api as statuspage_comms_api
 from tocsin.statuspage import public as statuspage_public
 from tocsin.templating import STATIC
 from tocsin.web import errors, health, openapi
@@ -195,6 +198,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         alerts_api.router,
         checks_api.router,
         statuspage_api.router,
+        statuspage_comms_api.router,
+        reports_api.router,
+        reports_pages.router,
         health.router,
     ):
         app.include_router(router)

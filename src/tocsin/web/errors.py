@@ -32,7 +32,8 @@ UNEXPECTED = "an unexpected error occurred; it is logged"
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     return not (
-        path == "/" or path.startswith(("/incidents", "/login", "/logout", "/ack", "/oncall"))
+        path == "/"
+        or path.startswith(("/incidents", "/login", "/logout", "/ack", "/oncall", "/report/"))
     )
 
 

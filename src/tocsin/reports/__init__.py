@@ -1,0 +1,1 @@
+"""Customer reports: submitted by support tools and the public form, matched to incidents."""
