@@ -7,9 +7,10 @@ tells you everything that happens when something changes:
 - **Listeners**, run inside the transaction of an incident change (``tocsin.hooks``): the
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
   when a paging incident opens and stops when someone has it, and the status page's
-  components follow the open incidents on their services.
+  components follow the open incidents on their services. A scheduled maintenance that
+  starts, moves or ends with ``silence_alerts`` silences or unsilences its services' alerts.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
-  fires.
+  fires; a scheduled maintenance starts, completes or sends its reminder.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts.
 - **Page sections**, added to the incident page by features the incidents feature must not
@@ -31,6 +32,7 @@ from typing import Any
 
 from tocsin.access.service import TokenCache
 from tocsin.alerts import follow as alerts_follow
+from tocsin.alerts import maintenance_silences
 from tocsin.alerts import service as alerts_service
 from tocsin.alerts.state import IngestState
 from tocsin.checks import runs as checks_runs
@@ -39,6 +41,9 @@ from tocsin.db import Database
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
 from tocsin.statuspage import service as statuspage_service
+from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
+from tocsin.statuspage.maintenance import service as maintenance_service
+from tocsin.statuspage.maintenance.hooks import MaintenanceWindowChanged
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.timers.service import DueTimer
 
@@ -89,6 +94,11 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     db.hooks.subscribe(
         IncidentChanged, partial(statuspage_service.on_incident_changed, store=statuspage)
     )
+    # In the transaction of a maintenance starting, moving or ending: its alert silences.
+    db.hooks.subscribe(
+        MaintenanceWindowChanged,
+        partial(maintenance_silences.on_maintenance_changed, state=ingest),
+    )
 
     return Tocsin(
         settings=settings,
@@ -98,6 +108,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         statuspage=statuspage,
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
+            maintenance_lifecycle.TIMER_KIND: partial(_maintenance, db, statuspage),
         },
         periodic={
             "heartbeats": Periodic(
@@ -115,6 +126,10 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
 
 def _escalate(db: Database, settings: Settings, timer: DueTimer) -> None:
     paging_service.fire(db, timer=timer, settings=settings)
+
+
+def _maintenance(db: Database, store: SnapshotStore, timer: DueTimer) -> None:
+    maintenance_service.fire(db, store, timer=timer)
 
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:

@@ -30,6 +30,7 @@ from tocsin.db import Database, insert_once
 from tocsin.errors import InvalidInput, NotFound
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.statuspage.maintenance.queries import components_under_maintenance
 from tocsin.statuspage.render import effective_status
 from tocsin.statuspage.schemas import (
     ComponentCreate,
@@ -74,16 +75,24 @@ def rule_of(state: StatusPageState) -> dict[Severity, ComponentStatus]:
 
 
 def recompute_in(session: Session, state: StatusPageState) -> bool:
-    """Set each component's computed status from the open incidents; True if any changed."""
+    """Set each component's computed status from the open incidents; True if any changed.
+
+    A component of a maintenance in progress is ``under_maintenance``, unless an incident
+    makes it worse (then the incident's status shows: the public should see an outage).
+    """
     rule = rule_of(state)
     by_service = incidents_service.open_severities_by_service(session)
+    under_maintenance = components_under_maintenance(session)
     now = clock.now()
     changed = False
     for component in session.scalars(
         select(StatusComponent).where(StatusComponent.is_group.is_(False))
     ):
         severities = [s for name in component.services for s in by_service.get(name, ())]
-        status = component_status(severities, rule).value
+        wanted = component_status(severities, rule)
+        if component.id in under_maintenance:
+            wanted = worst_status([wanted, ComponentStatus.UNDER_MAINTENANCE])
+        status = wanted.value
         if component.computed_status != status:
             component.computed_status = status
             component.updated_at = now
