@@ -24,7 +24,7 @@ from tocsin.core.maintenance import (
     reschedule,
 )
 from tocsin.db import Database
-from tocsin.errors import InvalidInput
+from tocsin.errors import Conflict, InvalidInput
 from tocsin.statuspage.maintenance import lifecycle
 from tocsin.statuspage.maintenance.schemas import (
     MaintenanceCreate,
@@ -139,9 +139,8 @@ def edit(
         now = clock.now()
         status = MaintenanceStatus(row.status)
         if sent - {"name"} and status is MaintenanceStatus.COMPLETED:
-            raise InvalidInput(
-                "status: a completed maintenance only changes its name", field="status"
-            )
+            message = "status: a completed maintenance only changes its name"
+            raise Conflict(message, field="status")
         old = lifecycle.window_of(row)
         new = Window(
             body.scheduled_for if "scheduled_for" in sent else old.scheduled_for,
