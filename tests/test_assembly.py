@@ -17,12 +17,15 @@ from sqlalchemy.orm import Session
 from tests.conftest import Api, settings_for
 from tocsin import wakeup
 from tocsin.alerts import follow as alerts_follow
+from tocsin.alerts import maintenance_silences
 from tocsin.assembly import assemble
 from tocsin.db import Database, migrate
 from tocsin.hooks import after_commit, publish
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
 from tocsin.statuspage import service as statuspage_service
+from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
+from tocsin.statuspage.maintenance.hooks import MaintenanceWindowChanged
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,14 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (paging_service.on_incident_changed, {"policies": api.settings.policies}),
         (statuspage_service.on_incident_changed, {"store": api.tocsin.statuspage}),
     ]
-    assert set(api.tocsin.timer_handlers) == {paging_service.TIMER_KIND}
+    assert set(api.tocsin.timer_handlers) == {
+        paging_service.TIMER_KIND,
+        maintenance_lifecycle.TIMER_KIND,
+    }
+    window = api.db.hooks.listeners(MaintenanceWindowChanged)
+    assert [(p.func, p.keywords) for p in window if isinstance(p, partial)] == [
+        (maintenance_silences.on_maintenance_changed, {"state": api.tocsin.ingest}),
+    ]
     assert set(api.tocsin.periodic) == {"heartbeats", "checks"}
     assert len(api.tocsin.incident_sections) == 1
 
