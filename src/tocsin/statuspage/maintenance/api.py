@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from tocsin.access.api import Responder, Viewer
 from tocsin.core.maintenance import Action, MaintenanceStatus
+from tocsin.db import Database
 from tocsin.deps import DbDep
 from tocsin.errors import Conflict, answers
 from tocsin.fields import Id
@@ -18,6 +19,7 @@ from tocsin.statuspage.maintenance.schemas import (
     MaintenanceUpdateCreate,
     TransitionBody,
 )
+from tocsin.statuspage.snapshot import SnapshotStore
 
 router = APIRouter(prefix="/api/v1/statuspage/maintenances", tags=["status page"])
 
@@ -69,8 +71,8 @@ def _act(
     action: Action,
     maintenance_id: int,
     body: TransitionBody | None,
-    db: DbDep,
-    store: Store,
+    db: Database,
+    store: SnapshotStore,
     actor: str,
 ) -> MaintenanceOut:
     text = body.body if body is not None else None

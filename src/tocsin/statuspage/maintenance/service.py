@@ -34,7 +34,7 @@ from tocsin.statuspage.maintenance.schemas import (
     MaintenanceUpdateOut,
 )
 from tocsin.statuspage.maintenance.tables import Maintenance, MaintenanceUpdate
-from tocsin.statuspage.publishing import _check_components as check_components
+from tocsin.statuspage.publishing import check_components
 from tocsin.statuspage.service import changed_in, lock_state_in, page_in, recompute_in
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.storage import get_or_404
