@@ -24,6 +24,7 @@ from tocsin.core.maintenance import (
     reschedule,
     transition,
 )
+from tocsin.core.statuspage import ComponentStatus, Impact, Indicator, indicator
 
 S = MaintenanceStatus
 T0 = datetime(2026, 6, 1, 22, 0, tzinfo=UTC)
@@ -172,3 +173,11 @@ def test_a_timer_only_does_what_is_allowed_and_chosen(
     assert start if chosen is Action.START else complete
     if chosen is Action.COMPLETE:
         assert status in ACTIVE  # never completes one nobody started
+
+
+def test_the_page_indicator_says_maintenance_unless_something_is_worse() -> None:
+    assert indicator([], [], maintenance=True)[0] is Indicator.MAINTENANCE
+    assert indicator([ComponentStatus.OPERATIONAL], [], maintenance=False)[0] is Indicator.NONE
+    assert indicator([], [Impact.MINOR], maintenance=True)[0] is Indicator.MINOR
+    worse = indicator([ComponentStatus.MAJOR_OUTAGE], [], maintenance=True)
+    assert worse == (Indicator.CRITICAL, "Major System Outage")
