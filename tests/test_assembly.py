@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import Api, settings_for
 from tocsin import wakeup
 from tocsin.alerts import follow as alerts_follow
+from tocsin.alerts import maintenance_silences
 from tocsin.assembly import assemble
 from tocsin.db import Database, migrate
 from tocsin.hooks import after_commit, publish
@@ -26,6 +27,8 @@ from tocsin.paging import service as paging_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
+from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
+from tocsin.statuspage.maintenance.hooks import MaintenanceWindowChanged
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,12 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         paging_service.TIMER_KIND,
         incidents_service.REMINDER_TIMER_KIND,
         post_incident.TIMER_KIND,
+        maintenance_lifecycle.TIMER_KIND,
     }
+    window = api.db.hooks.listeners(MaintenanceWindowChanged)
+    assert [(p.func, p.keywords) for p in window if isinstance(p, partial)] == [
+        (maintenance_silences.on_maintenance_changed, {"state": api.tocsin.ingest}),
+    ]
     assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
     assert len(api.tocsin.incident_sections) == 2
 

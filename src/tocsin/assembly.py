@@ -8,10 +8,13 @@ tells you everything that happens when something changes:
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
   when a paging incident opens and stops when someone has it, and the status page's
   components follow the open incidents on their services; a resolved SEV1/SEV2 gets a draft
-  public post-incident report, and the customers who reported it are mailed once.
+  public post-incident report, and the customers who reported it are mailed once. A scheduled
+  maintenance that starts, moves or ends with ``silence_alerts`` silences or unsilences its
+  services' alerts.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires; an overdue internal update or public acknowledgement reminds the Communications
-  Lead, then the Incident Commander; a public post-incident report is overdue.
+  Lead, then the Incident Commander; a public post-incident report is overdue; a scheduled
+  maintenance starts, completes or sends its reminder.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
@@ -34,6 +37,7 @@ from typing import Any
 
 from tocsin.access.service import TokenCache
 from tocsin.alerts import follow as alerts_follow
+from tocsin.alerts import maintenance_silences
 from tocsin.alerts import service as alerts_service
 from tocsin.alerts.state import IngestState
 from tocsin.checks import runs as checks_runs
@@ -47,6 +51,9 @@ from tocsin.reports import service as reports_service
 from tocsin.reports.limits import FormLimits
 from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
+from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
+from tocsin.statuspage.maintenance import service as maintenance_service
+from tocsin.statuspage.maintenance.hooks import MaintenanceWindowChanged
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.timers.service import DueTimer
 
@@ -105,6 +112,12 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     mail = reports_resolved.MailSettings(settings.base_url, settings.statuspage_name)
     db.hooks.subscribe(IncidentChanged, partial(reports_resolved.on_incident_changed, mail=mail))
 
+    # In the transaction of a maintenance starting, moving or ending: its alert silences.
+    db.hooks.subscribe(
+        MaintenanceWindowChanged,
+        partial(maintenance_silences.on_maintenance_changed, state=ingest),
+    )
+
     return Tocsin(
         settings=settings,
         db=db,
@@ -115,6 +128,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
             post_incident.TIMER_KIND: partial(_remind_post_incident, db),
+            maintenance_lifecycle.TIMER_KIND: partial(_maintenance, db, statuspage),
         },
         periodic={
             "heartbeats": Periodic(
@@ -146,6 +160,10 @@ def _remind(db: Database, settings: Settings, timer: DueTimer) -> None:
 
 def _remind_post_incident(db: Database, timer: DueTimer) -> None:
     post_incident.remind(db, timer=timer)
+
+
+def _maintenance(db: Database, store: SnapshotStore, timer: DueTimer) -> None:
+    maintenance_service.fire(db, store, timer=timer)
 
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:

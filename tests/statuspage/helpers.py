@@ -54,7 +54,13 @@ def public_component(api: Api, component_id: int, path: str = "components.json")
 
 
 def clean_page(api: Api) -> None:
-    """Nothing on the page: no components or groups, every public incident resolved."""
+    """Nothing on the page: no components or groups, every public incident resolved, no
+    maintenance scheduled or running."""
+    for item in api.viewer.get(f"{BASE}/maintenances").json():
+        if item["status"] == "scheduled":
+            api.responder.post(f"{BASE}/maintenances/{item['id']}/cancel")
+        elif item["status"] != "completed":
+            api.responder.post(f"{BASE}/maintenances/{item['id']}/complete")
     for item in api.responder.get(f"{BASE}/components").json():
         api.responder.delete(f"{BASE}/components/{item['id']}")
     for item in api.responder.get(f"{BASE}/groups").json():

@@ -112,10 +112,14 @@ def component_status(
 
 
 def indicator(
-    components: Iterable[ComponentStatus], impacts: Iterable[Impact]
+    components: Iterable[ComponentStatus],
+    impacts: Iterable[Impact],
+    *,
+    maintenance: bool = False,
 ) -> tuple[Indicator, str]:
-    """The page's indicator and its description."""
+    """The page's indicator and its description (``maintenance``: one is in progress)."""
     found = [_FROM_COMPONENT[status] for status in components]
+    found += [Indicator.MAINTENANCE] if maintenance else []
     found += [Indicator(impact.value) for impact in impacts]
     worst = max(found, key=_INDICATOR_ORDER.index, default=Indicator.NONE)
     return worst, DESCRIPTIONS[worst]

@@ -189,8 +189,10 @@ def render_pages(
     incidents: Sequence[dict[str, Any]],
     extras: Extras,
     now: datetime,
+    maintenances: Sequence[dict[str, Any]] = (),
 ) -> dict[str, bytes]:
-    """``index.html``, ``history/index.html`` and ``incidents/{id}/index.html``.
+    """``index.html``, ``history/index.html``, ``incidents/{id}/index.html`` and
+    ``maintenances/{id}/index.html``.
 
     ``summary`` is summary.json's dict (page, status, components, unresolved incidents,
     scheduled maintenances); ``incidents`` every public incident of the page, newest first.
@@ -226,6 +228,10 @@ def render_pages(
     }
     for incident in incidents:
         documents[f"incidents/{incident['id']}/index.html"] = memo.incident_page(page, incident)
+    for work in maintenances:
+        documents[f"maintenances/{work['id']}/index.html"] = memo.incident_page(
+            page, work, template="maintenance.html"
+        )
     memo.keep()
     return documents
 
@@ -254,11 +260,14 @@ class _Memo:
         macros = ENVIRONMENT.get_template("_macros.html").module
         return Markup(self._get(key, lambda: str(macros.month_list(root, month, heading))))  # type: ignore[attr-defined]
 
-    def incident_page(self, page: PageInfo, incident: Mapping[str, Any]) -> bytes:
-        """``incidents/{id}/index.html``: made of the page's settings and the incident alone."""
-        key = msgspec.json.encode(["incident", page, incident])
+    def incident_page(
+        self, page: PageInfo, incident: Mapping[str, Any], template: str = "incident.html"
+    ) -> bytes:
+        """An incident's (or a maintenance's) own page: made of the page's settings and the
+        incident alone."""
+        key = msgspec.json.encode([template, page, incident])
         context = {"root": "../../", "page": page, "incident": incident}
-        make = ENVIRONMENT.get_template("incident.html").render
+        make = ENVIRONMENT.get_template(template).render
         return self._get(key, lambda: make(**context)).encode()
 
     def keep(self) -> None:

@@ -68,7 +68,8 @@ def _out(session: Session, row: PublicIncident) -> PublicIncidentOut:
     )
 
 
-def _check_components(session: Session, ids: Sequence[int], page_id: int) -> list[int]:
+def check_components(session: Session, ids: Sequence[int], page_id: int) -> list[int]:
+    """``ids`` without repeats; a 422 naming ``components`` if one is not on the page."""
     ids = list(dict.fromkeys(ids))
     known = set(
         session.scalars(
@@ -154,7 +155,7 @@ def publish(
             name=body.name,
             status=body.status.value,
             impact=(impact or Impact.NONE).value,
-            component_ids=_check_components(session, components or [], body.page_id),
+            component_ids=check_components(session, components or [], body.page_id),
             created_at=now,
             updated_at=now,
             started_at=now,
@@ -212,7 +213,7 @@ def edit(
         if "impact" in sent:
             row.impact = body.impact.value
         if "components" in sent:
-            row.component_ids = _check_components(session, body.components, row.page_id)
+            row.component_ids = check_components(session, body.components, row.page_id)
         row.updated_at = clock.now()
         changed_in(session, state, store)
         return _out(session, row)

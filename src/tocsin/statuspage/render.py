@@ -4,8 +4,8 @@ One read transaction gives every document, so the facts agree across them (the s
 components are components.json's, its incidents are unresolved.json's). Field names and
 value sets follow Atlassian Statuspage's public v2 API: ids are strings, times ISO 8601
 with an offset, ``status.indicator`` one of none/minor/major/critical/maintenance.
-Maintenance is not scheduled yet: its documents exist and are empty. The HTML page
-(:mod:`tocsin.statuspage.html`) and the feeds (:mod:`tocsin.statuspage.feeds`) are rendered
+Scheduled maintenances come from :mod:`tocsin.statuspage.maintenance.documents`. The HTML
+page (:mod:`tocsin.statuspage.html`) and the feeds (:mod:`tocsin.statuspage.feeds`) are rendered
 from the same dicts.
 """
 
@@ -232,7 +232,11 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
     unresolved_rows = [r for r in incidents if r.status != PublicStatus.RESOLVED.value]
     unresolved = [d for d in every if d["status"] != PublicStatus.RESOLVED.value]
 
-    times = [r.updated_at for r in rows] + [r.updated_at for r in incidents]
+    # imported here: the maintenance documents use this module's PageInfo and timestamp
+    from tocsin.statuspage.maintenance.documents import maintenance_lists
+
+    works = maintenance_lists(session, page, by_id)
+    times = [r.updated_at for r in rows] + [r.updated_at for r in incidents] + works.updated_at
     if state:
         times.append(state.updated_at)
     updated_at = max(times) if times else None
@@ -246,24 +250,28 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
     level, description = indicator(
         (ComponentStatus(c["status"]) for c in components if not c["group"]),
         (Impact(r.impact) for r in unresolved_rows),
+        maintenance=bool(works.active),
     )
     status = {"indicator": level.value, "description": description}
-    maintenances: dict[str, Any] = {"page": page_document, "scheduled_maintenances": []}
+
+    def maintenances(found: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"page": page_document, "scheduled_maintenances": found}
+
     documents: dict[str, Any] = {
         "api/v2/summary.json": {
             "page": page_document,
             "components": components,
             "incidents": unresolved,
-            "scheduled_maintenances": [],
+            "scheduled_maintenances": works.summary,
             "status": status,
         },
         "api/v2/status.json": {"page": page_document, "status": status},
         "api/v2/components.json": {"page": page_document, "components": components},
         "api/v2/incidents.json": {"page": page_document, "incidents": recent},
         "api/v2/incidents/unresolved.json": {"page": page_document, "incidents": unresolved},
-        "api/v2/scheduled-maintenances.json": maintenances,
-        "api/v2/scheduled-maintenances/upcoming.json": maintenances,
-        "api/v2/scheduled-maintenances/active.json": maintenances,
+        "api/v2/scheduled-maintenances.json": maintenances(works.everything),
+        "api/v2/scheduled-maintenances/upcoming.json": maintenances(works.upcoming),
+        "api/v2/scheduled-maintenances/active.json": maintenances(works.active),
     }
     encoded = {path: msgspec.json.encode(doc) for path, doc in documents.items()}
     now = clock.now()
@@ -274,11 +282,15 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
         report = {"url": f"{page.app_url}/report/{page.slug}"}
         extras.sections.append(Section("bottom", "_report_link.html", report))
     encoded |= render_pages(
-        page, summary=documents["api/v2/summary.json"], incidents=every, extras=extras, now=now
+        page,
+        summary=documents["api/v2/summary.json"],
+        incidents=every,
+        maintenances=works.everything,
+        extras=extras,
+        now=now,
     )
     encoded |= render_feeds(page, every, updated=updated_at or now)
     return encoded
-    return {path: msgspec.json.encode(doc) for path, doc in documents.items()}
 
 
 def _add_post_incident_reports(session: Session, incidents: list[dict[str, Any]]) -> None:

@@ -31,6 +31,7 @@ from tocsin.errors import InvalidInput, NotFound
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.statuspage import history
+from tocsin.statuspage.maintenance.queries import components_under_maintenance
 from tocsin.statuspage.render import effective_status
 from tocsin.statuspage.schemas import (
     ComponentCreate,
@@ -79,16 +80,22 @@ def recompute_in(session: Session, state: StatusPageState) -> bool:
 
     Every change that may move a shown status ends here, so this is where each component's
     status history gets its row (:func:`tocsin.statuspage.history.record_status_in`).
+    A component of a maintenance in progress is ``under_maintenance``, unless an incident
+    makes it worse (then the incident's status shows: the public should see an outage).
     """
     rule = rule_of(state)
     by_service = incidents_service.open_severities_by_service(session)
+    under_maintenance = components_under_maintenance(session)
     now = clock.now()
     changed = False
     for component in session.scalars(
         select(StatusComponent).where(StatusComponent.is_group.is_(False))
     ):
         severities = [s for name in component.services for s in by_service.get(name, ())]
-        status = component_status(severities, rule).value
+        wanted = component_status(severities, rule)
+        if component.id in under_maintenance:
+            wanted = worst_status([wanted, ComponentStatus.UNDER_MAINTENANCE])
+        status = wanted.value
         if component.computed_status != status:
             component.computed_status = status
             component.updated_at = now

@@ -38,6 +38,7 @@ from tocsin.reports import pages as reports_pages
 from tocsin.statuspage import api as statuspage_api
 from tocsin.statuspage import comms_api as statuspage_comms_api
 from tocsin.statuspage import public as statuspage_public
+from tocsin.statuspage.maintenance import api as maintenance_api
 from tocsin.templating import STATIC
 from tocsin.web import errors, health, openapi
 from tocsin.web.guard import InputGuard
@@ -201,6 +202,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         statuspage_comms_api.router,
         reports_api.router,
         reports_pages.router,
+        maintenance_api.router,
         health.router,
     ):
         app.include_router(router)

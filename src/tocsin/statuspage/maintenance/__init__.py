@@ -1,0 +1,1 @@
+"""Scheduled maintenance on the status page: announced, reminded, started and completed."""
