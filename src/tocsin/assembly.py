@@ -12,6 +12,8 @@ tells you everything that happens when something changes:
   fires.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts.
+- **Outbox routes**, by the group of an outbox message: messages that are not pages (status
+  page subscribers) say who receives them and what their outcome changes.
 - **Page sections**, added to the incident page by features the incidents feature must not
   import: the alerts behind the incident.
 - **State kept in memory**, one of each per application so that two in one process never
@@ -29,6 +31,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from tocsin.access.service import TokenCache
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import service as alerts_service
@@ -37,9 +41,13 @@ from tocsin.checks import runs as checks_runs
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.notify.channels.base import Channel, Delivery
+from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.paging import service as paging_service
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.snapshot import SnapshotStore
+from tocsin.statuspage.subscribers import delivery as subscribers_delivery
+from tocsin.statuspage.subscribers.limits import SubscribeLimits
 from tocsin.timers.service import DueTimer
 
 TimerHandler = Callable[[DueTimer], None]
@@ -56,6 +64,16 @@ class Periodic:
 
 
 @dataclass(frozen=True)
+class OutboxRoute:
+    """How the worker delivers the outbox messages of one group prefix (``prefix:...``)
+    that are not pages: ``send`` finds the receiver and sends, ``after_delivery_in`` runs in
+    the transaction that records the outcome."""
+
+    send: Callable[[ClaimedMessage, Mapping[str, Channel]], Delivery]
+    after_delivery_in: Callable[[Session, ClaimedMessage, Outcome, Delivery], None]
+
+
+@dataclass(frozen=True)
 class Tocsin:
     """The assembled application: settings, storage, in-memory state and every reaction."""
 
@@ -67,6 +85,8 @@ class Tocsin:
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
+    outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
+    subscribe_limits: SubscribeLimits = field(default_factory=lambda: SubscribeLimits(10))
 
 
 def assemble(settings: Settings, db: Database) -> Tocsin:
@@ -110,6 +130,16 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             ),
         },
         incident_sections=(partial(_incident_alerts, db),),
+        outbox_routes={
+            subscribers_delivery.GROUP: OutboxRoute(
+                send=partial(subscribers_delivery.send, db=db, settings=settings),
+                after_delivery_in=partial(
+                    subscribers_delivery.after_delivery_in,
+                    max_failures=settings.statuspage_subscriber_max_failures,
+                ),
+            ),
+        },
+        subscribe_limits=SubscribeLimits(settings.statuspage_subscribe_per_minute),
     )
 
 

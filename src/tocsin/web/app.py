@@ -35,6 +35,8 @@ from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
 from tocsin.statuspage import api as statuspage_api
 from tocsin.statuspage import public as statuspage_public
+from tocsin.statuspage.subscribers import api as subscribers_api
+from tocsin.statuspage.subscribers import pages as subscribers_pages
 from tocsin.templating import STATIC
 from tocsin.web import errors, health, openapi
 from tocsin.web.guard import InputGuard
@@ -195,6 +197,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         alerts_api.router,
         checks_api.router,
         statuspage_api.router,
+        subscribers_api.router,
+        subscribers_pages.router,
         health.router,
     ):
         app.include_router(router)

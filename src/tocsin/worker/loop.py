@@ -133,9 +133,10 @@ class Worker:
         if not held:
             log.info("outbox %s: lease lost or page cancelled before sending; not sent", claimed.id)
             return
+        route = self.tocsin.outbox_routes.get(claimed.group.split(":", 1)[0])
         started = time.perf_counter()
         try:
-            delivery = self._send(claimed)
+            delivery = route.send(claimed, self.channels) if route else self._send(claimed)
         except Exception as exc:  # a channel bug must not lose the page: retry it
             log.exception("channel %s raised", claimed.kind)
             delivery = Delivery(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
@@ -149,7 +150,10 @@ class Worker:
                     delivery=delivery,
                     duration_ms=elapsed,
                 )
-                paging_service.after_delivery_in(session, claimed=claimed, outcome=outcome)
+                if route is not None:
+                    route.after_delivery_in(session, claimed, outcome, delivery)
+                else:
+                    paging_service.after_delivery_in(session, claimed=claimed, outcome=outcome)
         except Exception:
             log.exception(
                 "recording delivery of outbox %s failed; it is sent again later", claimed.id
