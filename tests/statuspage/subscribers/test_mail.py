@@ -7,21 +7,21 @@ import httpx
 from tests.conftest import Api
 from tests.peers import SmtpServer
 from tests.statuspage.helpers import BASE
-from tests.statuspage.subscriber_steps import (
+from tests.statuspage.subscribers.steps import (
     component,
     html_of,
     link,
     mails_to,
     new_page,
-    no_rate_limit_carried_over,  # noqa: F401 (fixture)
     post_update,
     publish,
     subscribe,
     subscribed,
     subscribers,
     text_of,
-    worker,  # noqa: F401 (fixture)
 )
+from tocsin.notify import service as notify_service
+from tocsin.notify.service import ClaimedMessage
 from tocsin.worker.loop import Worker
 
 
@@ -85,6 +85,7 @@ def test_each_update_reaches_each_matching_subscriber_once_escaped_with_links(
     for address in (everything, api_only):
         updates = mails_to(smtp_server, address)[1:]
         assert len(updates) == 2, [str(m.message["Subject"]) for m in updates]
+        updates.sort(key=lambda m: "Fixed" in text_of(m.message))  # sent side by side
         first = updates[0].message
         assert page["name"] in str(first["Subject"]) and "API <b>slow</b>" in str(first["Subject"])
         html = html_of(first)
@@ -112,10 +113,8 @@ def test_a_message_run_twice_by_workers_is_sent_once(
     assert len(mails_to(smtp_server, address)) == 2  # the confirmation, then the update once
 
 
-def notify_claims(worker: Worker) -> list:  # type: ignore[type-arg]
-    from tocsin.notify import service
-
-    return service.claim_due(worker.db, worker=worker.name, lease=worker.lease, limit=50)
+def notify_claims(worker: Worker) -> list[ClaimedMessage]:
+    return notify_service.claim_due(worker.db, worker=worker.name, lease=worker.lease, limit=50)
 
 
 def test_one_click_unsubscribe_ends_the_subscription(

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import replace
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.builders import unique
 from tests.conftest import Api
@@ -18,22 +15,6 @@ from tests.statuspage.helpers import BASE, created
 from tocsin.worker.loop import Worker
 
 LINK = re.compile(r"https?://\S+/subscribe/\d+/(?:confirm|unsubscribe)\?token=\S+")
-
-
-@pytest.fixture
-def worker(api: Api, smtp_server: SmtpServer) -> Iterator[Worker]:
-    settings = api.settings.model_copy(
-        update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port}
-    )
-    running = Worker(replace(api.tocsin, settings=settings), name=unique("subs"))
-    yield running
-    running.pool.shutdown(wait=True)
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limit_carried_over(api: Api) -> None:
-    """The server (and its per-address limit) outlives a test: each starts with a full bucket."""
-    api.tocsin.subscribe_limits.buckets.clear()
 
 
 def new_page(api: Api) -> dict[str, Any]:
