@@ -109,6 +109,25 @@ def bring_forward_in(session: Session, *, key_prefix: str) -> int:
     return 1
 
 
+def _due_first(session: Session, now: datetime, limit: int) -> list[int]:
+    """The ids of the ``limit`` messages due first: pending ones, and ones whose worker died
+    while sending, each read in ``due_at`` order off the (status, due_at) index.
+
+    One query with both in an ``OR`` makes SQLite sort every due message for each claim
+    (tens of milliseconds with 10,000 queued); two index walks of ``limit`` rows do not.
+    """
+    free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+    found: list[tuple[datetime, int]] = []
+    for status, ready in (("pending", free), ("sending", OutboxMessage.claimed_until < now)):
+        found += session.execute(
+            select(OutboxMessage.due_at, OutboxMessage.id)
+            .where(OutboxMessage.status == status, OutboxMessage.due_at <= now, ready)
+            .order_by(OutboxMessage.due_at)
+            .limit(limit)
+        ).tuples()
+    return [message_id for _, message_id in sorted(found)[:limit]]
+
+
 def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> list[ClaimedMessage]:
     now = clock.now()
     query = (
@@ -127,6 +146,8 @@ def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> lis
         .with_for_update(skip_locked=True)
     )
     with db.transaction() as session:
+        if db.is_sqlite:  # the write lock is held: the ids found first are still due
+            query = query.where(OutboxMessage.id.in_(_due_first(session, now, limit)))
         rows = list(session.scalars(query))
         for row in rows:
             row.status = "sending"
