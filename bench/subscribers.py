@@ -103,9 +103,8 @@ def run(backend: str, subscribers: int, concurrency: int) -> None:
         tocsin = assemble(settings, db)
         started = time.perf_counter()
         add_subscribers(db, subscribers)
-        print(
-            f"{backend}: {subscribers:,} subscribers written in {time.perf_counter() - started:.1f} s"
-        )
+        wrote = time.perf_counter() - started
+        print(f"{backend}: {subscribers:,} subscribers written in {wrote:.1f} s")
         worker = Worker(tocsin, name="bench")
         thread = threading.Thread(target=worker.run_forever, daemon=True)
         thread.start()

@@ -119,12 +119,13 @@ def _due_first(session: Session, now: datetime, limit: int) -> list[int]:
     free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
     found: list[tuple[datetime, int]] = []
     for status, ready in (("pending", free), ("sending", OutboxMessage.claimed_until < now)):
-        found += session.execute(
+        rows = session.execute(
             select(OutboxMessage.due_at, OutboxMessage.id)
             .where(OutboxMessage.status == status, OutboxMessage.due_at <= now, ready)
             .order_by(OutboxMessage.due_at)
             .limit(limit)
-        ).tuples()
+        )
+        found += [(due_at, message_id) for due_at, message_id in rows]
     return [message_id for _, message_id in sorted(found)[:limit]]
 
 

@@ -33,6 +33,8 @@ def test_a_mail_subscriber_gets_nothing_but_the_confirmation_until_it_confirms(
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "pending"
     publish(api, page["id"])
+    again = subscribe(api, page["id"], email="Waiting@Example.com")  # asked twice at once
+    assert again.status_code == 202, again.text
     worker.run_until_idle()
     (confirmation,) = mails_to(smtp_server, "Waiting@Example.com")
     assert page["name"] in str(confirmation.message["Subject"])

@@ -1,8 +1,9 @@
 """Subscribing, confirming, unsubscribing (the public side) and managing subscribers.
 
 A mail address is only written to after it confirmed (double opt-in): until then it gets the
-confirmation mail and nothing else. Asking again for an address already subscribed changes
-nothing and answers as for a new one, so the answer does not tell who is subscribed.
+confirmation mail and nothing else (asked again, one more at most every ten minutes).
+Asking again for an address already subscribed changes nothing and answers as for a new
+one, so the answer does not tell who is subscribed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
@@ -30,6 +32,7 @@ from tocsin.statuspage.subscribers.schemas import SubscribeIn, SubscribeOut
 from tocsin.statuspage.subscribers.tables import Subscriber, SubscriberComponent
 from tocsin.statuspage.tables import StatusComponent, StatusPage
 
+RESEND_AFTER = timedelta(minutes=10)  # asking again for a pending address resends after this
 PENDING_MESSAGE = "Check your mail: the subscription starts when you open the link we sent."
 
 
@@ -116,6 +119,8 @@ def _subscribe_email(
     )
     if row is not None and row.status != "pending":
         return  # already confirmed: nothing changes, and the answer says nothing
+    if row is not None and row.updated_at > clock.now() - RESEND_AFTER:
+        return  # a confirmation went out just now: no mail bombing through this form
     if row is None:
         row = _new(session, page.id, "email", email, digest)
     _set_components(session, row, components)
