@@ -50,11 +50,12 @@ class Mailbox:
     received: list[Mail] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     delay: float = 0.0  # seconds before answering each message: a slow mail server
+    refused: set[str] = field(default_factory=set)  # more addresses answered 550 at RCPT
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
-        if address.startswith("reject@"):
+        if address.startswith("reject@") or address in self.refused:
             return "550 5.1.1 <reject@example.com>: Recipient address rejected"
         if address.startswith("busy@"):
             return "451 4.2.0 Mailbox busy, try again later"

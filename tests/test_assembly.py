@@ -28,7 +28,8 @@ from tocsin.reports import resolved as reports_resolved
 from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
-from tocsin.statuspage.maintenance.hooks import MaintenanceWindowChanged
+from tocsin.statuspage.maintenance.hooks import MaintenanceNotice, MaintenanceWindowChanged
+from tocsin.statuspage.subscribers import updates as subscribers_updates
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
     window = api.db.hooks.listeners(MaintenanceWindowChanged)
     assert [(p.func, p.keywords) for p in window if isinstance(p, partial)] == [
         (maintenance_silences.on_maintenance_changed, {"state": api.tocsin.ingest}),
+    ]
+    notices = api.db.hooks.listeners(MaintenanceNotice)
+    assert [(p.func, p.keywords) for p in notices if isinstance(p, partial)] == [
+        (subscribers_updates.on_maintenance_notice, {"store": api.tocsin.statuspage}),
     ]
     assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
     assert len(api.tocsin.incident_sections) == 2

@@ -10,7 +10,8 @@ tells you everything that happens when something changes:
   components follow the open incidents on their services; a resolved SEV1/SEV2 gets a draft
   public post-incident report, and the customers who reported it are mailed once. A scheduled
   maintenance that starts, moves or ends with ``silence_alerts`` silences or unsilences its
-  services' alerts.
+  services' alerts; its notices (announced, reminder, started, completed, cancelled) go to
+  its page's subscribers.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires; an overdue internal update or public acknowledgement reminds the Communications
   Lead, then the Incident Commander; a public post-incident report is overdue; a scheduled
@@ -18,6 +19,8 @@ tells you everything that happens when something changes:
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
+- **Outbox routes**, by the group of an outbox message: messages that are not pages (status
+  page subscribers) say who receives them and what their outcome changes.
 - **Page sections**, added to the incident page by features the incidents feature must not
   import: the alerts behind the incident, its customer reports and affected customers.
 - **State kept in memory**, one of each per application so that two in one process never
@@ -35,6 +38,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from tocsin.access.service import TokenCache
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import maintenance_silences
@@ -45,6 +50,8 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.notify.channels.base import Channel, Delivery
+from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.paging import service as paging_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.reports import service as reports_service
@@ -53,8 +60,11 @@ from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
 from tocsin.statuspage.maintenance import service as maintenance_service
-from tocsin.statuspage.maintenance.hooks import MaintenanceWindowChanged
+from tocsin.statuspage.maintenance.hooks import MaintenanceNotice, MaintenanceWindowChanged
 from tocsin.statuspage.snapshot import SnapshotStore
+from tocsin.statuspage.subscribers import delivery as subscribers_delivery
+from tocsin.statuspage.subscribers import updates as subscribers_updates
+from tocsin.statuspage.subscribers.limits import SubscribeLimits
 from tocsin.timers.service import DueTimer
 
 TimerHandler = Callable[[DueTimer], None]
@@ -71,6 +81,16 @@ class Periodic:
 
 
 @dataclass(frozen=True)
+class OutboxRoute:
+    """How the worker delivers the outbox messages of one group prefix (``prefix:...``)
+    that are not pages: ``send`` finds the receiver and sends, ``after_delivery_in`` runs in
+    the transaction that records the outcome."""
+
+    send: Callable[[ClaimedMessage, Mapping[str, Channel]], Delivery]
+    after_delivery_in: Callable[[Session, ClaimedMessage, Outcome, Delivery], None]
+
+
+@dataclass(frozen=True)
 class Tocsin:
     """The assembled application: settings, storage, in-memory state and every reaction."""
 
@@ -84,6 +104,8 @@ class Tocsin:
     incident_sections: tuple[PageSection, ...] = ()
     report_limits: FormLimits = field(default_factory=FormLimits)
     """The public report form's per-address rate limit."""
+    outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
+    subscribe_limits: SubscribeLimits = field(default_factory=lambda: SubscribeLimits(10))
 
 
 def assemble(settings: Settings, db: Database) -> Tocsin:
@@ -117,6 +139,10 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         MaintenanceWindowChanged,
         partial(maintenance_silences.on_maintenance_changed, state=ingest),
     )
+    # In the transaction of a maintenance's notice: its page's subscribers are told, once.
+    db.hooks.subscribe(
+        MaintenanceNotice, partial(subscribers_updates.on_maintenance_notice, store=statuspage)
+    )
 
     return Tocsin(
         settings=settings,
@@ -147,6 +173,16 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             partial(_incident_alerts, db),
             partial(reports_service.incident_section, db),
         ),
+        outbox_routes={
+            subscribers_delivery.GROUP: OutboxRoute(
+                send=partial(subscribers_delivery.send, db=db, settings=settings),
+                after_delivery_in=partial(
+                    subscribers_delivery.after_delivery_in,
+                    max_failures=settings.statuspage_subscriber_max_failures,
+                ),
+            ),
+        },
+        subscribe_limits=SubscribeLimits(settings.statuspage_subscribe_per_minute),
     )
 
 

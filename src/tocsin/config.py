@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     reports_form_per_minute: int = Field(
         default=5, ge=1, le=10_000, description="Public report form posts per client address."
     )
+    statuspage_subscriber_max_failures: int = Field(
+        default=3,
+        ge=0,
+        le=1000,
+        description="Failed deliveries in a row (bounces, refusing webhooks) that pause a "
+        "status page subscriber; 0 never pauses.",
+    )
+    statuspage_subscribe_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="Subscribe requests one client address may make a minute (public form).",
+    )
 
     @field_validator("severity_policies")
     @classmethod

@@ -109,6 +109,26 @@ def bring_forward_in(session: Session, *, key_prefix: str) -> int:
     return 1
 
 
+def _due_first(session: Session, now: datetime, limit: int) -> list[int]:
+    """The ids of the ``limit`` messages due first: pending ones, and ones whose worker died
+    while sending, each read in ``due_at`` order off the (status, due_at) index.
+
+    One query with both in an ``OR`` makes SQLite sort every due message for each claim
+    (tens of milliseconds with 10,000 queued); two index walks of ``limit`` rows do not.
+    """
+    free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+    found: list[tuple[datetime, int]] = []
+    for status, ready in (("pending", free), ("sending", OutboxMessage.claimed_until < now)):
+        rows = session.execute(
+            select(OutboxMessage.due_at, OutboxMessage.id)
+            .where(OutboxMessage.status == status, OutboxMessage.due_at <= now, ready)
+            .order_by(OutboxMessage.due_at)
+            .limit(limit)
+        )
+        found += [(due_at, message_id) for due_at, message_id in rows]
+    return [message_id for _, message_id in sorted(found)[:limit]]
+
+
 def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> list[ClaimedMessage]:
     now = clock.now()
     query = (
@@ -127,6 +147,8 @@ def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> lis
         .with_for_update(skip_locked=True)
     )
     with db.transaction() as session:
+        if db.is_sqlite:  # the write lock is held: the ids found first are still due
+            query = query.where(OutboxMessage.id.in_(_due_first(session, now, limit)))
         rows = list(session.scalars(query))
         for row in rows:
             row.status = "sending"
@@ -142,8 +164,30 @@ def hold(db: Database, *, claimed: ClaimedMessage, worker: str, lease: timedelta
     False when the lease ran out (another worker may be sending the message now), when the
     message was claimed again since (``attempt`` moved on) or when its page was acknowledged
     meanwhile: then the caller must not send it.
+
+    A claim whose lease still has more than half its time is confirmed by a read, without a
+    write transaction (one commit less per message: on SQLite a commit waits for the disk);
+    a shorter one is extended first. Either way the sender holds the message for at least
+    half a lease, and its ``LeaseKeeper`` renews the lease while it sends.
     """
     now = clock.now()
+    with db.reading() as session:  # a read suffices while the lease has time left
+        row = session.execute(
+            select(
+                OutboxMessage.claimed_by,
+                OutboxMessage.attempts,
+                OutboxMessage.status,
+                OutboxMessage.claimed_until,
+            ).where(OutboxMessage.id == claimed.id)
+        ).one_or_none()
+    if row is None or (row.claimed_by, row.attempts, row.status) != (
+        worker,
+        claimed.attempt,
+        "sending",
+    ):
+        return False
+    if row.claimed_until is not None and row.claimed_until - now > lease / 2:
+        return True  # the lease keeper renews it while the message is sent
     with db.transaction() as session:
         result = session.execute(
             update(OutboxMessage)

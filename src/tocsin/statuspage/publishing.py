@@ -32,6 +32,7 @@ from tocsin.statuspage.schemas import (
 )
 from tocsin.statuspage.service import changed_in, lock_state_in, page_in
 from tocsin.statuspage.snapshot import SnapshotStore
+from tocsin.statuspage.subscribers.updates import notify_update_in
 from tocsin.statuspage.tables import PublicIncident, PublicUpdate, StatusComponent
 from tocsin.storage import get_or_404
 
@@ -164,17 +165,17 @@ def publish(
         _apply_status(row, body.status)
         session.add(row)
         session.flush()
-        session.add(
-            PublicUpdate(
-                public_incident_id=row.id,
-                status=body.status.value,
-                body=text,
-                created_at=now,
-                author=actor,
-            )
+        update = PublicUpdate(
+            public_incident_id=row.id,
+            status=body.status.value,
+            body=text,
+            created_at=now,
+            author=actor,
         )
+        session.add(update)
         changed_in(session, state, store)
         session.flush()
+        notify_update_in(session, store, incident=row, update=update)
         return _out(session, row)
 
 
@@ -187,17 +188,17 @@ def post_update(
         state = lock_state_in(session)
         row = get_or_404(session, PublicIncident, public_id, "public incident")
         _apply_status(row, body.status)
-        session.add(
-            PublicUpdate(
-                public_incident_id=row.id,
-                status=body.status.value,
-                body=text,
-                created_at=row.updated_at,
-                author=actor,
-            )
+        update = PublicUpdate(
+            public_incident_id=row.id,
+            status=body.status.value,
+            body=text,
+            created_at=row.updated_at,
+            author=actor,
         )
+        session.add(update)
         changed_in(session, state, store)
         session.flush()
+        notify_update_in(session, store, incident=row, update=update)
         return _out(session, row)
 
 

@@ -278,7 +278,10 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
     extras = Extras()  # other parts add their sections and uptime bars here
     bars = uptime_by_component(session, today=now.astimezone(UTC).date())
     extras.uptime.update({str(row.id): bars[row.id] for row in rows if row.id in bars})
-    if not page.internal:
+    if not page.internal:  # the forms: to subscribe, and to report a problem
+        choices = [{"id": c["id"], "name": c["name"]} for c in components if not c["group"]]
+        subscribe = {"action": f"{page.app_url}/subscribe/{page.number}", "components": choices}
+        extras.sections.append(Section("bottom", "_subscribe.html", subscribe))
         report = {"url": f"{page.app_url}/report/{page.slug}"}
         extras.sections.append(Section("bottom", "_report_link.html", report))
     encoded |= render_pages(

@@ -39,6 +39,8 @@ from tocsin.statuspage import api as statuspage_api
 from tocsin.statuspage import comms_api as statuspage_comms_api
 from tocsin.statuspage import public as statuspage_public
 from tocsin.statuspage.maintenance import api as maintenance_api
+from tocsin.statuspage.subscribers import api as subscribers_api
+from tocsin.statuspage.subscribers import pages as subscribers_pages
 from tocsin.templating import STATIC
 from tocsin.web import errors, health, openapi
 from tocsin.web.guard import InputGuard
@@ -203,6 +205,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         reports_api.router,
         reports_pages.router,
         maintenance_api.router,
+        subscribers_api.router,
+        subscribers_pages.router,
         health.router,
     ):
         app.include_router(router)

@@ -33,13 +33,16 @@ def _wants_json(request: Request) -> bool:
     path = request.url.path
     return not (
         path == "/"
-        or path.startswith(("/incidents", "/login", "/logout", "/ack", "/oncall", "/report/"))
+        or path.startswith(
+            ("/incidents", "/login", "/logout", "/ack", "/oncall", "/report/", "/subscribe/")
+        )
     )
 
 
 def _headers(error: TocsinError) -> dict[str, str]:
     if error.status in (429, 503):
-        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        wait = error.extra.get("retry_after")
+        return {"Retry-After": str(wait if isinstance(wait, int) else RETRY_AFTER_SECONDS)}
     if error.status >= 500:
         # Something broke half-way: the client should not reuse this connection.
         return {"Connection": "close"}

@@ -75,7 +75,7 @@ class Worker:
     def run_once(self) -> int:
         """Run what is due now; returns how many timers and messages were taken."""
         self._run_periodic()
-        timers = timers_service.claim_due(self.db, worker=self.name, lease=self.lease, limit=200)
+        timers = self._claim_timers()
         with self.leases.timers.holding(t.id for t in timers):
             for timer in timers:
                 self._run_timer(timer)
@@ -91,6 +91,14 @@ class Worker:
                 self.in_flight.add(self.pool.submit(self._deliver, message))
             done += len(claimed)
         return done
+
+    def _claim_timers(self) -> list[DueTimer]:
+        """Claim due timers; a read first, so a pass with none due takes no write lock (on
+        SQLite the delivery threads' records queue for the same one)."""
+        due = timers_service.next_due_at(self.db)
+        if due is None or due > clock.now():
+            return []
+        return timers_service.claim_due(self.db, worker=self.name, lease=self.lease, limit=200)
 
     def _run_periodic(self) -> None:
         now = time.monotonic()
@@ -133,9 +141,10 @@ class Worker:
         if not held:
             log.info("outbox %s: lease lost or page cancelled before sending; not sent", claimed.id)
             return
+        route = self.tocsin.outbox_routes.get(claimed.group.split(":", 1)[0])
         started = time.perf_counter()
         try:
-            delivery = self._send(claimed)
+            delivery = route.send(claimed, self.channels) if route else self._send(claimed)
         except Exception as exc:  # a channel bug must not lose the page: retry it
             log.exception("channel %s raised", claimed.kind)
             delivery = Delivery(ok=False, retryable=True, error=f"{type(exc).__name__}: {exc}")
@@ -149,7 +158,10 @@ class Worker:
                     delivery=delivery,
                     duration_ms=elapsed,
                 )
-                paging_service.after_delivery_in(session, claimed=claimed, outcome=outcome)
+                if route is not None:
+                    route.after_delivery_in(session, claimed, outcome, delivery)
+                else:
+                    paging_service.after_delivery_in(session, claimed=claimed, outcome=outcome)
         except Exception:
             log.exception(
                 "recording delivery of outbox %s failed; it is sent again later", claimed.id

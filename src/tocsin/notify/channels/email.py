@@ -4,6 +4,10 @@ The Message-ID comes from the message's idempotency key, so a retry after a lost
 carries the same ID and the receiving side can drop the repeat. Replies decide retrying:
 a 4xx (mailbox busy, greylisting) or no answer at all is retryable, a 5xx (no such user,
 relaying denied, bad credentials) is not. The delivery's ``detail`` keeps the last reply.
+
+A message may bring its own HTML document (``data["html"]``, escaped by its sender) and an
+unsubscribe URL (``data["list_unsubscribe"]``), sent as ``List-Unsubscribe`` with
+``List-Unsubscribe-Post`` (one click, RFC 8058): the status page's subscriber mail does.
 """
 
 from __future__ import annotations
@@ -65,8 +69,14 @@ def compose(message: Message, *, sender: str, recipient: str) -> EmailMessage:
     mail["Message-ID"] = message_id(message.idempotency_key)
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to pages
     mail["X-Auto-Response-Suppress"] = "All"
+    unsubscribe = message.data.get("list_unsubscribe")
+    if isinstance(unsubscribe, str):  # RFC 2369 and RFC 8058 one-click unsubscribe
+        mail["List-Unsubscribe"] = f"<{unsubscribe}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail.set_content(_text(message), cte="quoted-printable")
-    mail.add_alternative(_html(message), subtype="html", cte="quoted-printable")
+    given = message.data.get("html")  # a whole document its sender escaped (subscriber mail)
+    html_part = given if isinstance(given, str) else _html(message)
+    mail.add_alternative(html_part, subtype="html", cte="quoted-printable")
     return mail
 
 

@@ -28,6 +28,7 @@ class MaintenanceNotice:
     scheduled_for: datetime
     scheduled_until: datetime
     components: tuple[str, ...]  # the affected components' names
+    component_ids: tuple[int, ...]
     body: str  # the newest public update's text ("" if none)
     at: datetime
 

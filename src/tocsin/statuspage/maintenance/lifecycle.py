@@ -120,6 +120,7 @@ def notify(
     session: Session, row: Maintenance, kind: NoticeKind, *, body: str, now: datetime
 ) -> None:
     """Publish a notice for subscribers (the caller makes sure each kind goes out once)."""
+    affected = list(component_rows(session, row))
     notice = MaintenanceNotice(
         page_id=row.page_id,
         maintenance_id=row.id,
@@ -128,7 +129,8 @@ def notify(
         status=MaintenanceStatus(row.status),
         scheduled_for=row.scheduled_for,
         scheduled_until=row.scheduled_until,
-        components=tuple(c.name for c in component_rows(session, row)),
+        components=tuple(c.name for c in affected),
+        component_ids=tuple(c.id for c in affected),
         body=body,
         at=now,
     )

@@ -1,0 +1,1 @@
+"""Status page subscribers: who hears about public updates, by mail or webhook."""
