@@ -6,11 +6,13 @@ tells you everything that happens when something changes:
 
 - **Listeners**, run inside the transaction of an incident change (``tocsin.hooks``): the
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
-  when a paging incident opens and stops when someone has it, and the status page's
-  components follow the open incidents on their services.
+  when a paging incident opens and stops when someone has it, the status page's
+  components follow the open incidents on their services, and a resolution whose severity
+  requires a postmortem opens one.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires; an overdue internal update or public acknowledgement reminds the Communications
-  Lead, then the Incident Commander.
+  Lead, then the Incident Commander; an overdue postmortem draft or review meeting, or an
+  overdue action item, reminds its owner.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
@@ -41,6 +43,7 @@ from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
+from tocsin.postmortems import service as postmortems_service
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.timers.service import DueTimer
@@ -92,6 +95,9 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     db.hooks.subscribe(
         IncidentChanged, partial(statuspage_service.on_incident_changed, store=statuspage)
     )
+    db.hooks.subscribe(
+        IncidentChanged, partial(postmortems_service.on_incident_changed, settings=settings)
+    )
 
     return Tocsin(
         settings=settings,
@@ -102,6 +108,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
+            postmortems_service.REMINDER_TIMER_KIND: partial(_remind_postmortem, db, settings),
         },
         periodic={
             "heartbeats": Periodic(
@@ -126,6 +133,10 @@ def _escalate(db: Database, settings: Settings, timer: DueTimer) -> None:
 
 def _remind(db: Database, settings: Settings, timer: DueTimer) -> None:
     incidents_service.fire_reminder(db, timer=timer, settings=settings)
+
+
+def _remind_postmortem(db: Database, settings: Settings, timer: DueTimer) -> None:
+    postmortems_service.fire_reminder(db, timer=timer, settings=settings)
 
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:

@@ -8,12 +8,12 @@ review; a published postmortem is read-only except for the status of its action 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from tocsin.core.business_days import business_deadline
@@ -35,6 +35,8 @@ MOVES: dict[PostmortemStatus, tuple[PostmortemStatus, ...]] = {
 
 
 class PostmortemRuleViolation(RuleViolation):
+    """Refused by the rules: with a ``field``, bad input (422); without, the state (409)."""
+
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
         super().__init__(message)
@@ -45,8 +47,7 @@ def move(current: PostmortemStatus, target: PostmortemStatus, *, reviewers: int)
     if target not in MOVES[current]:
         allowed = ", ".join(MOVES[current]) or "none (published is final)"
         raise PostmortemRuleViolation(
-            f"status: cannot move a postmortem from {current} to {target}; allowed: {allowed}",
-            field="status",
+            f"status: cannot move a postmortem from {current} to {target}; allowed: {allowed}"
         )
     if target is PostmortemStatus.IN_REVIEW and reviewers < 1:
         raise PostmortemRuleViolation(
@@ -62,7 +63,7 @@ def check_editable(status: PostmortemStatus, what: str) -> None:
 def check_commentable(status: PostmortemStatus) -> None:
     if status is not PostmortemStatus.IN_REVIEW:
         raise PostmortemRuleViolation(
-            f"comments are made during the review; this postmortem is {status}", field="status"
+            f"comments are made during the review; this postmortem is {status}"
         )
 
 
@@ -123,9 +124,7 @@ class SectionSpec:
 
 DEFAULT_TEMPLATE: tuple[SectionSpec, ...] = (
     SectionSpec("summary", "Summary", "What happened, in two or three sentences."),
-    SectionSpec(
-        "impact", "Impact", "Who was affected, how, and for how long.", SectionKind.IMPACT
-    ),
+    SectionSpec("impact", "Impact", "Who was affected, how, and for how long.", SectionKind.IMPACT),
     SectionSpec("timeline", "Timeline", "The key moments, in order.", SectionKind.TIMELINE),
     SectionSpec(
         "root_cause",
@@ -138,7 +137,9 @@ DEFAULT_TEMPLATE: tuple[SectionSpec, ...] = (
     SectionSpec("went_poorly", "What went poorly", "Where the response or the system struggled."),
     SectionSpec("lessons", "Lessons", "What we learned about the system and how we work."),
     SectionSpec(
-        "action_items", "Action items", "What we will change, by whom, by when.",
+        "action_items",
+        "Action items",
+        "What we will change, by whom, by when.",
         SectionKind.ACTION_ITEMS,
     ),
 )
@@ -273,12 +274,14 @@ def item_status(status: ItemStatus, reason: str | None) -> str | None:
     return None
 
 
+_HTTP_URL = re.compile(r"https?://[^\s/?#@:]+(:\d{1,5})?([/?#]\S*)?", re.IGNORECASE)
+
+
 def tracker_url(value: str | None) -> str | None:
     """An external tracker link: an absolute http or https URL, or nothing."""
     if value is None or not value.strip():
         return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not _HTTP_URL.fullmatch(value.strip()):
         raise PostmortemRuleViolation(
             "tracker_url: must be an http:// or https:// address", field="tracker_url"
         )

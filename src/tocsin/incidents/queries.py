@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -108,7 +109,7 @@ def events_in(session: Session, *, incident_id: int) -> list[EventOut]:
     return [EventOut.model_validate(row) for row in rows]
 
 
-def affecting(services: Sequence[str]) -> Select[tuple[int]]:
+def affecting(services: Sequence[str]) -> Select[Any]:
     """The ids of the incidents that affect any of ``services``, as a subquery to filter by."""
     return select(IncidentService.incident_id).where(IncidentService.service.in_(list(services)))
 

@@ -33,6 +33,8 @@ from tocsin.oncall import api as oncall_api
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
+from tocsin.postmortems import api as postmortems_api
+from tocsin.postmortems import pages as postmortems_pages
 from tocsin.statuspage import api as statuspage_api
 from tocsin.statuspage import public as statuspage_public
 from tocsin.templating import STATIC
@@ -195,6 +197,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         alerts_api.router,
         checks_api.router,
         statuspage_api.router,
+        postmortems_api.router,
+        postmortems_pages.router,
         health.router,
     ):
         app.include_router(router)

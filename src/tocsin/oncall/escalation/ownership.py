@@ -42,5 +42,7 @@ def owning_team_in(session: Session, *, services: Sequence[str]) -> OwningTeam |
 def services_of_team_in(session: Session, *, team_id: int) -> list[str]:
     """The names of the catalog's services owned by the team."""
     return list(
-        session.scalars(select(Service.name).where(Service.team_id == team_id).order_by(Service.name))
+        session.scalars(
+            select(Service.name).where(Service.team_id == team_id).order_by(Service.name)
+        )
     )
