@@ -100,7 +100,7 @@ def upgrade() -> None:
     op.create_table('postmortem_sections',
     sa.Column('postmortem_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=60), nullable=False),
-    sa.Column('content', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('content', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('updated_at', tocsin.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['postmortem_id'], ['postmortems.id'], name=op.f('fk_postmortem_sections_postmortem_id_postmortems'), ondelete='CASCADE'),
