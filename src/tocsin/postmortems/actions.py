@@ -27,13 +27,12 @@ from tocsin.storage import Page, get_or_404, keyset_page
 def items_out(session: Session, rows: Sequence[ActionItem]) -> list[ActionItemOut]:
     if not rows:
         return []
-    incidents = dict(
-        session.execute(
-            select(Postmortem.id, Postmortem.incident_id).where(
-                Postmortem.id.in_({r.postmortem_id for r in rows})
-            )
-        ).tuples()
+    found = session.execute(
+        select(Postmortem.id, Postmortem.incident_id).where(
+            Postmortem.id.in_({r.postmortem_id for r in rows})
+        )
     )
+    incidents = {postmortem_id: incident_id for postmortem_id, incident_id in found}
     today = clock.now().date()
     return [
         ActionItemOut(
