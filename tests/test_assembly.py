@@ -23,6 +23,7 @@ from tocsin.hooks import after_commit, publish
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
+from tocsin.postmortems import service as postmortems_service
 from tocsin.statuspage import service as statuspage_service
 
 
@@ -46,10 +47,12 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (alerts_follow.on_incident_changed, {"state": api.tocsin.ingest}),
         (paging_service.on_incident_changed, {"policies": api.settings.policies}),
         (statuspage_service.on_incident_changed, {"store": api.tocsin.statuspage}),
+        (postmortems_service.on_incident_changed, {"settings": api.settings}),
     ]
     assert set(api.tocsin.timer_handlers) == {
         paging_service.TIMER_KIND,
         incidents_service.REMINDER_TIMER_KIND,
+        postmortems_service.REMINDER_TIMER_KIND,
     }
     assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
     assert len(api.tocsin.incident_sections) == 1

@@ -37,9 +37,7 @@ SANTIAGO = ZoneInfo("America/Santiago")  # springs forward at midnight
         (date(2026, 12, 24), 1, (date(2026, 12, 24),), date(2026, 12, 25)),  # from a holiday
     ],
 )
-def test_nth_business_day(
-    day: date, n: int, holidays: tuple[date, ...], expected: date
-) -> None:
+def test_nth_business_day(day: date, n: int, holidays: tuple[date, ...], expected: date) -> None:
     assert nth_business_day_after(day, n, holidays) == expected
 
 

@@ -3,6 +3,7 @@ the template, the 5 Whys chain, action items and the merged timeline."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,7 +75,7 @@ def test_any_sequence_of_moves_publishes_only_after_a_review(
     if P in seen:
         assert seen[seen.index(P) - 1] is R
         assert seen[-1] is P  # nothing after publishing
-    assert all(b in pm.MOVES[a] for a, b in zip(seen, seen[1:], strict=False))
+    assert all(b in pm.MOVES[a] for a, b in itertools.pairwise(seen))
 
 
 def test_published_is_read_only_and_comments_belong_to_the_review() -> None:
@@ -119,9 +120,10 @@ def test_the_default_template() -> None:
     with pytest.raises(ValueError, match="repeats"):
         pm.check_template([SectionSpec("a", "A"), SectionSpec("a", "B")])
     with pytest.raises(ValueError, match="more than one"):
-        pm.check_template([SectionSpec("a", "A", kind=SectionKind.IMPACT)] * 1 + [
-            SectionSpec("b", "B", kind=SectionKind.IMPACT)
-        ])
+        pm.check_template(
+            [SectionSpec("a", "A", kind=SectionKind.IMPACT)] * 1
+            + [SectionSpec("b", "B", kind=SectionKind.IMPACT)]
+        )
     with pytest.raises(ValueError, match="at least one"):
         pm.check_template([])
 
@@ -230,7 +232,9 @@ def entry(source: str, event_id: int, minutes: int) -> TimelineEntry:
 def test_the_timeline_merges_by_time_with_annotations() -> None:
     entries = [entry("public", 1, 5), entry("incident", 7, 5), entry("incident", 3, 0)]
     starred = Annotation(note="the moment", starred=True)
-    merged = pm.merge_timeline(entries, {"incident:7": starred, "public:1": Annotation(hidden=True)})
+    merged = pm.merge_timeline(
+        entries, {"incident:7": starred, "public:1": Annotation(hidden=True)}
+    )
     assert [e.key for e in merged] == ["incident:3", "incident:7", "public:1"]
     assert merged[1].annotation == starred
     assert [e.key for e in pm.in_document(merged)] == ["incident:3", "incident:7"]

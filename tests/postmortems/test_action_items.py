@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.builders import ok, person, unique
+from tests.builders import declare, ok, person, unique
 from tests.conftest import Api
 from tests.postmortems.conftest import postmortem_of, resolve
-from tests.builders import declare
 
 
 def add(api: Api, pm_id: int, **body: Any) -> Any:
@@ -41,7 +40,11 @@ def test_an_item_is_tracked_to_done(api: Api) -> None:
         201,
     )
     assert item["owner"] == {"person_id": owner["id"], "name": "Oda"}
-    assert (item["priority"], item["status"], item["incident_id"]) == ("P1", "open", pm["incident_id"])
+    assert (item["priority"], item["status"], item["incident_id"]) == (
+        "P1",
+        "open",
+        pm["incident_id"],
+    )
     assert ok(edit(api, item["id"], status="in_progress"))["status"] == "in_progress"
     done = ok(edit(api, item["id"], status="done"))
     assert done["completed_at"] and done["reason"] is None

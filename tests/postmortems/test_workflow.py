@@ -15,7 +15,9 @@ def patch_sections(api: Api, pm_id: int, sections: dict[str, Any]) -> Any:
 
 
 def move(api: Api, pm_id: int, status: str, **body: Any) -> Any:
-    return api.responder.post(f"/api/v1/postmortems/{pm_id}/status", json={"status": status, **body})
+    return api.responder.post(
+        f"/api/v1/postmortems/{pm_id}/status", json={"status": status, **body}
+    )
 
 
 WHYS = [
@@ -73,7 +75,9 @@ def test_review_comment_publish_then_the_incident_can_close(api: Api) -> None:
     assert early.status_code == 409  # comments belong to the review
     assert move(api, pid, "published").status_code == 409  # not without a review
     reviewer = person(api, "Rae")
-    reviewing = ok(move(api, pid, "in_review", reviewers=[{"person_id": reviewer["id"]}, {"name": "Kim"}]))
+    reviewing = ok(
+        move(api, pid, "in_review", reviewers=[{"person_id": reviewer["id"]}, {"name": "Kim"}])
+    )
     assert reviewing["status"] == "in_review" and not reviewing["draft_overdue"]
     assert [r["name"] for r in reviewing["reviewers"]] == ["Rae", "Kim"]
     comment = ok(

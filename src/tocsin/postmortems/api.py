@@ -35,7 +35,11 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=40, description="From a previous page.")]
 
 
-@router.post("/incidents/{incident_id}/postmortem", status_code=201)
+@router.post(
+    "/incidents/{incident_id}/postmortem",
+    status_code=201,
+    responses={200: {"model": PostmortemOut, "description": "It had one already: that one."}},
+)
 def open_postmortem(
     incident_id: Id,
     db: DbDep,
