@@ -55,7 +55,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         postmortems_service.REMINDER_TIMER_KIND,
     }
     assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
-    assert len(api.tocsin.incident_sections) == 1
+    assert len(api.tocsin.incident_sections) == 2
 
 
 def test_a_database_is_assembled_once(api: Api) -> None:

@@ -17,7 +17,7 @@ tells you everything that happens when something changes:
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
 - **Page sections**, added to the incident page by features the incidents feature must not
-  import: the alerts behind the incident.
+  import: the alerts behind the incident, and a link to its postmortem.
 - **State kept in memory**, one of each per application so that two in one process never
   share them: the alert ingest's caches, the cache of checked API tokens and the status
   page's snapshot (rebuilt after the commits that change it; served without the database).
@@ -123,7 +123,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
                 checks_runs.PRUNE_SECONDS, partial(checks_runs.prune_results, db)
             ),
         },
-        incident_sections=(partial(_incident_alerts, db),),
+        incident_sections=(partial(_incident_alerts, db), partial(_incident_postmortem, db)),
     )
 
 
@@ -137,6 +137,10 @@ def _remind(db: Database, settings: Settings, timer: DueTimer) -> None:
 
 def _remind_postmortem(db: Database, settings: Settings, timer: DueTimer) -> None:
     postmortems_service.fire_reminder(db, timer=timer, settings=settings)
+
+
+def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
+    return {"postmortem": postmortems_service.find_for_incident(db, incident_id=incident_id)}
 
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:

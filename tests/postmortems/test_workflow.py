@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from tests.builders import incident, ok, person, timeline
 from tests.conftest import Api
 from tests.postmortems.conftest import opened
@@ -126,13 +128,13 @@ def test_a_waived_incident_still_closes_and_publishing_later_changes_nothing(api
 
 
 def test_the_page_renders_the_document_escaped(api: Api) -> None:
-    import httpx
-
     _, pm, _ = opened(api)
     ok(patch_sections(api, pm["id"], {"summary": {"text": "<script>alert(1)</script>"}}))
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
         browser.post("/login", data={"token": api.tokens["viewer"]})
         page = browser.get(f"/postmortems/{pm['id']}")
+        incident_page = browser.get(f"/incidents/{pm['incident_id']}")
+    assert f'href="/postmortems/{pm["id"]}"' in incident_page.text
     assert page.status_code == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "<script>alert(1)" not in page.text

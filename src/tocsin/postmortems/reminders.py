@@ -133,8 +133,9 @@ def _fire_deadline(session: Session, timer: DueTimer, settings: Settings) -> Non
 
 def _unmet(row: Postmortem, deadline: Deadline, due: datetime) -> bool:
     """Still unmet, and still the deadline the timer was set for."""
-    current = row.draft_due_at if deadline is Deadline.DRAFT else row.review_due_at
-    return not deadline.met(PostmortemStatus(row.status)) and current == due
+    if deadline is Deadline.DRAFT:
+        return row.review_started_at is None and row.draft_due_at == due
+    return not deadline.met(PostmortemStatus(row.status)) and row.review_due_at == due
 
 
 def _fire_item(session: Session, timer: DueTimer, settings: Settings) -> None:

@@ -17,6 +17,7 @@ from tocsin.postmortems.timeline import annotate, get_timeline
 from tocsin.postmortems.workflow import (
     add_comment,
     edit_sections,
+    find_for_incident,
     get_postmortem,
     get_sections,
     list_comments,
@@ -35,6 +36,7 @@ __all__ = [
     "document",
     "edit_item",
     "edit_sections",
+    "find_for_incident",
     "fire_reminder",
     "get_postmortem",
     "get_sections",

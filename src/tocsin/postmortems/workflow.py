@@ -64,7 +64,8 @@ def to_out(session: Session, row: Postmortem) -> PostmortemOut:
         owner=OwnerOut(person_id=row.owner_person_id, name=row.owner_name),
         draft_due_at=row.draft_due_at,
         review_due_at=row.review_due_at,
-        draft_overdue=not rules.Deadline.DRAFT.met(status) and now >= row.draft_due_at,
+        # the draft deadline is met by the first review, even if changes were asked for since
+        draft_overdue=row.review_started_at is None and now >= row.draft_due_at,
         review_overdue=not rules.Deadline.REVIEW.met(status) and now >= row.review_due_at,
         time_zone=row.time_zone,
         team_id=row.team_id,
@@ -90,6 +91,13 @@ def postmortem_of_incident(db: Database, *, incident_id: int) -> PostmortemOut:
         if row is None:
             raise NotFound(f"incident {incident_id} has no postmortem", field="incident_id")
         return to_out(session, row)
+
+
+def find_for_incident(db: Database, *, incident_id: int) -> PostmortemOut | None:
+    """The incident's postmortem, if it has one (for the incident page)."""
+    with db.reading() as session:
+        row = session.scalar(select(Postmortem).where(Postmortem.incident_id == incident_id))
+        return to_out(session, row) if row is not None else None
 
 
 def _template(settings: Settings) -> dict[str, SectionSpec]:
@@ -179,7 +187,7 @@ def move(db: Database, *, postmortem_id: int, actor: str, body: StatusMove) -> P
         rules.move(PostmortemStatus(row.status), body.status, reviewers=count)
         now = clock.now()
         row.status = body.status.value
-        if body.status is PostmortemStatus.IN_REVIEW:
+        if body.status is PostmortemStatus.IN_REVIEW and row.review_started_at is None:
             row.review_started_at = now
         if body.status is PostmortemStatus.PUBLISHED:
             row.published_at = now
