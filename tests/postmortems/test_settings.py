@@ -35,7 +35,10 @@ def test_the_default_template_and_a_custom_one() -> None:
         [],
         [{"key": "a", "title": "A"}, {"key": "a", "title": "B"}],
         [{"key": "a", "title": "A", "kind": "poem"}],
-        [{"key": "a", "title": "A", "kind": "impact"}, {"key": "b", "title": "B", "kind": "impact"}],
+        [
+            {"key": "a", "title": "A", "kind": "impact"},
+            {"key": "b", "title": "B", "kind": "impact"},
+        ],
     ],
 )
 def test_a_bad_template_is_refused_at_start(template: list[dict[str, str]]) -> None:

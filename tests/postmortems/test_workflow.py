@@ -139,3 +139,16 @@ def test_the_page_renders_the_document_escaped(api: Api) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "<script>alert(1)" not in page.text
     assert "Root cause (5 Whys)" in page.text
+
+
+def test_postmortems_are_listed_newest_first_by_status(api: Api) -> None:
+    _, first, _ = opened(api)
+    _, second, _ = opened(api)
+    ok(move(api, second["id"], "in_review", reviewers=[{"name": "Kim"}]))
+    page = ok(api.viewer.get("/api/v1/postmortems", params={"limit": 200}))
+    ids = [p["id"] for p in page["items"]]
+    assert ids.index(second["id"]) < ids.index(first["id"])
+    reviewing = ok(api.viewer.get("/api/v1/postmortems", params={"status": "in_review"}))
+    assert second["id"] in [p["id"] for p in reviewing["items"]]
+    assert first["id"] not in [p["id"] for p in reviewing["items"]]
+    assert api.viewer.get("/api/v1/postmortems", params={"status": "done"}).status_code == 422

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from tocsin.access.api import Responder, Viewer
-from tocsin.core.postmortems import ItemStatus
+from tocsin.core.postmortems import ItemStatus, PostmortemStatus
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, answers
 from tocsin.fields import Id
@@ -62,6 +62,18 @@ def open_postmortem(
 @router.get("/incidents/{incident_id}/postmortem")
 def incident_postmortem(incident_id: Id, db: DbDep, _: Viewer) -> PostmortemOut:
     return service.postmortem_of_incident(db, incident_id=incident_id)
+
+
+@router.get("/postmortems")
+def list_postmortems(
+    db: DbDep,
+    _: Viewer,
+    status: Annotated[list[PostmortemStatus] | None, Query()] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[PostmortemOut]:
+    """Postmortems, newest first; ``status`` filters (repeatable)."""
+    return service.list_postmortems(db, statuses=status or [], limit=limit, cursor=cursor)
 
 
 @router.get("/postmortems/{postmortem_id}")

@@ -21,6 +21,7 @@ from tocsin.postmortems.workflow import (
     get_postmortem,
     get_sections,
     list_comments,
+    list_postmortems,
     move,
     postmortem_of_incident,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "items_of",
     "list_comments",
     "list_items",
+    "list_postmortems",
     "move",
     "on_incident_changed",
     "open_in",

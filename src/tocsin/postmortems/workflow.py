@@ -6,7 +6,7 @@ learning phase done (``incidents.service.learning_done_in``) in the same transac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -36,7 +36,7 @@ from tocsin.postmortems.tables import (
     PostmortemReviewer,
     PostmortemSection,
 )
-from tocsin.storage import get_or_404
+from tocsin.storage import Page, get_or_404, keyset_page
 
 ACTOR_PUBLISH = "postmortem published"
 
@@ -91,6 +91,25 @@ def postmortem_of_incident(db: Database, *, incident_id: int) -> PostmortemOut:
         if row is None:
             raise NotFound(f"incident {incident_id} has no postmortem", field="incident_id")
         return to_out(session, row)
+
+
+def list_postmortems(
+    db: Database, *, statuses: Sequence[PostmortemStatus], limit: int, cursor: str | None
+) -> Page[PostmortemOut]:
+    """Newest first, paginated by id."""
+    query = select(Postmortem)
+    if statuses:
+        query = query.where(Postmortem.status.in_([s.value for s in statuses]))
+    with db.reading() as session:
+        return keyset_page(
+            session,
+            query,
+            Postmortem.id,
+            limit=limit,
+            cursor=cursor,
+            descending=True,
+            out=lambda rows: [to_out(session, row) for row in rows],
+        )
 
 
 def find_for_incident(db: Database, *, incident_id: int) -> PostmortemOut | None:
