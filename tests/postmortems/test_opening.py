@@ -4,6 +4,7 @@ once per incident."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from tests.builders import declare, incident, ok, schedule, timeline, unique
@@ -94,3 +95,13 @@ def test_the_impact_section_is_prefilled_from_the_incident(api: Api, clock: Test
     assert impact["content"]["customers_affected"] == 0
     assert "customer reports" in impact["content"]["customers_note"]
     assert incident(api, iid)["learning"] == "pending"
+
+
+def test_opening_at_once_from_several_clients_opens_one(api: Api) -> None:
+    iid = declare(api, severity="SEV3", services=[unique("svc")])["id"]
+    url = f"/api/v1/incidents/{iid}/postmortem"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: api.responder.post(url), range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert len(timeline(api, iid, "postmortem_opened")) == 1
