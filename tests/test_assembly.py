@@ -24,6 +24,7 @@ from tocsin.hooks import after_commit, publish
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
+from tocsin.postmortems import service as postmortems_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
@@ -53,6 +54,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (alerts_follow.on_incident_changed, {"state": api.tocsin.ingest}),
         (paging_service.on_incident_changed, {"policies": api.settings.policies}),
         (statuspage_service.on_incident_changed, {"store": api.tocsin.statuspage}),
+        (postmortems_service.on_incident_changed, {"settings": api.settings}),
         (reports_resolved.on_incident_changed, {"mail": mail}),
     ]
     assert post_incident.on_incident_changed in listeners
@@ -61,6 +63,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         incidents_service.REMINDER_TIMER_KIND,
         post_incident.TIMER_KIND,
         maintenance_lifecycle.TIMER_KIND,
+        postmortems_service.REMINDER_TIMER_KIND,
     }
     window = api.db.hooks.listeners(MaintenanceWindowChanged)
     assert [(p.func, p.keywords) for p in window if isinstance(p, partial)] == [
@@ -71,7 +74,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (subscribers_updates.on_maintenance_notice, {"store": api.tocsin.statuspage}),
     ]
     assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
-    assert len(api.tocsin.incident_sections) == 2
+    assert len(api.tocsin.incident_sections) == 3
 
 
 def test_a_database_is_assembled_once(api: Api) -> None:

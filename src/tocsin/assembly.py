@@ -7,22 +7,25 @@ tells you everything that happens when something changes:
 - **Listeners**, run inside the transaction of an incident change (``tocsin.hooks``): the
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
   when a paging incident opens and stops when someone has it, and the status page's
-  components follow the open incidents on their services; a resolved SEV1/SEV2 gets a draft
-  public post-incident report, and the customers who reported it are mailed once. A scheduled
-  maintenance that starts, moves or ends with ``silence_alerts`` silences or unsilences its
-  services' alerts; its notices (announced, reminder, started, completed, cancelled) go to
-  its page's subscribers.
+  components follow the open incidents on their services; a resolution whose severity
+  requires a postmortem opens one; a resolved SEV1/SEV2 gets a draft public post-incident
+  report, and the customers who reported it are mailed once. A scheduled maintenance that
+  starts, moves or ends with ``silence_alerts`` silences or unsilences its services'
+  alerts; its notices (announced, reminder, started, completed, cancelled) go to its page's
+  subscribers.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires; an overdue internal update or public acknowledgement reminds the Communications
-  Lead, then the Incident Commander; a public post-incident report is overdue; a scheduled
-  maintenance starts, completes or sends its reminder.
+  Lead, then the Incident Commander; an overdue postmortem draft or review meeting, or an
+  overdue action item, reminds its owner; a public post-incident report is overdue; a
+  scheduled maintenance starts, completes or sends its reminder.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
 - **Outbox routes**, by the group of an outbox message: messages that are not pages (status
   page subscribers) say who receives them and what their outcome changes.
 - **Page sections**, added to the incident page by features the incidents feature must not
-  import: the alerts behind the incident, its customer reports and affected customers.
+  import: the alerts behind the incident, its customer reports and affected customers, and a
+  link to its postmortem.
 - **State kept in memory**, one of each per application so that two in one process never
   share them: the alert ingest's caches, the cache of checked API tokens and the status
   page's snapshot (rebuilt after the commits that change it; served without the database).
@@ -53,6 +56,7 @@ from tocsin.incidents.hooks import IncidentChanged
 from tocsin.notify.channels.base import Channel, Delivery
 from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.paging import service as paging_service
+from tocsin.postmortems import service as postmortems_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.reports import service as reports_service
 from tocsin.reports.limits import FormLimits
@@ -128,6 +132,9 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     db.hooks.subscribe(
         IncidentChanged, partial(statuspage_service.on_incident_changed, store=statuspage)
     )
+    db.hooks.subscribe(
+        IncidentChanged, partial(postmortems_service.on_incident_changed, settings=settings)
+    )
     # a SEV1/SEV2 resolved: its public post-incident report is drafted
     db.hooks.subscribe(IncidentChanged, post_incident.on_incident_changed)
     # resolved: every customer who reported it is mailed once
@@ -155,6 +162,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
             post_incident.TIMER_KIND: partial(_remind_post_incident, db),
             maintenance_lifecycle.TIMER_KIND: partial(_maintenance, db, statuspage),
+            postmortems_service.REMINDER_TIMER_KIND: partial(_remind_postmortem, db, settings),
         },
         periodic={
             "heartbeats": Periodic(
@@ -172,6 +180,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         incident_sections=(
             partial(_incident_alerts, db),
             partial(reports_service.incident_section, db),
+            partial(_incident_postmortem, db),
         ),
         outbox_routes={
             subscribers_delivery.GROUP: OutboxRoute(
@@ -200,6 +209,14 @@ def _remind_post_incident(db: Database, timer: DueTimer) -> None:
 
 def _maintenance(db: Database, store: SnapshotStore, timer: DueTimer) -> None:
     maintenance_service.fire(db, store, timer=timer)
+
+
+def _remind_postmortem(db: Database, settings: Settings, timer: DueTimer) -> None:
+    postmortems_service.fire_reminder(db, timer=timer, settings=settings)
+
+
+def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
+    return {"postmortem": postmortems_service.find_for_incident(db, incident_id=incident_id)}
 
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:

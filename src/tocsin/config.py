@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tocsin.core.business_days import zone
+from tocsin.core.postmortems import DEFAULT_TEMPLATE, SectionSpec, check_template
 from tocsin.core.severity import Severity, SeverityPolicy, merge_policies
 from tocsin.crypto import SecretBox
+
+
+class PostmortemCalendar(BaseModel):
+    """A team's business calendar for postmortem review deadlines."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_zone: str | None = None
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        zone(value)
+        return value
 
 
 class Settings(BaseSettings):
@@ -114,6 +132,27 @@ class Settings(BaseSettings):
         le=100_000,
         description="Subscribe requests one client address may make a minute (public form).",
     )
+    # postmortems
+    postmortem_template: list[SectionSpec] = Field(
+        default_factory=lambda: list(DEFAULT_TEMPLATE),
+        description='JSON list of sections, each {"key", "title", "prompt", "kind"}; kind is '
+        "text, impact, five_whys, timeline or action_items.",
+    )
+    postmortem_holidays: list[date] = Field(
+        default_factory=list,
+        description="Dates that are not business days for any team (review deadlines).",
+    )
+    postmortem_team_calendars: dict[str, PostmortemCalendar] = Field(
+        default_factory=dict,
+        description='Per team name: {"time_zone": "Europe/Berlin", "holidays": ["2026-12-24"]}; '
+        "a team without one counts in the zone of its first schedule, else UTC.",
+    )
+
+    @field_validator("postmortem_template")
+    @classmethod
+    def _template_valid(cls, value: list[SectionSpec]) -> list[SectionSpec]:
+        check_template(value)
+        return value
 
     @field_validator("severity_policies")
     @classmethod

@@ -59,11 +59,12 @@ def test_full_lifecycle_with_one_event_per_change(api: Api) -> None:
     ]
     assert changes == list(zip(["triggered", *steps], steps, strict=False))
     assert all(e["actor"] == "token:test-responder" for e in events)
-    assert len(events) == 1 + len(steps)
+    # one event per change, and the SEV2's resolution opened its postmortem
+    assert len(events) == 1 + len(steps) + 1 and events[-1]["kind"] == "postmortem_opened"
 
 
 def test_illegal_move_is_409_listing_allowed_moves(api: Api) -> None:
-    iid = declare(api)["id"]
+    iid = declare(api, severity="SEV3")["id"]  # no postmortem opens on its resolution
     assert move(api, iid, "resolved").status_code == 200
     response = move(api, iid, "acknowledged")
     assert response.status_code == 409

@@ -142,6 +142,23 @@ def settle_learning(
     )
 
 
+def learning_done_in(session: Session, *, incident_id: int, actor: str, reason: str) -> bool:
+    """The learning phase is done (a postmortem was published), in the caller's transaction.
+
+    False, changing nothing, when it was done already or the incident is closed (closed on a
+    waiver before the postmortem was finished: closed is final).
+    """
+    row = load(session, incident_id, for_update=True)
+    if row.learning == LearningState.DONE or row.status == Status.CLOSED:
+        return False
+
+    def rule(state: IncidentState, _now: datetime) -> lifecycle.Outcome:
+        return lifecycle.settle_learning(state, LearningState.DONE, reason=reason)
+
+    _change_in(session, incident_id, actor, rule)
+    return True
+
+
 def post_update(
     db: Database,
     *,

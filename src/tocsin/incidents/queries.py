@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
@@ -96,6 +97,21 @@ def timeline(
         )
         load(session, incident_id)  # after the page, so a bad cursor is named before a 404
     return page
+
+
+def events_in(session: Session, *, incident_id: int) -> list[EventOut]:
+    """Every timeline event of the incident, oldest first, read in the caller's transaction."""
+    rows = session.scalars(
+        select(IncidentEvent)
+        .where(IncidentEvent.incident_id == incident_id)
+        .order_by(IncidentEvent.id)
+    )
+    return [EventOut.model_validate(row) for row in rows]
+
+
+def affecting(services: Sequence[str]) -> Select[Any]:
+    """The ids of the incidents that affect any of ``services``, as a subquery to filter by."""
+    return select(IncidentService.incident_id).where(IncidentService.service.in_(list(services)))
 
 
 def list_updates(db: Database, *, incident_id: int) -> list[UpdateOut]:

@@ -11,7 +11,9 @@ Inside the caller's transaction, for paging:
 for the incidents feature (roles and stakeholders name people), ``people_in``, ``list_people``
 and ``mail_contact_in`` (a person's first mail contact method); for the worker,
 ``delivery_target_in``: where a contact method delivers, secrets opened; and,
-in a read of its own, ``get_person`` (paging's acknowledge page names who followed a link).
+for postmortems, ``owning_team_in`` (a service's team and its zone) and
+``services_of_team_in``; in a read of its own, ``get_person`` (paging's acknowledge page
+names who followed a link).
 
 Each is written in the sub-feature it belongs to; this module only names them. The
 sub-features are ``people/`` (people, contact methods, notification rules), ``teams/``,
@@ -22,6 +24,7 @@ sub-features are ``people/`` (people, contact methods, notification rules), ``te
 
 from __future__ import annotations
 
+from tocsin.oncall.escalation.ownership import OwningTeam, owning_team_in, services_of_team_in
 from tocsin.oncall.escalation.service import escalation_snapshot_in, resolve_people_in
 from tocsin.oncall.people.schemas import Email
 from tocsin.oncall.people.service import (
@@ -37,6 +40,7 @@ from tocsin.oncall.people.service import (
 
 __all__ = [
     "Email",
+    "OwningTeam",
     "PersonRef",
     "PlannedContact",
     "delivery_target_in",
@@ -45,6 +49,8 @@ __all__ = [
     "list_people",
     "mail_contact_in",
     "notification_plan_in",
+    "owning_team_in",
     "people_in",
     "resolve_people_in",
+    "services_of_team_in",
 ]

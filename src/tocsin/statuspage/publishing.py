@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -231,3 +232,26 @@ def list_public(db: Database, *, limit: int = 50) -> list[PublicIncidentOut]:
 def get_public(db: Database, *, public_id: int) -> PublicIncidentOut:
     with db.reading() as session:
         return _out(session, get_or_404(session, PublicIncident, public_id, "public incident"))
+
+
+def public_updates_of_in(session: Session, *, incident_id: int) -> list[dict[str, Any]]:
+    """The public updates posted for an internal incident, oldest first (for postmortems'
+    timelines): each ``{"id", "at", "author", "status", "body", "page_id", "name"}``."""
+    rows = session.execute(
+        select(PublicUpdate, PublicIncident.page_id, PublicIncident.name)
+        .join(PublicIncident, PublicIncident.id == PublicUpdate.public_incident_id)
+        .where(PublicIncident.incident_id == incident_id)
+        .order_by(PublicUpdate.created_at, PublicUpdate.id)
+    )
+    return [
+        {
+            "id": update.id,
+            "at": update.created_at,
+            "author": update.author,
+            "status": update.status,
+            "body": update.body,
+            "page_id": page_id,
+            "name": name,
+        }
+        for update, page_id, name in rows
+    ]

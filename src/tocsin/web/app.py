@@ -33,6 +33,8 @@ from tocsin.oncall import api as oncall_api
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
+from tocsin.postmortems import api as postmortems_api
+from tocsin.postmortems import pages as postmortems_pages
 from tocsin.reports import api as reports_api
 from tocsin.reports import pages as reports_pages
 from tocsin.statuspage import api as statuspage_api
@@ -207,6 +209,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         maintenance_api.router,
         subscribers_api.router,
         subscribers_pages.router,
+        postmortems_api.router,
+        postmortems_pages.router,
         health.router,
     ):
         app.include_router(router)

@@ -1,0 +1,24 @@
+"""The postmortem page (/postmortems/{id}): the document, read-only and escaped."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tocsin.access.pages import PagePrincipal
+from tocsin.deps import DbDep, SettingsDep
+from tocsin.fields import Id
+from tocsin.postmortems import service
+from tocsin.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/postmortems/{postmortem_id}", response_class=HTMLResponse)
+def postmortem_page(
+    request: Request, postmortem_id: Id, db: DbDep, settings: SettingsDep, principal: PagePrincipal
+) -> Response:
+    with db.reading() as session:
+        doc = service.document(session, postmortem_id, settings=settings)
+    context = {"principal": principal, "doc": doc, "error": None}
+    return templates.TemplateResponse(request, "postmortem.html", context)
