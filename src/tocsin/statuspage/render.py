@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import select
@@ -173,23 +173,8 @@ def _incident(
         "shortlink": f"{page.url}/incidents/{row.id}/",
         "started_at": timestamp(row.started_at),
         "page_id": page.id,
-        "incident_updates": [
-            {
-                "id": str(u.id),
-                "status": u.status,
-                "body": u.body,
-                "incident_id": str(row.id),
-                "created_at": timestamp(u.created_at),
-                "updated_at": timestamp(u.created_at),
-                "display_at": timestamp(u.created_at),
-                "affected_components": None,
-                "deliver_notifications": False,
-                "custom_tweet": None,
-                "tweet_id": None,
-            }
-            for u in updates
-        ],
-        "components": [components[str(c)] for c in row.component_ids if str(c) in components],
+        "incident_updates": [update_document(u, parent_id=row.id) for u in updates],
+        "components": affected(row.component_ids, components),
     }
 
 
@@ -201,6 +186,35 @@ def version_of(session: Session) -> int:
 def pages(session: Session, *, base_url: str, default_name: str) -> list[PageInfo]:
     rows = session.scalars(select(StatusPage).order_by(StatusPage.id))
     return [page_info(row, base_url=base_url, default_name=default_name) for row in rows]
+
+
+class _Update(Protocol):
+    id: int
+    status: str
+    body: str
+    created_at: datetime
+
+
+def update_document(update: _Update, *, parent_id: int) -> dict[str, Any]:
+    """An update of an incident or of a maintenance, in Statuspage's shape."""
+    return {
+        "id": str(update.id),
+        "status": update.status,
+        "body": update.body,
+        "incident_id": str(parent_id),
+        "created_at": timestamp(update.created_at),
+        "updated_at": timestamp(update.created_at),
+        "display_at": timestamp(update.created_at),
+        "affected_components": None,
+        "deliver_notifications": False,
+        "custom_tweet": None,
+        "tweet_id": None,
+    }
+
+
+def affected(ids: Sequence[int], components: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents of the components ``ids`` that are still on the page, in that order."""
+    return [components[str(c)] for c in ids if str(c) in components]
 
 
 def build(session: Session, page: PageInfo) -> dict[str, bytes]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.core.maintenance import ACTIVE, MaintenanceStatus
 from tocsin.statuspage.maintenance.tables import Maintenance, MaintenanceUpdate
-from tocsin.statuspage.render import PageInfo, timestamp
+from tocsin.statuspage.render import PageInfo, affected, timestamp, update_document
 
 RECENT = 50
 
@@ -56,23 +56,8 @@ def _document(
         "shortlink": f"{page.url}/maintenances/{row.id}/",
         "started_at": timestamp(row.started_at),
         "page_id": page.id,
-        "incident_updates": [
-            {
-                "id": str(u.id),
-                "status": u.status,
-                "body": u.body,
-                "incident_id": str(row.id),
-                "created_at": timestamp(u.created_at),
-                "updated_at": timestamp(u.created_at),
-                "display_at": timestamp(u.created_at),
-                "affected_components": None,
-                "deliver_notifications": False,
-                "custom_tweet": None,
-                "tweet_id": None,
-            }
-            for u in updates
-        ],
-        "components": [components[str(c)] for c in row.component_ids if str(c) in components],
+        "incident_updates": [update_document(u, parent_id=row.id) for u in updates],
+        "components": affected(row.component_ids, components),
         "scheduled_for": timestamp(row.scheduled_for),
         "scheduled_until": timestamp(row.scheduled_until),
     }

@@ -21,16 +21,17 @@ from tocsin import clock
 from tocsin.config import Settings
 from tocsin.crypto import SecretBox
 from tocsin.db import Database
-from tocsin.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tocsin.errors import Conflict, Forbidden, NotFound
 from tocsin.notify import service as notify_service
 from tocsin.notify import signing, urls
 from tocsin.notify.channels.base import Message
+from tocsin.statuspage.publishing import check_components
 from tocsin.statuspage.render import page_info
 from tocsin.statuspage.subscribers import links
 from tocsin.statuspage.subscribers.delivery import CONFIRM_EVENT, group_of
 from tocsin.statuspage.subscribers.schemas import SubscribeIn, SubscribeOut
 from tocsin.statuspage.subscribers.tables import Subscriber, SubscriberComponent
-from tocsin.statuspage.tables import StatusComponent, StatusPage
+from tocsin.statuspage.tables import StatusPage
 
 RESEND_AFTER = timedelta(minutes=10)  # asking again for a pending address resends after this
 PENDING_MESSAGE = "Check your mail: the subscription starts when you open the link we sent."
@@ -41,24 +42,6 @@ def _public_page(session: Session, page_id: int) -> StatusPage:
     if page is None or page.visibility != "public":
         raise NotFound(f"no status page with id {page_id}", field="page_id")
     return page
-
-
-def _check_components(session: Session, page_id: int, ids: Sequence[int]) -> list[int]:
-    ids = list(dict.fromkeys(ids))
-    known = set(
-        session.scalars(
-            select(StatusComponent.id).where(
-                StatusComponent.id.in_(ids),
-                StatusComponent.is_group.is_(False),
-                StatusComponent.page_id == page_id,
-            )
-        )
-    )
-    missing = [i for i in ids if i not in known]
-    if missing:
-        message = f"components: no component {missing[0]} on page {page_id}"
-        raise InvalidInput(message, field="components")
-    return ids
 
 
 def _hash(kind: str, address: str) -> str:
@@ -98,7 +81,7 @@ def _new(session: Session, page_id: int, kind: str, address: str, digest: str) -
 def subscribe(db: Database, settings: Settings, *, page_id: int, body: SubscribeIn) -> SubscribeOut:
     with db.transaction() as session:
         page = _public_page(session, page_id)
-        components = _check_components(session, page_id, body.components)
+        components = check_components(session, body.components, page_id)
         if body.webhook_url is not None:
             return _subscribe_webhook(session, settings, page, body.webhook_url, components)
         assert body.email is not None
