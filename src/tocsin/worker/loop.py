@@ -185,7 +185,7 @@ class Worker:
             return Delivery(ok=False, error="the contact method was deleted")
         return channel.send(target, claimed.message)
 
-    def run_until_idle(self, timeout: float = 30.0) -> None:
+    def run_until_idle(self, timeout: float = 120.0) -> None:
         """Run passes until nothing is due and nothing is in flight (tests, benchmarks)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
