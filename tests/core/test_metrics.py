@@ -192,7 +192,11 @@ def test_load_report_pages_per_shift_and_at_night() -> None:
     assert (b.name, b.shifts, b.pages, b.night_pages, b.pages_per_shift) == ("Bo", 1, 1, 0, 1.0)
     assert load_report([], [], {}) == []
     [only] = load_report([Page(1, 9, at(0))], [], {})
-    assert (only.name, only.pages_per_shift, only.share_of_on_call_hours) == ("person 9", None, None)
+    assert (only.name, only.pages_per_shift, only.share_of_on_call_hours) == (
+        "person 9",
+        None,
+        None,
+    )
 
 
 def test_recurrence_rate() -> None:

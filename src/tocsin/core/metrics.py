@@ -186,7 +186,9 @@ def update_deadlines(
     """
     dues = [first_due, *(due for _, due in updates)]
     posted = [at for at, _ in updates] + [None]
-    return [deadline(d, p, resolved_at=resolved_at, now=now) for d, p in zip(dues, posted)]
+    return [
+        deadline(d, p, resolved_at=resolved_at, now=now) for d, p in zip(dues, posted, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ Inside the caller's transaction, for paging:
 for the incidents feature (roles and stakeholders name people), ``people_in``, ``list_people``
 and ``mail_contact_in`` (a person's first mail contact method); for the worker,
 ``delivery_target_in``: where a contact method delivers, secrets opened; and,
-in a read of its own, ``get_person`` (paging's acknowledge page names who followed a link).
+in a read of its own, ``get_person`` (paging's acknowledge page names who followed a link);
+for the metrics (``reports.py``), ``service_teams``, ``shifts_between_in`` and ``zones_in``.
 
 Each is written in the sub-feature it belongs to; this module only names them. The
 sub-features are ``people/`` (people, contact methods, notification rules), ``teams/``,
@@ -34,6 +35,7 @@ from tocsin.oncall.people.service import (
     notification_plan_in,
     people_in,
 )
+from tocsin.oncall.reports import service_teams, shifts_between_in, zones_in
 
 __all__ = [
     "Email",
@@ -47,4 +49,7 @@ __all__ = [
     "notification_plan_in",
     "people_in",
     "resolve_people_in",
+    "service_teams",
+    "shifts_between_in",
+    "zones_in",
 ]

@@ -29,6 +29,8 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
 from tocsin.incidents import pages as incidents_pages
+from tocsin.metrics import api as metrics_api
+from tocsin.metrics import pages as metrics_pages
 from tocsin.oncall import api as oncall_api
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
@@ -195,6 +197,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         alerts_api.router,
         checks_api.router,
         statuspage_api.router,
+        metrics_api.router,
+        metrics_pages.router,
         health.router,
     ):
         app.include_router(router)
