@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pygal
-from pygal.etree import etree
 from markupsafe import Markup
+from pygal.etree import etree
 from pygal.style import Style
 
 from tocsin.metrics.schemas import MetricsReport
