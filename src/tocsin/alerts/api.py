@@ -27,7 +27,7 @@ from tocsin.alerts.schemas import (
 )
 from tocsin.alerts.state import IngestState
 from tocsin.deps import DbDep, SettingsDep
-from tocsin.errors import InvalidInput
+from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
 from tocsin.storage import Page
 
@@ -141,7 +141,9 @@ def alert_feedback(alert_id: Id, body: FeedbackIn, db: DbDep, principal: Respond
     return feedback.mark_alert(db, alert_id=alert_id, verdict=body.verdict, actor=principal.actor)
 
 
-@router.post("/incidents/{incident_id}/alerts/feedback", tags=["alerts"])
+@router.post(
+    "/incidents/{incident_id}/alerts/feedback", tags=["alerts"], responses=answers(Conflict)
+)
 def incident_alerts_feedback(
     incident_id: Id, body: FeedbackIn, db: DbDep, principal: Responder
 ) -> list[AlertOut]:

@@ -52,7 +52,9 @@ def _group_column(window: Window, *, sqlite: bool) -> tuple[Any, Any]:
     return literal("all"), incidents
 
 
-def base(window: Window, *, sqlite: bool) -> CTE:
+def base(window: Window, *, sqlite: bool, measures: bool = True) -> CTE:
+    """The window's (incident, group) rows; with ``measures``, the four durations too."""
+
     def secs(start: Any, end: Any) -> ColumnElement[float]:
         return sql.seconds(start, end, sqlite=sqlite)
 
@@ -94,12 +96,15 @@ def durations(session: Session, cte: CTE, *, sqlite: bool) -> dict[Any, dict[str
         value = cte.c[m.value]
         columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
         if not sqlite:
-            columns += [
-                sql.percentile_disc(50, value).label(f"{m}_p50"),
-                sql.percentile_disc(90, value).label(f"{m}_p90"),
-            ]
-    rows = session.execute(select(*columns).group_by(cte.c.grp))
-    return {row.grp: dict(row._mapping) for row in rows}
+            columns.append(sql.percentiles_disc((50, 90), value).label(f"{m}_percentiles"))
+    found = {}
+    for row in session.execute(select(*columns).group_by(cte.c.grp)):
+        values = dict(row._mapping)
+        for m in MEASURES:
+            p50, p90 = values.pop(f"{m}_percentiles", None) or (None, None)
+            values[f"{m}_p50"], values[f"{m}_p90"] = p50, p90
+        found[row.grp] = values
+    return found
 
 
 def percentiles_by_rank(session: Session, cte: CTE, which: Measure) -> dict[Any, dict[str, Any]]:
@@ -169,6 +174,7 @@ def public_ack(session: Session, cte: CTE, now: datetime) -> dict[Any, dict[str,
 def update_cadence(
     session: Session,
     cte: CTE,
+    window: Window,
     now: datetime,
     policies: Mapping[Severity, SeverityPolicy],
     *,
@@ -180,31 +186,49 @@ def update_cadence(
     deadline (the severity's cadence after opening) by its first update.
     """
     at = literal(now, UTCDateTime)
-    updates = select(
-        IncidentUpdate.incident_id,
-        IncidentUpdate.posted_at,
-        IncidentUpdate.next_update_due_at.label("due"),
-        func.lead(IncidentUpdate.posted_at)
-        .over(
-            partition_by=IncidentUpdate.incident_id,
-            order_by=(IncidentUpdate.posted_at, IncidentUpdate.id),
-        )
-        .label("done"),
-    ).subquery("promises")
-    joined = cte.join(updates, updates.c.incident_id == cte.c.id)
-    later = _deadline_case(updates.c.due, updates.c.done, cte.c.resolved_at, at)
-    found = _outcome_counts(session, cte.c.grp, later, joined)
-    first_posted = (
-        select(IncidentUpdate.incident_id, func.min(IncidentUpdate.posted_at).label("at"))
-        .group_by(IncidentUpdate.incident_id)
-        .subquery("first_updates")
+    in_window = select(Incident.id).where(
+        Incident.detected_at >= window.since, Incident.detected_at < window.until
     )
-    source = cte.outerjoin(first_posted, first_posted.c.incident_id == cte.c.id)
-    first = _first_deadline(cte, first_posted.c.at, at, policies, sqlite=sqlite)
-    for grp, kinds in _outcome_counts(session, cte.c.grp, first, source).items():
+    order = (IncidentUpdate.posted_at, IncidentUpdate.id)
+    updates = (
+        select(
+            IncidentUpdate.incident_id,
+            IncidentUpdate.posted_at,
+            IncidentUpdate.next_update_due_at.label("due"),
+            func.lead(IncidentUpdate.posted_at)
+            .over(partition_by=IncidentUpdate.incident_id, order_by=order)
+            .label("done"),
+            func.row_number()
+            .over(partition_by=IncidentUpdate.incident_id, order_by=order)
+            .label("rn"),
+        )
+        .where(IncidentUpdate.incident_id.in_(in_window))
+        .subquery("promises")
+    )
+    # one line per update, or one for an incident without any: the first line carries the
+    # first deadline (met by that update), every update line its own promise
+    source = cte.outerjoin(updates, updates.c.incident_id == cte.c.id)
+    first_line = or_(updates.c.rn.is_(None), updates.c.rn == 1)
+    first = _first_deadline(cte, updates.c.posted_at, at, policies, sqlite=sqlite)
+    later = _deadline_case(updates.c.due, updates.c.done, cte.c.resolved_at, at)
+    lines = (
+        select(
+            cte.c.grp,
+            case((first_line, first)).label("first"),
+            case((updates.c.rn.is_not(None), later)).label("later"),
+        )
+        .select_from(source)
+        .subquery("lines")
+    )
+    query = select(lines.c.grp, lines.c.first, lines.c.later, func.count()).group_by(
+        lines.c.grp, lines.c.first, lines.c.later
+    )
+    found: dict[Any, dict[str, int]] = {}
+    for grp, *outcomes, count in session.execute(query):
         into = found.setdefault(grp, {})
-        for kind, count in kinds.items():
-            into[kind] = into.get(kind, 0) + count
+        for outcome in outcomes:
+            if outcome is not None:
+                into[outcome] = into.get(outcome, 0) + int(count)
     return found
 
 

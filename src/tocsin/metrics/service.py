@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from tocsin import clock
@@ -104,9 +104,10 @@ def _groups(
         for which in core.Measure:
             for grp, values in queries.percentiles_by_rank(session, cte, which).items():
                 rows[grp].update(values)
-    severities = queries.severity_counts(session, cte)
-    acks = queries.public_ack(session, cte, now)
-    cadence = queries.update_cadence(session, cte, now, policies, sqlite=sqlite)
+    plain = queries.base(window, sqlite=sqlite, measures=False)
+    severities = queries.severity_counts(session, plain)
+    acks = queries.public_ack(session, plain, now)
+    cadence = queries.update_cadence(session, plain, window, now, policies, sqlite=sqlite)
     out = []
     for grp, row in rows.items():
         key, label = _key_label(grp, window)
@@ -192,6 +193,10 @@ def report(
     now = clock.now()
     whole = queries.Window(window.since, window.until, "none", window.period)
     with db.reading() as session:
+        if not db.is_sqlite:
+            # the percentiles sort each group's values: in memory, and no JIT for one query
+            session.execute(text("SET LOCAL work_mem = '128MB'"))
+            session.execute(text("SET LOCAL jit = off"))
         total = _groups(session, whole, now, policies, sqlite=db.is_sqlite)
         groups = (
             total

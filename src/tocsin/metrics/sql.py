@@ -16,7 +16,8 @@ def seconds(start: Any, end: Any, *, sqlite: bool) -> ColumnElement[float]:
     """``end - start`` in seconds (NULL when either is NULL)."""
     if sqlite:
         return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
-    return cast(func.extract("epoch", end - start), Float)
+    # date_part is double precision; extract() is numeric (slow arithmetic) since PG 14
+    return func.date_part("epoch", end - start, type_=Float)
 
 
 def period_start(column: Any, period: Period, *, sqlite: bool) -> ColumnElement[Any]:
@@ -47,6 +48,8 @@ def rank_of(percent: int, count: Any) -> ColumnElement[int]:
     return cast((count * percent + 99) // 100, Integer)
 
 
-def percentile_disc(percent: int, column: Any) -> ColumnElement[float]:
-    """PostgreSQL's ordered-set aggregate: the nearest rank over non-NULL values."""
-    return func.percentile_disc(literal_column(str(percent / 100))).within_group(column)
+def percentiles_disc(percents: tuple[int, ...], column: Any) -> ColumnElement[list[float]]:
+    """PostgreSQL's ordered-set aggregate, one sort for all ``percents``: the nearest rank
+    over non-NULL values, as an array."""
+    fractions = ", ".join(str(p / 100) for p in percents)
+    return func.percentile_disc(literal_column(f"ARRAY[{fractions}]")).within_group(column)
