@@ -91,8 +91,13 @@ def by_label(found: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_measures_by_severity_are_the_hand_computed_ones(api: Api, clock: TestClock) -> None:
     made = three_incidents(api, clock)
-    groups = by_label(report(api, made["window"], group_by="severity"))
+    found = report(api, made["window"], group_by="severity")
+    groups = by_label(found)
     sev1, sev2 = groups["SEV1"], groups["SEV2"]
+    total = found["total"]
+    assert total["update_cadence"] == {"met": 1, "missed": 2, "pending": 1, "share": 0.3333}
+    assert total["severity_counts"] == {"SEV1": 1, "SEV2": 2}
+    assert total["mtta"] == {"count": 2, "pending": 1, "mean": 240.0, "p50": 180.0, "p90": 300.0}
     assert (sev1["incidents"], sev1["open"], sev2["incidents"], sev2["open"]) == (1, 1, 2, 0)
     assert sev1["mttd"] == {"count": 1, "pending": 0, "mean": 120.0, "p50": 120.0, "p90": 120.0}
     assert sev1["mtta"] == {"count": 0, "pending": 1, "mean": None, "p50": None, "p90": None}

@@ -36,6 +36,13 @@ class Window:
     period: Period = Period.MONTH
 
 
+def _ids_in(window: Window) -> Any:
+    """The ids of the incidents detected in the window (a subquery)."""
+    return select(Incident.id).where(
+        Incident.detected_at >= window.since, Incident.detected_at < window.until
+    )
+
+
 def _group_column(window: Window, *, sqlite: bool) -> tuple[Any, Any]:
     """The group expression and the FROM clause that provides it."""
     incidents = Incident.__table__
@@ -43,12 +50,20 @@ def _group_column(window: Window, *, sqlite: bool) -> tuple[Any, Any]:
         return Incident.severity, incidents
     if window.group_by == "period":
         return sql.period_start(Incident.detected_at, window.period, sqlite=sqlite), incidents
-    joined = incidents.outerjoin(IncidentService, IncidentService.incident_id == Incident.id)
     if window.group_by == "service":
+        joined = incidents.outerjoin(IncidentService, IncidentService.incident_id == Incident.id)
         return IncidentService.service, joined
     if window.group_by == "team":
+        # each (incident, team) once, however many of the team's services it affects
         teams = oncall_service.service_teams()
-        return teams.c.team, joined.outerjoin(teams, teams.c.service == IncidentService.service)
+        pairs = (
+            select(IncidentService.incident_id, teams.c.team)
+            .outerjoin(teams, teams.c.service == IncidentService.service)
+            .where(IncidentService.incident_id.in_(_ids_in(window)))
+            .distinct()
+            .subquery("incident_teams")
+        )
+        return pairs.c.team, incidents.outerjoin(pairs, pairs.c.incident_id == Incident.id)
     return literal("all"), incidents
 
 
@@ -79,8 +94,6 @@ def base(window: Window, *, sqlite: bool, measures: bool = True) -> CTE:
         .select_from(source)
         .where(Incident.detected_at >= window.since, Incident.detected_at < window.until)
     )
-    if window.group_by == "team":
-        query = query.distinct()
     return query.cte("base")
 
 
@@ -186,9 +199,7 @@ def update_cadence(
     deadline (the severity's cadence after opening) by its first update.
     """
     at = literal(now, UTCDateTime)
-    in_window = select(Incident.id).where(
-        Incident.detected_at >= window.since, Incident.detected_at < window.until
-    )
+    in_window = _ids_in(window)
     order = (IncidentUpdate.posted_at, IncidentUpdate.id)
     updates = (
         select(

@@ -97,17 +97,23 @@ def _groups(
     policies: Mapping[Severity, SeverityPolicy],
     *,
     sqlite: bool,
+    parts: list[GroupOut] | None = None,
 ) -> list[GroupOut]:
+    """The groups of the window. ``parts``: groups that split the window's incidents (each
+    in exactly one), whose counts add up to this window's, so only the measures are queried."""
     cte = queries.base(window, sqlite=sqlite)
     rows = queries.durations(session, cte, sqlite=sqlite)
     if sqlite:
         for which in core.Measure:
             for grp, values in queries.percentiles_by_rank(session, cte, which).items():
                 rows[grp].update(values)
-    plain = queries.base(window, sqlite=sqlite, measures=False)
-    severities = queries.severity_counts(session, plain)
-    acks = queries.public_ack(session, plain, now)
-    cadence = queries.update_cadence(session, plain, window, now, policies, sqlite=sqlite)
+    if parts is not None:
+        severities, acks, cadence = _summed(parts)
+    else:
+        plain = queries.base(window, sqlite=sqlite, measures=False)
+        severities = queries.severity_counts(session, plain)
+        acks = queries.public_ack(session, plain, now)
+        cadence = queries.update_cadence(session, plain, window, now, policies, sqlite=sqlite)
     out = []
     for grp, row in rows.items():
         key, label = _key_label(grp, window)
@@ -128,6 +134,26 @@ def _groups(
         )
     out.sort(key=lambda g: (g.key is None, g.key or ""))
     return out
+
+
+Counts = dict[Any, dict[str, int]]
+
+
+def _summed(parts: list[GroupOut]) -> tuple[Counts, Counts, Counts]:
+    """Severity counts and deadline outcomes of the whole window, from groups that split it."""
+    severities: dict[str, int] = {}
+    acks: dict[str, int] = {}
+    cadence: dict[str, int] = {}
+    for part in parts:
+        for severity, n in part.severity_counts.items():
+            severities[severity] = severities.get(severity, 0) + n
+        for into, kept in ((acks, part.public_ack), (cadence, part.update_cadence)):
+            for kind in (core.Deadline.MET, core.Deadline.MISSED, core.Deadline.PENDING):
+                into[kind.value] = into.get(kind.value, 0) + getattr(kept, kind.value)
+    return {"all": severities}, {"all": acks}, {"all": cadence}
+
+
+PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
 
 
 def _empty_group() -> GroupOut:
@@ -197,12 +223,13 @@ def report(
             # the percentiles sort each group's values: in memory, and no JIT for one query
             session.execute(text("SET LOCAL work_mem = '128MB'"))
             session.execute(text("SET LOCAL jit = off"))
-        total = _groups(session, whole, now, policies, sqlite=db.is_sqlite)
-        groups = (
-            total
-            if window.group_by == "none"
-            else _groups(session, window, now, policies, sqlite=db.is_sqlite)
-        )
+        sqlite = db.is_sqlite
+        groups = _groups(session, window, now, policies, sqlite=sqlite)
+        if window.group_by == "none":
+            total = groups
+        else:
+            parts = groups if window.group_by in PARTITIONS else None
+            total = _groups(session, whole, now, policies, sqlite=sqlite, parts=parts)
         load = oncall_load(session, window.since, window.until)
     overall = total[0] if total else _empty_group()
     noise = alerts_service.noise(db, since=window.since, until=window.until)
