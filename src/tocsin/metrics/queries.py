@@ -199,38 +199,38 @@ def update_cadence(
     deadline (the severity's cadence after opening) by its first update.
     """
     at = literal(now, UTCDateTime)
-    in_window = _ids_in(window)
+    # the window functions run over the join, which reaches each incident's updates by
+    # their index (joining a materialized window subquery instead scans it per incident on
+    # SQLite); one line per update, or one for an incident without any: the first line
+    # carries the first deadline (met by that update), every update line its own promise
+    each = (cte.c.id, cte.c.grp)
     order = (IncidentUpdate.posted_at, IncidentUpdate.id)
-    updates = (
+    source = cte.outerjoin(IncidentUpdate, IncidentUpdate.incident_id == cte.c.id)
+    numbered = (
         select(
-            IncidentUpdate.incident_id,
+            cte.c.grp,
+            cte.c.severity,
+            cte.c.created_at,
+            cte.c.resolved_at,
+            IncidentUpdate.id.label("update_id"),
             IncidentUpdate.posted_at,
             IncidentUpdate.next_update_due_at.label("due"),
             func.lead(IncidentUpdate.posted_at)
-            .over(partition_by=IncidentUpdate.incident_id, order_by=order)
+            .over(partition_by=each, order_by=order)
             .label("done"),
-            func.row_number()
-            .over(partition_by=IncidentUpdate.incident_id, order_by=order)
-            .label("rn"),
-        )
-        .where(IncidentUpdate.incident_id.in_(in_window))
-        .subquery("promises")
-    )
-    # one line per update, or one for an incident without any: the first line carries the
-    # first deadline (met by that update), every update line its own promise
-    source = cte.outerjoin(updates, updates.c.incident_id == cte.c.id)
-    first_line = or_(updates.c.rn.is_(None), updates.c.rn == 1)
-    first = _first_deadline(cte, updates.c.posted_at, at, policies, sqlite=sqlite)
-    later = _deadline_case(updates.c.due, updates.c.done, cte.c.resolved_at, at)
-    lines = (
-        select(
-            cte.c.grp,
-            case((first_line, first)).label("first"),
-            case((updates.c.rn.is_not(None), later)).label("later"),
+            func.row_number().over(partition_by=each, order_by=order).label("rn"),
         )
         .select_from(source)
-        .subquery("lines")
+        .subquery("updates")
     )
+    updates = numbered
+    first = _first_deadline(updates, updates.c.posted_at, at, policies, sqlite=sqlite)
+    later = _deadline_case(updates.c.due, updates.c.done, updates.c.resolved_at, at)
+    lines = select(
+        updates.c.grp,
+        case((updates.c.rn == 1, first)).label("first"),
+        case((updates.c.update_id.is_not(None), later)).label("later"),
+    ).subquery("lines")
     query = select(lines.c.grp, lines.c.first, lines.c.later, func.count()).group_by(
         lines.c.grp, lines.c.first, lines.c.later
     )
@@ -244,7 +244,7 @@ def update_cadence(
 
 
 def _first_deadline(
-    cte: CTE,
+    cte: Any,
     first_posted: Any,
     now: ColumnElement[datetime],
     policies: Mapping[Severity, SeverityPolicy],
