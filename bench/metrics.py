@@ -187,9 +187,9 @@ def parts(db: Database, window: queries.Window, settings: Settings) -> dict[str,
         return go
 
     found: dict[str, Callable[[], Any]] = {
-        "durations": run(lambda s, c: queries.durations(s, c, sqlite=sqlite), measures=True),
-        "severity counts": run(queries.severity_counts),
-        "public ack": run(lambda s, c: queries.public_ack(s, c, NOW)),
+        "durations, severities, public ack": run(
+            lambda s, c: queries.durations(s, c, sqlite=sqlite, now=NOW), measures=True
+        ),
         "update cadence": run(
             lambda s, c: queries.update_cadence(s, c, window, NOW, settings.policies, sqlite=sqlite)
         ),

@@ -97,13 +97,25 @@ def base(window: Window, *, sqlite: bool, measures: bool = True) -> CTE:
     return query.cte("base")
 
 
-def durations(session: Session, cte: CTE, *, sqlite: bool) -> dict[Any, dict[str, Any]]:
-    """Per group: incidents, still open, and each measure's count, mean (and, on PostgreSQL,
-    p50 and p90, as ``percentile_disc``)."""
+def _tally(condition: ColumnElement[bool], label: str) -> Any:
+    return func.sum(case((condition, 1), else_=0)).label(label)
+
+
+def durations(
+    session: Session, cte: CTE, *, sqlite: bool, now: datetime
+) -> dict[Any, dict[str, Any]]:
+    """Per group, in one pass: incidents, still open, by severity, first public
+    acknowledgements kept (``public_ack``), and each measure's count, mean (and, on
+    PostgreSQL, p50 and p90, as ``percentile_disc``)."""
+    at = literal(now, UTCDateTime)
+    ack = _deadline_case(cte.c.public_ack_due_at, cte.c.first_public_at, cte.c.resolved_at, at)
+    kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
     columns: list[Any] = [
         cte.c.grp,
         func.count().label("incidents"),
-        func.sum(case((cte.c.resolved_at.is_(None), 1), else_=0)).label("open"),
+        _tally(cte.c.resolved_at.is_(None), "open"),
+        *(_tally(cte.c.severity == s.value, f"severity {s.value}") for s in Severity),
+        *(_tally(ack == k.value, f"ack {k.value}") for k in kinds),
     ]
     for m in MEASURES:
         value = cte.c[m.value]
@@ -116,6 +128,10 @@ def durations(session: Session, cte: CTE, *, sqlite: bool) -> dict[Any, dict[str
         for m in MEASURES:
             p50, p90 = values.pop(f"{m}_percentiles", None) or (None, None)
             values[f"{m}_p50"], values[f"{m}_p90"] = p50, p90
+        values["severity_counts"] = {
+            s.value: int(n) for s in Severity if (n := values.pop(f"severity {s.value}"))
+        }
+        values["public_ack"] = {k.value: int(values.pop(f"ack {k.value}") or 0) for k in kinds}
         found[row.grp] = values
     return found
 
@@ -147,25 +163,6 @@ def percentiles_by_rank(session: Session, cte: CTE, which: Measure) -> dict[Any,
     return found
 
 
-def severity_counts(session: Session, cte: CTE) -> dict[Any, dict[str, int]]:
-    query = select(cte.c.grp, cte.c.severity, func.count()).group_by(cte.c.grp, cte.c.severity)
-    found: dict[Any, dict[str, int]] = {}
-    for grp, severity, count in session.execute(query):
-        found.setdefault(grp, {})[severity] = int(count)
-    return found
-
-
-def _outcome_counts(
-    session: Session, grp: Any, outcome: ColumnElement[str], source: Any
-) -> dict[Any, dict[str, int]]:
-    query = select(grp, outcome.label("outcome"), func.count()).select_from(source)
-    query = query.group_by(grp, outcome)
-    found: dict[Any, dict[str, int]] = {}
-    for group, kind, count in session.execute(query):
-        found.setdefault(group, {})[kind] = int(count)
-    return found
-
-
 def _deadline_case(due: Any, done: Any, resolved: Any, now: Any) -> ColumnElement[str]:
     """:func:`tocsin.core.metrics.deadline` in SQL."""
     return case(
@@ -175,13 +172,6 @@ def _deadline_case(due: Any, done: Any, resolved: Any, now: Any) -> ColumnElemen
         (func.coalesce(resolved, now) > due, Deadline.MISSED.value),
         else_=Deadline.PENDING.value,
     )
-
-
-def public_ack(session: Session, cte: CTE, now: datetime) -> dict[Any, dict[str, int]]:
-    """Per group: first public acknowledgements met, missed, pending, not due."""
-    at = literal(now, UTCDateTime)
-    outcome = _deadline_case(cte.c.public_ack_due_at, cte.c.first_public_at, cte.c.resolved_at, at)
-    return _outcome_counts(session, cte.c.grp, outcome, cte)
 
 
 def update_cadence(

@@ -100,19 +100,17 @@ def _groups(
     parts: list[GroupOut] | None = None,
 ) -> list[GroupOut]:
     """The groups of the window. ``parts``: groups that split the window's incidents (each
-    in exactly one), whose counts add up to this window's, so only the measures are queried."""
+    in exactly one), whose update deadlines add up to this window's."""
     cte = queries.base(window, sqlite=sqlite)
-    rows = queries.durations(session, cte, sqlite=sqlite)
+    rows = queries.durations(session, cte, sqlite=sqlite, now=now)
     if sqlite:
         for which in core.Measure:
             for grp, values in queries.percentiles_by_rank(session, cte, which).items():
                 rows[grp].update(values)
     if parts is not None:
-        severities, acks, cadence = _summed(parts)
+        cadence = _summed_cadence(parts)
     else:
         plain = queries.base(window, sqlite=sqlite, measures=False)
-        severities = queries.severity_counts(session, plain)
-        acks = queries.public_ack(session, plain, now)
         cadence = queries.update_cadence(session, plain, window, now, policies, sqlite=sqlite)
     out = []
     for grp, row in rows.items():
@@ -123,34 +121,23 @@ def _groups(
                 label=label,
                 incidents=int(row["incidents"]),
                 open=int(row["open"] or 0),
-                severity_counts=severities.get(grp, {}),
+                severity_counts=row["severity_counts"],
                 mttd=_measure(row, core.Measure.MTTD),
                 mtta=_measure(row, core.Measure.MTTA),
                 mttm=_measure(row, core.Measure.MTTM),
                 mttr=_measure(row, core.Measure.MTTR),
                 update_cadence=_compliance(cadence.get(grp, {})),
-                public_ack=_compliance(acks.get(grp, {})),
+                public_ack=_compliance(row["public_ack"]),
             )
         )
     out.sort(key=lambda g: (g.key is None, g.key or ""))
     return out
 
 
-Counts = dict[Any, dict[str, int]]
-
-
-def _summed(parts: list[GroupOut]) -> tuple[Counts, Counts, Counts]:
-    """Severity counts and deadline outcomes of the whole window, from groups that split it."""
-    severities: dict[str, int] = {}
-    acks: dict[str, int] = {}
-    cadence: dict[str, int] = {}
-    for part in parts:
-        for severity, n in part.severity_counts.items():
-            severities[severity] = severities.get(severity, 0) + n
-        for into, kept in ((acks, part.public_ack), (cadence, part.update_cadence)):
-            for kind in (core.Deadline.MET, core.Deadline.MISSED, core.Deadline.PENDING):
-                into[kind.value] = into.get(kind.value, 0) + getattr(kept, kind.value)
-    return {"all": severities}, {"all": acks}, {"all": cadence}
+def _summed_cadence(parts: list[GroupOut]) -> dict[Any, dict[str, int]]:
+    """The internal-update deadlines of the whole window, from groups that split it."""
+    kinds = (core.Deadline.MET, core.Deadline.MISSED, core.Deadline.PENDING)
+    return {"all": {k.value: sum(getattr(p.update_cadence, k.value) for p in parts) for k in kinds}}
 
 
 PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
