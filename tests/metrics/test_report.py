@@ -203,3 +203,20 @@ def test_dashboard_api_and_csv_show_the_same_number(api: Api, clock: TestClock) 
     from_page = float(cell.group(1))
     assert from_api == from_csv == from_page == 2550.0
     assert "<svg" in page.text and "<script" not in page.text
+
+
+def test_names_on_the_dashboard_are_escaped_in_tables_and_charts(
+    api: Api, clock: TestClock
+) -> None:
+    t0 = _start()
+    name = f"<script>alert(1)</script>{unique('t')}"
+    team = ok(api.responder.post("/api/v1/teams", json={"name": name}), 201)
+    svc = unique("svc")
+    ok(api.admin.post("/api/v1/services", json={"name": svc, "team_id": team["id"]}), 201)
+    clock.set(t0 + timedelta(minutes=1))
+    _declare(api, severity="SEV3", services=[svc])
+    params = {"from": t0.isoformat(), "to": (t0 + timedelta(days=1)).isoformat()}
+    with signed_in(api, "viewer") as client:
+        page = client.get("/metrics", params=params | {"group_by": "team"})
+    assert page.status_code == 200
+    assert "<script" not in page.text and "&lt;script&gt;alert(1)" in page.text
