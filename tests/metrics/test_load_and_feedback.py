@@ -116,3 +116,28 @@ def test_the_cli_marks_an_alert(
     out = run_cli("alert", "feedback", str(incident_id), "actionable", "--incident")
     assert f"alert {alert_id}" in out and "actionable" in out
     assert "verdict" in run_cli("alert", "feedback", str(alert_id), "maybe", exit_code=1)
+
+
+def test_the_incident_page_marks_its_alerts(api: Api, alerted: tuple[int, int, str]) -> None:
+    from tests.web.test_pages import signed_in
+
+    alert_id, incident_id, _ = alerted
+    url = f"/incidents/{incident_id}/alerts/{alert_id}/feedback"
+    with signed_in(api, "responder") as client:
+        page = client.get(f"/incidents/{incident_id}")
+        assert f'action="{url}"' in page.text
+        marked = client.post(url, data={"verdict": "noise"})
+        assert marked.status_code == 200 and "Marked noise" in marked.text
+        wrong = client.post(url, data={"verdict": "maybe"})
+        assert "verdict: actionable or noise" in wrong.text
+        other = client.post(
+            f"/incidents/{incident_id + 1}/alerts/{alert_id}/feedback", data={"verdict": "noise"}
+        )
+        assert other.status_code == 404
+    shown = ok(api.viewer.get(f"/api/v1/alerts/{alert_id}"))
+    assert shown["verdict"] == "noise"
+    with signed_in(api, "viewer") as client:
+        page = client.get(f"/incidents/{incident_id}")
+        assert f'action="{url}"' not in page.text
+        refused = client.post(url, data={"verdict": "actionable"})
+        assert "viewers cannot mark alerts" in refused.text

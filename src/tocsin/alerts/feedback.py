@@ -15,7 +15,7 @@ from tocsin.alerts.schemas import AlertOut, Verdict
 from tocsin.alerts.service import alert_out
 from tocsin.alerts.tables import Alert
 from tocsin.db import Database
-from tocsin.errors import Conflict
+from tocsin.errors import Conflict, NotFound
 from tocsin.incidents import service as incidents_service
 from tocsin.storage import get_or_404
 
@@ -32,9 +32,14 @@ def _mark(session: Session, row: Alert, verdict: Verdict, actor: str) -> None:
         )
 
 
-def mark_alert(db: Database, *, alert_id: int, verdict: Verdict, actor: str) -> AlertOut:
+def mark_alert(
+    db: Database, *, alert_id: int, verdict: Verdict, actor: str, incident_id: int | None = None
+) -> AlertOut:
+    """Mark one alert; with ``incident_id``, only an alert of that incident (else 404)."""
     with db.transaction() as session:
         row = get_or_404(session, Alert, alert_id, "alert")
+        if incident_id is not None and row.incident_id != incident_id:
+            raise NotFound(f"alert {alert_id} is not an alert of incident {incident_id}")
         _mark(session, row, verdict, actor)
         session.flush()
         return alert_out(row)

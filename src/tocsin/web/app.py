@@ -23,6 +23,7 @@ from tocsin.access import service as access_service
 from tocsin.access.service import Principal
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
+from tocsin.alerts import pages as alerts_pages
 from tocsin.assembly import Tocsin, assemble
 from tocsin.checks import api as checks_api
 from tocsin.config import Settings
@@ -195,6 +196,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         oncall_api.router,
         oncall_pages.router,
         alerts_api.router,
+        alerts_pages.router,
         checks_api.router,
         statuspage_api.router,
         metrics_api.router,
