@@ -3,7 +3,9 @@
 The formulas are in ``tocsin.core.metrics`` (``recurrence_rate``, ``action_item_completion``).
 The postmortems feature owns the tables they read (action items; the recurrence found when
 an incident opens), so the queries belong with it; these functions take what such a query
-returns and give the report's rows. Connecting them to ``service.report`` is one call each.
+returns and give the report's rows. Left to connect them: that query (action items created
+in the window; incidents of the window and how many recur), two fields on
+``schemas.MetricsReport`` filled in ``service.report``, and their lines on the dashboard.
 """
 
 from __future__ import annotations
