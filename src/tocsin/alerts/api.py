@@ -13,9 +13,10 @@ from pydantic import AwareDatetime
 
 from tocsin import clock
 from tocsin.access.api import Admin, Responder, Viewer
-from tocsin.alerts import integrations, service, silences
+from tocsin.alerts import feedback, integrations, service, silences
 from tocsin.alerts.schemas import (
     AlertOut,
+    FeedbackIn,
     IntegrationCreate,
     IntegrationCreated,
     IntegrationOut,
@@ -26,7 +27,7 @@ from tocsin.alerts.schemas import (
 )
 from tocsin.alerts.state import IngestState
 from tocsin.deps import DbDep, SettingsDep
-from tocsin.errors import InvalidInput
+from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
 from tocsin.storage import Page
 
@@ -132,6 +133,24 @@ def get_alert(alert_id: Id, db: DbDep, _: Viewer) -> AlertOut:
 @router.get("/incidents/{incident_id}/alerts", tags=["alerts"])
 def incident_alerts(incident_id: Id, db: DbDep, _: Viewer) -> list[AlertOut]:
     return service.incident_alerts(db, incident_id=incident_id)
+
+
+@router.post("/alerts/{alert_id}/feedback", tags=["alerts"])
+def alert_feedback(alert_id: Id, body: FeedbackIn, db: DbDep, principal: Responder) -> AlertOut:
+    """Mark an alert actionable or noise (counted in the noise figures and the metrics)."""
+    return feedback.mark_alert(db, alert_id=alert_id, verdict=body.verdict, actor=principal.actor)
+
+
+@router.post(
+    "/incidents/{incident_id}/alerts/feedback", tags=["alerts"], responses=answers(Conflict)
+)
+def incident_alerts_feedback(
+    incident_id: Id, body: FeedbackIn, db: DbDep, principal: Responder
+) -> list[AlertOut]:
+    """Mark every alert of an incident actionable or noise; 409 if no alert opened it."""
+    return feedback.mark_incident_alerts(
+        db, incident_id=incident_id, verdict=body.verdict, actor=principal.actor
+    )
 
 
 @router.post("/silences", status_code=201, tags=["alerts"])

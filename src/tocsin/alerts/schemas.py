@@ -130,6 +130,9 @@ class AlertOut(BaseModel):
     silenced_by: int | None
     group_key: str | None
     trace: list[dict[str, Any]]
+    verdict: str | None = Field(description="A responder's feedback: actionable or noise.")
+    verdict_by: str | None
+    verdict_at: datetime | None
 
 
 class WeeklyIn(Strict):
@@ -183,3 +186,14 @@ class NoiseRow(BaseModel):
         description="Of the incidents opened: acknowledged, then resolved with no update, note, "
         "role or severity change in between."
     )
+    marked_noise: int = Field(description="Alerts of the period a responder marked noise.")
+    marked_actionable: int = Field(description="Alerts a responder marked actionable.")
+
+
+class Verdict(StrEnum):
+    ACTIONABLE = "actionable"
+    NOISE = "noise"
+
+
+class FeedbackIn(Strict):
+    verdict: Verdict = Field(description="actionable or noise")

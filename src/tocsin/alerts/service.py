@@ -39,7 +39,7 @@ class AlertFilter:
     open: bool | None = None
 
 
-def _out(row: Alert) -> AlertOut:
+def alert_out(row: Alert) -> AlertOut:
     incident = incidents_service.reference(row.incident_id) if row.incident_id else None
     return AlertOut.model_validate({**column_values(row), "incident_reference": incident})
 
@@ -69,27 +69,33 @@ def list_alerts(
             limit=limit,
             cursor=cursor,
             descending=True,
-            out=lambda rows: [_out(row) for row in rows],
+            out=lambda rows: [alert_out(row) for row in rows],
         )
 
 
 def get_alert(db: Database, *, alert_id: int) -> AlertOut:
     with db.reading() as session:
-        return _out(get_or_404(session, Alert, alert_id, "alert"))
+        return alert_out(get_or_404(session, Alert, alert_id, "alert"))
 
 
 def incident_alerts(db: Database, *, incident_id: int, limit: int = 200) -> list[AlertOut]:
     """The alerts of one incident, oldest first (for the incident page and API)."""
     query = select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id).limit(limit)
     with db.reading() as session:
-        return [_out(row) for row in session.scalars(query)]
+        return [alert_out(row) for row in session.scalars(query)]
 
 
 def noise(db: Database, *, since: datetime, until: datetime | None = None) -> list[NoiseRow]:
     """Per alert name: events, alerts, incidents opened and how many needed no action."""
     until = until or clock.now()
     events = (
-        select(Alert.name, func.sum(Alert.count), func.count())
+        select(
+            Alert.name,
+            func.sum(Alert.count),
+            func.count(),
+            func.sum(case((Alert.verdict == "noise", 1), else_=0)),
+            func.sum(case((Alert.verdict == "actionable", 1), else_=0)),
+        )
         .where(Alert.last_seen_at >= since, Alert.first_seen_at < until)
         .group_by(Alert.name)
     )
@@ -105,11 +111,14 @@ def noise(db: Database, *, since: datetime, until: datetime | None = None) -> li
         .group_by(AlertIncident.name)
     )
     with db.reading() as session:
-        counted = {name: (int(n or 0), int(a)) for name, n, a in session.execute(events)}
+        counted = {
+            name: (int(n or 0), int(a), int(noisy or 0), int(useful or 0))
+            for name, n, a, noisy, useful in session.execute(events)
+        }
         incidents = {name: (int(o), int(i or 0)) for name, o, i in session.execute(opened)}
     rows = []
     for name in sorted(set(counted) | set(incidents)):
-        event_count, alert_count = counted.get(name, (0, 0))
+        event_count, alert_count, noisy, useful = counted.get(name, (0, 0, 0, 0))
         opened_count, idle_count = incidents.get(name, (0, 0))
         share = idle_count / opened_count if opened_count else 0.0
         rows.append(
@@ -120,6 +129,8 @@ def noise(db: Database, *, since: datetime, until: datetime | None = None) -> li
                 incidents_opened=opened_count,
                 acknowledged_without_action=idle_count,
                 share_acknowledged_without_action=round(share, 4),
+                marked_noise=noisy,
+                marked_actionable=useful,
             )
         )
     rows.sort(key=lambda r: (-r.events, r.name))
@@ -150,6 +161,7 @@ def check_heartbeats(db: Database, state: IngestState) -> int:
 
 __all__ = [
     "AlertFilter",
+    "alert_out",
     "check_heartbeats",
     "get_alert",
     "heartbeat_key",

@@ -94,6 +94,11 @@ class Alert(Base):
     silenced_by: Mapped[int | None] = mapped_column(ForeignKey("silences.id", ondelete="SET NULL"))
     group_key: Mapped[str | None] = mapped_column(String(64))
     trace: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
+    # A responder's word on the alert (``actionable`` or ``noise``), counted in the noise
+    # figures beside the guess made from what happened on the incident (``acted``).
+    verdict: Mapped[str | None] = mapped_column(String(12))
+    verdict_by: Mapped[str | None] = mapped_column(String(200))
+    verdict_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AlertIncident(Base):

@@ -228,3 +228,18 @@ def show_alert(alert_id: int, as_json: AsJson = False) -> None:
     console.print(f"incident: {alert['incident_reference'] or '—'}")
     for step in alert["trace"]:
         console.print(f"  {step['step']:>11}: {step['result']}")
+
+
+@alert_app.command("feedback")
+def alert_feedback(
+    alert_id: int,
+    verdict: Annotated[str, typer.Argument(help="actionable or noise")],
+    incident: Annotated[
+        bool, typer.Option("--incident", help="ID is an incident: mark all its alerts")
+    ] = False,
+) -> None:
+    """Mark an alert (or every alert of an incident) actionable or noise."""
+    path = f"/incidents/{alert_id}/alerts/feedback" if incident else f"/alerts/{alert_id}/feedback"
+    marked = call("POST", path, json={"verdict": verdict})
+    for alert in marked if isinstance(marked, list) else [marked]:
+        console.print(f"alert {alert['id']} ({alert['name']}): {alert['verdict']}")

@@ -29,7 +29,7 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     impact_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # metrics windows
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mitigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,7 +13,8 @@ and ``mail_contact_in`` (a person's first mail contact method); for the worker,
 ``delivery_target_in``: where a contact method delivers, secrets opened; and,
 for postmortems, ``owning_team_in`` (a service's team and its zone) and
 ``services_of_team_in``; in a read of its own, ``get_person`` (paging's acknowledge page
-names who followed a link).
+names who followed a link); for the metrics (``reports.py``), ``service_teams``,
+``shifts_between_in`` and ``zones_in``.
 
 Each is written in the sub-feature it belongs to; this module only names them. The
 sub-features are ``people/`` (people, contact methods, notification rules), ``teams/``,
@@ -37,6 +38,7 @@ from tocsin.oncall.people.service import (
     notification_plan_in,
     people_in,
 )
+from tocsin.oncall.reports import service_teams, shifts_between_in, zones_in
 
 __all__ = [
     "Email",
@@ -52,5 +54,8 @@ __all__ = [
     "owning_team_in",
     "people_in",
     "resolve_people_in",
+    "service_teams",
     "services_of_team_in",
+    "shifts_between_in",
+    "zones_in",
 ]

@@ -23,12 +23,15 @@ from tocsin.access import service as access_service
 from tocsin.access.service import Principal
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
+from tocsin.alerts import pages as alerts_pages
 from tocsin.assembly import Tocsin, assemble
 from tocsin.checks import api as checks_api
 from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
 from tocsin.incidents import pages as incidents_pages
+from tocsin.metrics import api as metrics_api
+from tocsin.metrics import pages as metrics_pages
 from tocsin.oncall import api as oncall_api
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
@@ -201,6 +204,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         oncall_api.router,
         oncall_pages.router,
         alerts_api.router,
+        alerts_pages.router,
         checks_api.router,
         statuspage_api.router,
         statuspage_comms_api.router,
@@ -211,6 +215,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         subscribers_pages.router,
         postmortems_api.router,
         postmortems_pages.router,
+        metrics_api.router,
+        metrics_pages.router,
         health.router,
     ):
         app.include_router(router)

@@ -1,0 +1,65 @@
+"""Recurrence and action-item completion, for when the postmortems feature lands.
+
+The formulas are in ``tocsin.core.metrics`` (``recurrence_rate``, ``action_item_completion``).
+The postmortems feature owns the tables they read (action items; the recurrence found when
+an incident opens), so the queries belong with it; these functions take what such a query
+returns and give the report's rows. Left to connect them: that query (action items created
+in the window; incidents of the window and how many recur), two fields on
+``schemas.MetricsReport`` filled in ``service.report``, and their lines on the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from tocsin.core import metrics as core
+
+
+class ItemCompletionOut(BaseModel):
+    quarter: str
+    total: int
+    done: int
+    wont_do: int
+    done_on_time: int
+    rate: float | None
+
+
+def _time(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) or value is None else datetime.fromisoformat(value)
+
+
+def action_item_completion(rows: Iterable[Mapping[str, Any]]) -> list[ItemCompletionOut]:
+    """Per quarter of creation: action items carried to done. Each row needs
+    ``created_at``, ``status`` (open, in_progress, done, wont_do), ``due_at`` and
+    ``done_at`` (the time it became done; None otherwise)."""
+    facts = [
+        core.ActionItemFacts(
+            created_at=row["created_at"],
+            status=core.ItemStatus(row["status"]),
+            due_at=_time(row.get("due_at")),
+            done_at=_time(row.get("done_at")),
+        )
+        for row in rows
+    ]
+    return [
+        ItemCompletionOut(
+            quarter=q.quarter,
+            total=q.total,
+            done=q.done,
+            wont_do=q.wont_do,
+            done_on_time=q.done_on_time,
+            rate=None if q.rate is None else round(q.rate, 4),
+        )
+        for q in core.action_item_completion(facts)
+    ]
+
+
+def recurrence_rate(incidents: int, recurrences: int) -> float | None:
+    """Share of the window's incidents that recur (``recurrences``: those for which a
+    similar earlier incident was found when they opened), rounded to 4 places."""
+    rate = core.recurrence_rate(incidents, recurrences)
+    return None if rate is None else round(rate, 4)

@@ -1,0 +1,259 @@
+"""Set-based queries over the incidents of a window, grouped in the database.
+
+Each query starts from :func:`base`: one row per (incident, group) with the four measures in
+seconds, the group being the severity, an affected service, the team owning one, or the
+period of detection. An incident detected in ``[since, until)`` belongs to the window. An
+incident affecting two services is in both services' groups (and in a team's group once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from tocsin.core.metrics import Deadline, Measure, Period
+from tocsin.core.severity import Severity, SeverityPolicy
+from tocsin.db import UTCDateTime
+from tocsin.incidents.tables import Incident, IncidentService, IncidentUpdate
+from tocsin.metrics import sql
+from tocsin.oncall import service as oncall_service
+
+GROUPS = ("none", "severity", "service", "team", "period")
+MEASURES = tuple(Measure)
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime
+    until: datetime
+    group_by: str = "none"
+    period: Period = Period.MONTH
+
+
+def _ids_in(window: Window) -> Any:
+    """The ids of the incidents detected in the window (a subquery)."""
+    return select(Incident.id).where(
+        Incident.detected_at >= window.since, Incident.detected_at < window.until
+    )
+
+
+def _group_column(window: Window, *, sqlite: bool) -> tuple[Any, Any]:
+    """The group expression and the FROM clause that provides it."""
+    incidents = Incident.__table__
+    if window.group_by == "severity":
+        return Incident.severity, incidents
+    if window.group_by == "period":
+        return sql.period_start(Incident.detected_at, window.period, sqlite=sqlite), incidents
+    if window.group_by == "service":
+        joined = incidents.outerjoin(IncidentService, IncidentService.incident_id == Incident.id)
+        return IncidentService.service, joined
+    if window.group_by == "team":
+        # each (incident, team) once, however many of the team's services it affects
+        teams = oncall_service.service_teams()
+        pairs = (
+            select(IncidentService.incident_id, teams.c.team)
+            .outerjoin(teams, teams.c.service == IncidentService.service)
+            .where(IncidentService.incident_id.in_(_ids_in(window)))
+            .distinct()
+            .subquery("incident_teams")
+        )
+        return pairs.c.team, incidents.outerjoin(pairs, pairs.c.incident_id == Incident.id)
+    return literal("all"), incidents
+
+
+def base(window: Window, *, sqlite: bool, measures: bool = True) -> CTE:
+    """The window's (incident, group) rows; with ``measures``, the four durations too."""
+
+    def secs(start: Any, end: Any) -> ColumnElement[float]:
+        return sql.seconds(start, end, sqlite=sqlite)
+
+    group, source = _group_column(window, sqlite=sqlite)
+    known_impact = Incident.impact_started_at < Incident.detected_at
+    query = (
+        select(
+            Incident.id.label("id"),
+            group.label("grp"),
+            Incident.severity,
+            Incident.created_at,
+            Incident.resolved_at,
+            Incident.public_ack_due_at,
+            Incident.first_public_at,
+            case((known_impact, secs(Incident.impact_started_at, Incident.detected_at))).label(
+                "mttd"
+            ),
+            secs(Incident.created_at, Incident.acknowledged_at).label("mtta"),
+            secs(Incident.detected_at, Incident.mitigated_at).label("mttm"),
+            secs(Incident.detected_at, Incident.resolved_at).label("mttr"),
+        )
+        .select_from(source)
+        .where(Incident.detected_at >= window.since, Incident.detected_at < window.until)
+    )
+    return query.cte("base")
+
+
+def _tally(condition: ColumnElement[bool], label: str) -> Any:
+    return func.sum(case((condition, 1), else_=0)).label(label)
+
+
+def durations(
+    session: Session, cte: CTE, *, sqlite: bool, now: datetime
+) -> dict[Any, dict[str, Any]]:
+    """Per group, in one pass: incidents, still open, by severity, first public
+    acknowledgements kept (``public_ack``), and each measure's count, mean (and, on
+    PostgreSQL, p50 and p90, as ``percentile_disc``)."""
+    at = literal(now, UTCDateTime)
+    ack = _deadline_case(cte.c.public_ack_due_at, cte.c.first_public_at, cte.c.resolved_at, at)
+    kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
+    columns: list[Any] = [
+        cte.c.grp,
+        func.count().label("incidents"),
+        _tally(cte.c.resolved_at.is_(None), "open"),
+        *(_tally(cte.c.severity == s.value, f"severity {s.value}") for s in Severity),
+        *(_tally(ack == k.value, f"ack {k.value}") for k in kinds),
+    ]
+    for m in MEASURES:
+        value = cte.c[m.value]
+        columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
+        if not sqlite:
+            columns.append(sql.percentiles_disc((50, 90), value).label(f"{m}_percentiles"))
+    found = {}
+    for row in session.execute(select(*columns).group_by(cte.c.grp)):
+        values = dict(row._mapping)
+        for m in MEASURES:
+            p50, p90 = values.pop(f"{m}_percentiles", None) or (None, None)
+            values[f"{m}_p50"], values[f"{m}_p90"] = p50, p90
+        values["severity_counts"] = {
+            s.value: int(n) for s in Severity if (n := values.pop(f"severity {s.value}"))
+        }
+        values["public_ack"] = {k.value: int(values.pop(f"ack {k.value}") or 0) for k in kinds}
+        found[row.grp] = values
+    return found
+
+
+def percentiles_by_rank(session: Session, cte: CTE, which: Measure) -> dict[Any, dict[str, Any]]:
+    """p50 and p90 by nearest rank with window functions (for SQLite, which has no
+    ``percentile_disc``): the values at ranks ``ceil(p·n)``."""
+    value = cte.c[which.value]
+    ranked = (
+        select(
+            cte.c.grp,
+            value.label("value"),
+            func.row_number().over(partition_by=cte.c.grp, order_by=value).label("rn"),
+            func.count(value).over(partition_by=cte.c.grp).label("n"),
+        )
+        .where(value.is_not(None))
+        .subquery()
+    )
+    p50, p90 = sql.rank_of(50, ranked.c.n), sql.rank_of(90, ranked.c.n)
+    query = select(ranked.c.grp, ranked.c.value, ranked.c.rn == p50, ranked.c.rn == p90).where(
+        or_(ranked.c.rn == p50, ranked.c.rn == p90)
+    )
+    found: dict[Any, dict[str, Any]] = {}
+    for grp, number, is_p50, is_p90 in session.execute(query):
+        if is_p50:
+            found.setdefault(grp, {})[f"{which}_p50"] = number
+        if is_p90:
+            found.setdefault(grp, {})[f"{which}_p90"] = number
+    return found
+
+
+def _deadline_case(due: Any, done: Any, resolved: Any, now: Any) -> ColumnElement[str]:
+    """:func:`tocsin.core.metrics.deadline` in SQL."""
+    return case(
+        (due.is_(None), Deadline.NOT_DUE.value),
+        (done.is_not(None), case((done <= due, Deadline.MET.value), else_=Deadline.MISSED.value)),
+        (and_(resolved.is_not(None), resolved <= due), Deadline.NOT_DUE.value),
+        (func.coalesce(resolved, now) > due, Deadline.MISSED.value),
+        else_=Deadline.PENDING.value,
+    )
+
+
+def update_cadence(
+    session: Session,
+    cte: CTE,
+    window: Window,
+    now: datetime,
+    policies: Mapping[Severity, SeverityPolicy],
+    *,
+    sqlite: bool,
+) -> dict[Any, dict[str, int]]:
+    """Per group: internal-update deadlines met, missed, pending, not due.
+
+    Each update's ``next_update_due_at`` is met by the incident's next update; the first
+    deadline (the severity's cadence after opening) by its first update.
+    """
+    at = literal(now, UTCDateTime)
+    # the window functions run over the join, which reaches each incident's updates by
+    # their index (joining a materialized window subquery instead scans it per incident on
+    # SQLite); one line per update, or one for an incident without any: the first line
+    # carries the first deadline (met by that update), every update line its own promise
+    each = (cte.c.id, cte.c.grp)
+    order = (IncidentUpdate.posted_at, IncidentUpdate.id)
+    source = cte.outerjoin(IncidentUpdate, IncidentUpdate.incident_id == cte.c.id)
+    numbered = (
+        select(
+            cte.c.grp,
+            cte.c.severity,
+            cte.c.created_at,
+            cte.c.resolved_at,
+            IncidentUpdate.id.label("update_id"),
+            IncidentUpdate.posted_at,
+            IncidentUpdate.next_update_due_at.label("due"),
+            func.lead(IncidentUpdate.posted_at)
+            .over(partition_by=each, order_by=order)
+            .label("done"),
+            func.row_number().over(partition_by=each, order_by=order).label("rn"),
+        )
+        .select_from(source)
+        .subquery("updates")
+    )
+    updates = numbered
+    first = _first_deadline(updates, updates.c.posted_at, at, policies, sqlite=sqlite)
+    later = _deadline_case(updates.c.due, updates.c.done, updates.c.resolved_at, at)
+    lines = select(
+        updates.c.grp,
+        case((updates.c.rn == 1, first)).label("first"),
+        case((updates.c.update_id.is_not(None), later)).label("later"),
+    ).subquery("lines")
+    query = select(lines.c.grp, lines.c.first, lines.c.later, func.count()).group_by(
+        lines.c.grp, lines.c.first, lines.c.later
+    )
+    found: dict[Any, dict[str, int]] = {}
+    for grp, *outcomes, count in session.execute(query):
+        into = found.setdefault(grp, {})
+        for outcome in outcomes:
+            if outcome is not None:
+                into[outcome] = into.get(outcome, 0) + int(count)
+    return found
+
+
+def _first_deadline(
+    cte: Any,
+    first_posted: Any,
+    now: ColumnElement[datetime],
+    policies: Mapping[Severity, SeverityPolicy],
+    *,
+    sqlite: bool,
+) -> ColumnElement[str]:
+    """The first update's deadline, as seconds after opening: the severity's cadence."""
+    cadences = {s.value: p.update_cadence_minutes for s, p in policies.items()}
+    known = {s: m for s, m in cadences.items() if m is not None}
+    if not known:
+        return literal(Deadline.NOT_DUE.value)
+    cadence = case(
+        *((cte.c.severity == s, literal(m * 60, Integer)) for s, m in known.items()),
+        else_=null(),
+    )
+
+    def after_open(at: Any) -> ColumnElement[float]:
+        return sql.seconds(cte.c.created_at, at, sqlite=sqlite)
+
+    return _deadline_case(
+        cadence, after_open(first_posted), after_open(cte.c.resolved_at), after_open(now)
+    )

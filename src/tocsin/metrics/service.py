@@ -1,0 +1,239 @@
+"""Metrics use cases: the report of a window (what the API, the CSV and the dashboard show)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.orm import Session
+
+from tocsin import clock
+from tocsin.alerts import service as alerts_service
+from tocsin.core import metrics as core
+from tocsin.core.oncall_load import first_deliveries, load_report
+from tocsin.core.severity import Severity, SeverityPolicy
+from tocsin.db import Database
+from tocsin.errors import InvalidInput
+from tocsin.metrics import queries, sql
+from tocsin.metrics.schemas import (
+    ComplianceOut,
+    GroupOut,
+    MeasureOut,
+    MetricsReport,
+    PersonLoadOut,
+)
+from tocsin.notify.tables import OutboxMessage
+from tocsin.oncall import service as oncall_service
+
+MAX_SPAN = timedelta(days=3 * 366)
+DEFAULT_SPAN = timedelta(days=90)
+PAGE_GROUP = "escalation:%"  # paging's outbox groups (tocsin.paging.service)
+
+
+def window_of(
+    since: datetime | None, until: datetime | None, group_by: str, period: str
+) -> queries.Window:
+    """The window asked for; bad input names its parameter."""
+    until = (until or clock.now()).astimezone(UTC)
+    since = (since or until - DEFAULT_SPAN).astimezone(UTC)
+    if until <= since:
+        raise InvalidInput("to: must be after from", field="to")
+    if until - since > MAX_SPAN:
+        raise InvalidInput(f"to: at most {MAX_SPAN.days} days after from", field="to")
+    if group_by not in queries.GROUPS:
+        raise InvalidInput(f"group_by: one of {', '.join(queries.GROUPS)}", field="group_by")
+    try:
+        chosen = core.Period(period)
+    except ValueError:
+        raise InvalidInput("period: one of week, month, quarter", field="period") from None
+    return queries.Window(since, until, group_by, chosen)
+
+
+def _round(value: Any, places: int = 1) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+def _measure(row: Mapping[str, Any], which: core.Measure) -> MeasureOut:
+    count = int(row.get(f"{which}_count") or 0)
+    return MeasureOut(
+        count=count,
+        pending=int(row.get("incidents") or 0) - count,
+        mean=_round(row.get(f"{which}_mean")),
+        p50=_round(row.get(f"{which}_p50")),
+        p90=_round(row.get(f"{which}_p90")),
+    )
+
+
+def _compliance(counts: Mapping[str, int]) -> ComplianceOut:
+    found = core.Compliance(
+        met=counts.get(core.Deadline.MET, 0),
+        missed=counts.get(core.Deadline.MISSED, 0),
+        pending=counts.get(core.Deadline.PENDING, 0),
+    )
+    share = found.share
+    return ComplianceOut(
+        met=found.met,
+        missed=found.missed,
+        pending=found.pending,
+        share=None if share is None else round(share, 4),
+    )
+
+
+def _key_label(grp: Any, window: queries.Window) -> tuple[str | None, str]:
+    if grp is None:
+        return None, "(none)"
+    if window.group_by == "period":
+        start = sql.as_date(grp)
+        return start.isoformat(), core.period_label(start, window.period)
+    return str(grp), str(grp)
+
+
+def _groups(
+    session: Session,
+    window: queries.Window,
+    now: datetime,
+    policies: Mapping[Severity, SeverityPolicy],
+    *,
+    sqlite: bool,
+    parts: list[GroupOut] | None = None,
+) -> list[GroupOut]:
+    """The groups of the window. ``parts``: groups that split the window's incidents (each
+    in exactly one), whose update deadlines add up to this window's."""
+    cte = queries.base(window, sqlite=sqlite)
+    rows = queries.durations(session, cte, sqlite=sqlite, now=now)
+    if sqlite:
+        for which in core.Measure:
+            for grp, values in queries.percentiles_by_rank(session, cte, which).items():
+                rows[grp].update(values)
+    if parts is not None:
+        cadence = _summed_cadence(parts)
+    else:
+        plain = queries.base(window, sqlite=sqlite, measures=False)
+        cadence = queries.update_cadence(session, plain, window, now, policies, sqlite=sqlite)
+    out = []
+    for grp, row in rows.items():
+        key, label = _key_label(grp, window)
+        out.append(
+            GroupOut(
+                key=key,
+                label=label,
+                incidents=int(row["incidents"]),
+                open=int(row["open"] or 0),
+                severity_counts=row["severity_counts"],
+                mttd=_measure(row, core.Measure.MTTD),
+                mtta=_measure(row, core.Measure.MTTA),
+                mttm=_measure(row, core.Measure.MTTM),
+                mttr=_measure(row, core.Measure.MTTR),
+                update_cadence=_compliance(cadence.get(grp, {})),
+                public_ack=_compliance(row["public_ack"]),
+            )
+        )
+    out.sort(key=lambda g: (g.key is None, g.key or ""))
+    return out
+
+
+def _summed_cadence(parts: list[GroupOut]) -> dict[Any, dict[str, int]]:
+    """The internal-update deadlines of the whole window, from groups that split it."""
+    kinds = (core.Deadline.MET, core.Deadline.MISSED, core.Deadline.PENDING)
+    return {"all": {k.value: sum(getattr(p.update_cadence, k.value) for p in parts) for k in kinds}}
+
+
+PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
+
+
+def _empty_group() -> GroupOut:
+    empty = MeasureOut(count=0, pending=0, mean=None, p50=None, p90=None)
+    none = ComplianceOut(met=0, missed=0, pending=0, share=None)
+    return GroupOut(
+        key="all",
+        label="all",
+        incidents=0,
+        open=0,
+        severity_counts={},
+        mttd=empty,
+        mtta=empty,
+        mttm=empty,
+        mttr=empty,
+        update_cadence=none,
+        public_ack=none,
+    )
+
+
+def page_deliveries(session: Session, since: datetime, until: datetime) -> list[tuple[Any, ...]]:
+    """``(incident, person, first delivery)`` of each person paged in the window."""
+    query = (
+        select(
+            OutboxMessage.incident_id,
+            OutboxMessage.person_id,
+            func.min(OutboxMessage.finished_at),
+        )
+        .where(
+            and_(
+                OutboxMessage.group.like(PAGE_GROUP),
+                OutboxMessage.status == "delivered",
+                OutboxMessage.person_id.is_not(None),
+                OutboxMessage.incident_id.is_not(None),
+                OutboxMessage.finished_at >= since,
+                OutboxMessage.finished_at < until,
+            )
+        )
+        .group_by(OutboxMessage.incident_id, OutboxMessage.person_id)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def oncall_load(session: Session, since: datetime, until: datetime) -> list[PersonLoadOut]:
+    rows = page_deliveries(session, since, until)
+    pages = first_deliveries((int(i), int(p), at) for i, p, at in rows)
+    shifts = oncall_service.shifts_between_in(session, since, until)
+    people = oncall_service.zones_in(
+        session, {p.person_id for p in pages} | {s.person_id for s in shifts}
+    )
+    return [
+        PersonLoadOut.model_validate(row, from_attributes=True)
+        for row in load_report(pages, shifts, people)
+    ]
+
+
+def report(
+    db: Database,
+    *,
+    window: queries.Window,
+    policies: Mapping[Severity, SeverityPolicy],
+) -> MetricsReport:
+    now = clock.now()
+    whole = queries.Window(window.since, window.until, "none", window.period)
+    with db.reading() as session:
+        if not db.is_sqlite:
+            # the percentiles sort each group's values: in memory, and no JIT for one query
+            session.execute(text("SET LOCAL work_mem = '128MB'"))
+            session.execute(text("SET LOCAL jit = off"))
+        sqlite = db.is_sqlite
+        groups = _groups(session, window, now, policies, sqlite=sqlite)
+        if window.group_by == "none":
+            total = groups
+        else:
+            parts = groups if window.group_by in PARTITIONS else None
+            total = _groups(session, whole, now, policies, sqlite=sqlite, parts=parts)
+        load = oncall_load(session, window.since, window.until)
+    overall = total[0] if total else _empty_group()
+    noise = alerts_service.noise(db, since=window.since, until=window.until)
+    return MetricsReport(
+        since=window.since,
+        until=window.until,
+        group_by=window.group_by,
+        period=window.period.value,
+        generated_at=now,
+        total=overall,
+        groups=groups,
+        frequency_per_week=round(
+            core.frequency_per_week(overall.incidents, window.since, window.until), 4
+        ),
+        severity_mix={
+            s: round(v, 4) for s, v in core.severity_mix(overall.severity_counts).items()
+        },
+        oncall_load=load,
+        alert_noise=noise,
+    )
