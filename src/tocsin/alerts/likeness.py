@@ -35,8 +35,8 @@ def signature_in(session: Session, incident_id: int) -> Signature:
         .group_by(Alert.integration_id, Alert.dedup_key)
         .order_by(Alert.integration_id, Alert.dedup_key)
         .limit(MAX_SIGNATURE)
-    ).tuples()
-    return Signature(frozenset(names), frozenset(keys))
+    )
+    return Signature(frozenset(names), frozenset((int(i), str(k)) for i, k in keys))
 
 
 def earlier_incidents_in(
@@ -61,7 +61,7 @@ def earlier_incidents_in(
         )
         .order_by(Alert.incident_id.desc())
         .limit(limit * 20)
-    ).tuples()
+    )
     found: dict[int, set[str]] = {}
     for incident_id, name, integration_id, key in rows:
         if incident_id is None or (incident_id not in found and len(found) >= limit):

@@ -124,11 +124,8 @@ def similar_titles_in(session: Session, title: str, *, limit: int = 20) -> list[
         params["match"] = rules.any_of_fts5(words, "title")
         rows = session.execute(text(_SQLITE_TITLES), params).all()
     ids = {int(r.id): str(r.title) for r in rows}
-    incidents = dict(
-        session.execute(
-            select(Postmortem.id, Postmortem.incident_id).where(Postmortem.id.in_(list(ids)))
-        ).tuples()
-    )
+    query = select(Postmortem.id, Postmortem.incident_id).where(Postmortem.id.in_(list(ids)))
+    incidents = {int(pm): int(incident) for pm, incident in session.execute(query)}
     return [(incidents[i], t) for i, t in ids.items() if i in incidents]
 
 
