@@ -178,4 +178,3 @@ class SearchHit(BaseModel):
     incident_id: int
     incident_reference: str
     incident_title: str
-    incident_severity: str

@@ -29,12 +29,12 @@ from tocsin.postmortems.tables import Postmortem
 from tocsin.postmortems.workflow import to_out
 
 _SQLITE_SEARCH = f"""
-SELECT rowid AS id, -bm25({TABLE}, 4.0, 1.0) AS score,
+SELECT rowid AS id, title, -bm25({TABLE}, 4.0, 1.0) AS score,
        snippet({TABLE}, -1, :start, :end, '…', 24) AS snippet
 FROM {TABLE} WHERE {TABLE} MATCH :match ORDER BY bm25({TABLE}, 4.0, 1.0) LIMIT :limit
 """
 _POSTGRES_SEARCH = f"""
-SELECT hit.id, hit.score,
+SELECT hit.id, s.title, hit.score,
        ts_headline('english', s.body, hit.q,
                    'StartSel=' || :start || ', StopSel=' || :end
                    || ', MaxWords=30, MinWords=10, MaxFragments=2') AS snippet
@@ -60,6 +60,7 @@ WHERE s.title_document @@ q.q ORDER BY ts_rank_cd(s.title_document, q.q) DESC LI
 @dataclass(frozen=True)
 class _Raw:
     id: int
+    title: str
     score: float
     snippet: str
 
@@ -81,30 +82,30 @@ def _run(session: Session, q: str, query: rules.Query, limit: int) -> list[_Raw]
         rows = session.execute(text(_POSTGRES_SEARCH), {**marks, "q": q.strip()})
     else:
         rows = session.execute(text(_SQLITE_SEARCH), {**marks, "match": rules.to_fts5(query)})
-    return [_Raw(int(r.id), float(r.score), str(r.snippet or "")) for r in rows]
+    return [_Raw(int(r.id), str(r.title), float(r.score), str(r.snippet or "")) for r in rows]
 
 
 def _hits(session: Session, raws: Sequence[_Raw]) -> list[SearchHit]:
-    rows = {
-        r.id: r
-        for r in session.scalars(select(Postmortem).where(Postmortem.id.in_([x.id for x in raws])))
-    }
+    """The hits, with their postmortem's status and incident (one query: the incident's
+    title is the index's, kept in step with it)."""
+    query = select(Postmortem.id, Postmortem.incident_id, Postmortem.status).where(
+        Postmortem.id.in_([x.id for x in raws])
+    )
+    rows = {int(i): (int(incident), str(status)) for i, incident, status in session.execute(query)}
     hits: list[SearchHit] = []
     for rank, raw in enumerate((x for x in raws if x.id in rows), start=1):
-        row = rows[raw.id]
-        incident = incidents_service.snapshot(session, incident_id=row.incident_id)
+        incident_id, status = rows[raw.id]
         hits.append(
             SearchHit(
                 rank=rank,
                 score=round(raw.score, 6),
-                postmortem_id=row.id,
-                status=row.status,
-                url=f"/postmortems/{row.id}",
+                postmortem_id=raw.id,
+                status=status,
+                url=f"/postmortems/{raw.id}",
                 snippet=rules.escape_snippet(raw.snippet),
-                incident_id=incident.id,
-                incident_reference=incident.reference,
-                incident_title=incident.title,
-                incident_severity=incident.severity.value,
+                incident_id=incident_id,
+                incident_reference=incidents_service.reference(incident_id),
+                incident_title=raw.title,
             )
         )
     return hits
