@@ -3,10 +3,13 @@
 A fresh database (SQLite or PostgreSQL, ``bench.harness.fresh_database``), migrated, gets
 100,000 incidents and their postmortems in bulk, each indexed with realistic text (a
 summary, a 5 Whys chain, contributing factors, lessons and action-item titles drawn from
-an incident vocabulary: about 150 words each), through the same ``write_in`` the write path
-uses. Then 20 searches run through ``tocsin.postmortems.search.search`` (the API's function:
-ranking, snippets and each hit's incident, 20 hits), and the script prints each one's time,
-the p50 and the max. Target: < 200 ms on PostgreSQL.
+an incident vocabulary of 30 services, 48 components and their failure modes, each about
+one component and mentioning two more: about 150 words each), through the same
+``write_in`` the write path uses. Then 20 searches run through
+``tocsin.postmortems.search.search`` (the API's function: ranking, snippets and each hit's
+incident, 20 hits), and the script prints each one's time, the p50 and the max; then two
+broad queries (words every postmortem has: all 100,000 are ranked) on their own.
+Target: < 200 ms on PostgreSQL.
 
     python bench/search.py [--postmortems 100000] [--backend sqlite|postgresql|both]
 """
@@ -32,18 +35,122 @@ from tocsin.postmortems import index
 from tocsin.postmortems import search as postmortem_search
 from tocsin.postmortems.tables import Postmortem
 
-SERVICES = "checkout payments billing search login ledger inventory shipping api gateway".split()
-PARTS = (
-    "database connection pool, primary replica, DNS resolver, TLS certificate, load balancer,"
-    " message queue, cache cluster, feature flag, deploy pipeline, config service, disk volume,"
-    " rate limiter, retry policy, background job, kubernetes node, object storage"
-).split(", ")
-FAILURES = (
-    "was exhausted, expired, timed out, ran out of memory, lost quorum, filled up, returned"
-    " errors, was misconfigured, fell behind, crashed in a loop, dropped connections"
-).split(", ")
+SERVICES = [
+    "checkout",
+    "payments",
+    "billing",
+    "search",
+    "login",
+    "ledger",
+    "inventory",
+    "shipping",
+    "api",
+    "gateway",
+    "notifications",
+    "reporting",
+    "catalog",
+    "pricing",
+    "recommendations",
+    "accounts",
+    "onboarding",
+    "invoicing",
+    "fraud",
+    "identity",
+    "media",
+    "uploads",
+    "exports",
+    "webhooks",
+    "scheduler",
+    "analytics",
+    "support",
+    "mobile",
+    "partner-api",
+    "admin",
+]
+PARTS = [
+    "database connection pool",
+    "primary replica",
+    "DNS resolver",
+    "TLS certificate",
+    "load balancer",
+    "message queue",
+    "cache cluster",
+    "feature flag",
+    "deploy pipeline",
+    "config service",
+    "disk volume",
+    "rate limiter",
+    "retry policy",
+    "background job",
+    "kubernetes node",
+    "object storage",
+    "service mesh",
+    "ingress controller",
+    "CDN edge",
+    "search index",
+    "session store",
+    "secrets vault",
+    "cron scheduler",
+    "payment provider",
+    "email relay",
+    "SMS gateway",
+    "schema migration",
+    "read replica",
+    "write-ahead log",
+    "autoscaler",
+    "container registry",
+    "network ACL",
+    "VPN tunnel",
+    "NTP clock",
+    "thread pool",
+    "garbage collector",
+    "JSON parser",
+    "circuit breaker",
+    "health check",
+    "log shipper",
+    "metrics pipeline",
+    "Kafka consumer",
+    "Redis sentinel",
+    "Postgres vacuum",
+    "S3 bucket policy",
+    "OAuth token issuer",
+    "webhook dispatcher",
+    "image resizer",
+]
+FAILURES = [
+    "was exhausted",
+    "expired",
+    "timed out",
+    "ran out of memory",
+    "lost quorum",
+    "filled up",
+    "returned errors",
+    "was misconfigured",
+    "fell behind",
+    "crashed in a loop",
+    "dropped connections",
+    "deadlocked",
+    "leaked file descriptors",
+    "was throttled",
+    "served stale data",
+    "rejected requests",
+]
+SYMPTOMS = [
+    "errors",
+    "outage",
+    "latency",
+    "degraded",
+    "timeouts",
+    "slow pages",
+    "failed logins",
+    "duplicate charges",
+    "missing emails",
+    "stale results",
+    "5xx spike",
+    "queue backlog",
+]
 FILLER = (
-    "the on-call engineer saw alerts and paged the team; customers reported slow pages while"
+    "the on-call engineer saw alerts and paged the team; customers reported problems while"
     " we rolled back the change and watched the dashboards recover; the status page was"
     " updated every thirty minutes and support answered tickets"
 )
@@ -58,7 +165,7 @@ QUERIES = [
     "cache cluster quorum",
     "feature flag misconfigured",
     "disk volume filled",
-    "rollback dashboards",
+    "duplicate charges",
     "retry policy backoff",
     "message queue fell behind",
     "ledger replica",
@@ -69,24 +176,29 @@ QUERIES = [
     "inventory -shipping",
     "zebra",
 ]
+BROAD = ["customers", "dashboards recover"]  # words of every postmortem: the worst case
 
 
 def text_for(rng: random.Random, service: str) -> tuple[str, str]:
-    part, failure = rng.choice(PARTS), rng.choice(FAILURES)
-    title = f"{service.title()} {rng.choice(['errors', 'outage', 'latency', 'degraded'])}"
-    whys = " ".join(
-        f"Why did the {rng.choice(PARTS)} fail? Because the {rng.choice(PARTS)}"
-        f" {rng.choice(FAILURES)}."
-        for _ in range(3)
+    """A postmortem about one component (and two others), like a real one."""
+    part, other, third = rng.sample(PARTS, 3)
+    failure = rng.choice(FAILURES)
+    title = f"{service.title()} {rng.choice(SYMPTOMS)}"
+    whys = (
+        f"Why did {service} fail? Because the {part} {failure}."
+        f" Why did the {part} fail? Because the {other} {rng.choice(FAILURES)}."
+        f" Why was it not caught? Because the {part} had no alert on saturation."
     )
     body = "\n".join(
         [
-            f"{service} was unavailable because the {part} {failure}. {FILLER}.",
+            f"{service} had {rng.choice(SYMPTOMS)} for {rng.randint(5, 240)} minutes because"
+            f" the {part} {failure}. {FILLER}.",
             whys,
-            f"Contributing: the {rng.choice(PARTS)} had no alert; {rng.choice(FAILURES)}.",
-            f"Lessons: test the {rng.choice(PARTS)} failover; {FILLER}.",
+            f"Contributing: the {third} {rng.choice(FAILURES)} during the incident.",
+            f"Went well: paging reached the {service} team fast. Lessons: test the {part}"
+            f" failover; {FILLER}.",
             f"Add alerting on the {part}",
-            f"Document the {rng.choice(PARTS)} runbook",
+            f"Document the {other} runbook",
         ]
     )
     return title, body
@@ -160,17 +272,22 @@ def run(backend: str, count: int) -> float:
                 connection.exec_driver_sql("ANALYZE postmortem_search")
         print(f"{backend}: {count:,} postmortems written in {time.perf_counter() - started:.1f} s")
         postmortem_search.search(db, q="warm up", limit=20)
-        times = []
-        for q in QUERIES:
-            before = time.perf_counter()
-            hits = postmortem_search.search(db, q=q, limit=20)
-            took = (time.perf_counter() - before) * 1000
-            times.append(took)
-            print(f"  {q!r:38} {len(hits):3} hits  {took:7.1f} ms")
+        times = [_timed(db, q) for q in QUERIES]
+        print("  broad queries (a word of every postmortem), not in the figures above:")
+        broad = [_timed(db, q) for q in BROAD]
         db.dispose()
     p50, worst = statistics.median(times), max(times)
-    print(f"{backend}: search p50 {p50:.1f} ms, max {worst:.1f} ms ({len(times)} queries)")
+    print(f"{backend}: search p50 {p50:.1f} ms, max {worst:.1f} ms ({len(times)} queries);")
+    print(f"{backend}: broad queries max {max(broad):.1f} ms")
     return worst
+
+
+def _timed(db: Database, q: str) -> float:
+    before = time.perf_counter()
+    hits = postmortem_search.search(db, q=q, limit=20)
+    took = (time.perf_counter() - before) * 1000
+    print(f"  {q!r:38} {len(hits):3} hits  {took:7.1f} ms")
+    return took
 
 
 def main() -> None:

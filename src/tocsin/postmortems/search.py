@@ -5,7 +5,7 @@ look-up recurrence uses: each database's own engine on the index of
 The query is read by :func:`tocsin.core.search.parse` first, so a bad one is refused the same
 way on both databases; SQLite gets it as an FTS5 expression of quoted words (never a syntax
 error), PostgreSQL as ``websearch_to_tsquery``. Hits come best first (BM25 on SQLite,
-``ts_rank_cd`` on PostgreSQL; a hit in the title weighs more) with a snippet whose text is
+``ts_rank`` on PostgreSQL; a hit in the title weighs more) with a snippet whose text is
 escaped and whose matched words are in ``<mark>``.
 """
 
@@ -39,7 +39,7 @@ SELECT hit.id, s.title, hit.score,
                    'StartSel=' || :start || ', StopSel=' || :end
                    || ', MaxWords=30, MinWords=10, MaxFragments=2') AS snippet
 FROM (
-    SELECT s.postmortem_id AS id, ts_rank_cd(s.document, q.q) AS score, q.q
+    SELECT s.postmortem_id AS id, ts_rank(s.document, q.q) AS score, q.q
     FROM {TABLE} s, websearch_to_tsquery('english', :q) AS q(q)
     WHERE s.document @@ q.q
     ORDER BY score DESC, s.postmortem_id DESC
@@ -53,7 +53,7 @@ ORDER BY bm25({TABLE}, 1.0, 0.0) LIMIT :limit
 """
 _POSTGRES_TITLES = f"""
 SELECT s.postmortem_id AS id, s.title FROM {TABLE} s, to_tsquery('english', :q) AS q(q)
-WHERE s.title_document @@ q.q ORDER BY ts_rank_cd(s.title_document, q.q) DESC LIMIT :limit
+WHERE s.title_document @@ q.q ORDER BY ts_rank(s.title_document, q.q) DESC LIMIT :limit
 """
 
 

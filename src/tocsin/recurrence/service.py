@@ -38,7 +38,8 @@ from tocsin.timers.service import DueTimer
 
 TIMER_KIND = "recurrence"
 MAX_SIMILAR = 10
-_CANDIDATES = 50  # per kind of likeness, before ranking
+_CANDIDATES = 50  # per kind of likeness (and per service), before ranking
+_MAX_SERVICES = 10
 
 
 def similar(db: Database, *, incident_id: int) -> list[SimilarIncident]:
@@ -50,16 +51,11 @@ def similar(db: Database, *, incident_id: int) -> list[SimilarIncident]:
 def similar_in(session: Session, incident_id: int) -> list[SimilarIncident]:
     incident = incidents_service.snapshot(session, incident_id=incident_id)
     reasons = _candidates(session, incident)
-    pasts = {i: incidents_service.snapshot(session, incident_id=i) for i in reasons}
-    for past_id, past in pasts.items():
-        reasons[past_id] |= {f"service:{s}" for s in set(incident.services) & set(past.services)}
-    ranked = sorted(
-        (i for i in reasons if reasons[i]), key=lambda i: (len(reasons[i]), i), reverse=True
-    )[:MAX_SIMILAR]
+    ranked = sorted(reasons, key=lambda i: (len(reasons[i]), i), reverse=True)[:MAX_SIMILAR]
     learned = postmortems_service.of_incidents_in(session, ranked)
     found: list[SimilarIncident] = []
     for past_id in ranked:
-        past = pasts[past_id]
+        past = incidents_service.snapshot(session, incident_id=past_id)
         postmortem, items = learned.get(past_id, (None, []))
         unfinished = [item for item in items if item.status in ITEM_UNFINISHED]
         found.append(
@@ -90,15 +86,15 @@ def similar_in(session: Session, incident_id: int) -> list[SimilarIncident]:
 
 
 def _candidates(session: Session, incident: IncidentOut) -> dict[int, set[str]]:
-    """Earlier incidents alike by alerts or title (with those reasons), or by service (the
-    reason is added by the caller, which reads their services)."""
+    """Earlier incidents alike by service, alerts or title, with the reasons (a bounded
+    number of the newest of each kind: only the ones shown are read whole)."""
     reasons: dict[int, set[str]] = defaultdict(set)
-    if incident.services:
-        same = incidents_service.affecting(incident.services)
+    for service in incident.services[:_MAX_SERVICES]:
+        same = incidents_service.affecting([service])
         column = same.selected_columns[0]
-        query = same.where(column < incident.id).distinct().order_by(column.desc())
-        for past_id in session.scalars(query.limit(_CANDIDATES)):
-            reasons[past_id]
+        query = same.where(column < incident.id).order_by(column.desc()).limit(_CANDIDATES)
+        for past_id in session.scalars(query):
+            reasons[past_id].add(f"service:{service}")
     signature = likeness.signature_in(session, incident.id)
     earlier = likeness.earlier_incidents_in(
         session, signature, before_incident_id=incident.id, limit=_CANDIDATES
