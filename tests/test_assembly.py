@@ -25,6 +25,7 @@ from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
+from tocsin.recurrence import service as recurrence_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
@@ -58,12 +59,15 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (reports_resolved.on_incident_changed, {"mail": mail}),
     ]
     assert post_incident.on_incident_changed in listeners
+    assert postmortems_service.index_on_incident_changed in listeners
+    assert recurrence_service.on_incident_changed in listeners
     assert set(api.tocsin.timer_handlers) == {
         paging_service.TIMER_KIND,
         incidents_service.REMINDER_TIMER_KIND,
         post_incident.TIMER_KIND,
         maintenance_lifecycle.TIMER_KIND,
         postmortems_service.REMINDER_TIMER_KIND,
+        recurrence_service.TIMER_KIND,
     }
     window = api.db.hooks.listeners(MaintenanceWindowChanged)
     assert [(p.func, p.keywords) for p in window if isinstance(p, partial)] == [
@@ -74,7 +78,7 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (subscribers_updates.on_maintenance_notice, {"store": api.tocsin.statuspage}),
     ]
     assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
-    assert len(api.tocsin.incident_sections) == 3
+    assert len(api.tocsin.incident_sections) == 4
 
 
 def test_a_database_is_assembled_once(api: Api) -> None:

@@ -8,24 +8,26 @@ tells you everything that happens when something changes:
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
   when a paging incident opens and stops when someone has it, and the status page's
   components follow the open incidents on their services; a resolution whose severity
-  requires a postmortem opens one; a resolved SEV1/SEV2 gets a draft public post-incident
-  report, and the customers who reported it are mailed once. A scheduled maintenance that
-  starts, moves or ends with ``silence_alerts`` silences or unsilences its services'
-  alerts; its notices (announced, reminder, started, completed, cancelled) go to its page's
-  subscribers.
+  requires a postmortem opens one (a retitled incident re-indexes it for search); an opened
+  or resolved incident gets a timer that records its recurrences; a resolved SEV1/SEV2 gets
+  a draft public post-incident report, and the customers who reported it are mailed once. A
+  scheduled maintenance that starts, moves or ends with ``silence_alerts`` silences or
+  unsilences its services' alerts; its notices (announced, reminder, started, completed,
+  cancelled) go to its page's subscribers.
 - **Timer handlers**, run by the worker when a durable timer is due: an escalation level
   fires; an overdue internal update or public acknowledgement reminds the Communications
   Lead, then the Incident Commander; an overdue postmortem draft or review meeting, or an
-  overdue action item, reminds its owner; a public post-incident report is overdue; a
-  scheduled maintenance starts, completes or sends its reminder.
+  overdue action item, reminds its owner; an incident's recurrences are recorded; a public
+  post-incident report is overdue; a scheduled maintenance starts, completes or sends its
+  reminder.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
 - **Outbox routes**, by the group of an outbox message: messages that are not pages (status
   page subscribers) say who receives them and what their outcome changes.
 - **Page sections**, added to the incident page by features the incidents feature must not
-  import: the alerts behind the incident, its customer reports and affected customers, and a
-  link to its postmortem.
+  import: the alerts behind the incident, its customer reports and affected customers, a
+  link to its postmortem, and the past incidents like it ("this happened before").
 - **State kept in memory**, one of each per application so that two in one process never
   share them: the alert ingest's caches, the cache of checked API tokens and the status
   page's snapshot (rebuilt after the commits that change it; served without the database).
@@ -57,6 +59,7 @@ from tocsin.notify.channels.base import Channel, Delivery
 from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
+from tocsin.recurrence import service as recurrence_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.reports import service as reports_service
 from tocsin.reports.limits import FormLimits
@@ -135,6 +138,10 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     db.hooks.subscribe(
         IncidentChanged, partial(postmortems_service.on_incident_changed, settings=settings)
     )
+    # retitled: its postmortem's search index row follows
+    db.hooks.subscribe(IncidentChanged, postmortems_service.index_on_incident_changed)
+    # opened or resolved: the worker records its recurrences (a timer, off the ingest path)
+    db.hooks.subscribe(IncidentChanged, recurrence_service.on_incident_changed)
     # a SEV1/SEV2 resolved: its public post-incident report is drafted
     db.hooks.subscribe(IncidentChanged, post_incident.on_incident_changed)
     # resolved: every customer who reported it is mailed once
@@ -163,6 +170,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             post_incident.TIMER_KIND: partial(_remind_post_incident, db),
             maintenance_lifecycle.TIMER_KIND: partial(_maintenance, db, statuspage),
             postmortems_service.REMINDER_TIMER_KIND: partial(_remind_postmortem, db, settings),
+            recurrence_service.TIMER_KIND: partial(_record_recurrences, db),
         },
         periodic={
             "heartbeats": Periodic(
@@ -181,6 +189,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             partial(_incident_alerts, db),
             partial(reports_service.incident_section, db),
             partial(_incident_postmortem, db),
+            partial(recurrence_service.incident_section, db),
         ),
         outbox_routes={
             subscribers_delivery.GROUP: OutboxRoute(
@@ -213,6 +222,10 @@ def _maintenance(db: Database, store: SnapshotStore, timer: DueTimer) -> None:
 
 def _remind_postmortem(db: Database, settings: Settings, timer: DueTimer) -> None:
     postmortems_service.fire_reminder(db, timer=timer, settings=settings)
+
+
+def _record_recurrences(db: Database, timer: DueTimer) -> None:
+    recurrence_service.fire(db, timer=timer)
 
 
 def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:

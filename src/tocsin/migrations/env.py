@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from tocsin.db import Base, Database, load_all_tables
+from tocsin.db import Base, Database, include_name, load_all_tables
 
 load_all_tables()
 
@@ -16,11 +16,19 @@ if connection is None:
     database = Database(url)
     with database.engine.begin() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
 else:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,7 +16,7 @@ from tocsin.core.postmortems import ITEM_UNFINISHED, ItemStatus, PostmortemStatu
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.oncall import service as oncall_service
-from tocsin.postmortems import reminders
+from tocsin.postmortems import index, reminders
 from tocsin.postmortems.opening import resolve_owner
 from tocsin.postmortems.schemas import ActionItemCreate, ActionItemOut, ActionItemPatch, OwnerOut
 from tocsin.postmortems.tables import ActionItem, Postmortem
@@ -81,6 +81,7 @@ def add_item(
         session.add(item)
         session.flush()
         reminders.sync_item_in(session, item)
+        index.refresh_in(session, row.id)
         return items_out(session, [item])[0]
 
 
@@ -93,6 +94,7 @@ def edit_item(db: Database, *, item_id: int, actor: str, patch: ActionItemPatch)
             rules.check_editable(PostmortemStatus(row.status), "changing more than the status")
         if "title" in changes:
             item.title = patch.title
+            index.refresh_in(session, row.id)
         if "owner" in changes:
             item.owner_person_id, item.owner_name = resolve_owner(session, patch.owner)
         if "due_on" in changes:

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path, Query, Response
 from tocsin.access.api import Responder, Viewer
 from tocsin.core.postmortems import ItemStatus, PostmortemStatus
 from tocsin.deps import DbDep, SettingsDep
-from tocsin.errors import Conflict, answers
+from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
+from tocsin.postmortems import search as postmortem_search
 from tocsin.postmortems import service
 from tocsin.postmortems.schemas import (
     ActionItemCreate,
@@ -22,6 +23,7 @@ from tocsin.postmortems.schemas import (
     CommentOut,
     PostmortemOpen,
     PostmortemOut,
+    SearchHit,
     SectionOut,
     SectionsPatch,
     StatusMove,
@@ -33,6 +35,18 @@ router = APIRouter(prefix="/api/v1", tags=["postmortems"])
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=40, description="From a previous page.")]
+
+
+@router.get("/postmortems/search", responses=answers(InvalidInput))
+def search_postmortems(
+    db: DbDep,
+    _: Viewer,
+    q: Annotated[str, Query(description='Words, "a phrase", -excluded, a or b.')],
+    limit: Annotated[int, Query(ge=1, le=50, description="Hits at most.")] = 20,
+) -> list[SearchHit]:
+    """Full-text search across every postmortem (titles, sections, 5 Whys, action items),
+    best first, each with an escaped snippet and its incident."""
+    return postmortem_search.search(db, q=q, limit=limit)
 
 
 @router.post(

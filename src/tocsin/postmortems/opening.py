@@ -30,7 +30,7 @@ from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
 from tocsin.incidents.schemas import IncidentOut
 from tocsin.oncall import service as oncall_service
-from tocsin.postmortems import reminders
+from tocsin.postmortems import index, reminders
 from tocsin.postmortems.schemas import PersonOrName
 from tocsin.postmortems.tables import Postmortem, PostmortemSection
 from tocsin.reports import service as reports_service
@@ -125,6 +125,7 @@ def open_in(
         for spec in settings.postmortem_template
     )
     reminders.schedule_deadlines_in(session, row)
+    index.refresh_in(session, row.id)
     data = {
         "postmortem_id": row.id,
         "owner": name,

@@ -162,3 +162,19 @@ class ActionItemOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+
+
+class SearchHit(BaseModel):
+    """One postmortem found by full-text search, best first (``rank`` 1)."""
+
+    rank: int
+    score: float = Field(description="The database's relevance score: higher is better.")
+    postmortem_id: int
+    status: str
+    url: str
+    snippet: str = Field(
+        description="HTML: the text around the match, escaped, the matched words in <mark>."
+    )
+    incident_id: int
+    incident_reference: str
+    incident_title: str

@@ -3,16 +3,20 @@
 Written in :mod:`~tocsin.postmortems.opening` (opening, by itself on resolution or by hand),
 :mod:`~tocsin.postmortems.workflow` (sections, review, publishing, comments),
 :mod:`~tocsin.postmortems.timeline`, :mod:`~tocsin.postmortems.actions`,
-:mod:`~tocsin.postmortems.document` and :mod:`~tocsin.postmortems.reminders`.
+:mod:`~tocsin.postmortems.document`, :mod:`~tocsin.postmortems.reminders`,
+:mod:`~tocsin.postmortems.index` and :mod:`~tocsin.postmortems.search` (full-text search).
 """
 
 from __future__ import annotations
 
 from tocsin.postmortems.actions import ItemFilter, add_item, edit_item, items_of, list_items
 from tocsin.postmortems.document import DocumentSection, PostmortemDocument, document
+from tocsin.postmortems.index import on_incident_changed as index_on_incident_changed
+from tocsin.postmortems.index import refresh_in as refresh_index_in
 from tocsin.postmortems.opening import on_incident_changed, open_in, open_postmortem
 from tocsin.postmortems.reminders import TIMER_KIND as REMINDER_TIMER_KIND
 from tocsin.postmortems.reminders import fire as fire_reminder
+from tocsin.postmortems.search import of_incidents_in, search, similar_titles_in
 from tocsin.postmortems.timeline import annotate, get_timeline
 from tocsin.postmortems.workflow import (
     add_comment,
@@ -42,13 +46,18 @@ __all__ = [
     "get_postmortem",
     "get_sections",
     "get_timeline",
+    "index_on_incident_changed",
     "items_of",
     "list_comments",
     "list_items",
     "list_postmortems",
     "move",
+    "of_incidents_in",
     "on_incident_changed",
     "open_in",
     "open_postmortem",
     "postmortem_of_incident",
+    "refresh_index_in",
+    "search",
+    "similar_titles_in",
 ]

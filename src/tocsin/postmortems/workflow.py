@@ -19,7 +19,7 @@ from tocsin.core.postmortems import PostmortemStatus, SectionSpec
 from tocsin.db import Database
 from tocsin.errors import InvalidInput, NotFound
 from tocsin.incidents import service as incidents_service
-from tocsin.postmortems import reminders
+from tocsin.postmortems import index, reminders
 from tocsin.postmortems.opening import resolve_owner
 from tocsin.postmortems.schemas import (
     CommentCreate,
@@ -186,6 +186,7 @@ def edit_sections(
             section.content = {**keep, **content}
             section.updated_at, section.updated_by = now, actor
         _touch(row, now)
+        index.refresh_in(session, row.id)
         return sections_in(session, row, settings)
 
 

@@ -38,6 +38,7 @@ from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
 from tocsin.postmortems import api as postmortems_api
 from tocsin.postmortems import pages as postmortems_pages
+from tocsin.recurrence import api as recurrence_api
 from tocsin.reports import api as reports_api
 from tocsin.reports import pages as reports_pages
 from tocsin.statuspage import api as statuspage_api
@@ -217,6 +218,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         postmortems_pages.router,
         metrics_api.router,
         metrics_pages.router,
+        recurrence_api.router,
         health.router,
     ):
         app.include_router(router)
