@@ -3,13 +3,18 @@
 Written in :mod:`~tocsin.postmortems.opening` (opening, by itself on resolution or by hand),
 :mod:`~tocsin.postmortems.workflow` (sections, review, publishing, comments),
 :mod:`~tocsin.postmortems.timeline`, :mod:`~tocsin.postmortems.actions`,
-:mod:`~tocsin.postmortems.document` and :mod:`~tocsin.postmortems.reminders`.
+:mod:`~tocsin.postmortems.document`, :mod:`~tocsin.postmortems.reminders`, the
+blamelessness check (:mod:`~tocsin.postmortems.blameless`) and the exports
+(:mod:`~tocsin.postmortems.files`).
 """
 
 from __future__ import annotations
 
 from tocsin.postmortems.actions import ItemFilter, add_item, edit_item, items_of, list_items
+from tocsin.postmortems.blameless import BlamelessReport, findings_in
+from tocsin.postmortems.blameless import check_postmortem as check_blameless
 from tocsin.postmortems.document import DocumentSection, PostmortemDocument, document
+from tocsin.postmortems.files import export
 from tocsin.postmortems.opening import on_incident_changed, open_in, open_postmortem
 from tocsin.postmortems.reminders import TIMER_KIND as REMINDER_TIMER_KIND
 from tocsin.postmortems.reminders import fire as fire_reminder
@@ -28,16 +33,20 @@ from tocsin.postmortems.workflow import (
 
 __all__ = [
     "REMINDER_TIMER_KIND",
+    "BlamelessReport",
     "DocumentSection",
     "ItemFilter",
     "PostmortemDocument",
     "add_comment",
     "add_item",
     "annotate",
+    "check_blameless",
     "document",
     "edit_item",
     "edit_sections",
+    "export",
     "find_for_incident",
+    "findings_in",
     "fire_reminder",
     "get_postmortem",
     "get_sections",
