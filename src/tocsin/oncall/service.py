@@ -12,7 +12,8 @@ for the incidents feature (roles and stakeholders name people), ``people_in``, `
 and ``mail_contact_in`` (a person's first mail contact method); for the worker,
 ``delivery_target_in``: where a contact method delivers, secrets opened; and,
 for postmortems, ``owning_team_in`` (a service's team and its zone) and
-``services_of_team_in``, and ``directory_in`` (everyone, for the blamelessness check); in a read of its own, ``get_person`` (paging's acknowledge page
+``services_of_team_in``, and ``directory_in`` (everyone, for the blamelessness check); in a
+read of its own, ``get_person`` (paging's acknowledge page
 names who followed a link).
 
 Each is written in the sub-feature it belongs to; this module only names them. The

@@ -15,7 +15,8 @@ from typing import Any
 
 from tocsin.postmortems.document import DocumentSection, PostmortemDocument
 
-TIMELINE_HEADER = ("When (UTC)", "What", "Who", "Note")
+TIMELINE_HEADER = ("When", "What", "Who", "Note")
+NOT_WRITTEN = "Not written yet."
 ITEMS_HEADER = ("Priority", "Action", "Owner", "Due", "Status", "Tracker")
 
 
@@ -91,10 +92,11 @@ _LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)
 
 
 def md(text: str) -> str:
-    """Plain text made literal in Markdown (line breaks kept)."""
-    escaped = _INLINE.sub(r"\\\1", text)
+    """Plain text made literal in Markdown: markup characters escaped, a line break kept as
+    a hard break (a trailing backslash), a blank line as a new paragraph."""
+    escaped = _INLINE.sub(r"\\\1", text.replace("\r\n", "\n"))
     escaped = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
-    return escaped.replace("\r\n", "\n")
+    return re.sub(r"(?<=\S)[ \t]*\n(?=[ \t]*\S)", "\\\n", escaped)
 
 
 def _cell(text: str) -> str:
@@ -114,6 +116,9 @@ def _section(doc: PostmortemDocument, section: DocumentSection) -> Iterator[str]
     text = str(section.content.get("text") or "").strip()
     if text:
         yield md(text)
+        yield ""
+    elif section.kind == "text":
+        yield f"_{NOT_WRITTEN}_"
         yield ""
     if section.kind == "impact":
         yield from (f"- {md(line)}" for line in impact_lines(section.content))

@@ -19,6 +19,7 @@ from fpdf.enums import XPos, YPos
 from tocsin.postmortems.document import DocumentSection, PostmortemDocument
 from tocsin.postmortems.export import (
     ITEMS_HEADER,
+    NOT_WRITTEN,
     TIMELINE_HEADER,
     facts,
     impact_lines,
@@ -96,6 +97,8 @@ def _section(out: _Writer, doc: PostmortemDocument, section: DocumentSection) ->
     text = str(section.content.get("text") or "").strip()
     if text:
         out.line(text)
+    elif section.kind == "text":
+        out.line(NOT_WRITTEN)
     if section.kind == "impact":
         for value in impact_lines(section.content):
             out.line(f"• {value}")
