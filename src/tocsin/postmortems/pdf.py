@@ -10,6 +10,7 @@ so, rather than failing.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from tocsin.postmortems.export import (
 )
 
 log = logging.getLogger(__name__)
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 FONT_DIRS = (
     "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu: fonts-dejavu-core
@@ -68,6 +70,11 @@ class _Writer:
         self.pdf.add_page()
 
     def text(self, value: str) -> str:
+        """``value`` as the font can draw it: tabs as spaces, other control characters
+        dropped, and without a Unicode font only Latin-1."""
+        value = _CONTROL.sub(
+            "", value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+        )
         if self.unicode:
             return value
         return value.encode("latin-1", "replace").decode("latin-1")
