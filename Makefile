@@ -29,7 +29,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 test: lint
-	bash scripts/test-peers prometheus-alertmanager chromium
+	bash scripts/test-peers prometheus-alertmanager chromium poppler-utils fonts-dejavu-core
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test

@@ -25,7 +25,7 @@ def _client() -> httpx.Client:
     return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0)
 
 
-def call(method: str, path: str, **kwargs: Any) -> Any:
+def _send(method: str, path: str, **kwargs: Any) -> httpx.Response:
     """Send one request to /api/v1; print the server's message and exit 1 on an error."""
     import httpx
 
@@ -46,4 +46,14 @@ def call(method: str, path: str, **kwargs: Any) -> Any:
         if allowed is not None:
             err.print(f"allowed: {', '.join(allowed) or 'none'}")
         raise typer.Exit(1)
-    return response.json()
+    return response
+
+
+def call(method: str, path: str, **kwargs: Any) -> Any:
+    """The JSON answer of one request to /api/v1 (see :func:`_send` for errors)."""
+    return _send(method, path, **kwargs).json()
+
+
+def download(path: str) -> bytes:
+    """The body of a GET of /api/v1 ``path``, as bytes (a file: Markdown, PDF, CSV…)."""
+    return _send("GET", path).content

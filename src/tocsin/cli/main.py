@@ -17,6 +17,7 @@ from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
 from tocsin.cli import incidents, tokens
 from tocsin.cli import oncall as oncall_cli
+from tocsin.cli import postmortems as postmortems_cli
 from tocsin.cli import statuspage as statuspage_cli
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ for _name, _group in alerts_cli.GROUPS:  # integration, silence, alert
     app.add_typer(_group, name=_name)
 app.add_typer(oncall_cli.app, name="oncall")
 app.add_typer(statuspage_cli.app, name="statuspage")
+app.add_typer(postmortems_cli.app, name="postmortem")
 console = Console(stderr=True)
 
 

@@ -12,9 +12,9 @@ for the incidents feature (roles and stakeholders name people), ``people_in``, `
 and ``mail_contact_in`` (a person's first mail contact method); for the worker,
 ``delivery_target_in``: where a contact method delivers, secrets opened; and,
 for postmortems, ``owning_team_in`` (a service's team and its zone) and
-``services_of_team_in``; in a read of its own, ``get_person`` (paging's acknowledge page
-names who followed a link); for the metrics (``reports.py``), ``service_teams``,
-``shifts_between_in`` and ``zones_in``.
+``services_of_team_in``, and ``directory_in`` (everyone, for the blamelessness check); in a
+read of its own, ``get_person`` (paging's acknowledge page names who followed a link); for the
+metrics (``reports.py``), ``service_teams``, ``shifts_between_in`` and ``zones_in``.
 
 Each is written in the sub-feature it belongs to; this module only names them. The
 sub-features are ``people/`` (people, contact methods, notification rules), ``teams/``,
@@ -32,6 +32,7 @@ from tocsin.oncall.people.service import (
     PersonRef,
     PlannedContact,
     delivery_target_in,
+    directory_in,
     get_person,
     list_people,
     mail_contact_in,
@@ -46,6 +47,7 @@ __all__ = [
     "PersonRef",
     "PlannedContact",
     "delivery_target_in",
+    "directory_in",
     "escalation_snapshot_in",
     "get_person",
     "list_people",

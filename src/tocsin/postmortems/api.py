@@ -14,6 +14,7 @@ from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
 from tocsin.postmortems import search as postmortem_search
 from tocsin.postmortems import service
+from tocsin.postmortems.blameless import BlamelessReport
 from tocsin.postmortems.schemas import (
     ActionItemCreate,
     ActionItemOut,
@@ -93,6 +94,41 @@ def list_postmortems(
 @router.get("/postmortems/{postmortem_id}")
 def get_postmortem(postmortem_id: Id, db: DbDep, _: Viewer) -> PostmortemOut:
     return service.get_postmortem(db, postmortem_id=postmortem_id)
+
+
+@router.get("/postmortems/{postmortem_id}/blameless")
+def blameless(postmortem_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -> BlamelessReport:
+    """The blamelessness check over every section: sentences that point at a person (a
+    directory name, "X forgot", "human error", "careless", …) with a system-focused
+    rewording. Advice only: nothing is refused for it."""
+    return service.check_blameless(db, postmortem_id=postmortem_id, settings=settings)
+
+
+class MarkdownFile(Response):
+    media_type = "text/markdown"  # Starlette adds "; charset=utf-8"
+
+
+class PdfFile(Response):
+    media_type = "application/pdf"
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/postmortems/{postmortem_id}/export.md", response_class=MarkdownFile)
+def export_markdown(postmortem_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -> MarkdownFile:
+    """The postmortem as Markdown: a heading per section, the 5 Whys as a numbered list,
+    the timeline and the action items as tables."""
+    name, body = service.export(db, postmortem_id=postmortem_id, settings=settings, as_="md")
+    return MarkdownFile(content=body, headers=_attachment(name))
+
+
+@router.get("/postmortems/{postmortem_id}/export.pdf", response_class=PdfFile)
+def export_pdf(postmortem_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -> PdfFile:
+    """The postmortem as a PDF, the same content as the Markdown."""
+    name, body = service.export(db, postmortem_id=postmortem_id, settings=settings, as_="pdf")
+    return PdfFile(content=body, headers=_attachment(name))
 
 
 @router.get("/postmortems/{postmortem_id}/sections")

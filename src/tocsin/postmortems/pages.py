@@ -1,4 +1,5 @@
-"""The postmortem page (/postmortems/{id}): the document, read-only and escaped."""
+"""The postmortem page (/postmortems/{id}): the document, read-only and escaped, with the
+blamelessness check's findings beside the sections they are in."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from tocsin.access.pages import PagePrincipal
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.fields import Id
 from tocsin.postmortems import service
+from tocsin.postmortems.blameless import BlamelessFinding
 from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -20,5 +22,9 @@ def postmortem_page(
 ) -> Response:
     with db.reading() as session:
         doc = service.document(session, postmortem_id, settings=settings)
-    context = {"principal": principal, "doc": doc, "error": None}
+        findings = service.findings_in(session, doc)
+    by_section: dict[str, list[BlamelessFinding]] = {}
+    for finding in findings:
+        by_section.setdefault(finding.section, []).append(finding)
+    context = {"principal": principal, "doc": doc, "findings": by_section, "error": None}
     return templates.TemplateResponse(request, "postmortem.html", context)

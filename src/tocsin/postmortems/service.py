@@ -4,13 +4,18 @@ Written in :mod:`~tocsin.postmortems.opening` (opening, by itself on resolution 
 :mod:`~tocsin.postmortems.workflow` (sections, review, publishing, comments),
 :mod:`~tocsin.postmortems.timeline`, :mod:`~tocsin.postmortems.actions`,
 :mod:`~tocsin.postmortems.document`, :mod:`~tocsin.postmortems.reminders`,
-:mod:`~tocsin.postmortems.index` and :mod:`~tocsin.postmortems.search` (full-text search).
+:mod:`~tocsin.postmortems.index` and :mod:`~tocsin.postmortems.search` (full-text search), the
+blamelessness check (:mod:`~tocsin.postmortems.blameless`) and the exports
+(:mod:`~tocsin.postmortems.files`).
 """
 
 from __future__ import annotations
 
 from tocsin.postmortems.actions import ItemFilter, add_item, edit_item, items_of, list_items
+from tocsin.postmortems.blameless import BlamelessReport, findings_in
+from tocsin.postmortems.blameless import check_postmortem as check_blameless
 from tocsin.postmortems.document import DocumentSection, PostmortemDocument, document
+from tocsin.postmortems.files import export
 from tocsin.postmortems.index import on_incident_changed as index_on_incident_changed
 from tocsin.postmortems.index import refresh_in as refresh_index_in
 from tocsin.postmortems.opening import on_incident_changed, open_in, open_postmortem
@@ -32,16 +37,20 @@ from tocsin.postmortems.workflow import (
 
 __all__ = [
     "REMINDER_TIMER_KIND",
+    "BlamelessReport",
     "DocumentSection",
     "ItemFilter",
     "PostmortemDocument",
     "add_comment",
     "add_item",
     "annotate",
+    "check_blameless",
     "document",
     "edit_item",
     "edit_sections",
+    "export",
     "find_for_incident",
+    "findings_in",
     "fire_reminder",
     "get_postmortem",
     "get_sections",
