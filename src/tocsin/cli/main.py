@@ -15,6 +15,7 @@ from rich.console import Console
 
 from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
+from tocsin.cli import demo as demo_cli
 from tocsin.cli import incidents, tokens
 from tocsin.cli import oncall as oncall_cli
 from tocsin.cli import statuspage as statuspage_cli
@@ -33,6 +34,7 @@ for _name, _group in alerts_cli.GROUPS:  # integration, silence, alert
     app.add_typer(_group, name=_name)
 app.add_typer(oncall_cli.app, name="oncall")
 app.add_typer(statuspage_cli.app, name="statuspage")
+app.command("demo")(demo_cli.demo)
 console = Console(stderr=True)
 
 
