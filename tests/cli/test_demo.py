@@ -16,7 +16,9 @@ from tocsin.postmortems.tables import ActionItem, Postmortem
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     else:
@@ -25,7 +27,9 @@ def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="module")
-def demo(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
+def demo(
+    demo_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path, str]]:
     """The output of one `tocsin demo` run, with its database URL and key folder."""
     keys = tmp_path_factory.mktemp("demo-keys")
     with pytest.MonkeyPatch.context() as patch:

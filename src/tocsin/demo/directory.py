@@ -74,7 +74,9 @@ class Directory:
 def build(app: Tocsin, now: datetime) -> Directory:
     found = Directory([], [], [], {}, [], {}, {}, {})
     for team, (zone, members, services) in TEAMS.items():
-        ids = [_person(app, name, handle, person_zone, found) for name, handle, person_zone in members]
+        ids = [
+            _person(app, name, handle, person_zone, found) for name, handle, person_zone in members
+        ]
         team_id = teams_service.create_team(
             app.db, body=TeamCreate(name=team, description=f"The {team} team", members=ids)
         ).id
@@ -108,9 +110,7 @@ def _person(app: Tocsin, name: str, handle: str, zone: str, found: Directory) ->
     return person.id
 
 
-def _policy(
-    app: Tocsin, team: str, zone: str, team_id: int, ids: list[int], now: datetime
-) -> int:
+def _policy(app: Tocsin, team: str, zone: str, team_id: int, ids: list[int], now: datetime) -> int:
     """A weekly rotation of the team (hand-off Monday 09:00 local) and a two-level policy:
     the person on call, then the team's first member as a backstop."""
     monday = (now - timedelta(days=400 + now.weekday())).replace(
@@ -122,7 +122,9 @@ def _policy(
             name=f"{team} primary",
             time_zone=zone,
             team_id=team_id,
-            layers=[LayerIn(name="weekly", kind="weekly", length=1, start=monday, participants=ids)],  # type: ignore[arg-type]
+            layers=[
+                LayerIn(name="weekly", kind="weekly", length=1, start=monday, participants=ids)
+            ],  # type: ignore[arg-type]
         ),
     )
     body = PolicyCreate(
@@ -157,7 +159,9 @@ def _service(
     created = integrations.create_integration(
         app.db,
         state=app.ingest,
-        integration=IntegrationCreate(kind="alertmanager", name=f"{service} alerts", service=service),  # type: ignore[arg-type]
+        integration=IntegrationCreate(
+            kind="alertmanager", name=f"{service} alerts", service=service
+        ),  # type: ignore[arg-type]
         created_by=ACTOR,
         base_url=app.settings.base_url,
     )

@@ -51,7 +51,9 @@ def closed_at(p: PlannedIncident, status: str) -> datetime | None:
     return p.resolved_at + timedelta(hours=20)
 
 
-def public_ack(p: PlannedIncident, policy: SeverityPolicy) -> tuple[datetime | None, datetime | None]:
+def public_ack(
+    p: PlannedIncident, policy: SeverityPolicy
+) -> tuple[datetime | None, datetime | None]:
     """When the first public acknowledgement was due, and when it was met (most on time)."""
     if not p.public or policy.public_ack_minutes is None:
         return None, None
@@ -199,7 +201,9 @@ def write_incidents(
         for at, actor, kind, data in _events(
             p, status, close, updates, directory, first_public, due
         ):
-            events.append({"incident_id": iid, "at": at, "actor": actor, "kind": kind, "data": data})
+            events.append(
+                {"incident_id": iid, "at": at, "actor": actor, "kind": kind, "data": data}
+            )
     insert_plain(session, IncidentService, services)
     insert_rows(session, IncidentRole, roles)
     insert_rows(session, IncidentUpdate, update_rows)

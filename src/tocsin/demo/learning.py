@@ -34,7 +34,13 @@ def learning_states(planned: list[PlannedIncident], now: datetime) -> dict[int, 
         if not p.public or p.resolved_at is None:
             continue
         age = now - p.resolved_at
-        found[p.n] = "draft" if age < timedelta(days=12) else "in_review" if age < timedelta(days=40) else "published"
+        found[p.n] = (
+            "draft"
+            if age < timedelta(days=12)
+            else "in_review"
+            if age < timedelta(days=40)
+            else "published"
+        )
     newest = sorted(found)[-2:]  # whatever the seed, one of each state
     for n, state in zip(newest, ("in_review", "draft"), strict=False):
         found[n] = state
@@ -68,7 +74,9 @@ def write_postmortems(
                 "opened_by": "tocsin:postmortems",
                 "created_at": p.resolved_at,
                 "updated_at": p.resolved_at + timedelta(days=1),
-                "review_started_at": p.resolved_at + timedelta(days=2) if state != "draft" else None,
+                "review_started_at": p.resolved_at + timedelta(days=2)
+                if state != "draft"
+                else None,
                 "published_at": p.resolved_at + timedelta(days=6) if state == "published" else None,
                 "version": 1,
             }
@@ -85,7 +93,15 @@ def write_postmortems(
         if states[p.n] == "published":
             at = p.resolved_at + timedelta(days=6)  # type: ignore[operator]
             data = {"from": "pending", "to": "done", "reason": "postmortem published"}
-            w.events.append({"incident_id": w.incident_id[p.n], "at": at, "actor": "tocsin:postmortems", "kind": "learning_settled", "data": data})
+            w.events.append(
+                {
+                    "incident_id": w.incident_id[p.n],
+                    "at": at,
+                    "actor": "tocsin:postmortems",
+                    "kind": "learning_settled",
+                    "data": data,
+                }
+            )
 
 
 def _sections(pm_id: int, p: PlannedIncident, row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,14 +122,24 @@ def _sections(pm_id: int, p: PlannedIncident, row: dict[str, Any]) -> list[dict[
         "lessons": {"text": "Defaults deserve a review like any other setting."},
     }  # fmt: skip
     return [
-        {"postmortem_id": pm_id, "key": spec.key, "content": texts.get(spec.key, {"text": ""}),
-         "updated_at": row["updated_at"], "updated_by": row["owner_name"]}  # fmt: skip
+        {
+            "postmortem_id": pm_id,
+            "key": spec.key,
+            "content": texts.get(spec.key, {"text": ""}),
+            "updated_at": row["updated_at"],
+            "updated_by": row["owner_name"],
+        }  # fmt: skip
         for spec in DEFAULT_TEMPLATE
     ]
 
 
 def _items(
-    pm_id: int, p: PlannedIncident, row: dict[str, Any], d: Directory, rng: random.Random, now: datetime
+    pm_id: int,
+    p: PlannedIncident,
+    row: dict[str, Any],
+    d: Directory,
+    rng: random.Random,
+    now: datetime,
 ) -> list[dict[str, Any]]:
     """Two or three items; older postmortems' items are mostly done, some never."""
     created: datetime = row["created_at"] + timedelta(days=2)
@@ -126,11 +152,22 @@ def _items(
         due = (created + timedelta(days=rng.choice((14, 30, 45)))).date()
         done = created + timedelta(days=rng.randint(3, 40)) if status == "done" else None
         found.append(
-            {"postmortem_id": pm_id, "title": ITEMS[(p.n + k) % len(ITEMS)],
-             "owner_person_id": d.person_ids[owner], "owner_name": d.person_names[owner],
-             "due_on": due, "priority": rng.choice(("P1", "P2", "P2", "P3")), "status": status,
-             "reason": "Superseded by the platform migration" if status == "wont_do" else None,
-             "tracker_url": f"https://tracker.example.com/OPS-{p.n * 10 + k}" if k == 0 else None,
-             "created_at": created, "updated_at": done or created, "completed_at": done, "version": 1}  # fmt: skip
+            {
+                "postmortem_id": pm_id,
+                "title": ITEMS[(p.n + k) % len(ITEMS)],
+                "owner_person_id": d.person_ids[owner],
+                "owner_name": d.person_names[owner],
+                "due_on": due,
+                "priority": rng.choice(("P1", "P2", "P2", "P3")),
+                "status": status,
+                "reason": "Superseded by the platform migration" if status == "wont_do" else None,
+                "tracker_url": f"https://tracker.example.com/OPS-{p.n * 10 + k}"
+                if k == 0
+                else None,
+                "created_at": created,
+                "updated_at": done or created,
+                "completed_at": done,
+                "version": 1,
+            }  # fmt: skip
         )
     return found

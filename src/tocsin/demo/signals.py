@@ -103,13 +103,18 @@ def _alert_events(alert_id: int, row: dict[str, Any]) -> list[dict[str, Any]]:
     at = row["first_seen_at"]
     found = [_event(row["incident_id"], at, "alert_joined", data)]
     for n in range(min(row["count"] - 1, 3)):
-        found.append(_event(row["incident_id"], at + timedelta(minutes=3 * n + 3), "alert_repeated", data))
+        found.append(
+            _event(row["incident_id"], at + timedelta(minutes=3 * n + 3), "alert_repeated", data)
+        )
     if row["ends_at"] is not None:
         found.append(_event(row["incident_id"], row["ends_at"], "alert_resolved", data))
     if row["verdict"]:
         verdict = {**data, "verdict": row["verdict"]}
         found.append(
-            {**_event(row["incident_id"], row["verdict_at"], "alert_feedback", verdict), "actor": row["verdict_by"]}
+            {
+                **_event(row["incident_id"], row["verdict_at"], "alert_feedback", verdict),
+                "actor": row["verdict_by"],
+            }
         )
     return found
 
@@ -122,7 +127,11 @@ def write_pages(
     session: Session, planned: list[PlannedIncident], d: Directory, w: Written, base_url: str
 ) -> None:
     """Each paged incident: one escalation and a delivered page to the person on call."""
-    oncall = OnCall(session, planned[0].detected_at - timedelta(days=1), planned[-1].detected_at + timedelta(days=1))
+    oncall = OnCall(
+        session,
+        planned[0].detected_at - timedelta(days=1),
+        planned[-1].detected_at + timedelta(days=1),
+    )
     escalations, messages, events = [], [], []
     for p in planned:
         team = d.service_team[p.services[0]]
@@ -145,7 +154,9 @@ def write_pages(
                 "kind": "email",
                 "target_label": f"{d.person_names[who]} · email",
                 "message": asdict(
-                    render.page_message(idempotency_key=key, incident=incident, level=1, ack_url=None)
+                    render.page_message(
+                        idempotency_key=key, incident=incident, level=1, ack_url=None
+                    )
                 ),
                 "status": "delivered",
                 "due_at": sent,
@@ -169,13 +180,27 @@ def write_pages(
             }
         )
         people = [{"id": person, "name": d.person_names[who], "contacts": 1}]
-        events.append({**_event(iid, sent, "paged", {"level": 1, "pass": 1, "people": people}), "actor": "tocsin:paging"})
+        events.append(
+            {
+                **_event(iid, sent, "paged", {"level": 1, "pass": 1, "people": people}),
+                "actor": "tocsin:paging",
+            }
+        )
     insert_plain(session, Escalation, escalations)
     ids = insert_rows(session, OutboxMessage, messages)
     attempts = [
-        {"outbox_id": oid, "attempt": 1, "at": m["finished_at"], "kind": m["kind"],
-         "target_label": m["target_label"], "ok": True, "retryable": False, "error": None,
-         "detail": "250 OK", "duration_ms": 180}  # fmt: skip
+        {
+            "outbox_id": oid,
+            "attempt": 1,
+            "at": m["finished_at"],
+            "kind": m["kind"],
+            "target_label": m["target_label"],
+            "ok": True,
+            "retryable": False,
+            "error": None,
+            "detail": "250 OK",
+            "duration_ms": 180,
+        }  # fmt: skip
         for oid, m in zip(ids, messages, strict=True)
     ]
     insert_rows(session, DeliveryAttempt, attempts)
@@ -215,17 +240,27 @@ def write_public(
                  ("monitoring", p.mitigated_at, "A fix is in place; we are watching."),
                  ("resolved", p.resolved_at, "This incident is resolved.")]  # fmt: skip
         updates += [
-            {"public_incident_id": pid, "status": s, "body": b, "created_at": at, "author": row["created_by"]}
+            {
+                "public_incident_id": pid,
+                "status": s,
+                "body": b,
+                "created_at": at,
+                "author": row["created_by"],
+            }
             for s, at, b in steps
             if at is not None
         ]
     insert_rows(session, PublicUpdate, updates)
     reports = _reports(planned, d, w, rng)
     insert_rows(session, CustomerReport, reports)
-    w.counts.update(public_incidents=len(ids), public_updates=len(updates), customer_reports=len(reports))
+    w.counts.update(
+        public_incidents=len(ids), public_updates=len(updates), customer_reports=len(reports)
+    )
 
 
-def _reports(planned: list[PlannedIncident], d: Directory, w: Written, rng: random.Random) -> list[dict[str, Any]]:
+def _reports(
+    planned: list[PlannedIncident], d: Directory, w: Written, rng: random.Random
+) -> list[dict[str, Any]]:
     found = []
     for p in planned:
         if not (p.source == "customer_report" or (p.public and rng.random() < 0.5)):
@@ -233,11 +268,22 @@ def _reports(planned: list[PlannedIncident], d: Directory, w: Written, rng: rand
         for k in range(rng.randint(1, 3)):
             at = p.impact_started_at + timedelta(minutes=2 + 3 * k)
             found.append(
-                {"page_id": 1, "name": f"Customer {p.n}-{k}", "contact": f"customer{p.n}.{k}@example.org",
-                 "text": f"{p.services[0]} is not working for us", "started_at": at,
-                 "component_id": d.component_of[p.services[0]], "service": p.services[0], "source": "form",
-                 "state": "attached", "incident_id": w.incident_id[p.n], "merged_into_id": None,
-                 "reason": "same service, while the incident was open", "decided_by": "tocsin:reports",
-                 "created_at": at, "updated_at": at}  # fmt: skip
+                {
+                    "page_id": 1,
+                    "name": f"Customer {p.n}-{k}",
+                    "contact": f"customer{p.n}.{k}@example.org",
+                    "text": f"{p.services[0]} is not working for us",
+                    "started_at": at,
+                    "component_id": d.component_of[p.services[0]],
+                    "service": p.services[0],
+                    "source": "form",
+                    "state": "attached",
+                    "incident_id": w.incident_id[p.n],
+                    "merged_into_id": None,
+                    "reason": "same service, while the incident was open",
+                    "decided_by": "tocsin:reports",
+                    "created_at": at,
+                    "updated_at": at,
+                }  # fmt: skip
             )
     return found
