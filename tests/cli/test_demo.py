@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import BACKENDS, run_cli, serving, settings_for, throwaway_postgres
+from tests.web.test_pages import signed_in
 from tocsin.db import Database
 from tocsin.incidents.tables import Incident
 from tocsin.postmortems.tables import ActionItem, Postmortem
@@ -124,3 +125,43 @@ def test_a_second_run_refuses_without_force(demo: tuple[str, Path, str]) -> None
         output = run_cli("demo", exit_code=1)
     assert "--force" in output
     assert count(url, Incident) == 600
+
+
+def test_the_demo_rows_read_back_through_every_feature(demo: tuple[str, Path, str]) -> None:
+    """The rows written set-based have the shape each feature writes: its API and pages
+    read them back (incident, timeline, alerts, paging, postmortem, action items)."""
+    url, keys, _ = demo
+    db = Database(url)
+    try:
+        with db.reading() as session:
+            pm_id, iid = session.execute(
+                select(Postmortem.id, Postmortem.incident_id)
+                .where(Postmortem.status == "published")
+                .order_by(Postmortem.id)
+            ).first()  # type: ignore[misc]
+        with serving(settings_for(url, keys), db) as api:
+            for path in (
+                f"/api/v1/incidents/{iid}",
+                f"/api/v1/incidents/{iid}/events",
+                f"/api/v1/incidents/{iid}/updates",
+                f"/api/v1/incidents/{iid}/alerts",
+                f"/api/v1/incidents/{iid}/paging",
+                f"/api/v1/incidents/{iid}/postmortem",
+                f"/api/v1/postmortems/{pm_id}/sections",
+                f"/api/v1/postmortems/{pm_id}/timeline",
+                f"/api/v1/postmortems/{pm_id}/action-items",
+                "/api/v1/action-items",
+                "/api/v1/alerts/noise",
+            ):
+                answer = api.viewer.get(path)
+                assert answer.status_code == 200, (path, answer.text[:500])
+            with signed_in(api, "viewer") as browser:
+                for page in (f"/incidents/{iid}", f"/postmortems/{pm_id}", "/metrics"):
+                    shown = browser.get(page)
+                    assert shown.status_code == 200, (page, shown.text[:500])
+            kinds = {
+                e["kind"] for e in api.viewer.get(f"/api/v1/incidents/{iid}/events").json()["items"]
+            }
+    finally:
+        db.dispose()
+    assert {"declared", "status_changed", "role_assigned", "learning_settled"} <= kinds

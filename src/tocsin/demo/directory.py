@@ -64,6 +64,7 @@ class Directory:
     person_ids: list[int]
     person_names: list[str]
     person_zones: list[str]
+    contact_ids: list[int]  # each person's e-mail contact method
     team_ids: dict[str, int]
     services: list[str]
     service_team: dict[str, str]
@@ -72,7 +73,7 @@ class Directory:
 
 
 def build(app: Tocsin, now: datetime) -> Directory:
-    found = Directory([], [], [], {}, [], {}, {}, {})
+    found = Directory([], [], [], [], {}, [], {}, {}, {})
     for team, (zone, members, services) in TEAMS.items():
         ids = [
             _person(app, name, handle, person_zone, found) for name, handle, person_zone in members
@@ -95,7 +96,7 @@ def _person(app: Tocsin, name: str, handle: str, zone: str, found: Directory) ->
     method = people_service.create_contact_method(
         app.db,
         person_id=person.id,
-        body=ContactMethodCreate(kind="email", address=email),  # type: ignore[arg-type]
+        body=ContactMethodCreate(kind="email", address=email),
         box=app.settings.secret_box,
         outbound_allow=app.settings.outbound_allow,
     )
@@ -107,6 +108,7 @@ def _person(app: Tocsin, name: str, handle: str, zone: str, found: Directory) ->
     found.person_ids.append(person.id)
     found.person_names.append(name)
     found.person_zones.append(zone)
+    found.contact_ids.append(method.id)
     return person.id
 
 
@@ -124,14 +126,14 @@ def _policy(app: Tocsin, team: str, zone: str, team_id: int, ids: list[int], now
             team_id=team_id,
             layers=[
                 LayerIn(name="weekly", kind="weekly", length=1, start=monday, participants=ids)
-            ],  # type: ignore[arg-type]
+            ],
         ),
     )
     body = PolicyCreate(
         name=f"{team} escalation",
         levels=[
-            LevelIn(timeout_minutes=10, targets=[TargetIn(type="schedule", id=schedule.id)]),  # type: ignore[arg-type]
-            LevelIn(timeout_minutes=15, targets=[TargetIn(type="person", id=ids[0])]),  # type: ignore[arg-type]
+            LevelIn(timeout_minutes=10, targets=[TargetIn(type="schedule", id=schedule.id)]),
+            LevelIn(timeout_minutes=15, targets=[TargetIn(type="person", id=ids[0])]),
         ],
         repeat=1,
     )
@@ -161,7 +163,7 @@ def _service(
         state=app.ingest,
         integration=IntegrationCreate(
             kind="alertmanager", name=f"{service} alerts", service=service
-        ),  # type: ignore[arg-type]
+        ),
         created_by=ACTOR,
         base_url=app.settings.base_url,
     )

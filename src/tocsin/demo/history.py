@@ -27,6 +27,9 @@ from tocsin.incidents.tables import (
     IncidentUpdate,
 )
 
+# (at, actor, kind, data): one timeline event
+EventRow = tuple[datetime, str, str, dict[str, Any]]
+
 
 @dataclass
 class Written:
@@ -70,7 +73,8 @@ def _updates(p: PlannedIncident, policy: SeverityPolicy, author: str) -> list[di
         return []
     cadence = timedelta(minutes=policy.update_cadence_minutes or 60)
     end = p.resolved_at or p.acknowledged_at + timedelta(days=1)
-    posted, rows = p.acknowledged_at + timedelta(minutes=4), []
+    posted = p.acknowledged_at + timedelta(minutes=4)
+    rows: list[dict[str, Any]] = []
     for gap in p.update_gaps:
         if posted >= end:
             break
@@ -88,7 +92,7 @@ def _updates(p: PlannedIncident, policy: SeverityPolicy, author: str) -> list[di
     return rows
 
 
-def _status_events(p: PlannedIncident, author: str, close: datetime | None) -> list[tuple]:
+def _status_events(p: PlannedIncident, author: str, close: datetime | None) -> list[EventRow]:
     moves = [
         (p.acknowledged_at, "triggered", "acknowledged"),
         (p.mitigated_at, "acknowledged", "mitigated"),
@@ -110,9 +114,9 @@ def _events(
     directory: Directory,
     first_public: datetime | None,
     due: datetime | None,
-) -> list[tuple]:
+) -> list[EventRow]:
     commander = directory.person_names[p.commander]
-    found: list[tuple] = [
+    found: list[EventRow] = [
         (
             p.detected_at,
             "tocsin:alerts" if p.source == "alert" else commander,

@@ -57,7 +57,7 @@ def write_postmortems(
     now: datetime,
 ) -> None:
     chosen = [p for p in planned if p.n in states]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in chosen:
         assert p.resolved_at is not None
         state, owner = states[p.n], p.commander
@@ -106,21 +106,42 @@ def write_postmortems(
 
 def _sections(pm_id: int, p: PlannedIncident, row: dict[str, Any]) -> list[dict[str, Any]]:
     whys = [
-        {"why": f"Why did {p.services[0]} fail?", "because": "Requests piled up behind a slow dependency."},
-        {"why": "Why did they pile up?", "because": "The client had no timeout shorter than the load balancer's."},
-        {"why": "Why was there no shorter timeout?", "because": "The default came from a library and was never reviewed."},
-        {"why": "Why was it never reviewed?", "because": "Our service template does not list timeouts to set."},
-        {"why": "Why does the template not list them?", "because": "It predates the move to remote dependencies."},
-    ]  # fmt: skip
+        {
+            "why": f"Why did {p.services[0]} fail?",
+            "because": "Requests piled up behind a slow dependency.",
+        },
+        {
+            "why": "Why did they pile up?",
+            "because": "The client had no timeout shorter than the load balancer's.",
+        },
+        {
+            "why": "Why was there no shorter timeout?",
+            "because": "The default came from a library and was never reviewed.",
+        },
+        {
+            "why": "Why was it never reviewed?",
+            "because": "Our service template does not list timeouts to set.",
+        },
+        {
+            "why": "Why does the template not list them?",
+            "because": "It predates the move to remote dependencies.",
+        },
+    ]
+    resolved = p.resolved_at or p.impact_started_at
     texts = {
         "summary": {"text": f"{p.title}. Customers saw errors until the change was rolled back."},
-        "impact": {"text": "Some requests failed.", "duration_minutes": int((p.resolved_at - p.impact_started_at).total_seconds() // 60), "customers_affected": 40 + p.n % 300, "components": p.services},  # type: ignore[operator]
+        "impact": {
+            "text": "Some requests failed.",
+            "duration_minutes": int((resolved - p.impact_started_at).total_seconds() // 60),
+            "customers_affected": 40 + p.n % 300,
+            "components": p.services,
+        },
         "root_cause": {"text": "A timeout was missing.", "whys": whys},
         "contributing_factors": {"text": "A deploy on the same day changed traffic patterns."},
         "went_well": {"text": "The alert fired within minutes and the rollback was quick."},
         "went_poorly": {"text": "The runbook pointed at a dashboard that no longer exists."},
         "lessons": {"text": "Defaults deserve a review like any other setting."},
-    }  # fmt: skip
+    }
     return [
         {
             "postmortem_id": pm_id,
@@ -128,7 +149,7 @@ def _sections(pm_id: int, p: PlannedIncident, row: dict[str, Any]) -> list[dict[
             "content": texts.get(spec.key, {"text": ""}),
             "updated_at": row["updated_at"],
             "updated_by": row["owner_name"],
-        }  # fmt: skip
+        }
         for spec in DEFAULT_TEMPLATE
     ]
 
@@ -168,6 +189,6 @@ def _items(
                 "updated_at": done or created,
                 "completed_at": done,
                 "version": 1,
-            }  # fmt: skip
+            }
         )
     return found

@@ -14,6 +14,7 @@ from tocsin.assembly import Tocsin
 from tocsin.demo import directory, history, learning, plan, signals
 from tocsin.errors import InvalidInput
 from tocsin.incidents.tables import Incident
+from tocsin.statuspage import service as statuspage
 
 DEFAULT_SEED = 2026
 INCIDENTS = 600
@@ -47,11 +48,8 @@ def make_demo(
     now = clock.now()
     rng = random.Random(seed)
     year_ago = now - timedelta(days=366)
-    clock.set_clock(lambda: year_ago)
-    try:
+    with clock.held_at(year_ago):
         org = directory.build(app, year_ago)
-    finally:
-        clock.set_clock(None)
     directory.announce_maintenance(app, org, now)
     counts = _history(app, org, rng, now, incidents)
     counts.update(
@@ -81,4 +79,7 @@ def _history(
         signals.write_public(session, planned, org, written, rng)
         learning.write_postmortems(session, planned, states, org, written, rng, now)
         written.counts["timeline_events"] = history.write_events(session, written.events)
+        state = statuspage.lock_state_in(session)  # the open incidents show on the page
+        if statuspage.recompute_in(session, state):
+            statuspage.changed_in(session, state, app.statuspage)
     return written.counts

@@ -18,7 +18,7 @@ from tocsin.demo.plan import PlannedIncident
 from tocsin.demo.rows import insert_plain, insert_rows
 from tocsin.notify import render
 from tocsin.notify.tables import DeliveryAttempt, OutboxMessage
-from tocsin.oncall.service import shifts_between_in
+from tocsin.oncall import service as oncall_service
 from tocsin.paging.tables import Escalation
 from tocsin.reports.tables import CustomerReport
 from tocsin.statuspage.tables import PublicIncident, PublicUpdate
@@ -30,7 +30,7 @@ class OnCall:
     """Who was on call for a team at a time, from the schedules' real shifts."""
 
     def __init__(self, session: Session, since: datetime, until: datetime) -> None:
-        self.shifts = shifts_between_in(session, since, until)
+        self.shifts = oncall_service.shifts_between_in(session, since, until)
 
     def person(self, team: str, at: datetime) -> int | None:
         for shift in self.shifts:
@@ -42,7 +42,9 @@ class OnCall:
 def write_alerts(
     session: Session, planned: list[PlannedIncident], d: Directory, w: Written, rng: random.Random
 ) -> None:
-    alerts, followed, events = [], [], []
+    alerts: list[dict[str, Any]] = []
+    followed: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for p in planned:
         if p.source != "alert":
             continue
@@ -51,12 +53,13 @@ def write_alerts(
         verdict = rng.choices([None, "actionable", "noise"], [0.6, 0.3, 0.1])[0]
         if p.severity == "SEV4" and p.alert_name in ("DiskSpaceLow", "CacheHitRateLow"):
             verdict = "noise"
-        if p.resolved_at is None:
-            verdict = None
+        key = f"{p.alert_name}/{service}"
+        if p.resolved_at is None:  # one open alert per key: still-open incidents differ
+            verdict, key = None, f"{key}/{p.n}"
         alerts.append(
             {
                 "integration_id": d.integration_of[service],
-                "dedup_key": f"{p.alert_name}/{service}",
+                "dedup_key": key,
                 "name": p.alert_name,
                 "status": "firing" if p.resolved_at is None else "resolved",
                 "open": p.resolved_at is None,
@@ -141,16 +144,24 @@ def write_pages(
         iid = w.incident_id[p.n]
         who = d.person_ids.index(person)
         sent = p.detected_at + timedelta(seconds=20)
-        key = f"page:{iid}:1:0:0:{person}:{person}"
-        incident = {"id": iid, "reference": f"INC-{iid}", "title": p.title, "severity": p.severity,
-                    "status": "triggered", "services": p.services, "url": f"{base_url}/incidents/{iid}"}  # fmt: skip
+        contact = d.contact_ids[who]
+        key = f"page:{iid}:1:0:0:{person}:{contact}"
+        incident = {
+            "id": iid,
+            "reference": f"INC-{iid}",
+            "title": p.title,
+            "severity": p.severity,
+            "status": "triggered",
+            "services": p.services,
+            "url": f"{base_url}/incidents/{iid}",
+        }
         messages.append(
             {
                 "key": key,
                 "group": f"escalation:{iid}",
                 "incident_id": iid,
                 "person_id": person,
-                "contact_method_id": None,
+                "contact_method_id": contact,
                 "kind": "email",
                 "target_label": f"{d.person_names[who]} · email",
                 "message": asdict(
@@ -169,7 +180,7 @@ def write_pages(
         escalations.append(
             {
                 "incident_id": iid,
-                "snapshot": {"levels": [], "repeat": 0, "policy": f"{team} escalation"},
+                "snapshot": oncall_service.escalation_snapshot_in(session, services=p.services),
                 "fence": 2 if stopped else 1,
                 "state": "acknowledged" if p.acknowledged_at else "active",
                 "pass_number": 0,
@@ -200,7 +211,7 @@ def write_pages(
             "error": None,
             "detail": "250 OK",
             "duration_ms": 180,
-        }  # fmt: skip
+        }
         for oid, m in zip(ids, messages, strict=True)
     ]
     insert_rows(session, DeliveryAttempt, attempts)
@@ -213,7 +224,7 @@ def write_public(
 ) -> None:
     """SEV1/SEV2 on the status page with their public updates; customer reports on some."""
     shown = [p for p in planned if p.public and p.acknowledged_at is not None]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in shown:
         started = p.detected_at + timedelta(minutes=8)
         rows.append(
@@ -235,10 +246,16 @@ def write_public(
     ids = insert_rows(session, PublicIncident, rows)
     updates = []
     for pid, p, row in zip(ids, shown, rows, strict=True):
-        steps = [("investigating", row["created_at"], "We are investigating reports of errors."),
-                 ("identified", row["created_at"] + timedelta(minutes=20), "We found the cause and are fixing it."),
-                 ("monitoring", p.mitigated_at, "A fix is in place; we are watching."),
-                 ("resolved", p.resolved_at, "This incident is resolved.")]  # fmt: skip
+        steps: list[tuple[str, datetime | None, str]] = [
+            ("investigating", row["created_at"], "We are investigating reports of errors."),
+            (
+                "identified",
+                row["created_at"] + timedelta(minutes=20),
+                "We found the cause and are fixing it.",
+            ),
+            ("monitoring", p.mitigated_at, "A fix is in place; we are watching."),
+            ("resolved", p.resolved_at, "This incident is resolved."),
+        ]
         updates += [
             {
                 "public_incident_id": pid,
@@ -284,6 +301,6 @@ def _reports(
                     "decided_by": "tocsin:reports",
                     "created_at": at,
                     "updated_at": at,
-                }  # fmt: skip
+                }
             )
     return found
