@@ -3,7 +3,10 @@ that the dashboard's API answers with it, and that a second run refuses without 
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,9 @@ from sqlalchemy import func, select
 from tests.conftest import BACKENDS, run_cli, serving, settings_for, throwaway_postgres
 from tests.web.test_pages import signed_in
 from tocsin.db import Database
+from tocsin.demo.plan import PlannedIncident, plan_year
 from tocsin.incidents.tables import Incident
+from tocsin.oncall.people.tables import Person
 from tocsin.postmortems.tables import ActionItem, Postmortem
 
 
@@ -165,3 +170,34 @@ def test_the_demo_rows_read_back_through_every_feature(demo: tuple[str, Path, st
     finally:
         db.dispose()
     assert {"declared", "status_changed", "role_assigned", "learning_settled"} <= kinds
+
+
+def test_the_same_seed_plans_the_same_year_and_another_seed_another() -> None:
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    services = ["payments-api", "search", "web-frontend"]
+
+    def year(seed: int) -> list[PlannedIncident]:
+        return plan_year(random.Random(seed), now=now, services=services, people=12, count=200)
+
+    first = year(7)
+    assert first == year(7)
+    assert first != year(8)
+    assert all(now - timedelta(days=366) <= p.impact_started_at <= now for p in first)
+    severities = Counter(p.severity for p in first)
+    assert severities["SEV4"] + severities["SEV3"] > 4 * (severities["SEV1"] + severities["SEV2"])
+    assert sum(p.recurring for p in first) >= 2
+    assert sum(p.resolved_at is None for p in first) == 2
+
+
+def test_force_adds_a_year_to_the_demo_organisation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'forced.db'}"
+    monkeypatch.setenv("TOCSIN_DATABASE_URL", url)
+    monkeypatch.setenv("TOCSIN_SECRET_KEY_FILE", str(tmp_path / "tocsin.key"))
+    monkeypatch.setenv("COLUMNS", "250")
+    run_cli("demo")
+    again = printed(run_cli("demo", "--force"))
+    assert again["incidents"] == 600 and again["maintenances"] == 0
+    assert count(url, Incident) == 1200
+    assert count(url, Person) == 12

@@ -11,7 +11,10 @@ console = Console(stderr=True)
 
 
 def demo(
-    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same year).")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Random seed: the same seed makes the same year (default 2026)."),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Add the demo even if incidents exist.")] = False,
 ) -> None:
     """Fill the database with a realistic year of incidents, then open /metrics."""
@@ -20,7 +23,8 @@ def demo(
     from tocsin.assembly import assemble
     from tocsin.config import Settings
     from tocsin.db import Database, migrate
-    from tocsin.demo.service import DEFAULT_SEED, DatabaseNotEmpty, make_demo
+    from tocsin.demo.service import DEFAULT_SEED, make_demo
+    from tocsin.errors import TocsinError
 
     settings = Settings()
     database = Database(settings.database_url)
@@ -30,8 +34,8 @@ def demo(
         made = make_demo(
             assemble(settings, database), seed=DEFAULT_SEED if seed is None else seed, force=force
         )
-    except DatabaseNotEmpty as exc:
-        console.print(f"[red]Refused:[/] {exc}")
+    except TocsinError as exc:  # incidents there already, or a demo name taken (--force)
+        console.print(f"[red]Refused:[/] {exc.message}")
         raise typer.Exit(1) from None
     finally:
         database.dispose()

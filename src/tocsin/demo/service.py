@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tocsin import clock
 from tocsin.assembly import Tocsin
 from tocsin.demo import directory, history, learning, plan, signals
-from tocsin.errors import InvalidInput
+from tocsin.errors import Conflict
 from tocsin.incidents.tables import Incident
 from tocsin.statuspage import service as statuspage
 
@@ -26,8 +26,8 @@ class DemoMade:
     dashboard_url: str
 
 
-class DatabaseNotEmpty(InvalidInput):
-    pass
+class DatabaseNotEmpty(Conflict):
+    """The database has incidents, and the demo was not forced."""
 
 
 def existing_incidents(app: Tocsin) -> int:
@@ -39,7 +39,8 @@ def make_demo(
     app: Tocsin, *, seed: int = DEFAULT_SEED, force: bool = False, incidents: int = INCIDENTS
 ) -> DemoMade:
     """Fill ``app``'s database: the organisation through the features' own services (with the
-    clock set back a year, so they look a year old), then the year's history set-based."""
+    clock set back a year, so they look a year old), then the year's history set-based.
+    Forced on a database where an earlier run made the organisation, it adds a year to it."""
     found = existing_incidents(app)
     if found and not force:
         raise DatabaseNotEmpty(
@@ -47,10 +48,13 @@ def make_demo(
         )
     now = clock.now()
     rng = random.Random(seed)
-    year_ago = now - timedelta(days=366)
-    with clock.held_at(year_ago):
-        org = directory.build(app, year_ago)
-    directory.announce_maintenance(app, org, now)
+    org = directory.existing(app) if found else None
+    made_org = org is None
+    if org is None:
+        year_ago = now - timedelta(days=366)
+        with clock.held_at(year_ago):
+            org = directory.build(app, year_ago)
+        directory.announce_maintenance(app, org, now)
     counts = _history(app, org, rng, now, incidents)
     counts.update(
         teams=len(org.team_ids),
@@ -58,7 +62,7 @@ def make_demo(
         services=len(org.services),
         integrations=len(org.integration_of),
         components=len(set(org.component_of.values())),
-        maintenances=1,
+        maintenances=1 if made_org else 0,
     )
     return DemoMade(counts, f"{app.settings.base_url}/metrics")
 

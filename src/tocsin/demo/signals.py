@@ -55,7 +55,7 @@ def write_alerts(
             verdict = "noise"
         key = f"{p.alert_name}/{service}"
         if p.resolved_at is None:  # one open alert per key: still-open incidents differ
-            verdict, key = None, f"{key}/{p.n}"
+            verdict, key = None, f"{key}/{iid}"
         alerts.append(
             {
                 "integration_id": d.integration_of[service],
