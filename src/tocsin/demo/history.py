@@ -157,7 +157,7 @@ def write_incidents(
     rows, extras = [], []
     for p in planned:
         policy = policies[Severity(p.severity)]
-        state = learning.get(p.n, "not_required")
+        state = learning.get(p.n) or ("pending" if policy.postmortem_required else "not_required")
         status = status_of(p, state, now)
         close = closed_at(p, status)
         due, first_public = public_ack(p, policy)

@@ -26,12 +26,15 @@ ITEMS = (
 )
 
 
-def learning_states(planned: list[PlannedIncident], now: datetime) -> dict[int, str]:
-    """The postmortem of each resolved SEV1/SEV2 (plan number → state): older ones are
-    published, the last weeks' in review, the newest drafts."""
+def learning_states(
+    planned: list[PlannedIncident], now: datetime, required: set[str]
+) -> dict[int, str]:
+    """The postmortem of each resolved incident whose severity (in ``required``) needs one
+    (plan number → state): older ones are published, the last weeks' in review, the
+    newest drafts."""
     found = {}
     for p in planned:
-        if not p.public or p.resolved_at is None:
+        if p.severity not in required or p.resolved_at is None:
             continue
         age = now - p.resolved_at
         found[p.n] = (

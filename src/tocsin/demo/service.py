@@ -73,9 +73,10 @@ def _history(
     planned = plan.plan_year(
         rng, now=now, services=org.services, people=len(org.person_ids), count=count
     )
-    states = learning.learning_states(planned, now)
-    incident_learning = {n: "done" if s == "published" else "pending" for n, s in states.items()}
     policies = app.settings.policies
+    required = {s.value for s, policy in policies.items() if policy.postmortem_required}
+    states = learning.learning_states(planned, now, required)
+    incident_learning = {n: "done" if s == "published" else "pending" for n, s in states.items()}
     with app.db.transaction() as session:
         written = history.write_incidents(session, planned, org, policies, incident_learning, now)
         signals.write_alerts(session, planned, org, written, rng)
