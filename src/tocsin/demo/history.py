@@ -106,15 +106,9 @@ def _status_events(p: PlannedIncident, author: str, close: datetime | None) -> l
     ]
 
 
-def _events(
-    p: PlannedIncident,
-    status: str,
-    close: datetime | None,
-    updates: list[dict[str, Any]],
-    directory: Directory,
-    first_public: datetime | None,
-    due: datetime | None,
-) -> list[EventRow]:
+def _events(d: Drafted, directory: Directory) -> list[EventRow]:
+    """One event per change, as the incidents service records them."""
+    p, close, updates, first_public, due = d.plan, d.closed, d.updates, d.first_public, d.due
     commander = directory.person_names[p.commander]
     found: list[EventRow] = [
         (
@@ -144,6 +138,53 @@ def _events(
     return found
 
 
+@dataclass
+class Drafted:
+    """One incident as it will be written, before it has an id."""
+
+    plan: PlannedIncident
+    status: str
+    closed: datetime | None
+    updates: list[dict[str, Any]]
+    due: datetime | None
+    first_public: datetime | None
+    row: dict[str, Any]
+
+
+def draft(
+    p: PlannedIncident, policy: SeverityPolicy, state: str, author: str, now: datetime
+) -> Drafted:
+    status = status_of(p, state, now)
+    close = closed_at(p, status)
+    due, first_public = public_ack(p, policy)
+    updates = _updates(p, policy, author)
+    last = updates[-1] if updates else None
+    created = p.detected_at + timedelta(seconds=5)
+    row = {
+        "title": p.title,
+        "summary": f"{p.alert_name} fired on {', '.join(p.services)}.",
+        "status": status,
+        "severity": p.severity,
+        "detection_source": p.source,
+        "learning": state,
+        "created_by": "tocsin:alerts" if p.source == "alert" else author,
+        "created_at": created,
+        "updated_at": close or p.resolved_at or p.mitigated_at or created,
+        "impact_started_at": p.impact_started_at,
+        "detected_at": p.detected_at,
+        "acknowledged_at": p.acknowledged_at,
+        "mitigated_at": p.mitigated_at,
+        "resolved_at": p.resolved_at,
+        "closed_at": close,
+        "last_update_at": last["posted_at"] if last else None,
+        "next_update_due_at": last["next_update_due_at"] if last and not p.resolved_at else None,
+        "public_ack_due_at": due,
+        "first_public_at": first_public,
+        "version": 1,
+    }
+    return Drafted(p, status, close, updates, due, first_public, row)
+
+
 def write_incidents(
     session: Session,
     planned: list[PlannedIncident],
@@ -152,66 +193,32 @@ def write_incidents(
     learning: Mapping[int, str],
     now: datetime,
 ) -> Written:
-    """``learning``: plan number → the incident's learning state (set by the postmortem plan)."""
-    written = Written()
-    rows, extras = [], []
+    """``learning``: plan number → the learning state its postmortem gives the incident;
+    the others have their severity policy's (pending when a postmortem is required)."""
+    drafted = []
     for p in planned:
         policy = policies[Severity(p.severity)]
         state = learning.get(p.n) or ("pending" if policy.postmortem_required else "not_required")
-        status = status_of(p, state, now)
-        close = closed_at(p, status)
-        due, first_public = public_ack(p, policy)
-        author = directory.person_names[p.commander]
-        updates = _updates(p, policy, author)
-        last = updates[-1] if updates else None
-        created = p.detected_at + timedelta(seconds=5)
-        rows.append(
-            {
-                "title": p.title,
-                "summary": f"{p.alert_name} fired on {', '.join(p.services)}.",
-                "status": status,
-                "severity": p.severity,
-                "detection_source": p.source,
-                "learning": state,
-                "created_by": "tocsin:alerts" if p.source == "alert" else author,
-                "created_at": created,
-                "updated_at": close or p.resolved_at or p.mitigated_at or created,
-                "impact_started_at": p.impact_started_at,
-                "detected_at": p.detected_at,
-                "acknowledged_at": p.acknowledged_at,
-                "mitigated_at": p.mitigated_at,
-                "resolved_at": p.resolved_at,
-                "closed_at": close,
-                "last_update_at": last["posted_at"] if last else None,
-                "next_update_due_at": (
-                    last["next_update_due_at"] if last and p.resolved_at is None else None
-                ),
-                "public_ack_due_at": due,
-                "first_public_at": first_public,
-                "version": 1,
-            }
-        )
-        extras.append((p, status, close, updates, first_public, due))
-    ids = insert_rows(session, Incident, rows)
-    services, roles, update_rows, events = [], [], [], []
-    for iid, (p, status, close, updates, first_public, due) in zip(ids, extras, strict=True):
+        drafted.append(draft(p, policy, state, directory.person_names[p.commander], now))
+    ids = insert_rows(session, Incident, [d.row for d in drafted])
+    written = Written()
+    services, roles, update_rows = [], [], []
+    for iid, d in zip(ids, drafted, strict=True):
+        p = d.plan
         written.incident_id[p.n] = iid
         services += [{"incident_id": iid, "service": s} for s in p.services]
         if p.acknowledged_at is not None:
             roles.append(_role(iid, p, directory, p.commander, "incident_commander"))
             if p.responder != p.commander:
                 roles.append(_role(iid, p, directory, p.responder, "technical_lead"))
-        update_rows += [{"incident_id": iid, **u} for u in updates]
-        for at, actor, kind, data in _events(
-            p, status, close, updates, directory, first_public, due
-        ):
-            events.append(
-                {"incident_id": iid, "at": at, "actor": actor, "kind": kind, "data": data}
-            )
+        update_rows += [{"incident_id": iid, **u} for u in d.updates]
+        written.events += [
+            {"incident_id": iid, "at": at, "actor": actor, "kind": kind, "data": data}
+            for at, actor, kind, data in _events(d, directory)
+        ]
     insert_plain(session, IncidentService, services)
     insert_rows(session, IncidentRole, roles)
     insert_rows(session, IncidentUpdate, update_rows)
-    written.events = events
     written.counts.update(incidents=len(ids), internal_updates=len(update_rows))
     return written
 

@@ -80,7 +80,10 @@ def _history(
     with app.db.transaction() as session:
         written = history.write_incidents(session, planned, org, policies, incident_learning, now)
         signals.write_alerts(session, planned, org, written, rng)
-        signals.write_pages(session, planned, org, written, app.settings.base_url)
+        paging = {s.value for s, policy in policies.items() if policy.page_on_call}
+        signals.write_pages(
+            session, planned, org, written, paging=paging, base_url=app.settings.base_url
+        )
         signals.write_public(session, planned, org, written, rng)
         learning.write_postmortems(session, planned, states, org, written, rng, now)
         written.counts["timeline_events"] = history.write_events(session, written.events)

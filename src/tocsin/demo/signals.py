@@ -126,10 +126,66 @@ def _event(iid: int, at: datetime, kind: str, data: dict[str, Any]) -> dict[str,
     return {"incident_id": iid, "at": at, "actor": "tocsin:alerts", "kind": kind, "data": data}
 
 
+def _page_row(
+    iid: int, p: PlannedIncident, who: int, d: Directory, base_url: str
+) -> dict[str, Any]:
+    """The page's outbox message as paging enqueues it, delivered 2 s after it was due."""
+    person, contact = d.person_ids[who], d.contact_ids[who]
+    sent = p.detected_at + timedelta(seconds=20)
+    key = f"page:{iid}:1:0:0:{person}:{contact}"
+    incident = {
+        "id": iid,
+        "reference": f"INC-{iid}",
+        "title": p.title,
+        "severity": p.severity,
+        "status": "triggered",
+        "services": p.services,
+        "url": f"{base_url}/incidents/{iid}",
+    }
+    message = render.page_message(idempotency_key=key, incident=incident, level=1, ack_url=None)
+    return {
+        "key": key,
+        "group": f"escalation:{iid}",
+        "incident_id": iid,
+        "person_id": person,
+        "contact_method_id": contact,
+        "kind": "email",
+        "target_label": f"{d.person_names[who]} · email",
+        "message": asdict(message),
+        "status": "delivered",
+        "due_at": sent,
+        "attempts": 1,
+        "created_at": sent,
+        "finished_at": sent + timedelta(seconds=2),
+    }
+
+
+def _attempt_row(outbox_id: int, message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "outbox_id": outbox_id,
+        "attempt": 1,
+        "at": message["finished_at"],
+        "kind": message["kind"],
+        "target_label": message["target_label"],
+        "ok": True,
+        "retryable": False,
+        "error": None,
+        "detail": "250 OK",
+        "duration_ms": 180,
+    }
+
+
 def write_pages(
-    session: Session, planned: list[PlannedIncident], d: Directory, w: Written, base_url: str
+    session: Session,
+    planned: list[PlannedIncident],
+    d: Directory,
+    w: Written,
+    *,
+    paging: set[str],
+    base_url: str,
 ) -> None:
-    """Each paged incident: one escalation and a delivered page to the person on call."""
+    """Each incident of a severity in ``paging``: its escalation (frozen policy, stopped by
+    the acknowledgement) and a delivered page to whoever the team's schedule had on call."""
     oncall = OnCall(
         session,
         planned[0].detected_at - timedelta(days=1),
@@ -137,50 +193,16 @@ def write_pages(
     )
     escalations, messages, events = [], [], []
     for p in planned:
-        team = d.service_team[p.services[0]]
-        person = oncall.person(team, p.detected_at)
-        if p.severity == "SEV4" or person is None:
+        person = oncall.person(d.service_team[p.services[0]], p.detected_at)
+        if p.severity not in paging or person is None:
             continue
-        iid = w.incident_id[p.n]
-        who = d.person_ids.index(person)
-        sent = p.detected_at + timedelta(seconds=20)
-        contact = d.contact_ids[who]
-        key = f"page:{iid}:1:0:0:{person}:{contact}"
-        incident = {
-            "id": iid,
-            "reference": f"INC-{iid}",
-            "title": p.title,
-            "severity": p.severity,
-            "status": "triggered",
-            "services": p.services,
-            "url": f"{base_url}/incidents/{iid}",
-        }
-        messages.append(
-            {
-                "key": key,
-                "group": f"escalation:{iid}",
-                "incident_id": iid,
-                "person_id": person,
-                "contact_method_id": contact,
-                "kind": "email",
-                "target_label": f"{d.person_names[who]} · email",
-                "message": asdict(
-                    render.page_message(
-                        idempotency_key=key, incident=incident, level=1, ack_url=None
-                    )
-                ),
-                "status": "delivered",
-                "due_at": sent,
-                "attempts": 1,
-                "created_at": sent,
-                "finished_at": sent + timedelta(seconds=2),
-            }
-        )
+        iid, who = w.incident_id[p.n], d.person_ids.index(person)
+        snapshot = oncall_service.escalation_snapshot_in(session, services=p.services) or {}
         stopped = p.acknowledged_at or p.resolved_at
         escalations.append(
             {
                 "incident_id": iid,
-                "snapshot": oncall_service.escalation_snapshot_in(session, services=p.services),
+                "snapshot": snapshot,
                 "fence": 2 if stopped else 1,
                 "state": "acknowledged" if p.acknowledged_at else "active",
                 "pass_number": 0,
@@ -190,30 +212,17 @@ def write_pages(
                 "stopped_by": d.person_names[who] if stopped else None,
             }
         )
+        messages.append(_page_row(iid, p, who, d, base_url))
+        policy = {"policy": snapshot.get("policy_name"), "policy_id": snapshot.get("policy_id")}
         people = [{"id": person, "name": d.person_names[who], "contacts": 1}]
-        events.append(
-            {
-                **_event(iid, sent, "paged", {"level": 1, "pass": 1, "people": people}),
-                "actor": "tocsin:paging",
-            }
-        )
+        paged = {"level": 1, "pass": 1, "people": people}
+        events += [
+            {**_event(iid, p.detected_at, "escalation_started", policy), "actor": "tocsin:paging"},
+            {**_event(iid, messages[-1]["due_at"], "paged", paged), "actor": "tocsin:paging"},
+        ]
     insert_plain(session, Escalation, escalations)
     ids = insert_rows(session, OutboxMessage, messages)
-    attempts = [
-        {
-            "outbox_id": oid,
-            "attempt": 1,
-            "at": m["finished_at"],
-            "kind": m["kind"],
-            "target_label": m["target_label"],
-            "ok": True,
-            "retryable": False,
-            "error": None,
-            "detail": "250 OK",
-            "duration_ms": 180,
-        }
-        for oid, m in zip(ids, messages, strict=True)
-    ]
+    attempts = [_attempt_row(oid, m) for oid, m in zip(ids, messages, strict=True)]
     insert_rows(session, DeliveryAttempt, attempts)
     w.events += events
     w.counts.update(pages=len(ids))
