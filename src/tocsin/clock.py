@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 
@@ -22,3 +23,15 @@ def set_clock(source: Callable[[], datetime] | None) -> None:
     """Replace the clock (``None`` restores the system clock)."""
     global _now
     _now = source or system_now
+
+
+@contextmanager
+def held_at(at: datetime) -> Iterator[None]:
+    """Read ``at`` as the time inside the block, then whatever clock was in place before."""
+    global _now
+    previous = _now
+    _now = lambda: at  # noqa: E731
+    try:
+        yield
+    finally:
+        _now = previous

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
+from tocsin.cli import demo as demo_cli
 from tocsin.cli import incidents, tokens
 from tocsin.cli import oncall as oncall_cli
 from tocsin.cli import postmortems as postmortems_cli
@@ -35,6 +36,7 @@ for _name, _group in alerts_cli.GROUPS:  # integration, silence, alert
 app.add_typer(oncall_cli.app, name="oncall")
 app.add_typer(statuspage_cli.app, name="statuspage")
 app.add_typer(postmortems_cli.app, name="postmortem")
+app.command("demo")(demo_cli.demo)
 console = Console(stderr=True)
 
 

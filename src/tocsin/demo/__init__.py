@@ -1,0 +1,1 @@
+"""``tocsin demo``: a populated first look (a realistic year of incidents)."""
