@@ -91,7 +91,7 @@ def hold_all(
     with db.reading() as session:
         rows = session.execute(
             select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.claimed_until).where(
-                OutboxMessage.id.in_(attempt),
+                OutboxMessage.id.in_(list(attempt)),
                 OutboxMessage.claimed_by == worker,
                 OutboxMessage.status == "sending",
             )

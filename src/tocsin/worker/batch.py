@@ -101,6 +101,8 @@ def _send_held(
                 continue
             if not held.confirmed_for(lease):
                 rest = [c for c in todo[index:] if c.id in held.ids]
+                if not rest:
+                    break
                 try:
                     held = batches.hold_all(db, claimed=rest, worker=worker, lease=lease)
                 except Exception:
