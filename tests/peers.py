@@ -43,6 +43,7 @@ class Mail:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    peer: Any = None  # the client's (host, port): one per SMTP connection
 
 
 @dataclass
@@ -67,7 +68,8 @@ class Mailbox:
     ) -> str:
         content = cast(bytes, envelope.original_content)
         parsed = email.message_from_bytes(content, policy=default_policy)
-        self.received.append(Mail(str(envelope.mail_from), list(envelope.rcpt_tos), parsed))
+        mail = Mail(str(envelope.mail_from), list(envelope.rcpt_tos), parsed, session.peer)
+        self.received.append(mail)
         if self.delay:
             await asyncio.sleep(self.delay)
         return "250 2.0.0 Ok: queued as 7A1B2C"

@@ -24,7 +24,8 @@ tells you everything that happens when something changes:
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
   results past their retention are deleted (the status page's daily tallies keep uptime).
 - **Outbox routes**, by the group of an outbox message: messages that are not pages (status
-  page subscribers) say who receives them and what their outcome changes.
+  page subscribers) say who receives them and what their outcome changes, and which of them
+  go in batches (subscriber mail: 200 per thread, one SMTP connection, one transaction).
 - **Page sections**, added to the incident page by features the incidents feature must not
   import: the alerts behind the incident, its customer reports and affected customers, a
   link to its postmortem, and the past incidents like it ("this happened before").
@@ -38,7 +39,7 @@ which of them run when.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -55,7 +56,8 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
-from tocsin.notify.channels.base import Channel, Delivery
+from tocsin.notify.batches import Batching
+from tocsin.notify.channels.base import Channel, Delivery, Message, Target
 from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
@@ -75,6 +77,9 @@ from tocsin.statuspage.subscribers.limits import SubscribeLimits
 from tocsin.timers.service import DueTimer
 
 TimerHandler = Callable[[DueTimer], None]
+Prepare = Callable[[Sequence[ClaimedMessage]], list[tuple[Target, Message] | Delivery]]
+MAIL_BATCH = 200
+"""Subscriber mails per delivery thread, claim, SMTP connection and recording transaction."""
 PageSection = Callable[[int], Mapping[str, Any]]
 """Extra context for the incident page: ``section(incident_id) -> {name: value}``."""
 
@@ -91,10 +96,18 @@ class Periodic:
 class OutboxRoute:
     """How the worker delivers the outbox messages of one group prefix (``prefix:...``)
     that are not pages: ``send`` finds the receiver and sends, ``after_delivery_in`` runs in
-    the transaction that records the outcome."""
+    the transaction that records the outcome. With ``batching``, the messages it takes are
+    sent a batch per delivery thread: ``prepare`` finds their receivers, the channel's session
+    sends them over one connection, and one transaction records them all (``after_delivery_in``
+    for each)."""
 
     send: Callable[[ClaimedMessage, Mapping[str, Channel]], Delivery]
     after_delivery_in: Callable[[Session, ClaimedMessage, Outcome, Delivery], None]
+    batching: Batching | None = None
+    """Which of its messages the worker claims, sends and records many at a time."""
+    prepare: Prepare | None = None
+    """For a batch (required with ``batching``): each message's receiver and message, or
+    the ``Delivery`` to record instead."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,9 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
                     subscribers_delivery.after_delivery_in,
                     max_failures=settings.statuspage_subscriber_max_failures,
                 ),
+                # mail by the batch, over one SMTP connection; webhooks one by one
+                batching=Batching(subscribers_delivery.GROUP, frozenset({"email"}), MAIL_BATCH),
+                prepare=partial(subscribers_delivery.prepare, db=db, settings=settings),
             ),
         },
         subscribe_limits=SubscribeLimits(settings.statuspage_subscribe_per_minute),

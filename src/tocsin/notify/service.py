@@ -10,11 +10,12 @@ message twice, and it can drop the repeat by its key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
@@ -109,7 +110,9 @@ def bring_forward_in(session: Session, *, key_prefix: str) -> int:
     return 1
 
 
-def _due_first(session: Session, now: datetime, limit: int) -> list[int]:
+def _due_first(
+    session: Session, now: datetime, limit: int, only: ColumnElement[bool] | None
+) -> list[int]:
     """The ids of the ``limit`` messages due first: pending ones, and ones whose worker died
     while sending, each read in ``due_at`` order off the (status, due_at) index.
 
@@ -119,17 +122,32 @@ def _due_first(session: Session, now: datetime, limit: int) -> list[int]:
     free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
     found: list[tuple[datetime, int]] = []
     for status, ready in (("pending", free), ("sending", OutboxMessage.claimed_until < now)):
-        rows = session.execute(
+        query = (
             select(OutboxMessage.due_at, OutboxMessage.id)
             .where(OutboxMessage.status == status, OutboxMessage.due_at <= now, ready)
             .order_by(OutboxMessage.due_at)
             .limit(limit)
         )
+        rows = session.execute(query if only is None else query.where(only))
         found += [(due_at, message_id) for due_at, message_id in rows]
     return [message_id for _, message_id in sorted(found)[:limit]]
 
 
 def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> list[ClaimedMessage]:
+    with db.transaction() as session:
+        return take_due_in(session, worker=worker, lease=lease, limit=limit)
+
+
+def take_due_in(
+    session: Session,
+    *,
+    worker: str,
+    lease: timedelta,
+    limit: int,
+    only: ColumnElement[bool] | None = None,
+) -> list[ClaimedMessage]:
+    """Claim, in the caller's write transaction, the ``limit`` messages due first (of those
+    matching ``only``, when given)."""
     now = clock.now()
     query = (
         select(OutboxMessage)
@@ -146,16 +164,18 @@ def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> lis
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    with db.transaction() as session:
-        if db.is_sqlite:  # the write lock is held: the ids found first are still due
-            query = query.where(OutboxMessage.id.in_(_due_first(session, now, limit)))
-        rows = list(session.scalars(query))
-        for row in rows:
-            row.status = "sending"
-            row.claimed_by = worker
-            row.claimed_until = now + lease
-            row.attempts += 1
-        return [_claimed(row) for row in rows]
+    if only is not None:
+        query = query.where(only)
+    if session.get_bind().dialect.name == "sqlite":  # the write lock is held: still due
+        query = query.where(OutboxMessage.id.in_(_due_first(session, now, limit, only)))
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.status = "sending"
+        row.claimed_by = worker
+        row.claimed_until = now + lease
+        row.attempts += 1
+    session.flush()  # a next claim in this transaction does not take them again
+    return [_claimed(row) for row in rows]
 
 
 def hold(db: Database, *, claimed: ClaimedMessage, worker: str, lease: timedelta) -> bool:
@@ -242,24 +262,55 @@ def record_in(
     duration_ms: int,
 ) -> Outcome:
     """Record one attempt and decide what happens to the message next."""
+    (outcome,) = record_all_in(session, worker=worker, attempts=[(claimed, delivery, duration_ms)])
+    return outcome
+
+
+def record_all_in(
+    session: Session, *, worker: str, attempts: Sequence[tuple[ClaimedMessage, Delivery, int]]
+) -> list[Outcome]:
+    """Record attempts (each a claim, its delivery and how long it took in milliseconds) and
+    decide what happens to each message next: ``record_in`` for many, in one transaction."""
     now = clock.now()
-    session.add(
-        DeliveryAttempt(
-            outbox_id=claimed.id,
-            attempt=claimed.attempt,
-            at=now,
-            kind=claimed.kind,
-            target_label=claimed.target_label,
-            ok=delivery.ok,
-            retryable=delivery.retryable,
-            error=delivery.error,
-            detail=delivery.detail,
-            duration_ms=duration_ms,
+    session.execute(
+        insert(DeliveryAttempt),
+        [
+            {
+                "outbox_id": claimed.id,
+                "attempt": claimed.attempt,
+                "at": now,
+                "kind": claimed.kind,
+                "target_label": claimed.target_label,
+                "ok": delivery.ok,
+                "retryable": delivery.retryable,
+                "error": delivery.error,
+                "detail": delivery.detail,
+                "duration_ms": duration_ms,
+            }
+            for claimed, delivery, duration_ms in attempts
+        ],
+    )
+    ids = [claimed.id for claimed, _, _ in attempts]
+    rows = {
+        row.id: row
+        for row in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).with_for_update()
         )
-    )
-    row = session.scalar(
-        select(OutboxMessage).where(OutboxMessage.id == claimed.id).with_for_update()
-    )
+    }
+    return [
+        _decide(session, rows.get(claimed.id), claimed, worker, delivery, now)
+        for claimed, delivery, _ in attempts
+    ]
+
+
+def _decide(
+    session: Session,
+    row: OutboxMessage | None,
+    claimed: ClaimedMessage,
+    worker: str,
+    delivery: Delivery,
+    now: datetime,
+) -> Outcome:
     if row is None or row.claimed_by != worker or row.attempts != claimed.attempt:
         return "stale"  # claimed again (by another worker, or by us) after our lease ran out
     if row.status == "cancelled":  # acknowledged while this attempt was under way

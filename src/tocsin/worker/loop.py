@@ -2,7 +2,9 @@
 
 Each pass claims due timers (run one by one, each in its own transaction) and due outbox
 messages (sent on a thread pool, so one slow mail server cannot hold up escalations), then
-sleeps until the next due time, at most a second, or until new work wakes it.
+sleeps until the next due time, at most a second, or until new work wakes it. A thread's work
+is one message, or a batch of the messages an outbox route sends in batches (status page
+subscriber mail: ``worker.batch``).
 
 What a worker claims it leases, so it claims no more messages than it has free delivery
 threads (a claimed message starts at once instead of outliving its lease in a queue), keeps
@@ -22,11 +24,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from tocsin import clock, wakeup
-from tocsin.assembly import Tocsin
+from tocsin.assembly import OutboxRoute, Tocsin
 from tocsin.db import Database
 from tocsin.dbhealth import reason
 from tocsin.errors import Unavailable
 from tocsin.notify import service as notify_service
+from tocsin.notify.batches import claim_batches
 from tocsin.notify.channels.base import Channel, Delivery, Target
 from tocsin.notify.channels.registry import build_channels
 from tocsin.notify.service import ClaimedMessage
@@ -34,6 +37,7 @@ from tocsin.oncall import service as oncall_service
 from tocsin.paging import service as paging_service
 from tocsin.timers import service as timers_service
 from tocsin.timers.service import DueTimer
+from tocsin.worker.batch import deliver_batch
 from tocsin.worker.leases import LeaseKeeper
 
 log = logging.getLogger("tocsin.worker")
@@ -66,6 +70,10 @@ class Worker:
         self.in_flight: set[Future[None]] = set()
         # Claim only what a free delivery thread starts at once: what we claim we lease.
         self.capacity = settings.worker_concurrency
+        # ... where a thread's work may be a batch (status page subscriber mail)
+        self.batching = [
+            r.batching for r in tocsin.outbox_routes.values() if r.batching and r.prepare
+        ]
         self.leases = LeaseKeeper(self.db, worker=self.name, lease=self.lease)
         self.stopping = threading.Event()
         self.last_periodic: dict[str, float] = {}
@@ -83,14 +91,25 @@ class Worker:
         self.in_flight = {f for f in self.in_flight if not f.done()}
         free = self.capacity - len(self.in_flight)
         if free > 0:
-            claimed = notify_service.claim_due(
-                self.db, worker=self.name, lease=self.lease, limit=free
+            work = claim_batches(
+                self.db, worker=self.name, lease=self.lease, threads=free, batching=self.batching
             )
-            self.leases.messages.add(c.id for c in claimed)
-            for message in claimed:
-                self.in_flight.add(self.pool.submit(self._deliver, message))
-            done += len(claimed)
+            for claimed in work:
+                self.leases.messages.add(c.id for c in claimed)
+                route = self._batch_route(claimed[0])
+                if route is None:
+                    self.in_flight.add(self.pool.submit(self._deliver, claimed[0]))
+                else:
+                    self.in_flight.add(self.pool.submit(self._deliver_batch, claimed, route))
+                done += len(claimed)
         return done
+
+    def _batch_route(self, claimed: ClaimedMessage) -> OutboxRoute | None:
+        """The route of ``claimed`` if it is of a kind that route sends in batches."""
+        route = self.tocsin.outbox_routes.get(claimed.group.split(":", 1)[0])
+        if route is None or route.batching is None or not route.batching.takes(claimed):
+            return None
+        return route
 
     def _claim_timers(self) -> list[DueTimer]:
         """Claim due timers; a read first, so a pass with none due takes no write lock (on
@@ -131,6 +150,19 @@ class Worker:
             self._deliver_held(claimed)
         finally:
             self.leases.messages.discard([claimed.id])
+
+    def _deliver_batch(self, claimed: list[ClaimedMessage], route: OutboxRoute) -> None:
+        try:
+            deliver_batch(
+                self.db,
+                worker=self.name,
+                lease=self.lease,
+                route=route,
+                channels=self.channels,
+                claimed=claimed,
+            )
+        finally:
+            self.leases.messages.discard(c.id for c in claimed)
 
     def _deliver_held(self, claimed: ClaimedMessage) -> None:
         try:

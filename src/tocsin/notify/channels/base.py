@@ -8,8 +8,9 @@ that says whether trying again may help.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,16 @@ class Channel(Protocol):
     kind: str
 
     def send(self, target: Target, message: Message) -> Delivery: ...
+
+
+class ChannelSession(Protocol):
+    """Sends many messages over one connection (see ``Sessions``)."""
+
+    def send(self, target: Target, message: Message) -> Delivery: ...
+
+
+@runtime_checkable
+class Sessions(Protocol):
+    """A channel that can keep one connection open for many messages (mail over SMTP)."""
+
+    def session(self) -> AbstractContextManager[ChannelSession]: ...

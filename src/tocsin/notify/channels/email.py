@@ -16,6 +16,8 @@ import hashlib
 import html
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -112,38 +114,40 @@ class EmailChannel:
         self.starttls, self.use_ssl, self.timeout = starttls, use_ssl, timeout
 
     def send(self, target: Target, message: Message) -> Delivery:
-        recipient = parseaddr(target.address)[1]
-        if "@" not in recipient:
-            return Delivery(ok=False, error=f"address: {target.address!r} is not a mail address")
-        try:
-            mail = compose(message, sender=self.sender, recipient=target.address)
-            body = mail.as_bytes()
-        except (ValueError, TypeError) as exc:
-            return Delivery(ok=False, error=f"message cannot be written as mail: {exc}")
-        try:
-            with self._connect() as smtp:
-                return self._transact(smtp, recipient, body)
-        except smtplib.SMTPNotSupportedError as exc:
-            return Delivery(ok=False, error=f"SMTP server: {exc}")
-        except smtplib.SMTPResponseException as exc:
-            return _refused("SMTP", exc.smtp_code, exc.smtp_error)
-        except (smtplib.SMTPException, OSError) as exc:
-            error = f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}"
-            return Delivery(ok=False, retryable=True, error=one_line(error, REPLY_EXCERPT))
+        with self.session() as session:
+            return session.send(target, message)
 
-    def _connect(self) -> smtplib.SMTP:
+    @contextmanager
+    def session(self) -> Iterator[MailSession]:
+        """Many mails over one connection (a batch of subscriber mail); closed after."""
+        session = MailSession(self)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def connect(self) -> smtplib.SMTP:
+        """A connection greeted, upgraded (STARTTLS) and signed in as configured."""
+        smtp: smtplib.SMTP
         if self.use_ssl:
             context = ssl.create_default_context()
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            if self.starttls and not self.use_ssl:
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self._password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
-    def _transact(self, smtp: smtplib.SMTP, recipient: str, body: bytes) -> Delivery:
-        smtp.ehlo_or_helo_if_needed()
-        if self.starttls and not self.use_ssl:
-            smtp.starttls(context=ssl.create_default_context())
-            smtp.ehlo()
-        if self.username:
-            smtp.login(self.username, self._password)
+    def transact(self, smtp: smtplib.SMTP, recipient: str, body: bytes) -> Delivery:
+        """One mail transaction (MAIL FROM, RCPT TO, DATA) on an open connection."""
         options = [] if recipient.isascii() else ["SMTPUTF8"]
         if options and not smtp.has_extn("smtputf8"):
             return Delivery(ok=False, error="the SMTP server cannot take non-ASCII addresses")
@@ -153,5 +157,86 @@ class EmailChannel:
         code, text = smtp.rcpt(recipient)
         if code not in (250, 251):
             return _refused("recipient refused", code, text)
-        code, text = smtp.data(body)  # raises SMTPDataError unless 250
+        code, text = smtp.data(body)  # raises SMTPDataError unless DATA is accepted (354)
+        if code != 250:
+            return _refused("message refused", code, text)
         return Delivery(ok=True, detail=_reply(code, text))
+
+
+def _written(target: Target, message: Message, sender: str) -> tuple[str, bytes] | Delivery:
+    """The envelope recipient and the mail's bytes, or why it cannot be sent."""
+    recipient = parseaddr(target.address)[1]
+    if "@" not in recipient:
+        return Delivery(ok=False, error=f"address: {target.address!r} is not a mail address")
+    try:
+        mail = compose(message, sender=sender, recipient=target.address)
+        return recipient, mail.as_bytes()
+    except (ValueError, TypeError) as exc:
+        return Delivery(ok=False, error=f"message cannot be written as mail: {exc}")
+
+
+class MailSession:
+    """One SMTP connection, opened at the first mail and reused for the next ones.
+
+    Each mail is its own transaction (MAIL FROM, RCPT TO, DATA); a refused one is reset
+    (``RSET``) so the next starts clean. A connection lost between mails is opened again
+    once; if opening fails, the mails left are not tried and get the same retryable (or, for
+    refused credentials, permanent) answer, so a batch never waits on a dead server 200 times.
+    """
+
+    def __init__(self, channel: EmailChannel) -> None:
+        self.channel = channel
+        self.smtp: smtplib.SMTP | None = None
+        self.unusable: Delivery | None = None  # why connecting failed: the rest are not tried
+
+    def send(self, target: Target, message: Message) -> Delivery:
+        written = _written(target, message, self.channel.sender)
+        if isinstance(written, Delivery):
+            return written
+        if self.unusable is not None:
+            return self.unusable
+        if self.smtp is None:
+            try:
+                self.smtp = self.channel.connect()
+            except Exception as exc:
+                self.unusable = _failed(self.channel, exc)
+                return self.unusable
+        try:
+            delivery = self.channel.transact(self.smtp, *written)
+        except smtplib.SMTPResponseException as exc:  # this mail refused, e.g. at DATA
+            delivery = _failed(self.channel, exc)
+        except Exception as exc:  # the connection is gone: the next mail opens a new one
+            self.close()
+            return _failed(self.channel, exc)
+        if not delivery.ok:
+            self._reset()
+        return delivery
+
+    def _reset(self) -> None:
+        """After a refused mail: end its transaction, so the next mail can begin."""
+        if self.smtp is None:
+            return
+        try:
+            self.smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+def _failed(channel: EmailChannel, exc: Exception) -> Delivery:
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return Delivery(ok=False, error=f"SMTP server: {exc}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _refused("SMTP", exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        error = f"SMTP {channel.host}:{channel.port}: {type(exc).__name__}: {exc}"
+        return Delivery(ok=False, retryable=True, error=one_line(error, REPLY_EXCERPT))
+    raise exc

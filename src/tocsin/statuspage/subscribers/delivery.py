@@ -9,7 +9,8 @@ been paused or has left since.
 
 Each message's group is ``statuspage-subscriber:{id}``: pausing or deleting a subscriber
 cancels what is still queued for it, and the worker routes the group's messages here
-(``send`` and ``after_delivery_in``, wired by ``tocsin.assembly``).
+(``send`` and ``after_delivery_in``, wired by ``tocsin.assembly``); its mail goes in batches
+(``prepare`` finds the receivers of a whole batch in one read).
 """
 
 from __future__ import annotations
@@ -150,15 +151,31 @@ def _prepare(
     return Target("email", row.address), _mail(row, message, settings, unsubscribe)
 
 
+def prepare(
+    claimed: Sequence[ClaimedMessage], *, db: Database, settings: Settings
+) -> list[tuple[Target, Message] | Delivery]:
+    """For each queued message, its receiver and the message with the subscriber's own links,
+    or, for a subscriber no longer to be sent to, the ``Delivery`` to record instead. One
+    read for them all (a batch of the worker's)."""
+    ids = {_subscriber_of(c.group) for c in claimed}
+    with db.reading() as session:
+        rows = {r.id: r for r in session.scalars(select(Subscriber).where(Subscriber.id.in_(ids)))}
+    prepared: list[tuple[Target, Message] | Delivery] = []
+    for c in claimed:
+        found = _prepare(rows.get(_subscriber_of(c.group)), c, settings)
+        prepared.append(
+            Delivery(ok=False, error=found, detail=NOT_SENT) if isinstance(found, str) else found
+        )
+    return prepared
+
+
 def send(
     claimed: ClaimedMessage, channels: Mapping[str, Channel], *, db: Database, settings: Settings
 ) -> Delivery:
     """Send one queued message to its subscriber (the worker's delivery thread)."""
-    with db.reading() as session:
-        row = session.get(Subscriber, _subscriber_of(claimed.group))
-        prepared = _prepare(row, claimed, settings)
-    if isinstance(prepared, str):
-        return Delivery(ok=False, error=prepared, detail=NOT_SENT)
+    (prepared,) = prepare([claimed], db=db, settings=settings)
+    if isinstance(prepared, Delivery):
+        return prepared
     target, message = prepared
     channel = channels.get(target.kind)
     if channel is None:
