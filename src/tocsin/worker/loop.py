@@ -140,6 +140,8 @@ class Worker:
             return
         try:
             handler(timer)
+        except Unavailable:
+            pass  # the database is out (its health log says so once): it runs again later
         except Exception:
             log.exception(
                 "timer %s (%s) failed; it runs again when its lease ends", timer.id, timer.kind
