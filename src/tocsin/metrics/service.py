@@ -16,7 +16,7 @@ from tocsin.core.oncall_load import first_deliveries, load_report
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
-from tocsin.metrics import queries, sql
+from tocsin.metrics import learning, queries, sql
 from tocsin.metrics.schemas import (
     ComplianceOut,
     GroupOut,
@@ -97,21 +97,15 @@ def _groups(
     policies: Mapping[Severity, SeverityPolicy],
     *,
     sqlite: bool,
-    parts: list[GroupOut] | None = None,
 ) -> list[GroupOut]:
-    """The groups of the window. ``parts``: groups that split the window's incidents (each
-    in exactly one), whose update deadlines add up to this window's."""
+    """The groups of the window, each in one pass over its (incident, group) rows."""
     cte = queries.base(window, sqlite=sqlite)
-    rows = queries.durations(session, cte, sqlite=sqlite, now=now)
+    rows = queries.durations(session, cte, sqlite=sqlite, now=now, policies=policies)
     if sqlite:
+        plain = queries.base(window, sqlite=sqlite, updates=False)
         for which in core.Measure:
-            for grp, values in queries.percentiles_by_rank(session, cte, which).items():
+            for grp, values in queries.percentiles_by_rank(session, plain, which).items():
                 rows[grp].update(values)
-    if parts is not None:
-        cadence = _summed_cadence(parts)
-    else:
-        plain = queries.base(window, sqlite=sqlite, measures=False)
-        cadence = queries.update_cadence(session, plain, window, now, policies, sqlite=sqlite)
     out = []
     for grp, row in rows.items():
         key, label = _key_label(grp, window)
@@ -126,21 +120,12 @@ def _groups(
                 mtta=_measure(row, core.Measure.MTTA),
                 mttm=_measure(row, core.Measure.MTTM),
                 mttr=_measure(row, core.Measure.MTTR),
-                update_cadence=_compliance(cadence.get(grp, {})),
+                update_cadence=_compliance(row["update_cadence"]),
                 public_ack=_compliance(row["public_ack"]),
             )
         )
     out.sort(key=lambda g: (g.key is None, g.key or ""))
     return out
-
-
-def _summed_cadence(parts: list[GroupOut]) -> dict[Any, dict[str, int]]:
-    """The internal-update deadlines of the whole window, from groups that split it."""
-    kinds = (core.Deadline.MET, core.Deadline.MISSED, core.Deadline.PENDING)
-    return {"all": {k.value: sum(getattr(p.update_cadence, k.value) for p in parts) for k in kinds}}
-
-
-PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
 
 
 def _empty_group() -> GroupOut:
@@ -215,9 +200,9 @@ def report(
         if window.group_by == "none":
             total = groups
         else:
-            parts = groups if window.group_by in PARTITIONS else None
-            total = _groups(session, whole, now, policies, sqlite=sqlite, parts=parts)
+            total = _groups(session, whole, now, policies, sqlite=sqlite)
         load = oncall_load(session, window.since, window.until)
+        items = learning.completion_in(session, window.since, window.until)
     overall = total[0] if total else _empty_group()
     noise = alerts_service.noise(db, since=window.since, until=window.until)
     return MetricsReport(
@@ -236,4 +221,5 @@ def report(
         },
         oncall_load=load,
         alert_noise=noise,
+        action_items=items,
     )

@@ -8,7 +8,15 @@ Written in :mod:`~tocsin.postmortems.opening` (opening, by itself on resolution 
 
 from __future__ import annotations
 
-from tocsin.postmortems.actions import ItemFilter, add_item, edit_item, items_of, list_items
+from tocsin.postmortems.actions import (
+    ItemFacts,
+    ItemFilter,
+    add_item,
+    edit_item,
+    items_created_between,
+    items_of,
+    list_items,
+)
 from tocsin.postmortems.document import DocumentSection, PostmortemDocument, document
 from tocsin.postmortems.opening import on_incident_changed, open_in, open_postmortem
 from tocsin.postmortems.reminders import TIMER_KIND as REMINDER_TIMER_KIND
@@ -29,6 +37,7 @@ from tocsin.postmortems.workflow import (
 __all__ = [
     "REMINDER_TIMER_KIND",
     "DocumentSection",
+    "ItemFacts",
     "ItemFilter",
     "PostmortemDocument",
     "add_comment",
@@ -42,6 +51,7 @@ __all__ = [
     "get_postmortem",
     "get_sections",
     "get_timeline",
+    "items_created_between",
     "items_of",
     "list_comments",
     "list_items",
