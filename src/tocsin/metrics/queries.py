@@ -155,6 +155,7 @@ def _tally(condition: ColumnElement[bool], label: str) -> Any:
 def durations(
     session: Session,
     cte: CTE,
+    window: Window,
     *,
     sqlite: bool,
     now: datetime,
@@ -167,27 +168,50 @@ def durations(
     at = literal(now, UTCDateTime)
     ack = _deadline_case(cte.c.public_ack_due_at, cte.c.first_public_at, cte.c.resolved_at, at)
     first = _first_deadline(cte, cte.c.first_posted, at, policies, sqlite=sqlite)
-    last = _deadline_case(cte.c.last_due, null(), cte.c.resolved_at, at)
-    last = case((cte.c.has_updates, last))
+    last = case((cte.c.has_updates, _deadline_case(cte.c.last_due, null(), cte.c.resolved_at, at)))
+    # OFFSET 0 keeps the subquery apart: each duration and deadline is worked out once per
+    # row, not once for each aggregate that reads it (a count, a mean and a percentile)
+    each = (
+        select(
+            cte.c.grp,
+            cte.c.severity,
+            cte.c.resolved_at.is_(None).label("open"),
+            *(cte.c[m.value] for m in MEASURES),
+            ack.label("ack"),
+            first.label("first"),
+            last.label("last"),
+            cte.c.kept,
+            cte.c.broken,
+        )
+        .offset(0)
+        .subquery("each_incident")
+    )
     kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
-    settled = {Deadline.MET: cte.c.kept, Deadline.MISSED: cte.c.broken}
+    settled = {Deadline.MET: each.c.kept, Deadline.MISSED: each.c.broken}
     columns: list[Any] = [
-        cte.c.grp,
+        each.c.grp,
         func.count().label("incidents"),
-        _tally(cte.c.resolved_at.is_(None), "open"),
-        *(_tally(cte.c.severity == s.value, f"severity {s.value}") for s in Severity),
-        *(_tally(ack == k.value, f"ack {k.value}") for k in kinds),
-        *(_tally(first == k.value, f"first {k.value}") for k in kinds),
-        *(_tally(last == k.value, f"last {k.value}") for k in kinds),
+        _tally(each.c.open, "open"),
+        *(_tally(each.c.severity == s.value, f"severity {s.value}") for s in Severity),
+        *(
+            _tally(each.c[n] == k.value, f"{n} {k.value}")
+            for n in ("ack", "first", "last")
+            for k in kinds
+        ),
         *(func.sum(settled[k]).label(f"settled {k.value}") for k in settled),
     ]
     for m in MEASURES:
-        value = cte.c[m.value]
+        value = each.c[m.value]
         columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
         if not sqlite:
             columns.append(sql.percentiles_disc((50, 90), value).label(f"{m}_percentiles"))
     found = {}
-    for row in session.execute(select(*columns).group_by(cte.c.grp)):
+    query = select(*columns)
+    if window.group_by == "none":  # one group: no sort or hash by a constant
+        query = select(literal("all").label("grp"), *columns[1:])
+    else:
+        query = query.group_by(each.c.grp)
+    for row in session.execute(query):
         values = dict(row._mapping)
         for m in MEASURES:
             p50, p90 = values.pop(f"{m}_percentiles", None) or (None, None)

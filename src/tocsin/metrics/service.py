@@ -100,7 +100,7 @@ def _groups(
 ) -> list[GroupOut]:
     """The groups of the window, each in one pass over its (incident, group) rows."""
     cte = queries.base(window, sqlite=sqlite)
-    rows = queries.durations(session, cte, sqlite=sqlite, now=now, policies=policies)
+    rows = queries.durations(session, cte, window, sqlite=sqlite, now=now, policies=policies)
     if sqlite:
         plain = queries.base(window, sqlite=sqlite, updates=False)
         for which in core.Measure:
