@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select
+from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -146,6 +146,8 @@ def base(window: Window, *, sqlite: bool, updates: bool = True) -> CTE:
 
 
 _CADENCE_PARTS = ("first", "last", "settled")
+WHOLE = "\x00whole window"  # the key of the whole window's row among the groups'
+PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
 
 
 def _tally(condition: ColumnElement[bool], label: str) -> Any:
@@ -160,11 +162,13 @@ def durations(
     sqlite: bool,
     now: datetime,
     policies: Mapping[Severity, SeverityPolicy],
+    with_total: bool = False,
 ) -> dict[Any, dict[str, Any]]:
     """Per group, in one pass: incidents, still open, by severity, first public
     acknowledgements and internal-update deadlines kept (``public_ack``,
     ``update_cadence``), and each measure's count, mean (and, on PostgreSQL, p50 and p90,
-    as ``percentile_disc``)."""
+    as ``percentile_disc``). ``with_total`` (PostgreSQL, groups that split the window): the
+    whole window too, keyed :data:`WHOLE`, by ``GROUPING SETS`` over the same rows."""
     at = literal(now, UTCDateTime)
     ack = _deadline_case(cte.c.public_ack_due_at, cte.c.first_public_at, cte.c.resolved_at, at)
     first = _first_deadline(cte, cte.c.first_posted, at, policies, sqlite=sqlite)
@@ -209,10 +213,16 @@ def durations(
     query = select(*columns)
     if window.group_by == "none":  # one group: no sort or hash by a constant
         query = select(literal("all").label("grp"), *columns[1:])
+    elif with_total:  # the groups and the whole window from the same rows
+        query = select(*columns, func.grouping(each.c.grp).label("whole")).group_by(
+            func.grouping_sets(each.c.grp, text("()"))
+        )
     else:
         query = query.group_by(each.c.grp)
     for row in session.execute(query):
         values = dict(row._mapping)
+        if values.pop("whole", 0):
+            values["grp"] = WHOLE
         for m in MEASURES:
             p50, p90 = values.pop(f"{m}_percentiles", None) or (None, None)
             values[f"{m}_p50"], values[f"{m}_p90"] = p50, p90
@@ -224,7 +234,7 @@ def durations(
             k.value: sum(int(values.pop(f"{n} {k.value}", 0) or 0) for n in _CADENCE_PARTS)
             for k in kinds
         }
-        found[row.grp] = values
+        found[values["grp"]] = values
     return found
 
 
