@@ -36,13 +36,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def fresh_database(backend: str) -> Iterator[str]:
+def fresh_database(backend: str, *, keep: bool = False) -> Iterator[str]:
+    """A new empty database; dropped afterwards unless ``keep``."""
     if backend == "sqlite":
         folder = tempfile.mkdtemp(prefix="tocsin-bench-")
         try:
             yield f"sqlite:///{folder}/tocsin.db"
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(folder, ignore_errors=True)
         return
     name = f"tocsin_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
@@ -50,8 +52,9 @@ def fresh_database(backend: str) -> Iterator[str]:
     try:
         yield f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/{name}"
     finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not keep:
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -9,7 +9,7 @@ for each grouping over the last 90 days (the dashboard's default) and over a who
 each of the report's queries alone. Prints the figures; asserts nothing. Target: every
 dashboard query under 1 s on PostgreSQL.
 
-    python bench/metrics.py [--incidents 1000000] [--backend sqlite|postgresql|both]
+    python bench/metrics.py [--incidents 1000000] [--backend sqlite|postgresql|both] [--keep]
 """
 
 from __future__ import annotations
@@ -176,38 +176,39 @@ def parts(db: Database, window: queries.Window, settings: Settings) -> dict[str,
     """Each query of one report, alone."""
     sqlite = db.is_sqlite
 
-    def run(step: Callable[[Any, Any], Any], measures: bool = False) -> Callable[[], Any]:
+    def run(step: Callable[[Any, Any], Any], updates: bool = True) -> Callable[[], Any]:
         def go() -> Any:
             with db.reading() as session:
                 if not sqlite:  # as service.report does
                     session.execute(text("SET LOCAL work_mem = '128MB'"))
                     session.execute(text("SET LOCAL jit = off"))
-                return step(session, queries.base(window, sqlite=sqlite, measures=measures))
+                return step(session, queries.base(window, sqlite=sqlite, updates=updates))
 
         return go
 
     found: dict[str, Callable[[], Any]] = {
-        "durations, severities, public ack": run(
-            lambda s, c: queries.durations(s, c, sqlite=sqlite, now=NOW), measures=True
-        ),
-        "update cadence": run(
-            lambda s, c: queries.update_cadence(s, c, window, NOW, settings.policies, sqlite=sqlite)
+        "durations, severities, deadlines": run(
+            lambda s, c: queries.durations(
+                s, c, window, sqlite=sqlite, now=NOW, policies=settings.policies
+            )
         ),
     }
     if sqlite:
         found["percentiles (window functions)"] = run(
-            lambda s, c: [queries.percentiles_by_rank(s, c, m) for m in Measure], measures=True
+            lambda s, c: [queries.percentiles_by_rank(s, c, m) for m in Measure], updates=False
         )
     return found
 
 
-def bench(backend: str, count: int) -> None:
-    with fresh_database(backend) as url:
+def bench(backend: str, count: int, keep: bool = False) -> None:
+    with fresh_database(backend, keep=keep) as url:
         db = Database(url)
         migrate(db)
         started = time.perf_counter()
         load(db, count)
         print(f"\n{backend}: loaded {count:,} incidents in {time.perf_counter() - started:.1f} s")
+        if keep:
+            print(f"  kept: {url}")
         settings = Settings(database_url=url)
         clock.set_clock(lambda: NOW)
         for label, days in (("last 90 days", 90), ("last 365 days", 365)):
@@ -237,9 +238,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database (for EXPLAIN); prints its URL"
+    )
     args = parser.parse_args()
     for backend in ("postgresql", "sqlite") if args.backend == "both" else (args.backend,):
-        bench(backend, args.incidents)
+        bench(backend, args.incidents, keep=args.keep)
 
 
 if __name__ == "__main__":

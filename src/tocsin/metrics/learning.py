@@ -1,11 +1,10 @@
-"""Recurrence and action-item completion, for when the postmortems feature lands.
+"""Recurrence and action-item completion: the report's learning figures.
 
 The formulas are in ``tocsin.core.metrics`` (``recurrence_rate``, ``action_item_completion``).
-The postmortems feature owns the tables they read (action items; the recurrence found when
-an incident opens), so the queries belong with it; these functions take what such a query
-returns and give the report's rows. Left to connect them: that query (action items created
-in the window; incidents of the window and how many recur), two fields on
-``schemas.MetricsReport`` filled in ``service.report``, and their lines on the dashboard.
+The postmortems feature owns the tables they read, so the queries belong with it:
+:func:`completion_in` reads the action items created in the window through
+``postmortems.service``. Left to connect: the recurrence found when an incident opens
+(another feature), then a field on ``schemas.MetricsReport`` filled in ``service.report``.
 """
 
 from __future__ import annotations
@@ -14,18 +13,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from tocsin.core import metrics as core
-
-
-class ItemCompletionOut(BaseModel):
-    quarter: str
-    total: int
-    done: int
-    wont_do: int
-    done_on_time: int
-    rate: float | None
+from tocsin.metrics.schemas import ItemCompletionOut
+from tocsin.postmortems import service as postmortems_service
 
 
 def _time(value: Any) -> datetime | None:
@@ -56,6 +48,20 @@ def action_item_completion(rows: Iterable[Mapping[str, Any]]) -> list[ItemComple
         )
         for q in core.action_item_completion(facts)
     ]
+
+
+def completion_in(session: Session, since: datetime, until: datetime) -> list[ItemCompletionOut]:
+    """Per quarter, the action items created in ``[since, until)`` carried to done."""
+    items = postmortems_service.items_created_between(session, since, until)
+    return action_item_completion(
+        {
+            "created_at": i.created_at,
+            "status": i.status.value,
+            "due_at": i.due_at,
+            "done_at": i.done_at,
+        }
+        for i in items
+    )
 
 
 def recurrence_rate(incidents: int, recurrences: int) -> float | None:

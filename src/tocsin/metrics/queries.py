@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select
+from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -67,14 +67,61 @@ def _group_column(window: Window, *, sqlite: bool) -> tuple[Any, Any]:
     return literal("all"), incidents
 
 
-def base(window: Window, *, sqlite: bool, measures: bool = True) -> CTE:
-    """The window's (incident, group) rows; with ``measures``, the four durations too."""
+def update_tallies(window: Window) -> Any:
+    """Per incident of the window with updates: when the first was posted, the promises
+    already kept or broken (each update's ``next_update_due_at`` against the next update's
+    time) and the last update's promise (``last_due``), still open to the clock.
+
+    The window function runs over the window's updates alone (one row per update), so the
+    report never sorts the window's incidents to number their updates."""
+    order = (IncidentUpdate.posted_at, IncidentUpdate.id)
+    numbered = (
+        select(
+            IncidentUpdate.incident_id,
+            IncidentUpdate.posted_at,
+            IncidentUpdate.next_update_due_at.label("due"),
+            func.lead(IncidentUpdate.posted_at)
+            .over(partition_by=IncidentUpdate.incident_id, order_by=order)
+            .label("done"),
+        )
+        .where(IncidentUpdate.incident_id.in_(_ids_in(window)))
+        .subquery("numbered")
+    )
+    due, done = numbered.c.due, numbered.c.done
+    decided = and_(due.is_not(None), done.is_not(None))
+    return (
+        select(
+            numbered.c.incident_id,
+            func.min(numbered.c.posted_at).label("first_posted"),
+            _tally(and_(decided, done <= due), "kept"),
+            _tally(and_(decided, done > due), "broken"),
+            func.max(case((done.is_(None), due))).label("last_due"),
+        )
+        .group_by(numbered.c.incident_id)
+        .subquery("update_tallies")
+    )
+
+
+def base(window: Window, *, sqlite: bool, updates: bool = True) -> CTE:
+    """The window's (incident, group) rows with the four durations; with ``updates``, the
+    incident's update tallies (:func:`update_tallies`) too."""
 
     def secs(start: Any, end: Any) -> ColumnElement[float]:
         return sql.seconds(start, end, sqlite=sqlite)
 
     group, source = _group_column(window, sqlite=sqlite)
     known_impact = Incident.impact_started_at < Incident.detected_at
+    extra: list[Any] = []
+    if updates:
+        tallies = update_tallies(window)
+        source = source.outerjoin(tallies, tallies.c.incident_id == Incident.id)
+        extra = [
+            tallies.c.incident_id.is_not(None).label("has_updates"),
+            tallies.c.first_posted,
+            tallies.c.kept,
+            tallies.c.broken,
+            tallies.c.last_due,
+        ]
     query = (
         select(
             Incident.id.label("id"),
@@ -90,6 +137,7 @@ def base(window: Window, *, sqlite: bool, measures: bool = True) -> CTE:
             secs(Incident.created_at, Incident.acknowledged_at).label("mtta"),
             secs(Incident.detected_at, Incident.mitigated_at).label("mttm"),
             secs(Incident.detected_at, Incident.resolved_at).label("mttr"),
+            *extra,
         )
         .select_from(source)
         .where(Incident.detected_at >= window.since, Incident.detected_at < window.until)
@@ -97,34 +145,84 @@ def base(window: Window, *, sqlite: bool, measures: bool = True) -> CTE:
     return query.cte("base")
 
 
+_CADENCE_PARTS = ("first", "last", "settled")
+WHOLE = "\x00whole window"  # the key of the whole window's row among the groups'
+PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
+
+
 def _tally(condition: ColumnElement[bool], label: str) -> Any:
     return func.sum(case((condition, 1), else_=0)).label(label)
 
 
 def durations(
-    session: Session, cte: CTE, *, sqlite: bool, now: datetime
+    session: Session,
+    cte: CTE,
+    window: Window,
+    *,
+    sqlite: bool,
+    now: datetime,
+    policies: Mapping[Severity, SeverityPolicy],
+    with_total: bool = False,
 ) -> dict[Any, dict[str, Any]]:
     """Per group, in one pass: incidents, still open, by severity, first public
-    acknowledgements kept (``public_ack``), and each measure's count, mean (and, on
-    PostgreSQL, p50 and p90, as ``percentile_disc``)."""
+    acknowledgements and internal-update deadlines kept (``public_ack``,
+    ``update_cadence``), and each measure's count, mean (and, on PostgreSQL, p50 and p90,
+    as ``percentile_disc``). ``with_total`` (PostgreSQL, groups that split the window): the
+    whole window too, keyed :data:`WHOLE`, by ``GROUPING SETS`` over the same rows."""
     at = literal(now, UTCDateTime)
     ack = _deadline_case(cte.c.public_ack_due_at, cte.c.first_public_at, cte.c.resolved_at, at)
+    first = _first_deadline(cte, cte.c.first_posted, at, policies, sqlite=sqlite)
+    last = case((cte.c.has_updates, _deadline_case(cte.c.last_due, null(), cte.c.resolved_at, at)))
+    # OFFSET 0 keeps the subquery apart: each duration and deadline is worked out once per
+    # row, not once for each aggregate that reads it (a count, a mean and a percentile)
+    each = (
+        select(
+            cte.c.grp,
+            cte.c.severity,
+            cte.c.resolved_at.is_(None).label("open"),
+            *(cte.c[m.value] for m in MEASURES),
+            ack.label("ack"),
+            first.label("first"),
+            last.label("last"),
+            cte.c.kept,
+            cte.c.broken,
+        )
+        .offset(0)
+        .subquery("each_incident")
+    )
     kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
+    settled = {Deadline.MET: each.c.kept, Deadline.MISSED: each.c.broken}
     columns: list[Any] = [
-        cte.c.grp,
+        each.c.grp,
         func.count().label("incidents"),
-        _tally(cte.c.resolved_at.is_(None), "open"),
-        *(_tally(cte.c.severity == s.value, f"severity {s.value}") for s in Severity),
-        *(_tally(ack == k.value, f"ack {k.value}") for k in kinds),
+        _tally(each.c.open, "open"),
+        *(_tally(each.c.severity == s.value, f"severity {s.value}") for s in Severity),
+        *(
+            _tally(each.c[n] == k.value, f"{n} {k.value}")
+            for n in ("ack", "first", "last")
+            for k in kinds
+        ),
+        *(func.sum(settled[k]).label(f"settled {k.value}") for k in settled),
     ]
     for m in MEASURES:
-        value = cte.c[m.value]
+        value = each.c[m.value]
         columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
         if not sqlite:
             columns.append(sql.percentiles_disc((50, 90), value).label(f"{m}_percentiles"))
     found = {}
-    for row in session.execute(select(*columns).group_by(cte.c.grp)):
+    query = select(*columns)
+    if window.group_by == "none":  # one group: no sort or hash by a constant
+        query = select(literal("all").label("grp"), *columns[1:])
+    elif with_total:  # the groups and the whole window from the same rows
+        query = select(*columns, func.grouping(each.c.grp).label("whole")).group_by(
+            func.grouping_sets(each.c.grp, text("()"))
+        )
+    else:
+        query = query.group_by(each.c.grp)
+    for row in session.execute(query):
         values = dict(row._mapping)
+        if values.pop("whole", 0):
+            values["grp"] = WHOLE
         for m in MEASURES:
             p50, p90 = values.pop(f"{m}_percentiles", None) or (None, None)
             values[f"{m}_p50"], values[f"{m}_p90"] = p50, p90
@@ -132,7 +230,11 @@ def durations(
             s.value: int(n) for s in Severity if (n := values.pop(f"severity {s.value}"))
         }
         values["public_ack"] = {k.value: int(values.pop(f"ack {k.value}") or 0) for k in kinds}
-        found[row.grp] = values
+        values["update_cadence"] = {
+            k.value: sum(int(values.pop(f"{n} {k.value}", 0) or 0) for n in _CADENCE_PARTS)
+            for k in kinds
+        }
+        found[values["grp"]] = values
     return found
 
 
@@ -172,65 +274,6 @@ def _deadline_case(due: Any, done: Any, resolved: Any, now: Any) -> ColumnElemen
         (func.coalesce(resolved, now) > due, Deadline.MISSED.value),
         else_=Deadline.PENDING.value,
     )
-
-
-def update_cadence(
-    session: Session,
-    cte: CTE,
-    window: Window,
-    now: datetime,
-    policies: Mapping[Severity, SeverityPolicy],
-    *,
-    sqlite: bool,
-) -> dict[Any, dict[str, int]]:
-    """Per group: internal-update deadlines met, missed, pending, not due.
-
-    Each update's ``next_update_due_at`` is met by the incident's next update; the first
-    deadline (the severity's cadence after opening) by its first update.
-    """
-    at = literal(now, UTCDateTime)
-    # the window functions run over the join, which reaches each incident's updates by
-    # their index (joining a materialized window subquery instead scans it per incident on
-    # SQLite); one line per update, or one for an incident without any: the first line
-    # carries the first deadline (met by that update), every update line its own promise
-    each = (cte.c.id, cte.c.grp)
-    order = (IncidentUpdate.posted_at, IncidentUpdate.id)
-    source = cte.outerjoin(IncidentUpdate, IncidentUpdate.incident_id == cte.c.id)
-    numbered = (
-        select(
-            cte.c.grp,
-            cte.c.severity,
-            cte.c.created_at,
-            cte.c.resolved_at,
-            IncidentUpdate.id.label("update_id"),
-            IncidentUpdate.posted_at,
-            IncidentUpdate.next_update_due_at.label("due"),
-            func.lead(IncidentUpdate.posted_at)
-            .over(partition_by=each, order_by=order)
-            .label("done"),
-            func.row_number().over(partition_by=each, order_by=order).label("rn"),
-        )
-        .select_from(source)
-        .subquery("updates")
-    )
-    updates = numbered
-    first = _first_deadline(updates, updates.c.posted_at, at, policies, sqlite=sqlite)
-    later = _deadline_case(updates.c.due, updates.c.done, updates.c.resolved_at, at)
-    lines = select(
-        updates.c.grp,
-        case((updates.c.rn == 1, first)).label("first"),
-        case((updates.c.update_id.is_not(None), later)).label("later"),
-    ).subquery("lines")
-    query = select(lines.c.grp, lines.c.first, lines.c.later, func.count()).group_by(
-        lines.c.grp, lines.c.first, lines.c.later
-    )
-    found: dict[Any, dict[str, int]] = {}
-    for grp, *outcomes, count in session.execute(query):
-        into = found.setdefault(grp, {})
-        for outcome in outcomes:
-            if outcome is not None:
-                into[outcome] = into.get(outcome, 0) + int(count)
-    return found
 
 
 def _first_deadline(

@@ -59,6 +59,17 @@ class PersonLoadOut(BaseModel):
     share_of_on_call_hours: float | None
 
 
+class ItemCompletionOut(BaseModel):
+    """Action items created in one quarter (UTC) of the window."""
+
+    quarter: str
+    total: int
+    done: int
+    wont_do: int
+    done_on_time: int
+    rate: float | None
+
+
 class MetricsReport(BaseModel):
     since: datetime = Field(serialization_alias="from")
     until: datetime = Field(serialization_alias="to")
@@ -72,6 +83,9 @@ class MetricsReport(BaseModel):
     severity_mix: dict[str, float]
     oncall_load: list[PersonLoadOut]
     alert_noise: list[NoiseRow]
+    action_items: list[ItemCompletionOut] = Field(
+        description="Per quarter of creation: done / (all - won't do), and done by the due date."
+    )
 
 
 def rows_with_total(report: MetricsReport) -> list[GroupOut]:

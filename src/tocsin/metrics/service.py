@@ -16,7 +16,7 @@ from tocsin.core.oncall_load import first_deliveries, load_report
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
-from tocsin.metrics import queries, sql
+from tocsin.metrics import learning, queries, sql
 from tocsin.metrics.schemas import (
     ComplianceOut,
     GroupOut,
@@ -97,50 +97,40 @@ def _groups(
     policies: Mapping[Severity, SeverityPolicy],
     *,
     sqlite: bool,
-    parts: list[GroupOut] | None = None,
-) -> list[GroupOut]:
-    """The groups of the window. ``parts``: groups that split the window's incidents (each
-    in exactly one), whose update deadlines add up to this window's."""
+) -> tuple[list[GroupOut], GroupOut | None]:
+    """The groups of the window, in one pass over its (incident, group) rows; on
+    PostgreSQL, when the groups split the window, the whole window too (else None)."""
     cte = queries.base(window, sqlite=sqlite)
-    rows = queries.durations(session, cte, sqlite=sqlite, now=now)
+    with_total = not sqlite and window.group_by in queries.PARTITIONS
+    rows = queries.durations(
+        session, cte, window, sqlite=sqlite, now=now, policies=policies, with_total=with_total
+    )
+    whole = rows.pop(queries.WHOLE, None)
     if sqlite:
+        plain = queries.base(window, sqlite=sqlite, updates=False)
         for which in core.Measure:
-            for grp, values in queries.percentiles_by_rank(session, cte, which).items():
+            for grp, values in queries.percentiles_by_rank(session, plain, which).items():
                 rows[grp].update(values)
-    if parts is not None:
-        cadence = _summed_cadence(parts)
-    else:
-        plain = queries.base(window, sqlite=sqlite, measures=False)
-        cadence = queries.update_cadence(session, plain, window, now, policies, sqlite=sqlite)
-    out = []
-    for grp, row in rows.items():
-        key, label = _key_label(grp, window)
-        out.append(
-            GroupOut(
-                key=key,
-                label=label,
-                incidents=int(row["incidents"]),
-                open=int(row["open"] or 0),
-                severity_counts=row["severity_counts"],
-                mttd=_measure(row, core.Measure.MTTD),
-                mtta=_measure(row, core.Measure.MTTA),
-                mttm=_measure(row, core.Measure.MTTM),
-                mttr=_measure(row, core.Measure.MTTR),
-                update_cadence=_compliance(cadence.get(grp, {})),
-                public_ack=_compliance(row["public_ack"]),
-            )
-        )
+    out = [_group_out(grp, row, window) for grp, row in rows.items()]
     out.sort(key=lambda g: (g.key is None, g.key or ""))
-    return out
+    return out, None if whole is None else _group_out("all", whole, window)
 
 
-def _summed_cadence(parts: list[GroupOut]) -> dict[Any, dict[str, int]]:
-    """The internal-update deadlines of the whole window, from groups that split it."""
-    kinds = (core.Deadline.MET, core.Deadline.MISSED, core.Deadline.PENDING)
-    return {"all": {k.value: sum(getattr(p.update_cadence, k.value) for p in parts) for k in kinds}}
-
-
-PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
+def _group_out(grp: Any, row: Mapping[str, Any], window: queries.Window) -> GroupOut:
+    key, label = _key_label(grp, window) if grp != "all" else ("all", "all")
+    return GroupOut(
+        key=key,
+        label=label,
+        incidents=int(row["incidents"]),
+        open=int(row["open"] or 0),
+        severity_counts=row["severity_counts"],
+        mttd=_measure(row, core.Measure.MTTD),
+        mtta=_measure(row, core.Measure.MTTA),
+        mttm=_measure(row, core.Measure.MTTM),
+        mttr=_measure(row, core.Measure.MTTR),
+        update_cadence=_compliance(row["update_cadence"]),
+        public_ack=_compliance(row["public_ack"]),
+    )
 
 
 def _empty_group() -> GroupOut:
@@ -211,13 +201,15 @@ def report(
             session.execute(text("SET LOCAL work_mem = '128MB'"))
             session.execute(text("SET LOCAL jit = off"))
         sqlite = db.is_sqlite
-        groups = _groups(session, window, now, policies, sqlite=sqlite)
+        groups, whole_row = _groups(session, window, now, policies, sqlite=sqlite)
         if window.group_by == "none":
             total = groups
+        elif whole_row is not None:
+            total = [whole_row]
         else:
-            parts = groups if window.group_by in PARTITIONS else None
-            total = _groups(session, whole, now, policies, sqlite=sqlite, parts=parts)
+            total, _ = _groups(session, whole, now, policies, sqlite=sqlite)
         load = oncall_load(session, window.since, window.until)
+        items = learning.completion_in(session, window.since, window.until)
     overall = total[0] if total else _empty_group()
     noise = alerts_service.noise(db, since=window.since, until=window.until)
     return MetricsReport(
@@ -236,4 +228,5 @@ def report(
         },
         oncall_load=load,
         alert_noise=noise,
+        action_items=items,
     )

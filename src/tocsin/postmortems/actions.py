@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -181,3 +182,28 @@ def list_items(
             descending=False,
             out=lambda rows: items_out(session, rows),
         )
+
+
+def items_created_between(session: Session, since: datetime, until: datetime) -> list[ItemFacts]:
+    """The action items created in ``[since, until)``, as the metrics' completion rate reads
+    them: status, when it became done, and the end (UTC) of its due date."""
+    query = select(
+        ActionItem.created_at, ActionItem.status, ActionItem.due_on, ActionItem.completed_at
+    ).where(ActionItem.created_at >= since, ActionItem.created_at < until)
+    return [
+        ItemFacts(
+            created_at=created,
+            status=ItemStatus(status),
+            due_at=None if due_on is None else datetime.combine(due_on, time.max, UTC),
+            done_at=completed if status == ItemStatus.DONE.value else None,
+        )
+        for created, status, due_on, completed in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    created_at: datetime
+    status: ItemStatus
+    due_at: datetime | None  # the last moment of the due date (an item is late the day after)
+    done_at: datetime | None

@@ -11,7 +11,15 @@ blamelessness check (:mod:`~tocsin.postmortems.blameless`) and the exports
 
 from __future__ import annotations
 
-from tocsin.postmortems.actions import ItemFilter, add_item, edit_item, items_of, list_items
+from tocsin.postmortems.actions import (
+    ItemFacts,
+    ItemFilter,
+    add_item,
+    edit_item,
+    items_created_between,
+    items_of,
+    list_items,
+)
 from tocsin.postmortems.blameless import BlamelessReport, findings_in
 from tocsin.postmortems.blameless import check_postmortem as check_blameless
 from tocsin.postmortems.document import DocumentSection, PostmortemDocument, document
@@ -39,6 +47,7 @@ __all__ = [
     "REMINDER_TIMER_KIND",
     "BlamelessReport",
     "DocumentSection",
+    "ItemFacts",
     "ItemFilter",
     "PostmortemDocument",
     "add_comment",
@@ -56,6 +65,7 @@ __all__ = [
     "get_sections",
     "get_timeline",
     "index_on_incident_changed",
+    "items_created_between",
     "items_of",
     "list_comments",
     "list_items",
