@@ -151,3 +151,10 @@ def test_the_worker_records_recurrences_once_for_metrics(
         assert recurrences_in(session, at, at + timedelta(hours=1)) == 1
         assert recurrences_in(session, at + timedelta(minutes=2), at + timedelta(hours=1)) == 0
         assert recurring_ids_in(session, [past, now]) == {now}
+    window = {"from": at.isoformat(), "to": (at + timedelta(hours=1)).isoformat()}
+    report = api.viewer.get("/api/v1/metrics", params=window)
+    assert report.status_code == 200, report.text
+    assert (report.json()["recurrences"], report.json()["recurrence_rate"]) == (1, 0.5)
+    cookie = {"tocsin_token": api.tokens["viewer"]}
+    page = httpx.get(f"{api.url}/metrics", params=window, cookies=cookie, timeout=30).text
+    assert '<strong data-metric="recurrences">1</strong>' in page

@@ -3,8 +3,8 @@
 The formulas are in ``tocsin.core.metrics`` (``recurrence_rate``, ``action_item_completion``).
 The postmortems feature owns the tables they read, so the queries belong with it:
 :func:`completion_in` reads the action items created in the window through
-``postmortems.service``. Left to connect: the recurrence found when an incident opens
-(another feature), then a field on ``schemas.MetricsReport`` filled in ``service.report``.
+``postmortems.service``; the recurrences come from ``tocsin.recurrence.service``
+(recorded by the worker after an incident opens).
 """
 
 from __future__ import annotations

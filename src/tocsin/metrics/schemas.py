@@ -80,6 +80,10 @@ class MetricsReport(BaseModel):
     total: GroupOut = Field(description="The whole window, ungrouped.")
     groups: list[GroupOut]
     frequency_per_week: float
+    recurrences: int = Field(
+        description="Incidents opened in the window for which a similar past incident was found."
+    )
+    recurrence_rate: float | None = Field(description="recurrences / incidents; null for none.")
     severity_mix: dict[str, float]
     oncall_load: list[PersonLoadOut]
     alert_noise: list[NoiseRow]

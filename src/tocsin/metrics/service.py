@@ -26,6 +26,7 @@ from tocsin.metrics.schemas import (
 )
 from tocsin.notify.tables import OutboxMessage
 from tocsin.oncall import service as oncall_service
+from tocsin.recurrence import service as recurrence_service
 
 MAX_SPAN = timedelta(days=3 * 366)
 DEFAULT_SPAN = timedelta(days=90)
@@ -210,6 +211,7 @@ def report(
             total, _ = _groups(session, whole, now, policies, sqlite=sqlite)
         load = oncall_load(session, window.since, window.until)
         items = learning.completion_in(session, window.since, window.until)
+        recurring = recurrence_service.recurrences_in(session, window.since, window.until)
     overall = total[0] if total else _empty_group()
     noise = alerts_service.noise(db, since=window.since, until=window.until)
     return MetricsReport(
@@ -222,6 +224,10 @@ def report(
         groups=groups,
         frequency_per_week=round(
             core.frequency_per_week(overall.incidents, window.since, window.until), 4
+        ),
+        recurrences=min(recurring, overall.incidents),
+        recurrence_rate=learning.recurrence_rate(
+            overall.incidents, min(recurring, overall.incidents)
         ),
         severity_mix={
             s: round(v, 4) for s, v in core.severity_mix(overall.severity_counts).items()
