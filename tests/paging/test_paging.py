@@ -145,7 +145,11 @@ def test_a_timer_taken_over_after_its_lease_ran_out_pages_once(
     claimed = timers_service.claim_due(
         api.db, worker="slow-worker", lease=timedelta(seconds=30), limit=500
     )
-    [slow] = [t for t in claimed if t.payload.get("incident_id") == iid]
+    [slow] = [
+        t
+        for t in claimed
+        if t.kind == paging_service.TIMER_KIND and t.payload.get("incident_id") == iid
+    ]
     clock.advance(timedelta(minutes=1))  # the slow worker's lease ran out before it got to it
     worker.run_until_idle()  # so another worker claimed it and paged judy
     paging_service.fire(
