@@ -34,6 +34,7 @@ from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database, migrate
 from tocsin.web.app import create_app
+from tocsin.web.fast_http import StatusFastPath
 
 POSTGRES_ADMIN = os.environ.get("TOCSIN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -152,7 +153,12 @@ def serving(settings: Settings, db: Database, app: FastAPI | None = None) -> Ite
     app = app or create_app(settings, db)
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=settings.port,
+            log_level="warning",
+            lifespan="on",
+            http=StatusFastPath,  # as `tocsin serve` runs it
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

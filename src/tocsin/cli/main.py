@@ -111,6 +111,7 @@ def serve(
     from tocsin.config import Settings
     from tocsin.db import Database, migrate
     from tocsin.web.app import create_app
+    from tocsin.web.fast_http import StatusFastPath
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
@@ -131,4 +132,5 @@ def serve(
         port=settings.port,
         log_level="info",
         access_log=False,
+        http=StatusFastPath,
     )

@@ -15,6 +15,7 @@ console's sign-in cookie) and is never cached by a shared cache.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
@@ -50,6 +51,14 @@ _TYPES = {
 _ROOT_ALIASES = ("/api/v2/", "/history.rss", "/history.atom")
 """The default page's documents also answer at the paths Statuspage serves them at."""
 
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
 Authenticate = Callable[[str | None], Awaitable[Principal]]
 """Checks the token of a request to an internal page (``Unauthorized`` if none or bad)."""
 
@@ -72,6 +81,11 @@ def locate(path: str) -> tuple[str | None, str] | None:
         return None, rest
     slug, _, rest = path.removeprefix("/pages/").partition("/")
     return (slug, rest) if slug else None
+
+
+def _needs_slash(path: str) -> bool:
+    """A page's root named without its slash: redirected, so relative links resolve."""
+    return path == "/status" or (path.startswith("/pages/") and path.count("/") == 2)
 
 
 def _key(rest: str) -> str:
@@ -133,7 +147,7 @@ class StatusPages:
             await _error(send, error, (b"allow", _METHODS))
             return
         path: str = scope["path"]
-        if path == "/status" or (path.startswith("/pages/") and path.count("/") == 2):
+        if _needs_slash(path):
             await _answer(send, 308, [(b"location", quote(path + "/").encode())], b"")
             return
         where = locate(path)
@@ -149,7 +163,28 @@ class StatusPages:
             return
         if page.info.internal and not await self._signed_in(scope, send, path):
             return
-        await _document(scope, send, _key(path), document, internal=page.info.internal)
+        answer = _document(
+            method, _key(path), document, _header(scope, b"if-none-match"), page.info.internal
+        )
+        await _answer(send, answer.status, answer.headers, answer.body)
+
+    def answer_public(self, method: str, path: str, if_none_match: bytes | None) -> Answer | None:
+        """The answer to a GET or HEAD of a public page's document, decided at once from the
+        snapshot; None when the request needs more (an internal page's sign-in, a redirect,
+        an error), which :meth:`__call__` gives. The server's fast path
+        (:mod:`tocsin.web.fast_http`) answers with it before any ASGI work."""
+        if method not in ("GET", "HEAD") or _needs_slash(path):
+            return None
+        where = locate(path)
+        snapshot = self.store.current
+        page = snapshot.page(where[0]) if snapshot and where else None
+        if page is None or where is None or page.info.internal:
+            return None
+        key = _key(where[1])
+        document = page.documents.get(key)
+        if document is None:
+            return None
+        return _document(method, key, document, if_none_match, False)
 
     async def _signed_in(self, scope: Scope, send: Send, path: str) -> bool:
         try:
@@ -167,26 +202,23 @@ class StatusPages:
         return True
 
 
-async def _document(
-    scope: Scope, send: Send, key: str, document: Document, *, internal: bool
-) -> None:
+def _document(
+    method: str, key: str, document: Document, if_none_match: bytes | None, internal: bool
+) -> Answer:
     headers = [
         (b"etag", document.etag),
         (b"cache-control", PRIVATE_CACHE_CONTROL if internal else CACHE_CONTROL),
     ]
     if not internal:
         headers += _CORS
-    if_none_match = _header(scope, b"if-none-match")
     if if_none_match is not None and _matches(if_none_match, document.etag):
-        await _answer(send, 304, headers, b"")
-        return
+        return Answer(304, headers, b"")
     suffix = key[key.rfind(".") :] if "." in key else ".html"
     headers += [
         (b"content-type", _TYPES.get(suffix, b"application/octet-stream")),
         (b"content-length", str(len(document.body)).encode()),
     ]
-    body = b"" if scope["method"] == "HEAD" else document.body
-    await _answer(send, 200, headers, body)
+    return Answer(200, headers, b"" if method == "HEAD" else document.body)
 
 
 async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
