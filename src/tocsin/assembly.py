@@ -61,10 +61,10 @@ from tocsin.notify.channels.base import Channel, Delivery, Message, Target
 from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
+from tocsin.rate_limits import SourceLimits
 from tocsin.recurrence import service as recurrence_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.reports import service as reports_service
-from tocsin.reports.limits import FormLimits
 from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
@@ -73,7 +73,6 @@ from tocsin.statuspage.maintenance.hooks import MaintenanceNotice, MaintenanceWi
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.statuspage.subscribers import delivery as subscribers_delivery
 from tocsin.statuspage.subscribers import updates as subscribers_updates
-from tocsin.statuspage.subscribers.limits import SubscribeLimits
 from tocsin.timers.service import DueTimer
 
 TimerHandler = Callable[[DueTimer], None]
@@ -122,10 +121,11 @@ class Tocsin:
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
-    report_limits: FormLimits = field(default_factory=FormLimits)
+    report_limits: SourceLimits = field(default_factory=SourceLimits)
     """The public report form's per-address rate limit."""
     outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
-    subscribe_limits: SubscribeLimits = field(default_factory=lambda: SubscribeLimits(10))
+    subscribe_limits: SourceLimits = field(default_factory=SourceLimits)
+    """The public subscribe call's and form's per-address rate limit."""
 
 
 def assemble(settings: Settings, db: Database) -> Tocsin:
@@ -216,7 +216,6 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
                 prepare=partial(subscribers_delivery.prepare, db=db, settings=settings),
             ),
         },
-        subscribe_limits=SubscribeLimits(settings.statuspage_subscribe_per_minute),
     )
 
 

@@ -60,7 +60,7 @@ def subscribe_form(
     email: Annotated[str, Form(max_length=320)] = "",
     components: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
-    take_token(request)
+    take_token(request, settings)
     body = _checked({"email": email or None, "components": components})
     service.subscribe(db, settings, page_id=page_id, body=body)
     return _page(
