@@ -22,7 +22,8 @@ tells you everything that happens when something changes:
   reminder.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
-  results past their retention are deleted (the status page's daily tallies keep uptime).
+  results past their retention are deleted (the status page's daily tallies keep uptime);
+  mail subscriptions never confirmed are deleted.
 - **Outbox routes**, by the group of an outbox message: messages that are not pages (status
   page subscribers) say who receives them and what their outcome changes, and which of them
   go in batches (subscriber mail: 200 per thread, one SMTP connection, one transaction).
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -72,6 +74,7 @@ from tocsin.statuspage.maintenance import service as maintenance_service
 from tocsin.statuspage.maintenance.hooks import MaintenanceNotice, MaintenanceWindowChanged
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.statuspage.subscribers import delivery as subscribers_delivery
+from tocsin.statuspage.subscribers import service as subscribers_service
 from tocsin.statuspage.subscribers import updates as subscribers_updates
 from tocsin.timers.service import DueTimer
 
@@ -196,6 +199,14 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             ),
             "check-results-retention": Periodic(
                 checks_runs.PRUNE_SECONDS, partial(checks_runs.prune_results, db)
+            ),
+            "unconfirmed-subscribers": Periodic(
+                subscribers_service.PURGE_SECONDS,
+                partial(
+                    subscribers_service.purge_unconfirmed,
+                    db,
+                    older_than=timedelta(days=settings.statuspage_unconfirmed_days),
+                ),
             ),
         },
         incident_sections=(

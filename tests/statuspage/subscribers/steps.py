@@ -55,13 +55,13 @@ def link(message: EmailMessage, purpose: str) -> str:
 
 
 def subscribed(api: Api, worker: Worker, smtp: SmtpServer, page_id: int, **body: Any) -> str:
-    """An email subscriber, confirmed by the link of its confirmation mail; its address."""
+    """An email subscriber, confirmed by the button behind its confirmation link; its address."""
     address = f"{unique('reader')}@example.com"
     response = subscribe(api, page_id, email=address, **body)
     assert response.status_code == 202, response.text
     worker.run_until_idle()
     (confirmation,) = mails_to(smtp, address)
-    confirmed = httpx.get(link(confirmation.message, "confirm"), timeout=30)
+    confirmed = httpx.post(link(confirmation.message, "confirm"), timeout=30)
     assert confirmed.status_code == 200, confirmed.text
     return address
 

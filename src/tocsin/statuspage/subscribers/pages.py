@@ -2,7 +2,8 @@
 form posts here, and the links of every mail land here.
 
 - ``POST /subscribe/{page_id}``: the form (``email``, optional repeated ``components``).
-- ``GET /subscribe/{page_id}/confirm?token=``: confirms the subscription.
+- ``GET /subscribe/{page_id}/confirm?token=``: shows a Confirm button; only its ``POST``
+  confirms the subscription, so mail scanners that open links confirm nothing.
 - ``GET /subscribe/{page_id}/unsubscribe?token=``: shows a button; only its ``POST`` (or a
   mail client's one-click ``POST``, RFC 8058) unsubscribes, so link scanners do not.
 """
@@ -73,10 +74,32 @@ def subscribe_form(
 
 
 @router.get("/confirm", response_class=HTMLResponse)
+def confirm_page(
+    request: Request, page_id: Id, db: DbDep, settings: SettingsDep, token: Token = ""
+) -> Response:
+    address, confirmed = service.check_confirm(db, settings, page_id=page_id, token=token)
+    if confirmed:
+        return _confirmed(request, db, settings, page_id, address)
+    return _page(
+        request,
+        title="Confirm the subscription?",
+        message=f"Press the button to send this status page's updates to {address}.",
+        form_action=f"{request.url.path}?{request.url.query}",
+        form_button="Confirm",
+    )
+
+
+@router.post("/confirm", response_class=HTMLResponse)
 def confirm(
     request: Request, page_id: Id, db: DbDep, settings: SettingsDep, token: Token = ""
 ) -> Response:
     address = service.confirm(db, settings, page_id=page_id, token=token)
+    return _confirmed(request, db, settings, page_id, address)
+
+
+def _confirmed(
+    request: Request, db: DbDep, settings: SettingsDep, page_id: int, address: str
+) -> Response:
     return _page(
         request,
         title="Subscription confirmed",
@@ -97,6 +120,7 @@ def unsubscribe_page(
         title="Unsubscribe?",
         message="Press the button to stop receiving this status page's updates.",
         form_action=f"{request.url.path}?{request.url.query}",
+        form_button="Unsubscribe",
     )
 
 
