@@ -22,8 +22,8 @@ def new_page(api: Api) -> dict[str, Any]:
     return created(api.admin.post(f"{BASE}/pages", json={"slug": slug, "name": f"Page {slug}"}))
 
 
-def component(api: Api, page_id: int, name: str) -> int:
-    body = {"name": unique(name), "page_id": page_id}
+def component(api: Api, page_id: int, name: str, group_id: int | None = None) -> int:
+    body = {"name": unique(name), "page_id": page_id, "group_id": group_id}
     return int(created(api.responder.post(f"{BASE}/components", json=body))["id"])
 
 

@@ -1,7 +1,8 @@
 """The subscriber pages a browser sees, without any script: the status page's subscribe
 form posts here, and the links of every mail land here.
 
-- ``POST /subscribe/{page_id}``: the form (``email``, optional repeated ``components``).
+- ``POST /subscribe/{page_id}``: the form (``email``, optional repeated ``components`` and
+  ``groups``).
 - ``GET /subscribe/{page_id}/confirm?token=``: shows a Confirm button; only its ``POST``
   confirms the subscription, so mail scanners that open links confirm nothing.
 - ``GET /subscribe/{page_id}/unsubscribe?token=``: shows a button; only its ``POST`` (or a
@@ -60,9 +61,10 @@ def subscribe_form(
     settings: SettingsDep,
     email: Annotated[str, Form(max_length=320)] = "",
     components: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies it)
+    groups: Annotated[list[int], Form()] = [],  # noqa: B006
 ) -> Response:
     take_token(request, settings)
-    body = _checked({"email": email or None, "components": components})
+    body = _checked({"email": email or None, "components": components, "groups": groups})
     service.subscribe(db, settings, page_id=page_id, body=body)
     return _page(
         request,

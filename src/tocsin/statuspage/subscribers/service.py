@@ -87,6 +87,7 @@ def subscribe(db: Database, settings: Settings, *, page_id: int, body: Subscribe
     with db.transaction() as session:
         page = _public_page(session, page_id)
         components = check_components(session, body.components, page_id)
+        components += check_components(session, body.groups, page_id, groups=True)
         if body.webhook_url is not None:
             return _subscribe_webhook(session, settings, page, body.webhook_url, components)
         assert body.email is not None
