@@ -77,7 +77,12 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
     assert [(p.func, p.keywords) for p in notices if isinstance(p, partial)] == [
         (subscribers_updates.on_maintenance_notice, {"store": api.tocsin.statuspage}),
     ]
-    assert set(api.tocsin.periodic) == {"heartbeats", "checks", "check-results-retention"}
+    assert set(api.tocsin.periodic) == {
+        "heartbeats",
+        "checks",
+        "check-results-retention",
+        "unconfirmed-subscribers",
+    }
     assert len(api.tocsin.incident_sections) == 4
 
 

@@ -22,7 +22,8 @@ tells you everything that happens when something changes:
   reminder.
 - **Periodic jobs**, run by every worker every so often: missed heartbeats raise alerts;
   due synthetic checks run (on their own threads) and failing ones raise alerts; check
-  results past their retention are deleted (the status page's daily tallies keep uptime).
+  results past their retention are deleted (the status page's daily tallies keep uptime);
+  mail subscriptions never confirmed are deleted.
 - **Outbox routes**, by the group of an outbox message: messages that are not pages (status
   page subscribers) say who receives them and what their outcome changes, and which of them
   go in batches (subscriber mail: 200 per thread, one SMTP connection, one transaction).
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -61,10 +63,10 @@ from tocsin.notify.channels.base import Channel, Delivery, Message, Target
 from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
+from tocsin.rate_limits import SourceLimits
 from tocsin.recurrence import service as recurrence_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.reports import service as reports_service
-from tocsin.reports.limits import FormLimits
 from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
@@ -72,8 +74,8 @@ from tocsin.statuspage.maintenance import service as maintenance_service
 from tocsin.statuspage.maintenance.hooks import MaintenanceNotice, MaintenanceWindowChanged
 from tocsin.statuspage.snapshot import SnapshotStore
 from tocsin.statuspage.subscribers import delivery as subscribers_delivery
+from tocsin.statuspage.subscribers import service as subscribers_service
 from tocsin.statuspage.subscribers import updates as subscribers_updates
-from tocsin.statuspage.subscribers.limits import SubscribeLimits
 from tocsin.timers.service import DueTimer
 
 TimerHandler = Callable[[DueTimer], None]
@@ -122,10 +124,11 @@ class Tocsin:
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
-    report_limits: FormLimits = field(default_factory=FormLimits)
+    report_limits: SourceLimits = field(default_factory=SourceLimits)
     """The public report form's per-address rate limit."""
     outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
-    subscribe_limits: SubscribeLimits = field(default_factory=lambda: SubscribeLimits(10))
+    subscribe_limits: SourceLimits = field(default_factory=SourceLimits)
+    """The public subscribe call's and form's per-address rate limit."""
 
 
 def assemble(settings: Settings, db: Database) -> Tocsin:
@@ -197,6 +200,14 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             "check-results-retention": Periodic(
                 checks_runs.PRUNE_SECONDS, partial(checks_runs.prune_results, db)
             ),
+            "unconfirmed-subscribers": Periodic(
+                subscribers_service.PURGE_SECONDS,
+                partial(
+                    subscribers_service.purge_unconfirmed,
+                    db,
+                    older_than=timedelta(days=settings.statuspage_unconfirmed_days),
+                ),
+            ),
         },
         incident_sections=(
             partial(_incident_alerts, db),
@@ -216,7 +227,6 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
                 prepare=partial(subscribers_delivery.prepare, db=db, settings=settings),
             ),
         },
-        subscribe_limits=SubscribeLimits(settings.statuspage_subscribe_per_minute),
     )
 
 

@@ -132,6 +132,13 @@ class Settings(BaseSettings):
         le=100_000,
         description="Subscribe requests one client address may make a minute (public form).",
     )
+    statuspage_unconfirmed_days: float = Field(
+        default=7,
+        gt=0,
+        le=365,
+        description="Days after its last confirmation mail that a mail subscription never "
+        "confirmed is deleted (by every worker's periodic job).",
+    )
     # postmortems
     postmortem_template: list[SectionSpec] = Field(
         default_factory=lambda: list(DEFAULT_TEMPLATE),

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tocsin.core.rate_limit import TokenBucket
+from tocsin.core.rate_limit import BucketTable, TokenBucket, retry_after
 
 
 def test_a_full_bucket_holds_a_minute_of_events_then_refills_steadily() -> None:
@@ -72,3 +72,34 @@ def test_never_more_than_the_bucket_plus_the_refill(
             assert bucket.tokens >= before  # a refusal takes nothing
         assert bucket.tokens <= per_minute
     assert granted <= per_minute + now * per_minute / 60 + 1e-6
+
+
+def test_retry_after_is_whole_seconds_until_one_token_and_at_least_one() -> None:
+    assert retry_after(0.0, 60) == 1
+    assert retry_after(0.0, 2) == 30
+    assert retry_after(0.5, 2) == 15
+    assert retry_after(3.0, 60) == 1
+
+
+def test_a_table_limits_each_source_on_its_own() -> None:
+    table = BucketTable(max_sources=10)
+    assert [table.wait("a", 2, now=0.0) for _ in range(3)] == [0, 0, 30]
+    assert table.wait("b", 2, now=0.0) == 0
+    assert table.wait("a", 2, now=30.0) == 0
+
+
+def test_a_changed_limit_gives_the_source_a_new_bucket() -> None:
+    table = BucketTable(max_sources=10)
+    assert [table.wait("a", 1, now=0.0) for _ in range(2)] == [0, 60]
+    assert table.wait("a", 5, now=0.0) == 0
+
+
+def test_a_full_table_drops_refilled_buckets_then_the_oldest() -> None:
+    table = BucketTable(max_sources=2)
+    table.wait("idle", 1, now=0.0)
+    table.wait("busy", 1, now=59.0)
+    table.wait("new", 1, now=60.0)  # "idle" has filled up again: it goes, "busy" stays
+    assert set(table.buckets) == {"busy", "new"}
+    assert table.wait("busy", 1, now=60.0) > 0
+    table.wait("newer", 1, now=60.0)  # none has filled up: the oldest goes
+    assert set(table.buckets) == {"new", "newer"}

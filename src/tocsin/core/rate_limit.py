@@ -1,4 +1,4 @@
-"""A token bucket: the per-integration rate limit of alert ingest.
+"""Token buckets: the rate limits of alert ingest, the report form and the subscribe call.
 
 Time comes in as an argument (seconds on any monotonic scale), so the rule is tested without
 a clock. A time earlier than the last one counts as no time passed.
@@ -6,7 +6,7 @@ a clock. A time earlier than the last one counts as no time passed.
 
 from __future__ import annotations
 
-__all__ = ["TokenBucket"]
+__all__ = ["BucketTable", "TokenBucket", "retry_after"]
 
 
 class TokenBucket:
@@ -33,3 +33,43 @@ class TokenBucket:
             return False
         self.tokens -= count
         return True
+
+
+def retry_after(tokens: float, per_minute: int) -> int:
+    """Whole seconds until a token bucket holding ``tokens`` has one again (at least 1)."""
+    missing = max(0.0, 1.0 - tokens)
+    return max(1, int(-(-missing * 60 // per_minute)))
+
+
+class BucketTable:
+    """One bucket per source (a client address), at most ``max_sources`` of them.
+
+    When the table is full, the buckets that have filled up again (those sources are not
+    limited any more) are dropped, then the oldest. A bucket is made anew when the limit
+    changes (a setting reloaded).
+    """
+
+    def __init__(self, max_sources: int) -> None:
+        self.max_sources = max_sources
+        self.buckets: dict[str, TokenBucket] = {}
+
+    def wait(self, source: str, per_minute: int, now: float) -> int:
+        """Take one request for ``source`` at ``now``: 0 if allowed, else seconds to wait."""
+        bucket = self.buckets.get(source)
+        if bucket is None or bucket.per_minute != per_minute:
+            self.buckets.pop(source, None)
+            self._make_room(now)
+            bucket = self.buckets[source] = TokenBucket(per_minute, now)
+        if bucket.take(1, now):
+            return 0
+        return retry_after(bucket.tokens, per_minute)
+
+    def _make_room(self, now: float) -> None:
+        if len(self.buckets) < self.max_sources:
+            return
+        for source, bucket in list(self.buckets.items()):
+            bucket.take(0, now)  # refills it to now
+            if bucket.tokens >= bucket.per_minute:
+                del self.buckets[source]
+        while len(self.buckets) >= self.max_sources:
+            del self.buckets[next(iter(self.buckets))]

@@ -27,9 +27,8 @@ from tocsin.core.lifecycle import ACTIVE, Status
 from tocsin.core.roles import Role
 from tocsin.db import Database
 from tocsin.incidents.queries import reference
+from tocsin.incidents.reminding import Overdue, Recipient, remind_in
 from tocsin.incidents.tables import Incident, IncidentRole
-from tocsin.incidents.writing import note_in
-from tocsin.notify import render
 from tocsin.notify import service as notify_service
 from tocsin.oncall import service as oncall_service
 from tocsin.oncall.service import PlannedContact
@@ -181,63 +180,31 @@ def _remind_in(
         "due_at": stage.due.isoformat(),
         "skipped": [{"role": r.value, "reason": why} for r, why in choice.skipped],
     }
-    if choice.role is None or choice.person_id is None:
-        data["message"] = "no one could be reminded"
-        note_in(session, incident_id=row.id, actor=ACTOR, kind="reminder_unsent", data=data, at=now)
-        return
-    person = oncall_service.people_in(session, [choice.person_id])[choice.person_id]
-    plan = plans[choice.person_id]
-    recipient = _Recipient(role=choice.role, person_id=person.id, name=person.name)
-    _enqueue_in(session, row, stage, recipient, plan, now=now, base_url=settings.base_url)
-    data.update(role=choice.role.value, person={"id": person.id, "name": person.name})
-    data["contacts"] = len(plan)
-    note_in(session, incident_id=row.id, actor=ACTOR, kind="reminder_sent", data=data, at=now)
-
-
-@dataclass(frozen=True)
-class _Recipient:
-    role: Role
-    person_id: int
-    name: str
-
-
-def _enqueue_in(
-    session: Session,
-    row: Incident,
-    stage: _Stage,
-    recipient: _Recipient,
-    plan: list[PlannedContact],
-    *,
-    now: datetime,
-    base_url: str,
-) -> None:
-    """One outbox message per contact method of the plan, each with its own key."""
+    recipient = None
+    if choice.role is not None and choice.person_id is not None:
+        person = oncall_service.people_in(session, [choice.person_id])[choice.person_id]
+        plan = plans[choice.person_id]
+        recipient = Recipient(
+            person_id=person.id, name=person.name, role=choice.role.label, plan=plan
+        )
+        data.update(role=choice.role.value, person={"id": person.id, "name": person.name})
     incident = {
         "id": row.id,
         "reference": reference(row.id),
         "title": row.title,
         "severity": row.severity,
         "status": row.status,
-        "url": f"{base_url}/incidents/{row.id}",
+        "url": f"{settings.base_url}/incidents/{row.id}",
     }
-    for contact in plan:
-        key = f"{stage.key(row.id)}:{recipient.person_id}:{contact.contact_method_id}"
-        message = render.reminder_message(
-            idempotency_key=key,
-            incident=incident,
-            what=stage.kind.label,
-            due=stage.due.strftime("%Y-%m-%d %H:%M UTC"),
-            role=recipient.role.label,
-        )
-        notify_service.enqueue_in(
-            session,
-            key=key,
-            group=group(stage.kind, row.id),
-            kind=contact.kind,
-            target_label=f"{recipient.name} · {contact.label}",
-            message=message,
-            due_at=now + timedelta(minutes=contact.delay_minutes),
-            incident_id=row.id,
-            person_id=recipient.person_id,
-            contact_method_id=contact.contact_method_id,
-        )
+    overdue = Overdue(
+        incident=incident,
+        what=stage.kind.label,
+        due=stage.due,
+        key=stage.key(row.id),
+        group=group(stage.kind, row.id),
+        actor=ACTOR,
+        sent="reminder_sent",
+        unsent="reminder_unsent",
+        data=data,
+    )
+    remind_in(session, overdue, recipient, unsent="no one could be reminded", now=now)

@@ -3,8 +3,9 @@
 The use cases live in :mod:`tocsin.incidents.commands` (every change, through the one path that
 writes the new state and exactly one timeline event), :mod:`tocsin.incidents.queries`
 (reads), :mod:`~tocsin.incidents.roles`, :mod:`~tocsin.incidents.stakeholders` and
-:mod:`~tocsin.incidents.reminders` (the timer handler, ``fire_reminder`` here). This module
-re-exports them, so callers keep one import
+:mod:`~tocsin.incidents.reminders` (the timer handler, ``fire_reminder`` here),
+:mod:`~tocsin.incidents.reminding` (the remind step every reminder shares, ``remind_in``).
+This module re-exports them, so callers keep one import
 (``from tocsin.incidents import service as incidents_service``) and look each function up on
 it at call time.
 """
@@ -41,13 +42,16 @@ from tocsin.incidents.queries import (
 )
 from tocsin.incidents.reminders import TIMER_KIND as REMINDER_TIMER_KIND
 from tocsin.incidents.reminders import fire as fire_reminder
+from tocsin.incidents.reminding import Overdue, Recipient, remind_in
 from tocsin.incidents.roles import assign_role, unassign_role
 from tocsin.incidents.stakeholders import add_stakeholder, list_stakeholders, remove_stakeholder
 
 __all__ = [
     "REMINDER_TIMER_KIND",
     "IncidentFilter",
+    "Overdue",
     "Policies",
+    "Recipient",
     "add_note",
     "add_stakeholder",
     "affecting",
@@ -71,6 +75,7 @@ __all__ = [
     "post_update",
     "record_event",
     "reference",
+    "remind_in",
     "remove_stakeholder",
     "settle_learning",
     "snapshot",

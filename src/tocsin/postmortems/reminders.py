@@ -24,7 +24,6 @@ from tocsin.config import Settings
 from tocsin.core.postmortems import ITEM_UNFINISHED, Deadline, ItemStatus, PostmortemStatus
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
-from tocsin.notify import render
 from tocsin.notify import service as notify_service
 from tocsin.oncall import service as oncall_service
 from tocsin.postmortems.tables import ActionItem, Postmortem
@@ -190,60 +189,38 @@ class _Reminder:
 
 def _remind_in(session: Session, settings: Settings, reminder: _Reminder) -> None:
     incident = incidents_service.snapshot(session, incident_id=reminder.incident_id)
-    plan = (
-        oncall_service.notification_plan_in(session, person_id=reminder.person_id)
+    recipient: incidents_service.Recipient | None = None
+    if reminder.person_id is not None:
+        plan = oncall_service.notification_plan_in(session, person_id=reminder.person_id)
+        recipient = incidents_service.Recipient(
+            person_id=reminder.person_id, name=reminder.owner, role=reminder.role, plan=plan
+        )
+    overdue = incidents_service.Overdue(
+        incident={
+            "id": incident.id,
+            "reference": incident.reference,
+            "title": incident.title,
+            "severity": incident.severity.value,
+            "status": incident.status.value,
+            "url": reminder.url,
+        },
+        what=reminder.what,
+        due=reminder.due,
+        key=reminder.key,
+        group=reminder.group,
+        actor=ACTOR,
+        sent="postmortem_reminder_sent",
+        unsent="postmortem_reminder_unsent",
+        data={
+            **reminder.data,
+            "reminder": reminder.what,
+            "due_at": reminder.due.isoformat(),
+            "owner": reminder.owner,
+        },
+    )
+    unsent = (
+        "no one could be reminded: the owner has no contact method"
         if reminder.person_id is not None
-        else []
+        else "no one could be reminded: the owner is a name, not a person of the directory"
     )
-    data: dict[str, Any] = {
-        **reminder.data,
-        "reminder": reminder.what,
-        "due_at": reminder.due.isoformat(),
-        "owner": reminder.owner,
-    }
-    if not plan:
-        data["message"] = (
-            "no one could be reminded: the owner has no contact method"
-            if reminder.person_id is not None
-            else "no one could be reminded: the owner is a name, not a person of the directory"
-        )
-        _note(session, reminder.incident_id, "postmortem_reminder_unsent", data)
-        return
-    fields = {
-        "id": incident.id,
-        "reference": incident.reference,
-        "title": incident.title,
-        "severity": incident.severity.value,
-        "status": incident.status.value,
-        "url": reminder.url,
-    }
-    now = clock.now()
-    for contact in plan:
-        key = f"{reminder.key}:{reminder.person_id}:{contact.contact_method_id}"
-        message = render.reminder_message(
-            idempotency_key=key,
-            incident=fields,
-            what=reminder.what,
-            due=reminder.due.strftime("%Y-%m-%d %H:%M UTC"),
-            role=reminder.role,
-        )
-        notify_service.enqueue_in(
-            session,
-            key=key,
-            group=reminder.group,
-            kind=contact.kind,
-            target_label=f"{reminder.owner} · {contact.label}",
-            message=message,
-            due_at=now + timedelta(minutes=contact.delay_minutes),
-            incident_id=incident.id,
-            person_id=reminder.person_id,
-            contact_method_id=contact.contact_method_id,
-        )
-    data["contacts"] = len(plan)
-    _note(session, reminder.incident_id, "postmortem_reminder_sent", data)
-
-
-def _note(session: Session, incident_id: int, kind: str, data: dict[str, Any]) -> None:
-    incidents_service.record_event(
-        session, incident_id=incident_id, actor=ACTOR, kind=kind, data=data
-    )
+    incidents_service.remind_in(session, overdue, recipient, unsent=unsent, now=clock.now())

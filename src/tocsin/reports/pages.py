@@ -20,9 +20,9 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import InvalidInput, NotFound
+from tocsin.rate_limits import SourceLimits
 from tocsin.reports import service
 from tocsin.reports.api import matching
-from tocsin.reports.limits import FormLimits
 from tocsin.reports.schemas import ReportCreate
 from tocsin.statuspage import support
 from tocsin.templating import templates
@@ -107,7 +107,7 @@ def submit_from_form(
     component_id: Field = "",
     website: Field = "",  # the honeypot: people never see it
 ) -> Response:
-    limits: FormLimits = request.app.state.tocsin.report_limits
+    limits: SourceLimits = request.app.state.tocsin.report_limits
     address = request.client.host if request.client else "unknown"
     wait = limits.wait(address, settings.reports_form_per_minute)
     page, components = _page(db, settings, page_slug)

@@ -70,22 +70,26 @@ def _out(session: Session, row: PublicIncident) -> PublicIncidentOut:
     )
 
 
-def check_components(session: Session, ids: Sequence[int], page_id: int) -> list[int]:
-    """``ids`` without repeats; a 422 naming ``components`` if one is not on the page."""
+def check_components(
+    session: Session, ids: Sequence[int], page_id: int, *, groups: bool = False
+) -> list[int]:
+    """``ids`` without repeats; a 422 naming ``components`` if one is not a component on the
+    page (with ``groups``: naming ``groups`` if one is not a group on the page)."""
     ids = list(dict.fromkeys(ids))
     known = set(
         session.scalars(
             select(StatusComponent.id).where(
                 StatusComponent.id.in_(ids),
-                StatusComponent.is_group.is_(False),
+                StatusComponent.is_group.is_(groups),
                 StatusComponent.page_id == page_id,
             )
         )
     )
     missing = [i for i in ids if i not in known]
     if missing:
-        message = f"components: no component {missing[0]} on page {page_id}"
-        raise InvalidInput(message, field="components")
+        field, kind = ("groups", "group") if groups else ("components", "component")
+        message = f"{field}: no {kind} {missing[0]} on page {page_id}"
+        raise InvalidInput(message, field=field)
     return ids
 
 

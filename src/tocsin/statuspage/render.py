@@ -294,7 +294,12 @@ def build(session: Session, page: PageInfo) -> dict[str, bytes]:
     extras.uptime.update({str(row.id): bars[row.id] for row in rows if row.id in bars})
     if not page.internal:  # the forms: to subscribe, and to report a problem
         choices = [{"id": c["id"], "name": c["name"]} for c in components if not c["group"]]
-        subscribe = {"action": f"{page.app_url}/subscribe/{page.number}", "components": choices}
+        groups = [{"id": c["id"], "name": c["name"]} for c in components if c["group"]]
+        subscribe = {
+            "action": f"{page.app_url}/subscribe/{page.number}",
+            "components": choices,
+            "groups": groups,
+        }
         extras.sections.append(Section("bottom", "_subscribe.html", subscribe))
         report = {"url": f"{page.app_url}/report/{page.slug}"}
         extras.sections.append(Section("bottom", "_report_link.html", report))

@@ -22,8 +22,8 @@ def new_page(api: Api) -> dict[str, Any]:
     return created(api.admin.post(f"{BASE}/pages", json={"slug": slug, "name": f"Page {slug}"}))
 
 
-def component(api: Api, page_id: int, name: str) -> int:
-    body = {"name": unique(name), "page_id": page_id}
+def component(api: Api, page_id: int, name: str, group_id: int | None = None) -> int:
+    body = {"name": unique(name), "page_id": page_id, "group_id": group_id}
     return int(created(api.responder.post(f"{BASE}/components", json=body))["id"])
 
 
@@ -55,13 +55,13 @@ def link(message: EmailMessage, purpose: str) -> str:
 
 
 def subscribed(api: Api, worker: Worker, smtp: SmtpServer, page_id: int, **body: Any) -> str:
-    """An email subscriber, confirmed by the link of its confirmation mail; its address."""
+    """An email subscriber, confirmed by the button behind its confirmation link; its address."""
     address = f"{unique('reader')}@example.com"
     response = subscribe(api, page_id, email=address, **body)
     assert response.status_code == 202, response.text
     worker.run_until_idle()
     (confirmation,) = mails_to(smtp, address)
-    confirmed = httpx.get(link(confirmation.message, "confirm"), timeout=30)
+    confirmed = httpx.post(link(confirmation.message, "confirm"), timeout=30)
     assert confirmed.status_code == 200, confirmed.text
     return address
 

@@ -45,9 +45,17 @@ def test_a_mail_subscriber_gets_nothing_but_the_confirmation_until_it_confirms(
 
     confirm = link(confirmation.message, "confirm")
     assert httpx.get(confirm + "x", timeout=30).status_code == 403  # a changed token
-    answer = httpx.get(confirm, timeout=30)
+    assert httpx.post(confirm + "x", timeout=30).status_code == 403
+    shown = httpx.get(confirm, timeout=30)  # a mail scanner opening the link: nothing happens
+    assert shown.status_code == 200 and 'id="confirm-form"' in shown.text
+    assert "<script" not in shown.text
+    assert subscribers(api, page["id"])[0]["status"] == "pending"
+    answer = httpx.post(confirm, timeout=30)  # the button
     assert answer.status_code == 200 and "confirmed" in answer.text
     assert subscribers(api, page["id"])[0]["status"] == "active"
+    again = httpx.get(confirm, timeout=30)  # the link opened again: no button needed
+    assert again.status_code == 200 and "confirmed" in again.text and "<form" not in again.text
+    assert httpx.post(confirm, timeout=30).status_code == 200  # pressed twice: the same
     worker.run_until_idle()
     assert len(mails_to(smtp_server, "Waiting@Example.com")) == 1  # the earlier update: not sent
 

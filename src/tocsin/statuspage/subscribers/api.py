@@ -8,9 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from tocsin.access.api import Responder
+from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, RateLimited, answers
 from tocsin.fields import Id
+from tocsin.rate_limits import SourceLimits
 from tocsin.statuspage.subscribers import manage, service
 from tocsin.statuspage.subscribers.schemas import (
     SubscribeIn,
@@ -23,10 +25,11 @@ from tocsin.storage import Page
 router = APIRouter(prefix="/api/v1/statuspage/pages/{page_id}", tags=["status page subscribers"])
 
 
-def take_token(request: Request) -> None:
+def take_token(request: Request, settings: Settings) -> None:
     """Count a subscribe request against its client's rate limit (429 when over)."""
     source = request.client.host if request.client else "unknown"
-    request.app.state.tocsin.subscribe_limits.take(source)
+    limits: SourceLimits = request.app.state.tocsin.subscribe_limits
+    limits.take(source, settings.statuspage_subscribe_per_minute, what="subscribe requests")
 
 
 @router.post("/subscribe", status_code=202, responses=answers(RateLimited, Conflict))
@@ -36,7 +39,7 @@ def subscribe(
     """Subscribe to a public page's updates (no token). A mail address gets a confirmation
     mail and nothing else until its link is opened; a webhook is active at once and its
     secret is shown only in this answer."""
-    take_token(request)
+    take_token(request, settings)
     return service.subscribe(db, settings, page_id=page_id, body=body)
 
 

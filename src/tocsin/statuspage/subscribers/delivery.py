@@ -33,6 +33,7 @@ from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.notify.tables import JsonDocument, OutboxMessage
 from tocsin.statuspage.subscribers import links
 from tocsin.statuspage.subscribers.tables import Subscriber, SubscriberComponent
+from tocsin.statuspage.tables import StatusComponent
 from tocsin.templating import templates
 
 GROUP = "statuspage-subscriber"
@@ -62,7 +63,8 @@ def notify_subscribers_in(
     data: Mapping[str, Any] | None = None,
 ) -> int:
     """Queue, in the caller's transaction, one message to every confirmed, active subscriber
-    of ``page_id`` who subscribed to the whole page or to one of ``component_ids``.
+    of ``page_id`` who subscribed to the whole page, to one of ``component_ids`` or to the
+    group of one (whatever the group holds now).
 
     ``key`` identifies what is announced (e.g. ``maintenance:12:reminder``): called again
     with the same key, nobody is sent it twice. ``html`` is an HTML fragment, already
@@ -84,7 +86,13 @@ def notify_subscribers_in(
     now = clock.now()
     match: ColumnElement[bool] = s.c.whole_page.is_(True)
     if component_ids:
-        picked = (chosen.c.subscriber_id == s.c.id) & chosen.c.component_id.in_(component_ids)
+        groups = session.scalars(
+            select(StatusComponent.group_id).where(
+                StatusComponent.id.in_(component_ids), StatusComponent.group_id.is_not(None)
+            )
+        )
+        targets = {*component_ids, *groups}
+        picked = (chosen.c.subscriber_id == s.c.id) & chosen.c.component_id.in_(targets)
         match = or_(match, exists().where(picked))
     row_key = literal(f"{key}:s", String) + cast(s.c.id, String)
     rows = select(

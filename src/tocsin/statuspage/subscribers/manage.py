@@ -15,6 +15,7 @@ from tocsin.statuspage.subscribers.delivery import pause_in
 from tocsin.statuspage.subscribers.schemas import SubscriberCounts, SubscriberOut
 from tocsin.statuspage.subscribers.service import remove_in
 from tocsin.statuspage.subscribers.tables import Subscriber, SubscriberComponent
+from tocsin.statuspage.tables import StatusComponent
 from tocsin.storage import Page, get_or_404, keyset_page
 
 STATUSES = ("pending", "active", "paused")
@@ -22,12 +23,18 @@ STATUSES = ("pending", "active", "paused")
 
 def _outs(session: Session, rows: Sequence[Subscriber]) -> list[SubscriberOut]:
     chosen: dict[int, list[int]] = {row.id: [] for row in rows}
-    for link in session.scalars(
-        select(SubscriberComponent)
+    groups: dict[int, list[int]] = {row.id: [] for row in rows}
+    for subscriber_id, component_id, is_group in session.execute(
+        select(
+            SubscriberComponent.subscriber_id,
+            SubscriberComponent.component_id,
+            StatusComponent.is_group,
+        )
+        .join(StatusComponent, StatusComponent.id == SubscriberComponent.component_id)
         .where(SubscriberComponent.subscriber_id.in_(list(chosen)))
         .order_by(SubscriberComponent.component_id)
     ):
-        chosen[link.subscriber_id].append(link.component_id)
+        (groups if is_group else chosen)[subscriber_id].append(component_id)
     return [
         SubscriberOut(
             id=row.id,
@@ -36,6 +43,7 @@ def _outs(session: Session, rows: Sequence[Subscriber]) -> list[SubscriberOut]:
             address=row.label,
             status=row.status,
             components=chosen[row.id],
+            groups=groups[row.id],
             confirmed_at=row.confirmed_at,
             paused_at=row.paused_at,
             pause_reason=row.pause_reason,

@@ -1,8 +1,10 @@
 """The subscriber pages a browser sees, without any script: the status page's subscribe
 form posts here, and the links of every mail land here.
 
-- ``POST /subscribe/{page_id}``: the form (``email``, optional repeated ``components``).
-- ``GET /subscribe/{page_id}/confirm?token=``: confirms the subscription.
+- ``POST /subscribe/{page_id}``: the form (``email``, optional repeated ``components`` and
+  ``groups``).
+- ``GET /subscribe/{page_id}/confirm?token=``: shows a Confirm button; only its ``POST``
+  confirms the subscription, so mail scanners that open links confirm nothing.
 - ``GET /subscribe/{page_id}/unsubscribe?token=``: shows a button; only its ``POST`` (or a
   mail client's one-click ``POST``, RFC 8058) unsubscribes, so link scanners do not.
 """
@@ -59,9 +61,10 @@ def subscribe_form(
     settings: SettingsDep,
     email: Annotated[str, Form(max_length=320)] = "",
     components: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies it)
+    groups: Annotated[list[int], Form()] = [],  # noqa: B006
 ) -> Response:
-    take_token(request)
-    body = _checked({"email": email or None, "components": components})
+    take_token(request, settings)
+    body = _checked({"email": email or None, "components": components, "groups": groups})
     service.subscribe(db, settings, page_id=page_id, body=body)
     return _page(
         request,
@@ -73,10 +76,32 @@ def subscribe_form(
 
 
 @router.get("/confirm", response_class=HTMLResponse)
+def confirm_page(
+    request: Request, page_id: Id, db: DbDep, settings: SettingsDep, token: Token = ""
+) -> Response:
+    address, confirmed = service.check_confirm(db, settings, page_id=page_id, token=token)
+    if confirmed:
+        return _confirmed(request, db, settings, page_id, address)
+    return _page(
+        request,
+        title="Confirm the subscription?",
+        message=f"Press the button to send this status page's updates to {address}.",
+        form_action=f"{request.url.path}?{request.url.query}",
+        form_button="Confirm",
+    )
+
+
+@router.post("/confirm", response_class=HTMLResponse)
 def confirm(
     request: Request, page_id: Id, db: DbDep, settings: SettingsDep, token: Token = ""
 ) -> Response:
     address = service.confirm(db, settings, page_id=page_id, token=token)
+    return _confirmed(request, db, settings, page_id, address)
+
+
+def _confirmed(
+    request: Request, db: DbDep, settings: SettingsDep, page_id: int, address: str
+) -> Response:
     return _page(
         request,
         title="Subscription confirmed",
@@ -97,6 +122,7 @@ def unsubscribe_page(
         title="Unsubscribe?",
         message="Press the button to stop receiving this status page's updates.",
         form_action=f"{request.url.path}?{request.url.query}",
+        form_button="Unsubscribe",
     )
 
 

@@ -37,7 +37,13 @@ class SubscribeIn(Strict):
     components: list[Id] = Field(
         default_factory=list,
         max_length=200,
-        description="Only updates about these components; empty: the whole page.",
+        description="Only updates about these components; empty (and no `groups`): the whole page.",
+    )
+    groups: list[Id] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Only updates about the components of these groups, also those added to "
+        "a group later (with `components`: either).",
     )
 
     @model_validator(mode="after")
@@ -64,7 +70,8 @@ class SubscriberOut(BaseModel):
     kind: str
     address: str = Field(description="The mail address, or the webhook URL's origin.")
     status: str = Field(description="pending (not confirmed), active or paused")
-    components: list[int] = Field(description="Empty: the whole page.")
+    components: list[int] = Field(description="Empty (and no `groups`): the whole page.")
+    groups: list[int] = Field(description="Groups chosen: each stands for its components.")
     confirmed_at: datetime | None
     paused_at: datetime | None
     pause_reason: str | None

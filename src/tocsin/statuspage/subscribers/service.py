@@ -1,7 +1,10 @@
 """Subscribing, confirming, unsubscribing (the public side) and managing subscribers.
 
 A mail address is only written to after it confirmed (double opt-in): until then it gets the
-confirmation mail and nothing else (asked again, one more at most every ten minutes).
+confirmation mail and nothing else (asked again, one more at most every ten minutes). The
+link of that mail shows a page whose button confirms (a POST: mail scanners that open links
+confirm nothing); an address that never confirms is deleted
+``statuspage_unconfirmed_days`` after its last confirmation mail.
 Asking again for an address already subscribed changes nothing and answers as for a new
 one, so the answer does not tell who is subscribed.
 """
@@ -34,6 +37,8 @@ from tocsin.statuspage.subscribers.tables import Subscriber, SubscriberComponent
 from tocsin.statuspage.tables import StatusPage
 
 RESEND_AFTER = timedelta(minutes=10)  # asking again for a pending address resends after this
+PURGE_SECONDS = 3600.0  # how often a worker deletes the subscriptions never confirmed
+PURGE_BATCH = 1000
 PENDING_MESSAGE = "Check your mail: the subscription starts when you open the link we sent."
 
 
@@ -82,6 +87,7 @@ def subscribe(db: Database, settings: Settings, *, page_id: int, body: Subscribe
     with db.transaction() as session:
         page = _public_page(session, page_id)
         components = check_components(session, body.components, page_id)
+        components += check_components(session, body.groups, page_id, groups=True)
         if body.webhook_url is not None:
             return _subscribe_webhook(session, settings, page, body.webhook_url, components)
         assert body.email is not None
@@ -171,19 +177,54 @@ def _by_token(session: Session, purpose: str, signed: str, box: SecretBox) -> Su
     return row
 
 
+def _confirmable_in(session: Session, settings: Settings, page_id: int, token: str) -> Subscriber:
+    row = _by_token(session, links.CONFIRM, token, settings.secret_box)
+    if row is None or row.page_id != page_id:
+        raise Forbidden("this confirmation link is no longer valid: subscribe again", field="token")
+    return row
+
+
+def check_confirm(
+    db: Database, settings: Settings, *, page_id: int, token: str
+) -> tuple[str, bool]:
+    """The address a confirmation link names and whether it is confirmed already, changing
+    nothing (the page before the POST: mail scanners open links, and must confirm nothing);
+    403 when the link is no longer valid."""
+    with db.reading() as session:
+        row = _confirmable_in(session, settings, page_id, token)
+        return row.label, row.status != "pending"
+
+
 def confirm(db: Database, settings: Settings, *, page_id: int, token: str) -> str:
-    """Confirm a mail subscription (the link of the confirmation mail); idempotent. Returns
+    """Confirm a mail subscription (the POST of the confirmation page); idempotent. Returns
     the address confirmed."""
     with db.transaction() as session:
-        row = _by_token(session, links.CONFIRM, token, settings.secret_box)
-        if row is None or row.page_id != page_id:
-            raise Forbidden(
-                "this confirmation link is no longer valid: subscribe again", field="token"
-            )
+        row = _confirmable_in(session, settings, page_id, token)
         if row.status == "pending":
             row.status = "active"
             row.confirmed_at = row.updated_at = clock.now()
         return row.label
+
+
+def purge_unconfirmed(db: Database, *, older_than: timedelta, batch: int = PURGE_BATCH) -> int:
+    """Delete up to ``batch`` mail subscriptions still unconfirmed ``older_than`` after their
+    last confirmation mail (and what is still queued for them); how many.
+
+    The periodic job of every worker: the rows are locked (skipping those another worker
+    holds) and checked again under the lock, so a confirmation that comes first wins.
+    """
+    cutoff = clock.now() - older_than
+    with db.transaction() as session:
+        rows = session.scalars(
+            select(Subscriber)
+            .where(Subscriber.status == "pending", Subscriber.updated_at < cutoff)
+            .order_by(Subscriber.updated_at)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            remove_in(session, row)
+        return len(rows)
 
 
 def check_unsubscribe(db: Database, settings: Settings, *, page_id: int, token: str) -> bool:
