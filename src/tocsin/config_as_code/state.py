@@ -250,8 +250,8 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
 
     silence_docs: dict[str, dict[str, Any]] = {}
     for sil in alert_silences.list_silences(db):
-        if sil.ends_at <= now:
-            continue
+        if sil.ends_at <= max(now, sil.starts_at):
+            continue  # ended (an ended future silence ends where it starts)
         skey = keys.key("silences", sil.id)
         ids["silences"][skey] = sil.id
         silence_docs[skey] = dump(
