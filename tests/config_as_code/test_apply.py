@@ -123,7 +123,8 @@ def test_the_routes_need_an_admin_token(api: Api) -> None:
         assert api.responder.get(path).status_code == 403
     response = api.responder.post("/api/v1/config/plan", content=b"people: []")
     assert response.status_code == 403
-    assert api.anonymous().get("/api/v1/config/schema").status_code == 200
+    assert api.anonymous().get("/api/v1/config/schema").status_code == 401
+    assert ok(api.viewer.get("/api/v1/config/schema"))["title"] == "Tocsin configuration"
 
 
 def test_applies_are_recorded_with_who_and_what(api: Api) -> None:
@@ -135,3 +136,30 @@ def test_applies_are_recorded_with_who_and_what(api: Api) -> None:
     assert latest["outcome"] == "applied"
     assert {c["key"] for c in latest["changes"]} >= {f"ana-{s}", f"payments-{s}"}
     assert api.tokens["admin"] not in str(latest)
+
+
+def test_hostile_or_odd_files_are_422s_naming_the_place(api: Api) -> None:
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
+        for i in range(8)
+    )
+    cases = {
+        laughs: "holds over",
+        "[" * 5000 + "]" * 5000: "nests too deeply",
+        "!!python/object/apply:os.system [ls]": "could not determine a constructor",
+        "12": "the file must be a mapping",
+        'teams: [{key: a, name: "a\\0b"}]': "NUL",
+        "people: {}": "people: Input should be a valid list",
+    }
+    for text, expected in cases.items():
+        response = send(api, "plan", text)
+        assert response.status_code == 422, (text[:40], response.text)
+        assert expected in response.json()["message"], response.json()["message"]
+
+
+def test_a_json_body_is_read_as_a_file_too(api: Api) -> None:
+    s = suffix()
+    body = {"people": [{"key": f"j-{s}", "name": "Jo", "handle": f"j-{s}"}]}
+    response = api.admin.post("/api/v1/config/plan", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"]["create"] == 1

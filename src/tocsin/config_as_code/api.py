@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tocsin.access.api import Admin
+from tocsin.access.api import Admin, Viewer
 from tocsin.access.service import Principal
 from tocsin.config_as_code import service
 from tocsin.config_as_code.apply import Context, apply_plan
@@ -168,6 +168,6 @@ def applies(
 
 
 @router.get("/schema")
-def schema() -> dict[str, Any]:
-    """The JSON Schema of the file (point an editor at it: no token needed)."""
+def schema(_: Viewer) -> dict[str, Any]:
+    """The JSON Schema of the file (also in docs/config-as-code.schema.json for editors)."""
     return json_schema()

@@ -51,10 +51,31 @@ class FileError(Exception):
         self.problems = problems
 
 
+MAX_VALUES = 200_000
+"""Values a file may hold once aliases are expanded (a YAML "billion laughs" stops here)."""
+MAX_DEPTH = 64
+
+
+_PLAIN = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
+class _TooBig(Exception):
+    pass
+
+
 def _build(
     node: yaml.Node, path: Path, marks: dict[Path, yaml.Mark], loader: yaml.SafeLoader
 ) -> Any:
+    if len(marks) >= MAX_VALUES or len(path) > MAX_DEPTH:
+        raise _TooBig(node.start_mark)
     marks[path] = node.start_mark
+    if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"could not determine a constructor for the tag {node.tag!r}",
+            node.start_mark,
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -92,6 +113,12 @@ def load(text: str, source: str) -> tuple[Any, dict[Path, yaml.Mark]]:
         raise FileError([_problem(source, mark, "", message or "not YAML")]) from None
     except yaml.YAMLError as error:
         raise FileError([_problem(source, None, "", str(error))]) from None
+    except _TooBig as error:
+        message = f"the file nests deeper than {MAX_DEPTH} or holds over {MAX_VALUES} values"
+        raise FileError([_problem(source, error.args[0], "", message)]) from None
+    except RecursionError:
+        message = "the file nests too deeply to read"
+        raise FileError([_problem(source, None, "", message)]) from None
     finally:
         loader.dispose()
     return data, marks
