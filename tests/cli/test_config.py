@@ -9,8 +9,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.conftest import Api, run_cli, use_cli
 from tests.config_as_code.helpers import config, suffix
+from tests.conftest import Api, run_cli, use_cli
 from tocsin.cli import app
 
 

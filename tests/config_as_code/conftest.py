@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Api
 from tests.config_as_code.helpers import fresh_server
+from tests.conftest import Api
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import Api, serving, settings_for, throwaway_postgres
 from tocsin.db import Database, migrate

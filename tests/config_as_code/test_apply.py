@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.builders import ok
-from tests.conftest import Api
 from tests.config_as_code.helpers import applied, config, exported, planned, send, suffix
+from tests.conftest import Api
 
 
 def _by_key(changes: list[dict], section: str) -> dict[str, dict]:
@@ -110,7 +110,9 @@ def test_bad_yaml_and_bad_values_name_the_file_line_column_and_field(api: Api) -
     assert response.status_code == 422
     assert response.json()["message"].startswith("tocsin.yaml:")
 
-    unknown = config(s).replace(f"participants: [ana-{s}, bob-{s}]", f"participants: [ana-{s}, eve-{s}]")
+    unknown = config(s).replace(
+        f"participants: [ana-{s}, bob-{s}]", f"participants: [ana-{s}, eve-{s}]"
+    )
     response = send(api, "plan", unknown)
     assert response.status_code == 422
     problem = response.json()["problems"][0]
@@ -140,8 +142,7 @@ def test_applies_are_recorded_with_who_and_what(api: Api) -> None:
 
 def test_hostile_or_odd_files_are_422s_naming_the_place(api: Api) -> None:
     laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
-        for i in range(8)
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
     )
     cases = {
         laughs: "holds over",

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import contact, ok, person
-from tests.conftest import Api
 from tests.config_as_code.helpers import applied, config, exported, planned, suffix
+from tests.conftest import Api
 
 SLACK = "https://93.184.215.14/services/T000/B000/very-secret-token"
 
@@ -110,7 +110,11 @@ schedules:
     name: "{name} {s}"
     time_zone: America/New_York
     layers:
-      - {{position: 1, kind: days, length: {length}, start: "2030-03-08T01:30:00-05:00", participants: [p-{s}]}}
+      - position: 1
+        kind: days
+        length: {length}
+        start: "2030-03-08T01:30:00-05:00"
+        participants: [p-{s}]
 escalation_policies:
   - key: e-{s}
     name: "{name}"
