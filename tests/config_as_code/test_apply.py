@@ -164,3 +164,23 @@ def test_a_json_body_is_read_as_a_file_too(api: Api) -> None:
     response = api.admin.post("/api/v1/config/plan", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["counts"]["create"] == 1
+
+
+def test_an_apply_that_fails_stops_there_is_recorded_and_the_next_one_goes_on(api: Api) -> None:
+    s = suffix()
+    ok(api.responder.post("/api/v1/people", json={"name": "Other", "handle": f"bob-{s}"}), 201)
+    response = send(api, "apply", config(s), source="clash.yaml")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["error"].startswith(f"people.bob-{s} (create): ")
+    assert "taken" in body["error"]
+    assert body["counts"]["create"] == 1  # Ana was made before Bob's handle clashed
+    record = ok(api.admin.get("/api/v1/config/applies", params={"limit": 1}))[0]
+    assert (record["outcome"], record["source"]) == ("failed", "clash.yaml")
+    assert [c["key"] for c in record["changes"]] == [f"ana-{s}"]
+
+    fixed = config(s).replace(f"handle: bob-{s}", f"handle: robert-{s}")
+    plan = planned(api, fixed)
+    assert plan["counts"] == {"create": 7, "change": 0, "delete": 0}
+    applied(api, fixed)
+    assert planned(api, fixed)["changes"] == []

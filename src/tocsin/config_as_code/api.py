@@ -20,6 +20,7 @@ from tocsin.config_as_code import service
 from tocsin.config_as_code.apply import Context, apply_plan
 from tocsin.config_as_code.document import json_schema
 from tocsin.config_as_code.plan import Plan
+from tocsin.core.config_plan import Action
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import InvalidInput, answers
 
@@ -136,10 +137,12 @@ async def apply(
         service.plan_file, db, ctx, text=text, source=source, prune=prune
     )
     outcome = await run_in_threadpool(apply_plan, db, found, ctx, source=source)
-    done = _plan_out(found)
+    counts = {action.value: 0 for action in Action}
+    for change in outcome.applied:
+        counts[change.action.value] += 1
     return ApplyOut(
         prune=found.prune,
-        counts=done.counts,
+        counts=counts,
         changes=[ChangeOut.model_validate(c.to_dict()) for c in outcome.applied],
         apply_id=outcome.apply_id,
         error=outcome.error,
