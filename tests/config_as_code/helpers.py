@@ -52,6 +52,14 @@ schedules:
         participants: [ana-{s}, bob-{s}]
         restrictions:
           - {{kind: daily, start_time: "08:00", duration_minutes: 600}}
+      - position: 2
+        name: weekend nights
+        kind: days
+        length: 3
+        start: "2030-03-29T22:00:00+01:00"
+        participants: [bob-{s}]
+        restrictions:
+          - {{kind: weekly, weekday: 5, start_time: "22:00", duration_minutes: 600}}
     overrides:
       - {{person: bob-{s}, start: "2030-04-01T08:00:00Z", end: "2030-04-02T08:00:00Z"}}
 escalation_policies:
