@@ -15,6 +15,7 @@ from rich.console import Console
 
 from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
+from tocsin.cli import config as config_cli
 from tocsin.cli import demo as demo_cli
 from tocsin.cli import incidents, tokens
 from tocsin.cli import oncall as oncall_cli
@@ -37,6 +38,9 @@ app.add_typer(oncall_cli.app, name="oncall")
 app.add_typer(statuspage_cli.app, name="statuspage")
 app.add_typer(postmortems_cli.app, name="postmortem")
 app.command("demo")(demo_cli.demo)
+app.add_typer(config_cli.app, name="config")
+app.command("apply")(config_cli.apply)
+app.command("export")(config_cli.export)
 console = Console(stderr=True)
 
 

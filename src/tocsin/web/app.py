@@ -27,6 +27,7 @@ from tocsin.alerts import pages as alerts_pages
 from tocsin.assembly import Tocsin, assemble
 from tocsin.checks import api as checks_api
 from tocsin.config import Settings
+from tocsin.config_as_code import api as config_as_code_api
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
 from tocsin.incidents import pages as incidents_pages
@@ -222,6 +223,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         metrics_api.router,
         metrics_pages.router,
         recurrence_api.router,
+        config_as_code_api.router,
         health.router,
     ):
         app.include_router(router)

@@ -1,0 +1,306 @@
+"""The current configuration, read through each feature's own use cases, in the file's shape.
+
+Each object is known by the key a file gave it (``config_keys``); one no file has named yet
+is known by ``<kind>-<id>`` (``person-12``), which is also the key ``tocsin export`` writes for
+it, so applying an export adopts such objects instead of making copies.
+
+Two forms come out of here. The *comparable* form is what plans compare: a Slack or Apprise
+URL appears masked there, as the API shows it. The *export* form leaves those URLs out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from tocsin import clock
+from tocsin.alerts import integrations as alert_integrations
+from tocsin.alerts import silences as alert_silences
+from tocsin.alerts.state import IngestState
+from tocsin.config_as_code.document import (
+    SECTIONS,
+    ContactMethodDoc,
+    Document,
+    IntegrationDoc,
+    LayerDoc,
+    LevelDoc,
+    NotificationRuleDoc,
+    OverrideDoc,
+    PersonDoc,
+    PolicyDoc,
+    ScheduleDoc,
+    ServiceDoc,
+    SilenceDoc,
+    TargetDoc,
+    TeamDoc,
+    dump,
+)
+from tocsin.config_as_code.tables import ConfigKey
+from tocsin.db import Database
+from tocsin.oncall.escalation import service as escalation
+from tocsin.oncall.escalation.schemas import TargetType
+from tocsin.oncall.people import service as people
+from tocsin.oncall.people.schemas import ContactKind
+from tocsin.oncall.schedules import service as schedules
+from tocsin.oncall.teams import service as teams
+
+PREFIX = {
+    "people": "person",
+    "teams": "team",
+    "schedules": "schedule",
+    "escalation_policies": "policy",
+    "services": "service",
+    "integrations": "integration",
+    "silences": "silence",
+    "contact_methods": "contact",
+}
+
+
+def contact_scope(person_id: int, key: str) -> str:
+    """How a contact method's key is stored: scoped by its person."""
+    return f"{person_id}:{key}"
+
+
+@dataclass
+class Current:
+    """The configuration as it is: comparable data, and the id behind each key."""
+
+    config: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    contact_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    sealed: set[tuple[str, str]] = field(default_factory=set)  # (person key, contact key)
+
+    def key_of(self, section: str, object_id: int) -> str | None:
+        for key, found in self.ids[section].items():
+            if found == object_id:
+                return key
+        return None
+
+
+class _Keys:
+    def __init__(self, rows: list[ConfigKey]) -> None:
+        self.by_id: dict[tuple[str, int], str] = {(r.kind, r.object_id): r.key for r in rows}
+        self.taken: set[tuple[str, str]] = {(r.kind, r.key) for r in rows}
+
+    def key(self, kind: str, object_id: int, *, scope: int | None = None) -> str:
+        found = self.by_id.get((kind, object_id))
+        if found is not None:
+            return found.split(":", 1)[1] if scope is not None else found
+        default = f"{PREFIX[kind]}-{object_id}"
+        stored = contact_scope(scope, default) if scope is not None else default
+        return default if (kind, stored) not in self.taken else f"{default}-unkeyed"
+
+
+def read_keys(db: Database) -> list[ConfigKey]:
+    with db.reading() as session:
+        rows = list(session.scalars(select(ConfigKey)))
+        session.expunge_all()
+        return rows
+
+
+def read_current(db: Database, *, state: IngestState, now: datetime | None = None) -> Current:
+    now = now or clock.now()
+    keys = _Keys(read_keys(db))
+    current = Current()
+    ids = current.ids
+
+    all_people = people.list_people(db)
+    for p in all_people:
+        ids["people"][keys.key("people", p.id)] = p.id
+    person_key = {v: k for k, v in ids["people"].items()}
+    person_docs: dict[str, dict[str, Any]] = {}
+    for p in all_people:
+        pkey = person_key[p.id]
+        methods = people.list_contact_methods(db, person_id=p.id)
+        method_key = {}
+        method_docs = []
+        for m in methods:
+            mkey = keys.key("contact_methods", m.id, scope=p.id)
+            method_key[m.id] = mkey
+            current.contact_ids[pkey, mkey] = m.id
+            if m.kind.sealed:
+                current.sealed.add((pkey, mkey))
+            method_docs.append(
+                ContactMethodDoc(key=mkey, kind=m.kind, label=m.label, address=m.address)
+            )
+        rules = [
+            NotificationRuleDoc(
+                contact=method_key[r.contact_method_id], delay_minutes=r.delay_minutes
+            )
+            for r in people.list_rules(db, person_id=p.id)
+        ]
+        doc = PersonDoc(
+            key=pkey,
+            name=p.name,
+            handle=p.handle,
+            email=p.email,
+            time_zone=p.time_zone,
+            contact_methods=method_docs,
+            notification_rules=sort_rules(rules),
+        )
+        person_docs[pkey] = dump(doc)
+
+    team_docs: dict[str, dict[str, Any]] = {}
+    for t in teams.list_teams(db):
+        tkey = keys.key("teams", t.id)
+        ids["teams"][tkey] = t.id
+        members = sorted(person_key[m.id] for m in t.members)
+        team_docs[tkey] = dump(
+            TeamDoc(key=tkey, name=t.name, description=t.description, members=members)
+        )
+    team_key = {v: k for k, v in ids["teams"].items()}
+
+    schedule_docs: dict[str, dict[str, Any]] = {}
+    all_schedules = schedules.list_schedules(db)
+    for s in all_schedules:
+        ids["schedules"][keys.key("schedules", s.id)] = s.id
+    schedule_key = {v: k for k, v in ids["schedules"].items()}
+    for s in all_schedules:
+        skey = schedule_key[s.id]
+        layers = [
+            LayerDoc(
+                position=la.position,
+                name=la.name,
+                kind=la.kind,
+                length=la.length,
+                start=la.start,
+                end=la.end,
+                participants=[person_key[p.id] for p in la.participants],
+                restrictions=la.restrictions,
+            )
+            for la in s.layers
+        ]
+        overrides = [
+            OverrideDoc(person=person_key[o.person.id], start=o.start, end=o.end)
+            for o in schedules.list_overrides(db, schedule_id=s.id)
+        ]
+        schedule_docs[skey] = dump(
+            ScheduleDoc(
+                key=skey,
+                name=s.name,
+                description=s.description,
+                time_zone=s.time_zone,
+                team=team_key.get(s.team_id) if s.team_id else None,
+                layers=layers,
+                overrides=sort_overrides(overrides),
+            )
+        )
+
+    policy_docs: dict[str, dict[str, Any]] = {}
+    for pol in escalation.list_policies(db):
+        pkey = keys.key("escalation_policies", pol.id)
+        ids["escalation_policies"][pkey] = pol.id
+        levels = [
+            LevelDoc(
+                timeout_minutes=level.timeout_minutes,
+                targets=[
+                    TargetDoc(person=person_key[t.id])
+                    if t.type is TargetType.PERSON
+                    else TargetDoc(schedule=schedule_key[t.id])
+                    for t in level.targets
+                ],
+            )
+            for level in pol.levels
+        ]
+        policy_docs[pkey] = dump(
+            PolicyDoc(
+                key=pkey,
+                name=pol.name,
+                description=pol.description,
+                repeat=pol.repeat,
+                levels=levels,
+            )
+        )
+    policy_key = {v: k for k, v in ids["escalation_policies"].items()}
+
+    service_docs: dict[str, dict[str, Any]] = {}
+    for svc in escalation.list_services(db):
+        skey = keys.key("services", svc.id)
+        ids["services"][skey] = svc.id
+        service_docs[skey] = dump(
+            ServiceDoc(
+                key=skey,
+                name=svc.name,
+                description=svc.description,
+                team=team_key.get(svc.team_id) if svc.team_id else None,
+                escalation_policy=policy_key.get(svc.escalation_policy_id)
+                if svc.escalation_policy_id
+                else None,
+            )
+        )
+
+    integration_docs: dict[str, dict[str, Any]] = {}
+    for integ in alert_integrations.list_integrations(db, state=state):
+        ikey = keys.key("integrations", integ.id)
+        ids["integrations"][ikey] = integ.id
+        integration_docs[ikey] = dump(
+            IntegrationDoc(
+                key=ikey,
+                kind=integ.kind,
+                name=integ.name,
+                service=integ.service,
+                **integ.rules.model_dump(),
+            )
+        )
+    integration_key = {v: k for k, v in ids["integrations"].items()}
+
+    silence_docs: dict[str, dict[str, Any]] = {}
+    for sil in alert_silences.list_silences(db):
+        if sil.ends_at <= max(now, sil.starts_at):
+            continue  # ended (an ended future silence ends where it starts)
+        skey = keys.key("silences", sil.id)
+        ids["silences"][skey] = sil.id
+        silence_docs[skey] = dump(
+            SilenceDoc(
+                key=skey,
+                matchers=sil.matchers,
+                starts_at=sil.starts_at,
+                ends_at=sil.ends_at,
+                weekly=sil.weekly,
+                comment=sil.comment,
+                service=sil.service,
+                integration=integration_key.get(sil.integration_id) if sil.integration_id else None,
+            )
+        )
+
+    current.config = {
+        "people": person_docs,
+        "teams": team_docs,
+        "schedules": schedule_docs,
+        "escalation_policies": policy_docs,
+        "services": service_docs,
+        "integrations": integration_docs,
+        "silences": silence_docs,
+    }
+    return current
+
+
+def sort_rules(rules: list[NotificationRuleDoc]) -> list[NotificationRuleDoc]:
+    return sorted(rules, key=lambda r: (r.delay_minutes, r.contact))
+
+
+def sort_overrides(overrides: list[OverrideDoc]) -> list[OverrideDoc]:
+    return sorted(overrides, key=lambda o: (o.start, o.end, o.person))
+
+
+def export(current: Current) -> Document:
+    """The export form: every section sorted by key, secret URLs left out."""
+    data: dict[str, Any] = {}
+    for section in SECTIONS:
+        objects = [current.config[section][key] for key in sorted(current.config[section])]
+        if section == "people":
+            objects = [_without_secrets(p) for p in objects]
+        data[section] = objects
+    return Document.model_validate(data)
+
+
+def _without_secrets(person: dict[str, Any]) -> dict[str, Any]:
+    methods = [
+        {**m, "address": None} if ContactKind(m["kind"]).sealed else m
+        for m in person["contact_methods"]
+    ]
+    return {**person, "contact_methods": methods}
