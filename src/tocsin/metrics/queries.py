@@ -57,8 +57,8 @@ def base(window: Window, *, sqlite: bool, updates: bool = True) -> CTE:
     """The window's (incident, group) rows with the four durations and (with ``updates``)
     the incident's update tallies, from the facts tables. By service, an incident without
     services is in the group NULL; by team, an incident is in each team that owns one of
-    its services once (NULL for a service without a team): only the incidents affecting
-    more than one service need their (incident, team) pairs made distinct."""
+    its services once (NULL for a service without a team): only the rows of incidents
+    affecting more than one service are numbered per (incident, team) to keep the first."""
     facts, each = Facts.__table__, ServiceFacts.__table__
     none = null().label("grp")
     if window.group_by == "service":
@@ -70,19 +70,21 @@ def base(window: Window, *, sqlite: bool, updates: bool = True) -> CTE:
     if window.group_by == "team":
         teams = oncall_service.service_teams()
         owned = each.outerjoin(teams, teams.c.service == each.c.service)
-        pairs = (
-            select(each.c.incident_id, teams.c.team)
-            .select_from(owned)
-            .where(_in_window(each, window), each.c.services > 1)
-            .distinct()
-            .subquery("incident_teams")
+        first = func.row_number().over(
+            partition_by=(each.c.incident_id, teams.c.team), order_by=each.c.service
         )
-        several = facts.join(pairs, pairs.c.incident_id == facts.c.incident_id)
+        several = (
+            _rows(each, teams.c.team, window, updates=updates)
+            .add_columns(first.label("nth"))
+            .select_from(owned)
+            .where(each.c.services > 1)
+            .subquery("several")
+        )
         parts = [
             _rows(each, teams.c.team, window, updates=updates)
             .select_from(owned)
             .where(each.c.services == 1),
-            _rows(facts, pairs.c.team, window, updates=updates).select_from(several),
+            select(*(c for c in several.c if c.name != "nth")).where(several.c.nth == 1),
             _rows(facts, none, window, updates=updates).where(facts.c.services == 0),
         ]
         return union_all(*parts).cte("base")
