@@ -58,6 +58,7 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.metrics import facts as metrics_facts  # noqa: F401  (incident_facts kept exact)
 from tocsin.notify.batches import Batching
 from tocsin.notify.channels.base import Channel, Delivery, Message, Target
 from tocsin.notify.service import ClaimedMessage, Outcome

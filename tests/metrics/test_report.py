@@ -220,3 +220,23 @@ def test_names_on_the_dashboard_are_escaped_in_tables_and_charts(
         page = client.get("/metrics", params=params | {"group_by": "team"})
     assert page.status_code == 200
     assert "<script" not in page.text and "&lt;script&gt;alert(1)" in page.text
+
+
+def test_the_report_follows_each_change_of_an_incident(api: Api, clock: TestClock) -> None:
+    # the report reads facts the write path keeps: a changed service, severity or
+    # resolution shows in the next report
+    made = three_incidents(api, clock)
+    a, _, c = made["ids"]
+    svc_a, svc_b = made["svc"]
+    ok(api.responder.patch(f"/api/v1/incidents/{a}", json={"services": [svc_b]}))
+    services = by_label(report(api, made["window"], group_by="service"))
+    assert (services[svc_a]["incidents"], services[svc_b]["incidents"]) == (1, 3)
+    ok(api.responder.patch(f"/api/v1/incidents/{c}", json={"services": []}))
+    services = by_label(report(api, made["window"], group_by="service"))
+    assert services["(none)"]["incidents"] == 1 and svc_a not in services
+    teams = by_label(report(api, made["window"], group_by="team"))
+    assert (teams[made["team"]]["incidents"], teams["(none)"]["incidents"]) == (2, 1)
+    _status(api, c, "acknowledged")
+    _status(api, c, "resolved")
+    total = report(api, made["window"])["total"]
+    assert total["open"] == 0 and total["mttr"]["count"] == 3

@@ -26,6 +26,7 @@ from tocsin.incidents.tables import (
     IncidentService,
     IncidentUpdate,
 )
+from tocsin.metrics import facts as metrics_facts
 
 # (at, actor, kind, data): one timeline event
 EventRow = tuple[datetime, str, str, dict[str, Any]]
@@ -219,6 +220,7 @@ def write_incidents(
     insert_plain(session, IncidentService, services)
     insert_rows(session, IncidentRole, roles)
     insert_rows(session, IncidentUpdate, update_rows)
+    metrics_facts.refresh(session, ids)  # bulk rows bypass the write path that keeps them
     written.counts.update(incidents=len(ids), internal_updates=len(update_rows))
     return written
 

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select, text
+from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tocsin.core.metrics import Deadline, Measure, Period
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import UTCDateTime
-from tocsin.incidents.tables import Incident, IncidentService, IncidentUpdate
-from tocsin.metrics import sql
+from tocsin.metrics import facts, sql
+from tocsin.metrics.tables import IncidentFacts as Facts
+from tocsin.metrics.tables import IncidentServiceFacts as ServiceFacts
 from tocsin.oncall import service as oncall_service
 
 GROUPS = ("none", "severity", "service", "team", "period")
@@ -36,122 +38,67 @@ class Window:
     period: Period = Period.MONTH
 
 
-def _ids_in(window: Window) -> Any:
-    """The ids of the incidents detected in the window (a subquery)."""
-    return select(Incident.id).where(
-        Incident.detected_at >= window.since, Incident.detected_at < window.until
-    )
+def _in_window(table: Any, window: Window) -> ColumnElement[bool]:
+    return and_(table.c.detected_at >= window.since, table.c.detected_at < window.until)
 
 
-def _group_column(window: Window, *, sqlite: bool) -> tuple[Any, Any]:
-    """The group expression and the FROM clause that provides it."""
-    incidents = Incident.__table__
-    if window.group_by == "severity":
-        return Incident.severity, incidents
-    if window.group_by == "period":
-        return sql.period_start(Incident.detected_at, window.period, sqlite=sqlite), incidents
-    if window.group_by == "service":
-        joined = incidents.outerjoin(IncidentService, IncidentService.incident_id == Incident.id)
-        return IncidentService.service, joined
-    if window.group_by == "team":
-        # each (incident, team) once, however many of the team's services it affects
-        teams = oncall_service.service_teams()
-        pairs = (
-            select(IncidentService.incident_id, teams.c.team)
-            .outerjoin(teams, teams.c.service == IncidentService.service)
-            .where(IncidentService.incident_id.in_(_ids_in(window)))
-            .distinct()
-            .subquery("incident_teams")
-        )
-        return pairs.c.team, incidents.outerjoin(pairs, pairs.c.incident_id == Incident.id)
-    return literal("all"), incidents
-
-
-def update_tallies(window: Window) -> Any:
-    """Per incident of the window with updates: when the first was posted, the promises
-    already kept or broken (each update's ``next_update_due_at`` against the next update's
-    time) and the last update's promise (``last_due``), still open to the clock.
-
-    The window function runs over the window's updates alone (one row per update), so the
-    report never sorts the window's incidents to number their updates."""
-    order = (IncidentUpdate.posted_at, IncidentUpdate.id)
-    numbered = (
-        select(
-            IncidentUpdate.incident_id,
-            IncidentUpdate.posted_at,
-            IncidentUpdate.next_update_due_at.label("due"),
-            func.lead(IncidentUpdate.posted_at)
-            .over(partition_by=IncidentUpdate.incident_id, order_by=order)
-            .label("done"),
-        )
-        .where(IncidentUpdate.incident_id.in_(_ids_in(window)))
-        .subquery("numbered")
-    )
-    due, done = numbered.c.due, numbered.c.done
-    decided = and_(due.is_not(None), done.is_not(None))
-    return (
-        select(
-            numbered.c.incident_id,
-            func.min(numbered.c.posted_at).label("first_posted"),
-            _tally(and_(decided, done <= due), "kept"),
-            _tally(and_(decided, done > due), "broken"),
-            func.max(case((done.is_(None), due))).label("last_due"),
-        )
-        .group_by(numbered.c.incident_id)
-        .subquery("update_tallies")
-    )
+def _rows(table: Any, group: Any, window: Window, *, updates: bool) -> Select[Any]:
+    """The base columns of ``table`` (either facts table) in the window, with ``group``."""
+    names = ["severity", "created_at", "resolved_at", "public_ack_due_at", "first_public_at"]
+    names += [m.value for m in MEASURES]
+    if updates:
+        names += ["has_updates", "first_posted", "kept", "broken", "last_due"]
+    return select(
+        table.c.incident_id.label("id"), group.label("grp"), *(table.c[n] for n in names)
+    ).where(_in_window(table, window))
 
 
 def base(window: Window, *, sqlite: bool, updates: bool = True) -> CTE:
-    """The window's (incident, group) rows with the four durations; with ``updates``, the
-    incident's update tallies (:func:`update_tallies`) too."""
-
-    def secs(start: Any, end: Any) -> ColumnElement[float]:
-        return sql.seconds(start, end, sqlite=sqlite)
-
-    group, source = _group_column(window, sqlite=sqlite)
-    known_impact = Incident.impact_started_at < Incident.detected_at
-    extra: list[Any] = []
-    if updates:
-        tallies = update_tallies(window)
-        source = source.outerjoin(tallies, tallies.c.incident_id == Incident.id)
-        extra = [
-            tallies.c.incident_id.is_not(None).label("has_updates"),
-            tallies.c.first_posted,
-            tallies.c.kept,
-            tallies.c.broken,
-            tallies.c.last_due,
+    """The window's (incident, group) rows with the four durations and (with ``updates``)
+    the incident's update tallies, from the facts tables. By service, an incident without
+    services is in the group NULL; by team, an incident is in each team that owns one of
+    its services once (NULL for a service without a team): only the rows of incidents
+    affecting more than one service are numbered per (incident, team) to keep the first."""
+    facts, each = Facts.__table__, ServiceFacts.__table__
+    none = null().label("grp")
+    if window.group_by == "service":
+        parts = [
+            _rows(each, each.c.service, window, updates=updates),
+            _rows(facts, none, window, updates=updates).where(facts.c.services == 0),
         ]
-    query = (
-        select(
-            Incident.id.label("id"),
-            group.label("grp"),
-            Incident.severity,
-            Incident.created_at,
-            Incident.resolved_at,
-            Incident.public_ack_due_at,
-            Incident.first_public_at,
-            case((known_impact, secs(Incident.impact_started_at, Incident.detected_at))).label(
-                "mttd"
-            ),
-            secs(Incident.created_at, Incident.acknowledged_at).label("mtta"),
-            secs(Incident.detected_at, Incident.mitigated_at).label("mttm"),
-            secs(Incident.detected_at, Incident.resolved_at).label("mttr"),
-            *extra,
+        return union_all(*parts).cte("base")
+    if window.group_by == "team":
+        teams = oncall_service.service_teams()
+        owned = each.outerjoin(teams, teams.c.service == each.c.service)
+        first = func.row_number().over(
+            partition_by=(each.c.incident_id, teams.c.team), order_by=each.c.service
         )
-        .select_from(source)
-        .where(Incident.detected_at >= window.since, Incident.detected_at < window.until)
-    )
-    return query.cte("base")
+        several = (
+            _rows(each, teams.c.team, window, updates=updates)
+            .add_columns(first.label("nth"))
+            .select_from(owned)
+            .where(each.c.services > 1)
+            .subquery("several")
+        )
+        parts = [
+            _rows(each, teams.c.team, window, updates=updates)
+            .select_from(owned)
+            .where(each.c.services == 1),
+            select(*(c for c in several.c if c.name != "nth")).where(several.c.nth == 1),
+            _rows(facts, none, window, updates=updates).where(facts.c.services == 0),
+        ]
+        return union_all(*parts).cte("base")
+    group: Any = literal("all")
+    if window.group_by == "severity":
+        group = facts.c.severity
+    elif window.group_by == "period":
+        group = sql.period_start(facts.c.detected_at, window.period, sqlite=sqlite)
+    return _rows(facts, group, window, updates=updates).cte("base")
 
 
 _CADENCE_PARTS = ("first", "last", "settled")
 WHOLE = "\x00whole window"  # the key of the whole window's row among the groups'
 PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
-
-
-def _tally(condition: ColumnElement[bool], label: str) -> Any:
-    return func.sum(case((condition, 1), else_=0)).label(label)
 
 
 def durations(
@@ -195,10 +142,10 @@ def durations(
     columns: list[Any] = [
         each.c.grp,
         func.count().label("incidents"),
-        _tally(each.c.open, "open"),
-        *(_tally(each.c.severity == s.value, f"severity {s.value}") for s in Severity),
+        facts.tally(each.c.open, "open"),
+        *(facts.tally(each.c.severity == s.value, f"severity {s.value}") for s in Severity),
         *(
-            _tally(each.c[n] == k.value, f"{n} {k.value}")
+            facts.tally(each.c[n] == k.value, f"{n} {k.value}")
             for n in ("ack", "first", "last")
             for k in kinds
         ),
