@@ -3,8 +3,14 @@ and token from flags / environment / contexts, errors that name the URL, help ex
 
 from __future__ import annotations
 
+import http.server
 import json
+import os
 import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +282,60 @@ def test_every_command_has_help_with_an_example() -> None:
 def test_version_flag() -> None:
     assert invoke("--version").output.strip() == __version__
     assert invoke("version").output.strip() == __version__
+
+
+class _NotTocsin(http.server.BaseHTTPRequestHandler):
+    """A server that answers 200 with `{}` on /api/v1/incidents/…, and HTML elsewhere."""
+
+    def do_GET(self) -> None:
+        is_json = "/incidents/" in self.path
+        body = b"{}" if is_json else b"<html>a router's login page</html>"
+        self.send_response(200)
+        self.send_header("content-type", "application/json" if is_json else "text/html")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def not_tocsin() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotTocsin)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_an_answer_that_is_not_json_names_the_url(
+    cli_env: Api, not_tocsin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOCSIN_URL", not_tocsin)
+    result = invoke("person", "list")
+    assert result.exit_code == 1
+    assert f"{not_tocsin}/api/v1/people answered text/html, not JSON" in result.output
+
+
+def test_an_unexpected_failure_is_one_line_not_a_traceback(not_tocsin: str) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TOCSIN_URL": not_tocsin,
+        "TOCSIN_TOKEN": "tcn_not_a_real_token",
+        "TOCSIN_CONFIG": os.devnull,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tocsin", "incident", "show", "INC-1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "error: KeyError" in done.stderr
+    assert "TOCSIN_DEBUG=1" in done.stderr

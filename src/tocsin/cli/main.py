@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from tocsin.db import Database
 
 app = typer.Typer(
-    help="Tocsin: incident management in one process.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -88,7 +87,8 @@ def main_options(
     """Tocsin: incident management in one process.
 
     The commands that talk to a server take it from --url, TOCSIN_URL or a context
-    (`tocsin context add`), and a token from --token, TOCSIN_TOKEN or the context.
+    (`tocsin context add`), and the token from --token, TOCSIN_TOKEN or the context. The
+    flags go before the command: `tocsin --url URL incident list`.
     """
     client.flags = client.Flags(url=url, token=token, context=context)
 
