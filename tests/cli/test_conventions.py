@@ -24,6 +24,9 @@ from tests.conftest import Api, run_cli, use_cli
 from tests.peers import free_port
 from tocsin import __version__
 from tocsin.cli import app
+from tocsin.cli.main import hoist_global_flags
+
+root = typer.main.get_command(app)
 
 run = run_cli
 
@@ -242,6 +245,25 @@ def test_unreachable_server_says_which_url(cli_env: Api, monkeypatch: pytest.Mon
     result = invoke("--url", "127.0.0.1:8080", "incident", "list")
     assert result.exit_code == 1
     assert "needs http:// or https://" in result.output
+
+
+def test_the_global_flags_work_after_the_command_too(
+    cli_env: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    result = invoke("incident", "list", "--url", dead, "-o", "json")
+    assert f"could not reach {dead}" in result.output
+    result = invoke("incident", "show", "INC-1", f"--url={dead}")
+    assert f"could not reach {dead}" in result.output
+    monkeypatch.setenv("TOCSIN_TOKEN", "tcn_wrong_token_in_env")
+    assert run("incident", "list", "--token", cli_env.tokens["viewer"], "-o", "json")
+    # A command's own --url stays its own.
+    assert hoist_global_flags(root, ["statuspage", "export", "d", "--url", "u"]) == [
+        "statuspage", "export", "d", "--url", "u",
+    ]  # fmt: skip
+    assert hoist_global_flags(root, ["incident", "note", "4", "--", "--url", "u"]) == [
+        "incident", "note", "4", "--", "--url", "u",
+    ]  # fmt: skip
 
 
 def test_a_wrong_token_is_401_and_a_hint(cli_env: Api) -> None:

@@ -8,10 +8,11 @@ inside the commands that run them; ``tests/cli/test_startup.py`` guards that.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
@@ -27,7 +28,57 @@ from tocsin.cli.output import examples
 if TYPE_CHECKING:
     from tocsin.db import Database
 
+GLOBAL_FLAGS = ("--url", "--token", "--context")
+
+
+def hoist_global_flags(root: Any, args: list[str]) -> list[str]:
+    """``incident list --url X`` → ``--url X incident list``: the flags work anywhere, like gh's.
+
+    A flag the command has itself (``context add --url``, ``statuspage export --url``) stays
+    the command's; nothing after ``--`` moves.
+    """
+    command, position = root, 0
+    while position < len(args) and hasattr(command, "commands"):
+        word = args[position]
+        if word in GLOBAL_FLAGS:
+            position += 2
+        elif word.startswith("-"):
+            position += 1
+        elif word in command.commands:
+            command, position = command.commands[word], position + 1
+        else:
+            return args
+    own = {opt for param in getattr(command, "params", []) for opt in getattr(param, "opts", [])}
+    front: list[str] = []
+    rest: list[str] = args[:position]
+    tail = args[position:]
+    i = 0
+    while i < len(tail):
+        word = tail[i]
+        name = word.split("=", 1)[0]
+        if word == "--":
+            rest += tail[i:]
+            break
+        if name in GLOBAL_FLAGS and name not in own and ("=" in word or i + 1 < len(tail)):
+            if "=" in word:
+                front.append(word)
+                i += 1
+            else:
+                front += tail[i : i + 2]
+                i += 2
+            continue
+        rest.append(word)
+        i += 1
+    return front + rest
+
+
+class _Root(TyperGroup):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_flags(self, args))
+
+
 app = typer.Typer(
+    cls=_Root,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -88,7 +139,7 @@ def main_options(
 
     The commands that talk to a server take it from --url, TOCSIN_URL or a context
     (`tocsin context add`), and the token from --token, TOCSIN_TOKEN or the context. The
-    flags go before the command: `tocsin --url URL incident list`.
+    flags go before or after the command: `tocsin incident list --url URL`.
     """
     client.flags = client.Flags(url=url, token=token, context=context)
 
