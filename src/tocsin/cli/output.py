@@ -22,7 +22,7 @@ OutputOption = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="table (for people), or json / yaml: the API's answer, field for field.",
+        help="table (to read), or json / yaml (the API's answer, field for field).",
         case_sensitive=False,
     ),
 ]
