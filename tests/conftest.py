@@ -211,6 +211,8 @@ def use_cli(api: Api, monkeypatch: pytest.MonkeyPatch, role: str) -> Api:
     """Point the `tocsin` CLI at the test server with a token of ``role``."""
     monkeypatch.setenv("TOCSIN_URL", api.url)
     monkeypatch.setenv("TOCSIN_TOKEN", api.tokens[role])
+    monkeypatch.setenv("TOCSIN_CONFIG", os.devnull)  # never the developer's own contexts
+    monkeypatch.delenv("TOCSIN_CONTEXT", raising=False)
     monkeypatch.setenv("COLUMNS", "250")
     return api
 

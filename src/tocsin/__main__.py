@@ -1,3 +1,3 @@
-from tocsin.cli import app
+from tocsin.cli.main import main
 
-app()
+main()

@@ -44,7 +44,7 @@ def test_apply_export_apply_changes_nothing(admin_cli: Api, tmp_path: Path) -> N
     assert f"~ change people bob-{s}" in shown
     assert 'name: "Bob" → "Robert"' in shown
     out = tmp_path / "export.yaml"
-    run_cli("export", "-o", str(out))
+    run_cli("export", "--file", str(out))
     data = yaml.safe_load(out.read_text())
     assert f"ana-{s}" in {p["key"] for p in data["people"]}
     assert "Nothing to change" in run_cli("apply", str(out), "--dry-run")

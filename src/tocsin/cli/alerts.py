@@ -12,18 +12,30 @@ from rich.console import Console
 from rich.table import Table
 
 from tocsin.cli.client import call
+from tocsin.cli.output import (
+    Format,
+    JsonFlag,
+    OutputOption,
+    emit,
+    examples,
+    incident_id,
+)
 
 integration_app = typer.Typer(help="Alert sources and their keys.", no_args_is_help=True)
 silence_app = typer.Typer(help="Silences and maintenance windows.", no_args_is_help=True)
 alert_app = typer.Typer(help="Alerts and why they did what they did.", no_args_is_help=True)
 GROUPS = (("integration", integration_app), ("silence", silence_app), ("alert", alert_app))
 console = Console()
-AsJson = Annotated[bool, typer.Option("--json", help="Print the raw JSON.")]
 _DURATION = re.compile(r"^(\d+)([mhd])$")
 
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2))
+def _json(value: str | None, option: str) -> Any:
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"not JSON: {error}", param_hint=option) from None
 
 
 def _when(value: str | None) -> str:
@@ -33,7 +45,13 @@ def _when(value: str | None) -> str:
 # ------------------------------------------------------------------ integrations
 
 
-@integration_app.command("create")
+@integration_app.command(
+    "create",
+    epilog=examples(
+        "tocsin integration create alertmanager --name prom --service checkout",
+        "tocsin integration create heartbeat --name backup --service db --heartbeat-minutes 60",
+    ),
+)
 def create_integration(
     kind: Annotated[
         str, typer.Argument(help="alertmanager, grafana, pagerduty, generic, heartbeat")
@@ -48,7 +66,8 @@ def create_integration(
     default_severity: Annotated[str | None, typer.Option(help="SEV1–SEV4")] = None,
     heartbeat_minutes: Annotated[int | None, typer.Option(help="Expect a beat this often.")] = None,
     generic_mapping: Annotated[str | None, typer.Option(help="JSON field mapping.")] = None,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Create an integration; prints its key and URL once."""
     body: dict[str, Any] = {"kind": kind, "name": name, "service": service}
@@ -58,13 +77,13 @@ def create_integration(
         "auto_resolve": auto_resolve,
         "default_severity": default_severity,
         "heartbeat_interval_minutes": heartbeat_minutes,
-        "generic": json.loads(generic_mapping) if generic_mapping else None,
+        "generic": _json(generic_mapping, "--generic-mapping"),
     }
     body |= {k: v for k, v in optional.items() if v is not None}
-    created = call("POST", "/integrations", json=body)
-    if as_json:
-        _print_json(created)
-        return
+    emit(call("POST", "/integrations", json=body), output, _created, as_json=as_json)
+
+
+def _created(created: dict[str, Any]) -> None:
     console.print(f"Created {created['kind']} integration {created['id']} '{created['name']}'.")
     console.print("Store the key now; it cannot be shown again:")
     print(f"key: {created['key']}")
@@ -72,15 +91,20 @@ def create_integration(
     print(f"heartbeat: {created['heartbeat_url']}")
 
 
-@integration_app.command("list")
+@integration_app.command(
+    "list", epilog=examples("tocsin integration list", "tocsin integration list --all -o json")
+)
 def list_integrations(
-    all_: Annotated[bool, typer.Option("--all")] = False, as_json: AsJson = False
+    all_: Annotated[bool, typer.Option("--all")] = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """List integrations (--all includes revoked ones)."""
     found = call("GET", "/integrations", params={"include_revoked": all_})
-    if as_json:
-        _print_json(found)
-        return
+    emit(found, output, _integration_table, as_json=as_json)
+
+
+def _integration_table(found: list[dict[str, Any]]) -> None:
     table = Table("id", "kind", "name", "service", "key", "last beat", "revoked")
     for i in found:
         table.add_row(
@@ -95,7 +119,7 @@ def list_integrations(
     console.print(table)
 
 
-@integration_app.command("revoke")
+@integration_app.command("revoke", epilog=examples("tocsin integration revoke 3"))
 def revoke_integration(integration_id: int) -> None:
     """Revoke: its key is refused from now on."""
     out = call("DELETE", f"/integrations/{integration_id}")
@@ -118,7 +142,13 @@ def _ends_at(duration: str) -> str:
     return (datetime.now(UTC) + delta[unit]).isoformat()
 
 
-@silence_app.command("create")
+@silence_app.command(
+    "create",
+    epilog=examples(
+        "tocsin silence create alertname=DiskFull --comment 'resizing' --duration 90m",
+        "tocsin silence create 'env=~\"staging.*\"' --comment 'load test' --duration 3d",
+    ),
+)
 def create_silence(
     matchers: Annotated[
         list[str], typer.Argument(help="e.g. alertname=DiskFull 'env=~\"prod.*\"'")
@@ -134,34 +164,40 @@ def create_silence(
             '"time_zone":"Europe/Paris"}'
         ),
     ] = None,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Silence matching alerts: they are stored but open no incident."""
     body: dict[str, Any] = {"matchers": matchers, "comment": comment, "ends_at": _ends_at(duration)}
     optional = {
         "service": service,
         "integration_id": integration,
-        "weekly": json.loads(weekly) if weekly else None,
+        "weekly": _json(weekly, "--weekly"),
     }
     body |= {k: v for k, v in optional.items() if v is not None}
-    made = call("POST", "/silences", json=body)
-    if as_json:
-        _print_json(made)
-        return
+    emit(call("POST", "/silences", json=body), output, _made, as_json=as_json)
+
+
+def _made(made: dict[str, Any]) -> None:
     console.print(f"Silence {made['id']} until {_when(made['ends_at'])} UTC.")
     for warning in made["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}")
 
 
-@silence_app.command("list")
+@silence_app.command(
+    "list", epilog=examples("tocsin silence list", "tocsin silence list --all -o yaml")
+)
 def list_silences(
-    all_: Annotated[bool, typer.Option("--all")] = False, as_json: AsJson = False
+    all_: Annotated[bool, typer.Option("--all")] = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Current and future silences (--all includes expired ones), with warnings."""
     found = call("GET", "/silences", params={"include_expired": all_})
-    if as_json:
-        _print_json(found)
-        return
+    emit(found, output, _silence_table, as_json=as_json)
+
+
+def _silence_table(found: list[dict[str, Any]]) -> None:
     table = Table("id", "matchers", "ends", "active", "silenced", "warnings")
     for s in found:
         table.add_row(
@@ -175,7 +211,28 @@ def list_silences(
     console.print(table)
 
 
-@silence_app.command("expire")
+@silence_app.command(
+    "show", epilog=examples("tocsin silence show 5", "tocsin silence show 5 -o json")
+)
+def show_silence(silence_id: int, output: OutputOption = Format.TABLE) -> None:
+    """One silence: what it matches, when, and how many alerts it held back."""
+
+    def human(s: dict[str, Any]) -> None:
+        console.print(f"[bold]Silence {s['id']}[/] — {'active' if s['active'] else 'inactive'}")
+        names = ("matchers", "comment", "starts_at", "ends_at", "service", "integration_id")
+        for name in (*names, "created_by"):
+            if name in s:
+                value = s[name]
+                shown = ", ".join(value) if isinstance(value, list) else value
+                console.print(f"{name.replace('_', ' ')}: {shown or '—'}", markup=False)
+        console.print(f"silenced alerts: {s['silenced_alerts']}")
+        for warning in s["warnings"]:
+            console.print(f"[yellow]warning:[/] {warning}")
+
+    emit(call("GET", f"/silences/{silence_id}"), output, human)
+
+
+@silence_app.command("expire", epilog=examples("tocsin silence expire 5"))
 def expire_silence(silence_id: int) -> None:
     """End a silence now."""
     out = call("DELETE", f"/silences/{silence_id}")
@@ -185,22 +242,32 @@ def expire_silence(silence_id: int) -> None:
 # ------------------------------------------------------------------ alerts
 
 
-@alert_app.command("list")
+@alert_app.command(
+    "list",
+    epilog=examples(
+        "tocsin alert list --status firing", "tocsin alert list --incident INC-4 -o json"
+    ),
+)
 def list_alerts(
     status: Annotated[
         str | None, typer.Option(help="firing, acknowledged, resolved, silenced")
     ] = None,
     integration: Annotated[int | None, typer.Option()] = None,
-    incident: Annotated[int | None, typer.Option()] = None,
+    incident: Annotated[
+        int | None,
+        typer.Option(parser=incident_id, metavar="INCIDENT", help="An incident: 4 or INC-4."),
+    ] = None,
     limit: int = 50,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Alerts, newest first."""
     params = {"status": status, "integration": integration, "incident": incident, "limit": limit}
     page = call("GET", "/alerts", params={k: v for k, v in params.items() if v is not None})
-    if as_json:
-        _print_json(page)
-        return
+    emit(page, output, _alert_table, as_json=as_json)
+
+
+def _alert_table(page: dict[str, Any]) -> None:
     table = Table("id", "name", "status", "count", "incident", "last seen", "outcome")
     for a in page["items"]:
         outcome = next((s["result"] for s in reversed(a["trace"]) if s["step"] == "outcome"), "")
@@ -216,13 +283,15 @@ def list_alerts(
     console.print(table)
 
 
-@alert_app.command("show")
-def show_alert(alert_id: int, as_json: AsJson = False) -> None:
+@alert_app.command("show", epilog=examples("tocsin alert show 12", "tocsin alert show 12 -o yaml"))
+def show_alert(
+    alert_id: int, output: OutputOption = Format.TABLE, as_json: JsonFlag = False
+) -> None:
     """One alert and its decision trace."""
-    alert = call("GET", f"/alerts/{alert_id}")
-    if as_json:
-        _print_json(alert)
-        return
+    emit(call("GET", f"/alerts/{alert_id}"), output, _alert_lines, as_json=as_json)
+
+
+def _alert_lines(alert: dict[str, Any]) -> None:
     console.print(f"[bold]{alert['name']}[/] {alert['summary']} — [bold]{alert['status']}[/]")
     console.print(f"key {alert['dedup_key']} · seen {alert['count']}× · {alert['severity']}")
     console.print(f"incident: {alert['incident_reference'] or '—'}")
@@ -230,16 +299,31 @@ def show_alert(alert_id: int, as_json: AsJson = False) -> None:
         console.print(f"  {step['step']:>11}: {step['result']}")
 
 
-@alert_app.command("feedback")
+@alert_app.command(
+    "feedback",
+    epilog=examples("tocsin alert feedback 12 noise", "tocsin alert feedback INC-4 actionable"),
+)
 def alert_feedback(
-    alert_id: int,
+    alert_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="An alert id, or an incident (INC-4, or 4 with --incident)."
+        ),
+    ],
     verdict: Annotated[str, typer.Argument(help="actionable or noise")],
     incident: Annotated[
         bool, typer.Option("--incident", help="ID is an incident: mark all its alerts")
     ] = False,
 ) -> None:
     """Mark an alert (or every alert of an incident) actionable or noise."""
-    path = f"/incidents/{alert_id}/alerts/feedback" if incident else f"/alerts/{alert_id}/feedback"
+    if incident or alert_id.strip().lower().startswith("inc-"):
+        path = f"/incidents/{incident_id(alert_id)}/alerts/feedback"
+    elif alert_id.strip().isdigit():
+        path = f"/alerts/{int(alert_id)}/feedback"
+    else:
+        raise typer.BadParameter(
+            f"{alert_id!r} is not an alert id (a number) or an incident (INC-4)"
+        )
     marked = call("POST", path, json={"verdict": verdict})
     for alert in marked if isinstance(marked, list) else [marked]:
         console.print(f"alert {alert['id']} ({alert['name']}): {alert['verdict']}")

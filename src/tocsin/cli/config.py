@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from tocsin.cli.client import call
+from tocsin.cli.output import Format, JsonFlag, OutputOption, emit, examples
 
 app = typer.Typer(help="Configuration as code: the file's schema, the record of applies.")
 console = Console()
 err = Console(stderr=True)
-AsJson = Annotated[bool, typer.Option("--json", help="Print the raw JSON.")]
 
 _STYLE = {"create": ("+", "green"), "change": ("~", "yellow"), "delete": ("-", "red")}
 
@@ -78,7 +78,8 @@ def apply(
     prune: Annotated[
         bool, typer.Option("--prune", help="Delete what the file does not name.")
     ] = False,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Make Tocsin's configuration what FILE says (people, teams, schedules, policies...)."""
     text = _check_locally(file)
@@ -86,22 +87,23 @@ def apply(
     headers = {"Content-Type": "application/yaml"}
     route = "/config/plan" if dry_run else "/config/apply"
     answer = call("POST", route, params=params, content=text.encode(), headers=headers)
-    if as_json:
-        print(json.dumps(answer, indent=2))
-    else:
+
+    def human(answer: dict[str, Any]) -> None:
         print_plan(answer["changes"], answer["counts"], done=not dry_run)
         for secret in answer.get("secrets", []):
             what = secret.pop("what")
             shown = ", ".join(f"{k}: {v}" for k, v in secret.items())
             console.print(f"[bold]{escape(what)}[/] (shown once) {escape(shown)}")
+
+    emit(answer, output, human, as_json=as_json)
     if answer.get("error"):
         err.print(f"[red]The apply stopped at {escape(answer['error'])}[/]")
         raise typer.Exit(1)
 
 
 def export(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
     """Write the current configuration as a file `tocsin apply` reads (secrets left out)."""
@@ -109,14 +111,14 @@ def export(
 
     data = call("GET", "/config/export")
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    if output is None:
+    if file is None:
         print(text, end="")
     else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {escape(str(output))}")
+        file.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {escape(str(file))}")
 
 
-@app.command()
+@app.command(epilog=examples("tocsin config schema > tocsin.schema.json"))
 def schema() -> None:
     """Print the JSON Schema of the configuration file (for editors)."""
     from tocsin.config_as_code.document import json_schema
@@ -124,18 +126,22 @@ def schema() -> None:
     print(json.dumps(json_schema(), indent=2))
 
 
-@app.command("applies")
+@app.command(
+    "applies", epilog=examples("tocsin config applies --limit 5", "tocsin config applies -o json")
+)
 def list_applies(
     limit: Annotated[int, typer.Option(help="How many, latest first.")] = 20,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """The latest applies: who, when, and what they changed."""
+    rows = call("GET", "/config/applies", params={"limit": limit})
+    emit(rows, output, _print_applies, as_json=as_json)
+
+
+def _print_applies(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
-    rows = call("GET", "/config/applies", params={"limit": limit})
-    if as_json:
-        print(json.dumps(rows, indent=2))
-        return
     table = Table("id", "when (UTC)", "who", "file", "outcome", "changes")
     for row in rows:
         outcome = row["outcome"] + (f": {row['error']}" if row["error"] else "")

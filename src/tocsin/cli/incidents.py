@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tocsin.cli.client import call
+from tocsin.cli.output import Format, IncidentArg, JsonFlag, OutputOption, emit, examples
 from tocsin.core.lifecycle import Status
 from tocsin.core.roles import Role
 from tocsin.incidents.describe import describe
 
 app = typer.Typer(help="Declare and work incidents.", no_args_is_help=True)
 console = Console()
-AsJson = Annotated[bool, typer.Option("--json", help="Print the raw JSON.")]
 
 
-def _show(incident: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(incident, indent=2))
-        return
+def _show(incident: dict[str, Any], output: Format, as_json: bool = False) -> None:
+    emit(incident, output, _human, as_json=as_json)
+
+
+def _human(incident: dict[str, Any]) -> None:
+    title = escape(incident["title"])
     console.print(
-        f"[bold]{incident['reference']}[/] [{incident['severity']}] {incident['title']} — "
+        f"[bold]{incident['reference']}[/] \\[{incident['severity']}] {title} — "
         f"[bold]{incident['status']}[/]"
     )
     if incident["services"]:
@@ -42,7 +44,15 @@ def _show(incident: dict[str, Any], as_json: bool) -> None:
     console.print(f"allowed next: {', '.join(incident['allowed_transitions']) or 'none'}")
 
 
-@app.command()
+Message = Annotated[str | None, typer.Option(help="A line for the timeline.")]
+
+
+@app.command(
+    epilog=examples(
+        "tocsin incident declare 'Checkout errors' -s SEV2 --service checkout --commander alice",
+        "ID=$(tocsin incident declare 'Queue stuck' -s P2 -q)",
+    )
+)
 def declare(
     title: str,
     severity: Annotated[str, typer.Option("--severity", "-s", help="SEV1–SEV4 or P0–P3")],
@@ -50,7 +60,8 @@ def declare(
     summary: str = "",
     commander: Annotated[str | None, typer.Option(help="Incident Commander")] = None,
     impact_started_at: Annotated[str | None, typer.Option(help="ISO 8601 with offset")] = None,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the new incident's id.")
     ] = False,
@@ -62,112 +73,164 @@ def declare(
     if quiet:
         print(created["id"])
         return
-    _show(created, as_json)
+    _show(created, output, as_json)
 
 
-@app.command("list")
+@app.command(
+    "list",
+    epilog=examples(
+        "tocsin incident list --status triggered --status acknowledged",
+        "tocsin incident list --service checkout -o json | jq '.items[].reference'",
+    ),
+)
 def list_incidents(
-    status: Annotated[list[Status] | None, typer.Option()] = None,
-    severity: Annotated[list[str] | None, typer.Option()] = None,
+    status: Annotated[list[Status] | None, typer.Option(help="Repeatable.")] = None,
+    severity: Annotated[list[str] | None, typer.Option(help="Repeatable.")] = None,
     service: Annotated[str | None, typer.Option()] = None,
     limit: int = 50,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
-    """List incidents, newest first."""
+    """List incidents, newest first (json/yaml: the API's page, items and cursor)."""
     params: dict[str, Any] = {"status": [s.value for s in status or []], "limit": limit}
     params |= {"severity": severity or [], "service": service}
     page = call("GET", "/incidents", params={k: v for k, v in params.items() if v is not None})
-    if as_json:
-        print(json.dumps(page, indent=2))
-        return
-    table = Table("ref", "sev", "status", "title", "services", "opened")
-    for i in page["items"]:
-        table.add_row(
-            i["reference"],
-            i["severity"],
-            i["status"],
-            i["title"],
-            ", ".join(i["services"]),
-            i["created_at"][:19],
-        )
-    console.print(table)
+
+    def table(page: dict[str, Any]) -> None:
+        shown = Table("ref", "sev", "status", "title", "services", "opened")
+        for i in page["items"]:
+            shown.add_row(
+                i["reference"],
+                i["severity"],
+                i["status"],
+                escape(i["title"]),
+                ", ".join(i["services"]),
+                i["created_at"][:19],
+            )
+        console.print(shown)
+
+    emit(page, output, table, as_json=as_json)
 
 
-@app.command()
-def show(incident_id: int, as_json: AsJson = False) -> None:
-    _show(call("GET", f"/incidents/{incident_id}"), as_json)
+@app.command(epilog=examples("tocsin incident show INC-4", "tocsin incident show 4 -o yaml"))
+def show(
+    incident_id: IncidentArg, output: OutputOption = Format.TABLE, as_json: JsonFlag = False
+) -> None:
+    """One incident: status, severity, roles, when the next update is due."""
+    _show(call("GET", f"/incidents/{incident_id}"), output, as_json)
 
 
-def _move(incident_id: int, status: Status, message: str | None, as_json: bool) -> None:
+def _move(
+    incident_id: int, status: Status, message: str | None, output: Format, as_json: bool
+) -> None:
     body = {"status": status.value, "message": message}
-    _show(call("POST", f"/incidents/{incident_id}/status", json=body), as_json)
+    _show(call("POST", f"/incidents/{incident_id}/status", json=body), output, as_json)
 
 
-@app.command()
+@app.command(epilog=examples("tocsin incident status INC-4 mitigated --message 'rolled back'"))
 def status(
-    incident_id: int, new_status: Status, message: str | None = None, as_json: AsJson = False
+    incident_id: IncidentArg,
+    new_status: Status,
+    message: Message = None,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Move an incident to any status the lifecycle allows."""
-    _move(incident_id, new_status, message, as_json)
+    _move(incident_id, new_status, message, output, as_json)
 
 
-@app.command()
-def ack(incident_id: int, message: str | None = None, as_json: AsJson = False) -> None:
-    """Acknowledge."""
-    _move(incident_id, Status.ACKNOWLEDGED, message, as_json)
+@app.command(
+    epilog=examples("tocsin incident ack INC-4", "tocsin incident ack 4 --message 'on it'")
+)
+def ack(
+    incident_id: IncidentArg,
+    message: Message = None,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Acknowledge: paging stops."""
+    _move(incident_id, Status.ACKNOWLEDGED, message, output, as_json)
 
 
-@app.command()
-def mitigate(incident_id: int, message: str | None = None, as_json: AsJson = False) -> None:
-    _move(incident_id, Status.MITIGATED, message, as_json)
+@app.command(epilog=examples("tocsin incident mitigate INC-4 --message 'traffic drained'"))
+def mitigate(
+    incident_id: IncidentArg,
+    message: Message = None,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark mitigated: the impact is stopped, the cause maybe not."""
+    _move(incident_id, Status.MITIGATED, message, output, as_json)
 
 
-@app.command()
-def resolve(incident_id: int, message: str | None = None, as_json: AsJson = False) -> None:
-    _move(incident_id, Status.RESOLVED, message, as_json)
+@app.command(epilog=examples("tocsin incident resolve INC-4 --message 'fixed in 1.4.3'"))
+def resolve(
+    incident_id: IncidentArg,
+    message: Message = None,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Resolve: the incident is over."""
+    _move(incident_id, Status.RESOLVED, message, output, as_json)
 
 
-@app.command()
-def close(incident_id: int, as_json: AsJson = False) -> None:
+@app.command(epilog=examples("tocsin incident close INC-4"))
+def close(
+    incident_id: IncidentArg, output: OutputOption = Format.TABLE, as_json: JsonFlag = False
+) -> None:
     """Close (needs the learning phase done or waived when the severity requires a postmortem)."""
-    _move(incident_id, Status.CLOSED, None, as_json)
+    _move(incident_id, Status.CLOSED, None, output, as_json)
 
 
-@app.command()
+@app.command(epilog=examples("tocsin incident severity INC-4 SEV1 --reason 'all regions down'"))
 def severity(
-    incident_id: int,
+    incident_id: IncidentArg,
     new_severity: str,
     reason: Annotated[str, typer.Option(help="Why it changes.")],
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
+    """Change the severity, with a reason."""
     body = {"severity": new_severity, "reason": reason}
-    _show(call("POST", f"/incidents/{incident_id}/severity", json=body), as_json)
+    _show(call("POST", f"/incidents/{incident_id}/severity", json=body), output, as_json)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "tocsin incident role INC-4 scribe erin",
+        "tocsin incident role INC-4 commander --person 3",
+    )
+)
 def role(
-    incident_id: int,
+    incident_id: IncidentArg,
     role: Role,
     holder: Annotated[str | None, typer.Argument(help="A name (defaults to the person's).")] = None,
     person: Annotated[
         int | None, typer.Option("--person", help="A person of the on-call directory, by id.")
     ] = None,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Assign or hand over a role, to a directory person (--person), a name, or both."""
     body: dict[str, Any] = {"holder": holder, "person_id": person}
     body = {k: v for k, v in body.items() if v is not None}
-    _show(call("PUT", f"/incidents/{incident_id}/roles/{role.value}", json=body), as_json)
+    _show(call("PUT", f"/incidents/{incident_id}/roles/{role.value}", json=body), output, as_json)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "tocsin incident update INC-4 --status 'Rolling back' --impact '5% of checkouts fail' "
+        "--actions 'rollback to 1.4.2' --next-in 30"
+    )
+)
 def update(
-    incident_id: int,
+    incident_id: IncidentArg,
     status: Annotated[str, typer.Option("--status", help="Current status.")],
     impact: Annotated[str, typer.Option(help="Scope and users affected.")],
     actions: Annotated[str, typer.Option(help="What is being done.")],
     next_in: Annotated[int | None, typer.Option(help="Minutes to the next update.")] = None,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Post an internal update on the template."""
     body = {
@@ -176,29 +239,46 @@ def update(
         "actions": actions,
         "next_update_in_minutes": next_in,
     }
-    _show(call("POST", f"/incidents/{incident_id}/updates", json=body), as_json)
+    _show(call("POST", f"/incidents/{incident_id}/updates", json=body), output, as_json)
 
 
-@app.command()
-def note(incident_id: int, text: str, as_json: AsJson = False) -> None:
-    _show(call("POST", f"/incidents/{incident_id}/notes", json={"body": text}), as_json)
+@app.command(epilog=examples("tocsin incident note INC-4 'restarted the primary'"))
+def note(
+    incident_id: IncidentArg,
+    text: str,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a note to the timeline."""
+    _show(call("POST", f"/incidents/{incident_id}/notes", json={"body": text}), output, as_json)
 
 
-@app.command()
+@app.command(epilog=examples("tocsin incident waive INC-4 --reason 'known bug, JIRA-123'"))
 def waive(
-    incident_id: int, reason: Annotated[str, typer.Option()], as_json: AsJson = False
+    incident_id: IncidentArg,
+    reason: Annotated[str, typer.Option(help="Why no postmortem.")],
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """Waive the postmortem, with a reason."""
     body = {"state": "waived", "reason": reason}
-    _show(call("PUT", f"/incidents/{incident_id}/learning", json=body), as_json)
+    _show(call("PUT", f"/incidents/{incident_id}/learning", json=body), output, as_json)
 
 
-@app.command()
-def timeline(incident_id: int, as_json: AsJson = False) -> None:
+@app.command(
+    epilog=examples("tocsin incident timeline INC-4", "tocsin incident timeline 4 -o json")
+)
+def timeline(
+    incident_id: IncidentArg, output: OutputOption = Format.TABLE, as_json: JsonFlag = False
+) -> None:
+    """The incident's events, oldest first (json/yaml: the API's page)."""
     page = call("GET", f"/incidents/{incident_id}/events", params={"limit": 200})
-    if as_json:
-        print(json.dumps(page, indent=2))
-        return
-    for event in page["items"]:
-        text = describe(SimpleNamespace(kind=event["kind"], data=event["data"]))
-        console.print(f"{event['at'][:19]}  {event['actor']:<20} {text}")
+
+    def human(page: dict[str, Any]) -> None:
+        for event in page["items"]:
+            text = describe(SimpleNamespace(kind=event["kind"], data=event["data"]))
+            console.print(
+                f"{event['at'][:19]}  {event['actor']:<20} {text}", markup=False, highlight=False
+            )
+
+    emit(page, output, human, as_json=as_json)

@@ -8,25 +8,78 @@ inside the commands that run them; ``tests/cli/test_startup.py`` guards that.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
+from tocsin.cli import client, incidents, tokens
 from tocsin.cli import config as config_cli
+from tocsin.cli import context as context_cli
 from tocsin.cli import demo as demo_cli
-from tocsin.cli import incidents, tokens
+from tocsin.cli import directory as directory_cli
 from tocsin.cli import oncall as oncall_cli
 from tocsin.cli import postmortems as postmortems_cli
 from tocsin.cli import statuspage as statuspage_cli
+from tocsin.cli.output import examples
 
 if TYPE_CHECKING:
     from tocsin.db import Database
 
+GLOBAL_FLAGS = ("--url", "--token", "--context")
+
+
+def hoist_global_flags(root: Any, args: list[str]) -> list[str]:
+    """``incident list --url X`` → ``--url X incident list``: the flags work anywhere, like gh's.
+
+    A flag the command has itself (``context add --url``, ``statuspage export --url``) stays
+    the command's; nothing after ``--`` moves.
+    """
+    command, position = root, 0
+    while position < len(args) and hasattr(command, "commands"):
+        word = args[position]
+        if word in GLOBAL_FLAGS:
+            position += 2
+        elif word.startswith("-"):
+            position += 1
+        elif word in command.commands:
+            command, position = command.commands[word], position + 1
+        else:
+            return args
+    own = {opt for param in getattr(command, "params", []) for opt in getattr(param, "opts", [])}
+    front: list[str] = []
+    rest: list[str] = args[:position]
+    tail = args[position:]
+    i = 0
+    while i < len(tail):
+        word = tail[i]
+        name = word.split("=", 1)[0]
+        if word == "--":
+            rest += tail[i:]
+            break
+        if name in GLOBAL_FLAGS and name not in own and ("=" in word or i + 1 < len(tail)):
+            if "=" in word:
+                front.append(word)
+                i += 1
+            else:
+                front += tail[i : i + 2]
+                i += 2
+            continue
+        rest.append(word)
+        i += 1
+    return front + rest
+
+
+class _Root(TyperGroup):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_flags(self, args))
+
+
 app = typer.Typer(
-    help="Tocsin: incident management in one process.",
+    cls=_Root,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -35,22 +88,76 @@ app.add_typer(incidents.app, name="incident")
 for _name, _group in alerts_cli.GROUPS:  # integration, silence, alert
     app.add_typer(_group, name=_name)
 app.add_typer(oncall_cli.app, name="oncall")
+for _name, _group in directory_cli.GROUPS:  # person, schedule, override, policy, service
+    app.add_typer(_group, name=_name)
+app.add_typer(context_cli.app, name="context")
 app.add_typer(statuspage_cli.app, name="statuspage")
 app.add_typer(postmortems_cli.app, name="postmortem")
-app.command("demo")(demo_cli.demo)
+app.command("demo", epilog=examples("tocsin demo", "tocsin demo --seed 7 --force"))(demo_cli.demo)
 app.add_typer(config_cli.app, name="config")
-app.command("apply")(config_cli.apply)
-app.command("export")(config_cli.export)
+app.command(
+    "apply",
+    epilog=examples("tocsin apply tocsin.yaml --dry-run", "tocsin apply tocsin.yaml --prune"),
+)(config_cli.apply)
+app.command("export", epilog=examples("tocsin export -o tocsin.yaml"))(config_cli.export)
 console = Console(stderr=True)
 
 
-@app.command()
+def _print_version(value: bool) -> None:
+    if value:
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback(
+    epilog=examples(
+        "tocsin incident list",
+        "tocsin --url https://tocsin.example.com --token $TOKEN incident show INC-4 -o yaml",
+        "tocsin --context staging oncall now",
+    )
+)
+def main_options(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The server (else TOCSIN_URL, the context's, http://127.0.0.1:8080).",
+            show_default=False,
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="An API token (else TOCSIN_TOKEN, the context's).", show_default=False),
+    ] = None,
+    context: Annotated[
+        str | None,
+        typer.Option(
+            help="A context of `tocsin context list` (else TOCSIN_CONTEXT, the current one).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Tocsin: incident management in one process.
+
+    The commands that talk to a server take it from --url, TOCSIN_URL or a context
+    (`tocsin context add`), and the token from --token, TOCSIN_TOKEN or the context. The
+    flags go before or after the command: `tocsin incident list --url URL`.
+    """
+    client.flags = client.Flags(url=url, token=token, context=context)
+
+
+@app.command(epilog=examples("tocsin version", "tocsin --version"))
 def version() -> None:
     """Print Tocsin's version."""
     print(__version__)
 
 
-@app.command("migrate")
+@app.command("migrate", epilog=examples("TOCSIN_DATABASE_URL=sqlite:///tocsin.db tocsin migrate"))
 def migrate_command() -> None:
     """Apply database migrations (serve does this too)."""
     from tocsin.config import Settings
@@ -62,7 +169,7 @@ def migrate_command() -> None:
     console.print(f"[green]Schema is up to date[/] on {database.engine.url.render_as_string()}")
 
 
-@app.command()
+@app.command(epilog=examples("tocsin worker", "TOCSIN_DATABASE_URL=postgresql://… tocsin worker"))
 def worker() -> None:
     """Run the background worker: escalation timers and notification delivery.
 
@@ -138,3 +245,24 @@ def serve(
         access_log=False,
         http=StatusFastPath,
     )
+
+
+def main() -> None:
+    """The `tocsin` program: an unexpected error is one line, not a traceback.
+
+    Usage errors, exit codes and Ctrl-C are click's; TOCSIN_DEBUG=1 shows the traceback
+    (for a bug report).
+    """
+    import os
+
+    try:
+        app()
+    except Exception as error:
+        if os.environ.get("TOCSIN_DEBUG"):
+            raise
+        console.print(
+            f"error: {type(error).__name__}: {error} (TOCSIN_DEBUG=1 shows the traceback)",
+            markup=False,
+            highlight=False,
+        )
+        raise SystemExit(1) from None

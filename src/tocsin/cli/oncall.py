@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -12,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from tocsin.cli.client import call
+from tocsin.cli.output import Format, JsonFlag, OutputOption, emit, examples
 
 app = typer.Typer(help="On-call schedules and escalation.", no_args_is_help=True)
 console = Console()
-AsJson = Annotated[bool, typer.Option("--json", help="Print the raw JSON.")]
 When = Annotated[str | None, typer.Option(help="ISO 8601 with offset, e.g. 2026-03-08T09:00Z.")]
 
 
@@ -30,17 +29,15 @@ def _params(**values: str | None) -> dict[str, str]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _dump(data: Any) -> None:
-    print(json.dumps(data, indent=2))
-
-
-@app.command()
-def now(at: When = None, as_json: AsJson = False) -> None:
+@app.command(
+    epilog=examples("tocsin oncall now", "tocsin oncall now --at 2026-03-08T12:00Z -o json")
+)
+def now(at: When = None, output: OutputOption = Format.TABLE, as_json: JsonFlag = False) -> None:
     """Who is on call in every schedule, now or at --at."""
-    rows = call("GET", "/oncall", params=_params(at=at))
-    if as_json:
-        _dump(rows)
-        return
+    emit(call("GET", "/oncall", params=_params(at=at)), output, _now_table, as_json=as_json)
+
+
+def _now_table(rows: list[dict[str, Any]]) -> None:
     table = Table("schedule", "on call", "until (schedule time)")
     for row in rows:
         person = row["person"]
@@ -49,22 +46,26 @@ def now(at: When = None, as_json: AsJson = False) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(
+    epilog=examples("tocsin oncall shifts 1", "tocsin oncall shifts 1 --since 2026-03-08T00:00Z")
+)
 def shifts(
     schedule_id: int,
     since: When = None,
     until: Annotated[str | None, typer.Option(help="Default since + 7 days; at most 60.")] = None,
-    as_json: AsJson = False,
+    output: OutputOption = Format.TABLE,
+    as_json: JsonFlag = False,
 ) -> None:
     """The schedule's final shifts (layers and overrides merged)."""
     found = call(
         "GET", f"/schedules/{schedule_id}/shifts", params=_params(since=since, until=until)
     )
-    if as_json:
-        _dump(found)
-        return
+    emit(found, output, _shift_table, as_json=as_json)
+
+
+def _shift_table(found: dict[str, Any]) -> None:
     zone = found["time_zone"]
-    table = Table("from", "to", "on call", title=f"Schedule {schedule_id} ({zone})")
+    table = Table("from", "to", "on call", title=f"Schedule {found['schedule_id']} ({zone})")
     for shift in found["shifts"]:
         person = shift["person"]
         table.add_row(
@@ -87,13 +88,19 @@ def _who(target: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-@app.command()
-def preview(service: str, at: When = None, as_json: AsJson = False) -> None:
+@app.command(
+    epilog=examples("tocsin oncall preview checkout", "tocsin oncall preview checkout -o yaml")
+)
+def preview(
+    service: str, at: When = None, output: OutputOption = Format.TABLE, as_json: JsonFlag = False
+) -> None:
     """Who a page for SERVICE would reach, level by level, if it started now or at --at."""
     found = call("GET", f"/services/{service}/escalation-preview", params=_params(at=at))
-    if as_json:
-        _dump(found)
-        return
+    emit(found, output, _preview_table, as_json=as_json)
+
+
+def _preview_table(found: dict[str, Any]) -> None:
+    service = found["service"]
     if found["policy"] is None:
         console.print(f"[yellow]{service} has no escalation policy:[/] nobody would be paged.")
         return

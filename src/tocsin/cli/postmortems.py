@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from tocsin.cli.client import download
+from tocsin.cli.output import examples
 
 app = typer.Typer(help="Postmortems: export them as Markdown or PDF.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -20,7 +21,11 @@ class ExportFormat(StrEnum):
     PDF = "pdf"
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "tocsin postmortem export 2 -o postmortem.md", "tocsin postmortem export 2 -f pdf -o pm.pdf"
+    )
+)
 def export(
     postmortem_id: Annotated[int, typer.Argument(help="The postmortem's id.", min=1)],
     output: Annotated[

@@ -8,11 +8,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tocsin.cli.output import examples
+
 app = typer.Typer(help="The public status page: export it as static files.", no_args_is_help=True)
 console = Console(stderr=True)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "tocsin statuspage export ./public",
+        "tocsin statuspage export ./public --page api --url https://status.example.com",
+    )
+)
 def export(
     directory: Annotated[
         Path, typer.Argument(help="The folder to write to (made if missing).", file_okay=False)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tocsin.cli.output import examples
 from tocsin.core.roles import AccessRole
 
 if TYPE_CHECKING:
@@ -28,7 +29,12 @@ def _database() -> Database:
     return database
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "tocsin token create --name ci-bot --role responder",
+        "export TOCSIN_TOKEN=$(tocsin token create --name me --role admin | tail -1)",
+    )
+)
 def create(
     name: Annotated[str, typer.Option(help="Who or what uses the token.")],
     role: Annotated[AccessRole, typer.Option(help="viewer, responder or admin.")],
@@ -44,8 +50,9 @@ def create(
     print(created.token)
 
 
-@app.command("list")
+@app.command("list", epilog=examples("TOCSIN_DATABASE_URL=sqlite:///tocsin.db tocsin token list"))
 def list_tokens() -> None:
+    """The tokens of the database (their prefix only: a token is shown once, at creation)."""
     from tocsin.access import service
 
     table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
@@ -62,8 +69,9 @@ def list_tokens() -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(epilog=examples("tocsin token revoke 3"))
 def revoke(token_id: int) -> None:
+    """Revoke a token: it is refused from now on."""
     from tocsin.access import service
 
     out = service.revoke_token(_database(), token_id=token_id)
