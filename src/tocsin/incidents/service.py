@@ -11,6 +11,7 @@ it at call time.
 
 from __future__ import annotations
 
+from tocsin.incidents.batch import Declarations, Refused
 from tocsin.incidents.commands import (
     Policies,
     add_note,
@@ -46,8 +47,10 @@ from tocsin.incidents.stakeholders import add_stakeholder, list_stakeholders, re
 
 __all__ = [
     "REMINDER_TIMER_KIND",
+    "Declarations",
     "IncidentFilter",
     "Policies",
+    "Refused",
     "add_note",
     "add_stakeholder",
     "affecting",
