@@ -11,7 +11,16 @@ import msgspec
 from sqlalchemy import select, update
 
 from tests.alerts.helpers import am_alert, am_body, info_of, post_alerts
-from tests.builders import incident, integration, kinds, paged_service, paging, person, timeline
+from tests.builders import (
+    incident,
+    integration,
+    kinds,
+    ok,
+    paged_service,
+    paging,
+    person,
+    timeline,
+)
 from tests.conftest import Api
 from tests.peers import SmtpServer
 from tocsin import clock
@@ -46,8 +55,8 @@ def test_a_batch_opening_many_incidents_keeps_each_ones_effects(
 ) -> None:
     alice = person(api, "alice", contacts={"email": "alice-batch@example.test"})
     created = integration(api, service=paged_service(api, [alice["id"]]))
-    first = _job(api, created, *(am_alert(f"many-{n}") for n in range(30)))
-    second = _job(api, created, *(am_alert(f"many-{n}") for n in range(30, 45)))
+    first = _job(api, created, *(am_alert(f"many-{n}", severity="warning") for n in range(30)))
+    second = _job(api, created, *(am_alert(f"many-{n}", severity="warning") for n in range(30, 45)))
     run_batch(api.db, api.tocsin.ingest, [first, second])  # one commit for both
 
     outcomes = first.outcomes + second.outcomes
@@ -75,12 +84,20 @@ def test_a_batch_opening_many_incidents_keeps_each_ones_effects(
     assert len(mails) == 45  # one page per incident, none twice
     for incident_id in opened:
         assert sum(re.search(rf"INC-{incident_id}\b", s) is not None for s in subjects) == 1
+    for incident_id in opened:  # resolved: their reminders leave the later tests alone
+        ok(
+            api.responder.post(
+                f"/api/v1/incidents/{incident_id}/status", json={"status": "resolved"}
+            )
+        )
 
 
 def test_an_alert_resolving_in_the_same_batch_closes_the_incident_it_opened(api: Api) -> None:
     created = integration(api, auto_resolve=True)
-    fired = _job(api, created, am_alert("flap-1"), am_alert("flap-2"))
-    resolved = _job(api, created, am_alert("flap-1", status="resolved"))
+    fired = _job(
+        api, created, am_alert("flap-1", severity="info"), am_alert("flap-2", severity="info")
+    )
+    resolved = _job(api, created, am_alert("flap-1", status="resolved", severity="info"))
     run_batch(api.db, api.tocsin.ingest, [fired, resolved])
     [opened, kept] = fired.outcomes
     assert resolved.outcomes[0].result is Result.RESOLVED
@@ -92,10 +109,16 @@ def test_an_alert_resolving_in_the_same_batch_closes_the_incident_it_opened(api:
 
 def test_a_batch_joining_an_incident_joins_it_once_with_all_its_alerts(api: Api) -> None:
     created = integration(api, group_by=["alertname"])
-    [first] = post_alerts(api, created["key"], am_alert("join-0", alertname="Joined"))
+    [first] = post_alerts(
+        api, created["key"], am_alert("join-0", alertname="Joined", severity="info")
+    )
     incident_id = first["incident_id"]
     jobs = [
-        _job(api, created, *(am_alert(f"join-{j}-{n}", alertname="Joined") for n in range(20)))
+        _job(
+            api,
+            created,
+            *(am_alert(f"join-{j}-{n}", alertname="Joined", severity="info") for n in range(20)),
+        )
         for j in range(3)
     ]
     run_batch(api.db, api.tocsin.ingest, jobs)
@@ -109,12 +132,18 @@ def test_a_batch_finding_its_group_incident_resolved_elsewhere_opens_one_new_inc
     api: Api,
 ) -> None:
     created = integration(api, group_by=["alertname"])
-    [first] = post_alerts(api, created["key"], am_alert("gone-0", alertname="Gone"))
+    [first] = post_alerts(
+        api, created["key"], am_alert("gone-0", alertname="Gone", severity="info")
+    )
     old = first["incident_id"]
     # Resolved by another replica: this process's cache has not heard of it.
     with api.db.transaction() as session:
         session.execute(update(Incident).where(Incident.id == old).values(status="resolved"))
-    job = _job(api, created, *(am_alert(f"gone-{n}", alertname="Gone") for n in range(1, 21)))
+    job = _job(
+        api,
+        created,
+        *(am_alert(f"gone-{n}", alertname="Gone", severity="info") for n in range(1, 21)),
+    )
     run_batch(api.db, api.tocsin.ingest, [job])
     [opener, *joiners] = job.outcomes
     assert opener.result is Result.OPENED and opener.incident_id != old
