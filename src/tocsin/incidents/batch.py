@@ -130,44 +130,30 @@ class Declarations:
         dbbulk.insert_rows(session, incident_services, services)
         dbbulk.insert_rows(session, incident_events, events)
         reminders.opened_in(session, [(d.id, 1, d.state) for d in pending])
+        try:
+            hooks.publish_many(session, [_change(d, now) for d in pending])
+            for d in pending:
+                self._assign(d, now)
+            return
+        except RuleViolation:
+            pass
+        # One was refused, so this transaction rolls back: only find which ones, each in a
+        # savepoint, so the caller runs the batch again once without all of them.
         refused: dict[int, RuleViolation] = {}
         for d in pending:
-            if not refused:
-                try:
-                    self._tell(d, now)
-                except RuleViolation as error:
-                    refused[d.id] = error
-                continue
-            # One was refused, so this transaction rolls back: only find the others refused,
-            # each in a savepoint, so the caller retries once without all of them.
             try:
                 with session.begin_nested():
-                    self._tell(d, now)
+                    hooks.publish(session, _change(d, now))
+                    self._assign(d, now)
             except RuleViolation as error:
                 refused[d.id] = error
-        if refused:
-            raise Refused(refused)
+        raise Refused(refused)
 
-    def _tell(self, d: _Declared, now: datetime) -> None:
-        session = self.session
-        hooks.publish(
-            session,
-            hooks.IncidentChanged(
-                incident_id=d.id,
-                kind=d.event.kind,
-                status=Status(d.state.status),
-                severity=Severity(d.state.severity),
-                services=tuple(d.services),
-                actor=d.actor,
-                at=now,
-                version=1,
-                data=d.event.data,
-            ),
-        )
+    def _assign(self, d: _Declared, now: datetime) -> None:
         if d.incident.commander:  # not on the alert path; kept so the two paths agree
             assign_in(
-                session,
-                load(session, d.id),
+                self.session,
+                load(self.session, d.id),
                 Role.INCIDENT_COMMANDER,
                 holder=d.incident.commander,
                 person_id=None,
@@ -175,3 +161,17 @@ class Declarations:
                 now=now,
                 reason=None,
             )
+
+
+def _change(d: _Declared, now: datetime) -> hooks.IncidentChanged:
+    return hooks.IncidentChanged(
+        incident_id=d.id,
+        kind=d.event.kind,
+        status=Status(d.state.status),
+        severity=Severity(d.state.severity),
+        services=tuple(d.services),
+        actor=d.actor,
+        at=now,
+        version=1,
+        data=d.event.data,
+    )
