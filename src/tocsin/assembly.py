@@ -147,10 +147,14 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     # In the transaction of every incident change, in this order:
     db.hooks.subscribe(IncidentChanged, partial(alerts_follow.on_incident_changed, state=ingest))
     db.hooks.subscribe(
-        IncidentChanged, partial(paging_service.on_incident_changed, policies=settings.policies)
+        IncidentChanged,
+        partial(paging_service.on_incident_changed, policies=settings.policies),
+        many=partial(paging_service.on_incidents_changed, policies=settings.policies),
     )
     db.hooks.subscribe(
-        IncidentChanged, partial(statuspage_service.on_incident_changed, store=statuspage)
+        IncidentChanged,
+        partial(statuspage_service.on_incident_changed, store=statuspage),
+        many=partial(statuspage_service.on_incidents_changed, store=statuspage),
     )
     db.hooks.subscribe(
         IncidentChanged, partial(postmortems_service.on_incident_changed, settings=settings)
@@ -158,7 +162,11 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     # retitled: its postmortem's search index row follows
     db.hooks.subscribe(IncidentChanged, postmortems_service.index_on_incident_changed)
     # opened or resolved: the worker records its recurrences (a timer, off the ingest path)
-    db.hooks.subscribe(IncidentChanged, recurrence_service.on_incident_changed)
+    db.hooks.subscribe(
+        IncidentChanged,
+        recurrence_service.on_incident_changed,
+        many=recurrence_service.on_incidents_changed,
+    )
     # a SEV1/SEV2 resolved: its public post-incident report is drafted
     db.hooks.subscribe(IncidentChanged, post_incident.on_incident_changed)
     # resolved: every customer who reported it is mailed once

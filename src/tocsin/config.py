@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         description="Address people and tools use to reach Tocsin; defaults to http://host:port.",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    ingest_max_commit_alerts: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Alerts one ingest commit takes at most (whole requests; a bigger request "
+        "commits alone): a request waits only for the commit that holds its own alerts.",
+    )
     secret_key: str = Field(default="", description="Fernet key for stored secrets.", repr=False)
     secret_key_file: str = Field(default="tocsin.key", description="Used when no secret_key.")
     smtp_host: str = "127.0.0.1"

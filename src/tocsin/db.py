@@ -13,7 +13,7 @@ import hashlib
 import importlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -281,6 +281,17 @@ def insert_once(session: Session, model: type[Base], values: dict[str, Any], key
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
     return bool(getattr(session.execute(statement), "rowcount", 0))
+
+
+def insert_many_once(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], key: str
+) -> None:
+    """:func:`insert_once` for many rows (the same keys each) in one executemany."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(model).on_conflict_do_nothing(index_elements=[key]), list(rows))
 
 
 def renew_leases(

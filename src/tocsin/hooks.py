@@ -13,7 +13,7 @@ so two databases in one process never share listeners.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 E = TypeVar("E")
 Listener = Callable[[Session, Any], None]
+ManyListener = Callable[[Session, Sequence[Any]], None]
 
 HOOKS_KEY = "tocsin.hooks"
 _AFTER_COMMIT = "tocsin.after_commit"
@@ -31,10 +32,23 @@ class Hooks:
 
     def __init__(self) -> None:
         self._listeners: dict[type[Any], list[Listener]] = {}
+        self._many: dict[Listener, ManyListener] = {}
 
-    def subscribe(self, kind: type[E], listener: Callable[[Session, E], None]) -> None:
-        """Run ``listener(session, event)`` in the transaction of every ``kind`` published."""
+    def subscribe(
+        self,
+        kind: type[E],
+        listener: Callable[[Session, E], None],
+        *,
+        many: Callable[[Session, Sequence[E]], None] | None = None,
+    ) -> None:
+        """Run ``listener(session, event)`` in the transaction of every ``kind`` published.
+
+        ``many``, if given, does what ``listener`` does for each of a sequence of events, in
+        fewer statements: :meth:`publish_many` calls it once instead.
+        """
         self._listeners.setdefault(kind, []).append(listener)
+        if many is not None:
+            self._many[listener] = many
 
     def listeners(self, kind: type[Any]) -> tuple[Listener, ...]:
         return tuple(self._listeners.get(kind, ()))
@@ -42,6 +56,19 @@ class Hooks:
     def publish(self, session: Session, published: object) -> None:
         for listener in self._listeners.get(type(published), ()):
             listener(session, published)
+
+    def publish_many(self, session: Session, published: Sequence[object]) -> None:
+        """Publish events of one type: each listener takes them all, in their order, before
+        the next listener (its ``many`` form when it has one)."""
+        if not published:
+            return
+        for listener in self._listeners.get(type(published[0]), ()):
+            many = self._many.get(listener)
+            if many is not None:
+                many(session, published)
+                continue
+            for one in published:
+                listener(session, one)
 
     def serve(self, factory: sessionmaker[Session]) -> None:
         """Give the sessions of ``factory`` these hooks, and run their after-commit work."""
@@ -59,6 +86,11 @@ def hooks_of(session: Session) -> Hooks:
 def publish(session: Session, published: object) -> None:
     """Run the listeners of ``published``'s type, inside ``session``'s transaction."""
     hooks_of(session).publish(session, published)
+
+
+def publish_many(session: Session, published: Sequence[object]) -> None:
+    """:meth:`Hooks.publish_many` on the hooks of ``session``'s database."""
+    hooks_of(session).publish_many(session, published)
 
 
 def after_commit(session: Session, work: Callable[[], None], *, key: Hashable = None) -> None:

@@ -11,6 +11,8 @@ import httpx
 
 from tests.conftest import Api
 from tocsin import clock
+from tocsin.alerts import integrations
+from tocsin.alerts.integration_cache import IntegrationInfo
 
 
 def am_alert(
@@ -71,3 +73,11 @@ def incident_id_of(outcome: dict[str, Any]) -> int:
     incident_id = outcome["incident_id"]
     assert isinstance(incident_id, int), outcome
     return incident_id
+
+
+def info_of(api: Api, created: dict[str, Any]) -> IntegrationInfo:
+    """The integration as the ingest path sees it."""
+    key = integrations.digest(created["key"])
+    info = integrations.find_by_digest(api.db, api.tocsin.ingest, key)
+    assert info is not None
+    return info

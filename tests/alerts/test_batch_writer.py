@@ -10,28 +10,19 @@ import msgspec
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, post_alerts
+from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, info_of, post_alerts
 from tests.builders import incident, integration
 from tests.conftest import Api
 from tests.faults import FaultyServer, declared_with, faulty_server
 from tocsin import clock
 from tocsin.alerts import integrations
 from tocsin.alerts.batch_writer import run_batch
-from tocsin.alerts.integration_cache import IntegrationInfo
 from tocsin.alerts.outcomes import Result
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import alertmanager
 from tocsin.alerts.state import IngestState
 from tocsin.core.lifecycle import InvalidTime, Status
 from tocsin.incidents.hooks import IncidentChanged
-
-
-def info_of(api: Api, created: dict[str, Any]) -> IntegrationInfo:
-    """The integration as the ingest path sees it."""
-    key = integrations.digest(created["key"])
-    info = integrations.find_by_digest(api.db, api.tocsin.ingest, key)
-    assert info is not None
-    return info
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.alerts.helpers import am_alert, post_alerts
+from tests.builders import integration
 from tests.conftest import Api
 from tests.statuspage.helpers import (
     BASE,
@@ -161,3 +163,20 @@ def test_bad_input_is_a_422_naming_the_field(api: Api) -> None:
     assert api.anonymous().get(f"{BASE}/components").status_code == 401
     missing = api.responder.patch(f"{BASE}/groups/{made['id']}", json={"name": "x"})
     assert missing.status_code == 404  # a component is not a group
+
+
+def test_a_component_follows_incidents_opened_together_by_alerts(api: Api) -> None:
+    service = unique("ingest")
+    made = component(api, services=[service])
+    alerts = integration(api, service=service)
+    outcomes = post_alerts(
+        api,
+        alerts["key"],
+        am_alert("together-1", severity="error"),  # SEV2
+        am_alert("together-2", severity="critical"),  # SEV1: the worst wins
+    )
+    assert [o["result"] for o in outcomes] == ["opened", "opened"]
+    assert public_component(api, made["id"])["status"] == "major_outage"
+    for outcome in outcomes:
+        set_status(api, outcome["incident_id"], "resolved")
+    assert public_component(api, made["id"])["status"] == "operational"

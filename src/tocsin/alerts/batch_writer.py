@@ -7,6 +7,11 @@ fails is retried job by job, so one poisonous request cannot sink its neighbours
 still fails is completed with its error (the request answers 503 and the sender retries).
 While the database is out, a batch is not retried job by job: each job gets the outage,
 and the database's own health log says it once.
+
+One commit takes at most ``MAX_COMMIT_ALERTS`` alerts (whole jobs: a job is never split, and
+a job bigger than the cap commits alone). A request waits only for the commit that holds its
+own alerts, so a storm of big webhooks cannot keep a small request queued behind a huge
+transaction: the jobs past the cap go in the next commit, in arrival order.
 """
 
 from __future__ import annotations
@@ -19,14 +24,16 @@ import threading
 from collections.abc import Mapping, Sequence
 
 from tocsin import clock
-from tocsin.alerts.processing import Job, Processor
+from tocsin.alerts.open_alerts import Key
+from tocsin.alerts.processing import Job, OpeningRefused, Processor
 from tocsin.alerts.state import IngestState
+from tocsin.core.lifecycle import RuleViolation
 from tocsin.core.severity import Severity, SeverityPolicy, merge_policies
 from tocsin.db import Database
 from tocsin.errors import Unavailable
 
 log = logging.getLogger("tocsin.alerts")
-MAX_BATCH_ALERTS = 5000
+MAX_COMMIT_ALERTS = 1000
 
 
 def run_batch(
@@ -72,20 +79,35 @@ def _commit(
     jobs: Sequence[Job],
     policies: Mapping[Severity, SeverityPolicy],
 ) -> None:
-    with db.transaction() as session:
-        state.ensure_loaded(session)
-        processor = Processor(session, state, policies, clock.now())
-        for job in jobs:
-            processor.run(job)
-        processor.flush()
+    refused: dict[Key, RuleViolation] = {}
+    while True:
+        try:
+            with db.transaction() as session:
+                state.ensure_loaded(session)
+                processor = Processor(session, state, policies, clock.now(), refused)
+                for job in jobs:
+                    processor.run(job)
+                processor.flush()
+            return
+        except OpeningRefused as again:  # rolled back: run again, those alerts not opening
+            state.invalidate()
+            for job in jobs:
+                job.outcomes.clear()
+            if not again.refused.keys() - refused.keys():
+                raise  # nothing new refused: do not loop
+            refused.update(again.refused)
 
 
 class BatchWriter:
-    def __init__(self, db: Database, state: IngestState) -> None:
+    def __init__(
+        self, db: Database, state: IngestState, *, max_commit_alerts: int = MAX_COMMIT_ALERTS
+    ) -> None:
         self.db = db
         self.state = state
+        self.max_commit_alerts = max(1, max_commit_alerts)
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._held: Job | None = None  # the job the last commit had no room for
 
     @property
     def running(self) -> bool:
@@ -115,20 +137,9 @@ class BatchWriter:
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            first = self._queue.get()
-            if first is None:
+            batch, stopping = self._take()
+            if not batch:
                 break
-            batch, size = [first], len(first.alerts)
-            while size < MAX_BATCH_ALERTS:
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    stopping = True
-                    break
-                batch.append(job)
-                size += len(job.alerts)
             try:
                 run_batch(self.db, self.state, batch)
             except BaseException as error:  # never leave a request waiting
@@ -136,6 +147,33 @@ class BatchWriter:
                 for job in batch:
                     job.error = job.error or error
             _complete(batch)
+
+    def _take(self) -> tuple[list[Job], bool]:
+        """The next commit's jobs, in arrival order, up to the cap; and whether to stop."""
+        first = self._held
+        self._held = None
+        if first is None:
+            first = self._queue.get()
+            if first is None:
+                return [], True
+        batch, size = [first], _weight(first)
+        while size < self.max_commit_alerts:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                return batch, True
+            if size + _weight(job) > self.max_commit_alerts:
+                self._held = job  # first in the next commit
+                break
+            batch.append(job)
+            size += _weight(job)
+        return batch, False
+
+
+def _weight(job: Job) -> int:
+    return max(1, len(job.alerts))  # a heartbeat counts as one
 
 
 def _complete(batch: list[Job]) -> None:

@@ -102,7 +102,7 @@ class Ingest:
         self.db = db
         self.state = state
         self.integrations, self.limits = state.integrations, state.limits
-        self.writer = BatchWriter(db, state)
+        self.writer = BatchWriter(db, state, max_commit_alerts=settings.ingest_max_commit_alerts)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

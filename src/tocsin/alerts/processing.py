@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from tocsin import dbbulk
 from tocsin.alerts.changes import Changes, write
 from tocsin.alerts.heartbeats import heartbeat_alert, heartbeat_key
 from tocsin.alerts.integration_cache import IntegrationInfo
-from tocsin.alerts.open_alerts import Current, Group
+from tocsin.alerts.open_alerts import Current, Group, Key
 from tocsin.alerts.outcomes import Outcome, Result
 from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import alert_incidents_table
@@ -59,6 +59,17 @@ class Job:
     future: asyncio.Future[Job] | None = None
 
 
+class OpeningRefused(Exception):
+    """A listener refused incidents this batch opened: the keys of their alerts.
+
+    The batch rolls back and runs again, and those alerts get ``not_opened`` then.
+    """
+
+    def __init__(self, refused: dict[Key, RuleViolation]) -> None:
+        super().__init__(f"{len(refused)} incidents refused")
+        self.refused = refused
+
+
 def _step(step: str, result: str, at: datetime | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {"step": step, "result": result}
     if at is not None:
@@ -73,13 +84,21 @@ class Processor:
         state: IngestState,
         policies: Mapping[Severity, SeverityPolicy],
         now: datetime,
+        refused: Mapping[Key, RuleViolation] | None = None,
     ) -> None:
         self.session = session
+        self.refused = refused or {}
         self.state = state
         self.open = state.open_alerts
         self.policies = policies
         self.now = now
         self.changes = Changes()
+        # Each incident a batch joins is locked and checked once: whether it is still open.
+        self.open_incidents: dict[int, bool] = {}
+        # The incidents this batch opens, written together by flush (before the alert rows).
+        self.declarations = incidents_service.Declarations(session, policies)
+        self.opened: list[dict[str, Any]] = []
+        self.openers: dict[int, Key] = {}
 
     # ------------------------------------------------------------ per event
 
@@ -182,9 +201,7 @@ class Processor:
         trace.append(_step("silence", "no active silence matched"))
         incident_id, grouping = self._group(integration, alert, current)
         trace.append(_step("group", grouping))
-        if incident_id is not None and not incidents_service.lock_if_open_in(
-            self.session, incident_id=incident_id
-        ):
+        if incident_id is not None and not self._still_open(incident_id):
             trace.append(
                 _step("group", f"{incidents_service.reference(incident_id)} is no longer open")
             )
@@ -203,6 +220,9 @@ class Processor:
             outcome = Outcome(alert.dedup_key, Result.NOT_OPENED, current, detail=str(error))
             return self._finish(trace, integration, outcome)
         try:
+            refusal = self.refused.get(current.key)
+            if refusal is not None:  # a listener refused it when this batch ran before
+                raise refusal
             incident_id = self._open(integration, alert, current, body)
         except RuleViolation as error:  # the lifecycle rules refuse it
             outcome = Outcome(alert.dedup_key, Result.NOT_OPENED, current, detail=str(error))
@@ -212,6 +232,14 @@ class Processor:
             self.open.groups[(integration.id, current.group_key)] = group
         outcome = Outcome(alert.dedup_key, Result.OPENED, current, incident_id)
         return self._finish(trace, integration, outcome)
+
+    def _still_open(self, incident_id: int) -> bool:
+        """Lock the incident an alert joins (once per batch); True if it is still open."""
+        known = self.open_incidents.get(incident_id)
+        if known is None:
+            known = incidents_service.lock_if_open_in(self.session, incident_id=incident_id)
+            self.open_incidents[incident_id] = known
+        return known
 
     def _finish(
         self, trace: list[dict[str, Any]], integration: IntegrationInfo, outcome: Outcome
@@ -272,22 +300,21 @@ class Processor:
         current: Current,
         body: IncidentCreate,
     ) -> int:
-        with self.session.begin_nested():
-            row = incidents_service.declare_in(
-                self.session, actor=integration.actor, incident=body, policies=self.policies
-            )
-            self.session.execute(
-                insert(followed).values(
-                    incident_id=row.id,
-                    integration_id=integration.id,
-                    name=alert.name,
-                    opened_at=self.now,
-                    acted=False,
-                )
-            )
-        self.open.attach(current, row.id)
+        incident_id = self.declarations.add(actor=integration.actor, incident=body, now=self.now)
+        self.opened.append(
+            {
+                "incident_id": incident_id,
+                "integration_id": integration.id,
+                "name": alert.name,
+                "opened_at": self.now,
+                "acted": False,
+            }
+        )
+        self.open_incidents[incident_id] = True  # new in this transaction: no one else sees it
+        self.openers[incident_id] = current.key
+        self.open.attach(current, incident_id)
         current.last_logged_at = self.now
-        return row.id
+        return incident_id
 
     def _repeat(
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
@@ -360,6 +387,13 @@ class Processor:
             job.outcomes.append(self._resolve(integration, alert, current))
 
     def flush(self) -> None:
+        try:
+            self.declarations.write(self.now)
+        except incidents_service.Refused as refused:
+            keys = {self.openers[i]: error for i, error in refused.refused.items()}
+            raise OpeningRefused(keys) from refused
+        dbbulk.insert_rows(self.session, followed, self.opened)
+        self.opened = []
         write(self.session, self.state, self.changes)
 
     def _touch(self, current: Current, *, rewrite: bool) -> None:

@@ -9,6 +9,7 @@ together with the change itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,3 +37,8 @@ class IncidentChanged:
 def publish(session: Session, change: IncidentChanged) -> None:
     """Run every listener of incident changes in ``session``'s transaction."""
     hooks.publish(session, change)
+
+
+def publish_many(session: Session, changes: Sequence[IncidentChanged]) -> None:
+    """Publish many changes (incidents opened together): each listener takes them all."""
+    hooks.publish_many(session, changes)

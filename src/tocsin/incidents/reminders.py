@@ -13,6 +13,7 @@ commit together, so a timer run again after a crash reminds nobody twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from tocsin import clock
 from tocsin.config import Settings
 from tocsin.core.comms import CHAIN, Holder, Reminder, choose_recipient
-from tocsin.core.lifecycle import ACTIVE, Status
+from tocsin.core.lifecycle import ACTIVE, IncidentState, Status
 from tocsin.core.roles import Role
 from tocsin.db import Database
 from tocsin.incidents.queries import reference
@@ -45,7 +46,7 @@ def group(kind: Reminder, incident_id: int) -> str:
     return f"remind:{kind.value}:{incident_id}"
 
 
-def deadlines(row: Incident) -> Deadlines:
+def deadlines(row: Incident | IncidentState) -> Deadlines:
     """The deadlines being watched: none once resolved; the public one until it is met."""
     active = Status(row.status) in ACTIVE
     unmet = active and row.first_public_at is None
@@ -69,6 +70,23 @@ def sync_in(session: Session, row: Incident, before: Deadlines) -> None:
             _schedule(session, row.id, kind, version=row.version, stage=0, at=due, due=due)
 
 
+def opened_in(session: Session, opened: Sequence[tuple[int, int, IncidentState]]) -> None:
+    """:func:`sync_in` from no deadlines, for many new incidents (id, version, state) at once."""
+    groups: list[str] = []
+    timers: list[timers_service.Scheduled] = []
+    for incident_id, version, state in opened:
+        for kind, due in deadlines(state).items():
+            if due is None:
+                continue
+            groups.append(group(kind, incident_id))
+            timers.append(_timer(incident_id, kind, version=version, stage=0, at=due, due=due))
+    # A new id has nothing to cancel, unless an incident deleted before had it (SQLite
+    # reuses the highest id): cancel as sync_in does, in one statement per table.
+    timers_service.cancel_groups_in(session, groups=groups)
+    notify_service.cancel_groups_in(session, groups=groups)
+    timers_service.schedule_many_in(session, timers)
+
+
 def stop_in(session: Session, kind: Reminder, incident_id: int) -> None:
     timers_service.cancel_group_in(session, group=group(kind, incident_id))
     notify_service.cancel_group_in(session, group=group(kind, incident_id))
@@ -84,8 +102,22 @@ def _schedule(
     at: datetime,
     due: datetime,
 ) -> None:
+    timer = _timer(incident_id, kind, version=version, stage=stage, at=at, due=due)
     timers_service.schedule_in(
         session,
+        key=timer.key,
+        kind=timer.kind,
+        due_at=timer.due_at,
+        payload=timer.payload,
+        group=timer.group,
+        fence=timer.fence,
+    )
+
+
+def _timer(
+    incident_id: int, kind: Reminder, *, version: int, stage: int, at: datetime, due: datetime
+) -> timers_service.Scheduled:
+    return timers_service.Scheduled(
         key=f"{TIMER_KIND}:{kind.value}:{incident_id}:{version}:{stage}",
         kind=TIMER_KIND,
         due_at=at,

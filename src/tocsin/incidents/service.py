@@ -12,6 +12,7 @@ it at call time.
 
 from __future__ import annotations
 
+from tocsin.incidents.batch import Declarations, Refused
 from tocsin.incidents.commands import (
     Policies,
     add_note,
@@ -48,10 +49,12 @@ from tocsin.incidents.stakeholders import add_stakeholder, list_stakeholders, re
 
 __all__ = [
     "REMINDER_TIMER_KIND",
+    "Declarations",
     "IncidentFilter",
     "Overdue",
     "Policies",
     "Recipient",
+    "Refused",
     "add_note",
     "add_stakeholder",
     "affecting",

@@ -8,7 +8,8 @@ in one transaction too; the timer's key and the messages' keys make a repeat a n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,8 +58,48 @@ def on_incident_changed(
         _stop_in(session, incident_id=change.incident_id, state=reason, actor=change.actor)
 
 
-def _start_in(session: Session, change: IncidentChanged) -> None:
-    snapshot = oncall_service.escalation_snapshot_in(session, services=change.services)
+def on_incidents_changed(
+    session: Session,
+    changes: Sequence[IncidentChanged],
+    *,
+    policies: Mapping[Severity, SeverityPolicy],
+) -> None:
+    """:func:`on_incident_changed` for many changes (incidents opened together): which of them
+    have an escalation already is one query, and each set of services' policy is read once."""
+    ids = [
+        c.incident_id
+        for c in changes
+        if c.kind == "declared"
+        and c.status is Status.TRIGGERED
+        and policies[c.severity].page_on_call
+    ]
+    starting = set(ids)
+    started = set(
+        session.scalars(select(Escalation.incident_id).where(Escalation.incident_id.in_(ids)))
+        if ids
+        else ()
+    )
+    snapshots: dict[tuple[str, ...], dict[str, Any] | None] = {}
+    for change in changes:
+        if change.incident_id not in starting or change.kind != "declared":
+            on_incident_changed(session, change, policies=policies)
+            continue
+        if change.incident_id in started:
+            continue
+        if change.services not in snapshots:
+            snapshots[change.services] = oncall_service.escalation_snapshot_in(
+                session, services=change.services
+            )
+        snapshot = snapshots[change.services]
+        if snapshot is not None:
+            _start_in(session, change, copy.deepcopy(snapshot))
+
+
+def _start_in(
+    session: Session, change: IncidentChanged, snapshot: dict[str, Any] | None = None
+) -> None:
+    if snapshot is None:
+        snapshot = oncall_service.escalation_snapshot_in(session, services=change.services)
     if snapshot is None:
         return
     now = clock.now()

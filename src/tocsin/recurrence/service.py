@@ -14,6 +14,7 @@ incidents then and keeps a link to each (``incident_recurrences``, once per pair
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
 
@@ -123,6 +124,24 @@ def on_incident_changed(session: Session, change: IncidentChanged) -> None:
         payload={"incident_id": change.incident_id},
         group=f"{TIMER_KIND}:{change.incident_id}",
     )
+
+
+def on_incidents_changed(session: Session, changes: Sequence[IncidentChanged]) -> None:
+    """:func:`on_incident_changed` for many changes, its timers in one statement."""
+    now = clock.now()
+    timers = [
+        timers_service.Scheduled(
+            key=f"{TIMER_KIND}:{change.incident_id}:{change.version}",
+            kind=TIMER_KIND,
+            due_at=now,
+            payload={"incident_id": change.incident_id},
+            group=f"{TIMER_KIND}:{change.incident_id}",
+        )
+        for change in changes
+        if change.kind == "declared"
+        or (change.kind == "status_changed" and change.status is Status.RESOLVED)
+    ]
+    timers_service.schedule_many_in(session, timers)
 
 
 def fire(db: Database, *, timer: DueTimer) -> None:

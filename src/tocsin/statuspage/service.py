@@ -113,6 +113,14 @@ def on_incident_changed(session: Session, change: IncidentChanged, *, store: Sna
         changed_in(session, state, store)
 
 
+def on_incidents_changed(
+    session: Session, changes: Sequence[IncidentChanged], *, store: SnapshotStore
+) -> None:
+    """:func:`on_incident_changed` for many changes: the components follow them all at once."""
+    if changes:
+        on_incident_changed(session, changes[-1], store=store)
+
+
 # ------------------------------------------------------------------ reading
 
 

@@ -10,6 +10,7 @@ a timer whose lease ran out may have been claimed, and run, by another worker.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
-from tocsin.db import Database, insert_once, renew_leases
+from tocsin.db import Database, insert_many_once, insert_once, renew_leases
 from tocsin.timers.tables import Timer
 
 
@@ -58,6 +59,53 @@ def schedule_in(
     }
     insert_once(session, Timer, values, "key")
     wakeup.after_commit(session)
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """One timer of :func:`schedule_many_in`, with :func:`schedule_in`'s arguments."""
+
+    key: str
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any]
+    group: str
+    fence: int = 0
+
+
+def schedule_many_in(session: Session, timers: Sequence[Scheduled]) -> None:
+    """:func:`schedule_in` for many timers in one statement (each once per key)."""
+    if not timers:
+        return
+    now = clock.now()
+    rows = [
+        {
+            "key": t.key,
+            "kind": t.kind,
+            "due_at": t.due_at,
+            "fence": t.fence,
+            "payload": t.payload,
+            "group": t.group,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for t in timers
+    ]
+    insert_many_once(session, Timer, rows, "key")
+    wakeup.after_commit(session)
+
+
+def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
+    """:func:`cancel_group_in` for many groups in one statement."""
+    if not groups:
+        return 0
+    result = session.execute(
+        update(Timer)
+        .where(Timer.group.in_(list(groups)), Timer.status == "pending")
+        .values(status="cancelled", finished_at=clock.now())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def cancel_group_in(session: Session, *, group: str) -> int:
