@@ -58,7 +58,7 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
-from tocsin.metrics import facts as metrics_facts  # noqa: F401  (incident_facts kept exact)
+from tocsin.metrics import facts as metrics_facts
 from tocsin.notify.batches import Batching
 from tocsin.notify.channels.base import Channel, Delivery, Message, Target
 from tocsin.notify.service import ClaimedMessage, Outcome
@@ -145,6 +145,11 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     )
 
     # In the transaction of every incident change, in this order:
+    # The dashboard's per-incident facts: the ORM's flush keeps them (metrics.facts); this
+    # covers incidents an alert batch opens together, written by statements.
+    db.hooks.subscribe(
+        IncidentChanged, metrics_facts.on_incident_changed, many=metrics_facts.on_incidents_opened
+    )
     db.hooks.subscribe(IncidentChanged, partial(alerts_follow.on_incident_changed, state=ingest))
     db.hooks.subscribe(
         IncidentChanged,

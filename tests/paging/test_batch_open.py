@@ -29,6 +29,7 @@ from tocsin.alerts.outcomes import Result
 from tocsin.alerts.processing import Job
 from tocsin.alerts.sources import alertmanager
 from tocsin.incidents.tables import Incident
+from tocsin.metrics.tables import IncidentFacts
 from tocsin.timers.tables import Timer
 from tocsin.worker.loop import Worker
 
@@ -72,6 +73,11 @@ def test_a_batch_opening_many_incidents_keeps_each_ones_effects(
         assert events.count("declared") == 1
         assert events.count("escalation_started") == 1
         assert paging(api, incident_id)["escalation"]["state"] == "active"
+    with api.db.reading() as session:  # the dashboard's facts, as for one opened alone
+        facts = session.scalars(
+            select(IncidentFacts.incident_id).where(IncidentFacts.incident_id.in_(opened))
+        ).all()
+    assert sorted(facts) == sorted(opened)
     timers = _timers_of(api, opened)
     for incident_id in opened:
         assert sorted(timers[incident_id]).count("escalate") == 1, timers[incident_id]

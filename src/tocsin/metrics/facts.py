@@ -10,13 +10,14 @@ demo, a bench, the migration that creates the tables) call :func:`refresh` or
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, event, func, insert, select
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.sql.elements import ColumnElement
 
+from tocsin.incidents.hooks import IncidentChanged
 from tocsin.incidents.tables import Incident, IncidentService, IncidentUpdate
 from tocsin.metrics import sql
 from tocsin.metrics.tables import IncidentFacts, IncidentServiceFacts
@@ -136,6 +137,16 @@ def refresh_all(connection: Connection | Session) -> None:
 def _is_sqlite(connection: Connection | Session) -> bool:
     bind = connection if isinstance(connection, Connection) else connection.get_bind()
     return bind.dialect.name == "sqlite"
+
+
+def on_incident_changed(session: Session, change: IncidentChanged) -> None:
+    """One incident's change goes through the ORM: ``_after_flush`` keeps its facts."""
+
+
+def on_incidents_opened(session: Session, changes: Sequence[IncidentChanged]) -> None:
+    """Incidents opened together (an alert batch) are written by statements, which the
+    ORM's flush never sees: their facts are written here, in the same transaction."""
+    refresh(session, [change.incident_id for change in changes])
 
 
 @event.listens_for(Session, "after_flush")
