@@ -10,8 +10,6 @@ Test data comes from ``tests/builders.py``; a test that moves time takes ``clock
 from __future__ import annotations
 
 import os
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,10 +20,15 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
-from tests.peers import free_port, receiver, smtp_server, tls_receiver  # noqa: F401 (fixtures)
+from tests.peers import (  # noqa: F401 (fixtures)
+    free_port,
+    receiver,
+    smtp_server,
+    tls_receiver,
+    uvicorn_thread,
+)
 from tests.pgcluster import pg_cluster  # noqa: F401  (a PostgreSQL a test may stop)
 from tocsin import clock as tocsin_clock
 from tocsin.access import service as access_service
@@ -34,7 +37,6 @@ from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database, migrate
 from tocsin.web.app import create_app
-from tocsin.web.fast_http import StatusFastPath
 
 POSTGRES_ADMIN = os.environ.get("TOCSIN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -151,24 +153,11 @@ def serving(settings: Settings, db: Database, app: FastAPI | None = None) -> Ite
     token and a client per access role; ``db`` must be migrated."""
     backend = "sqlite" if db.is_sqlite else "postgresql"
     app = app or create_app(settings, db)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=settings.port,
-            log_level="warning",
-            lifespan="on",
-            http=StatusFastPath,  # as `tocsin serve` runs it
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{settings.port}"
+    with uvicorn_thread(app, settings.port, lifespan="on") as url:
+        yield _with_tokens(backend, url, db, settings, app)
+
+
+def _with_tokens(backend: str, url: str, db: Database, settings: Settings, app: FastAPI) -> Api:
     tokens = {
         role.value: access_service.create_token(
             db, name=f"test-{role.value}", role=role, created_by="tests"
@@ -180,21 +169,17 @@ def serving(settings: Settings, db: Database, app: FastAPI | None = None) -> Ite
         headers = {"Authorization": f"Bearer {tokens[role]}"}
         return httpx.Client(base_url=url, headers=headers, timeout=30)
 
-    try:
-        yield Api(
-            backend=backend,
-            url=url,
-            db=db,
-            settings=settings,
-            admin=client("admin"),
-            responder=client("responder"),
-            viewer=client("viewer"),
-            tokens=tokens,
-            tocsin=app.state.tocsin,
-        )
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return Api(
+        backend=backend,
+        url=url,
+        db=db,
+        settings=settings,
+        admin=client("admin"),
+        responder=client("responder"),
+        viewer=client("viewer"),
+        tokens=tokens,
+        tocsin=app.state.tocsin,
+    )
 
 
 @pytest.fixture(scope="session")

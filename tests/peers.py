@@ -18,6 +18,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -251,3 +252,27 @@ def tls_receiver(tmp_path: Path) -> Iterator[TlsReceiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def uvicorn_thread(app: Any, port: int, **options: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` on ``port`` with uvicorn in a thread, with the HTTP protocol
+    ``tocsin serve`` uses; yields its URL once it listens."""
+    import uvicorn
+
+    from tocsin.web.fast_http import StatusFastPath
+
+    options = {"host": "127.0.0.1", "log_level": "warning", "http": StatusFastPath, **options}
+    server = uvicorn.Server(uvicorn.Config(app, port=port, **options))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

@@ -6,17 +6,14 @@ PostgreSQL here is a cluster of the test's own (tests/pgcluster.py), stopped mid
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from tests.conftest import Api, serving, settings_for
+from tests.peers import uvicorn_thread
 from tests.pgcluster import PgCluster
 from tests.statuspage.helpers import BASE, component, declare, public_component, unique
 from tests.web.test_outage import wait_for
@@ -27,22 +24,9 @@ PATHS = ["summary.json", "status.json", "components.json", "incidents.json",
          "incidents/unresolved.json"]  # fmt: skip
 
 
-@contextmanager
-def bare_server(app: FastAPI, port: int) -> Iterator[str]:
+def bare_server(app: FastAPI, port: int) -> AbstractContextManager[str]:
     """Serve ``app`` without touching its database first (``serving`` makes tokens)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return uvicorn_thread(app, port)
 
 
 def test_the_json_answers_with_the_last_state_while_postgres_is_down(

@@ -8,22 +8,18 @@ with a document was answered by the fast path; what answers ``asgi`` went the no
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from tests.conftest import Api
-from tests.peers import free_port
+from tests.peers import free_port, uvicorn_thread
 from tests.statuspage.helpers import BASE, component, unique
 from tocsin.errors import Unauthorized
 from tocsin.statuspage.public import StatusPages
-from tocsin.web.fast_http import StatusFastPath
 
 
 async def _refuse(token: str | None) -> object:
@@ -48,21 +44,8 @@ class Probe:
 def probe_server(api: Api) -> Iterator[int]:
     pages = StatusPages(api.tocsin.statuspage, _refuse)  # type: ignore[arg-type]
     port = free_port()
-    config = uvicorn.Config(
-        Probe(pages), port=port, log_level="warning", lifespan="off", http=StatusFastPath
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "probe server did not start"
-        time.sleep(0.02)
-    try:
+    with uvicorn_thread(Probe(pages), port, lifespan="off"):
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 def exchange(port: int, raw: bytes, answers: int) -> list[bytes]:
