@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Annotated, Any
 
@@ -139,39 +140,41 @@ def status(
     _move(incident_id, new_status, message, output, as_json)
 
 
-@app.command(
-    epilog=examples("tocsin incident ack INC-4", "tocsin incident ack 4 --message 'on it'")
+def _shortcut(target: Status) -> Callable[..., None]:
+    def move_to(
+        incident_id: IncidentArg,
+        message: Message = None,
+        output: OutputOption = Format.TABLE,
+        as_json: JsonFlag = False,
+    ) -> None:
+        _move(incident_id, target, message, output, as_json)
+
+    return move_to
+
+
+# One status each, with an optional timeline line: (command, status, help, examples).
+_SHORTCUTS: tuple[tuple[str, Status, str, tuple[str, ...]], ...] = (
+    (
+        "ack",
+        Status.ACKNOWLEDGED,
+        "Acknowledge: paging stops.",
+        ("tocsin incident ack INC-4", "tocsin incident ack 4 --message 'on it'"),
+    ),
+    (
+        "mitigate",
+        Status.MITIGATED,
+        "Mark mitigated: the impact is stopped, the cause maybe not.",
+        ("tocsin incident mitigate INC-4 --message 'traffic drained'",),
+    ),
+    (
+        "resolve",
+        Status.RESOLVED,
+        "Resolve: the incident is over.",
+        ("tocsin incident resolve INC-4 --message 'fixed in 1.4.3'",),
+    ),
 )
-def ack(
-    incident_id: IncidentArg,
-    message: Message = None,
-    output: OutputOption = Format.TABLE,
-    as_json: JsonFlag = False,
-) -> None:
-    """Acknowledge: paging stops."""
-    _move(incident_id, Status.ACKNOWLEDGED, message, output, as_json)
-
-
-@app.command(epilog=examples("tocsin incident mitigate INC-4 --message 'traffic drained'"))
-def mitigate(
-    incident_id: IncidentArg,
-    message: Message = None,
-    output: OutputOption = Format.TABLE,
-    as_json: JsonFlag = False,
-) -> None:
-    """Mark mitigated: the impact is stopped, the cause maybe not."""
-    _move(incident_id, Status.MITIGATED, message, output, as_json)
-
-
-@app.command(epilog=examples("tocsin incident resolve INC-4 --message 'fixed in 1.4.3'"))
-def resolve(
-    incident_id: IncidentArg,
-    message: Message = None,
-    output: OutputOption = Format.TABLE,
-    as_json: JsonFlag = False,
-) -> None:
-    """Resolve: the incident is over."""
-    _move(incident_id, Status.RESOLVED, message, output, as_json)
+for _name, _target, _help, _examples in _SHORTCUTS:
+    app.command(_name, help=_help, epilog=examples(*_examples))(_shortcut(_target))
 
 
 @app.command(epilog=examples("tocsin incident close INC-4"))

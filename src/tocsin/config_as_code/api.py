@@ -20,7 +20,7 @@ from tocsin.config_as_code import service
 from tocsin.config_as_code.apply import Context, apply_plan
 from tocsin.config_as_code.document import json_schema
 from tocsin.config_as_code.plan import Plan
-from tocsin.core.config_plan import Action
+from tocsin.core.config_plan import Change, count
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import InvalidInput, answers
 
@@ -98,9 +98,26 @@ async def _text(request: Request) -> str:
         raise InvalidInput("body: the file is not UTF-8 text", field="body") from None
 
 
-def _plan_out(plan: Plan) -> PlanOut:
-    changes = [ChangeOut.model_validate(c.to_dict()) for c in plan.changes]
-    return PlanOut(prune=plan.prune, counts=plan.counts(), changes=changes)
+def _changes_out(changes: list[Change]) -> list[ChangeOut]:
+    return [ChangeOut.model_validate(c.to_dict()) for c in changes]
+
+
+async def _plan_body(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    principal: Principal,
+    *,
+    prune: bool,
+    source: str,
+) -> tuple[Plan, Context]:
+    """The plan of the file in the request's body, and the context to apply it in."""
+    text = await _text(request)
+    ctx = _context(request, settings, principal)
+    found = await run_in_threadpool(
+        service.plan_file, db, ctx, text=text, source=source, prune=prune
+    )
+    return found, ctx
 
 
 @router.post("/plan", openapi_extra=FILE_BODY, responses=answers(InvalidInput))
@@ -113,12 +130,8 @@ async def plan(
     source: Source = "request body",
 ) -> PlanOut:
     """What applying the file would do; changes nothing."""
-    text = await _text(request)
-    ctx = _context(request, settings, principal)
-    found = await run_in_threadpool(
-        service.plan_file, db, ctx, text=text, source=source, prune=prune
-    )
-    return _plan_out(found)
+    found, _ = await _plan_body(request, db, settings, principal, prune=prune, source=source)
+    return PlanOut(prune=found.prune, counts=found.counts(), changes=_changes_out(found.changes))
 
 
 @router.post("/apply", openapi_extra=FILE_BODY, responses=answers(InvalidInput))
@@ -131,19 +144,12 @@ async def apply(
     source: Source = "request body",
 ) -> ApplyOut:
     """Make the configuration what the file says; the apply is recorded."""
-    text = await _text(request)
-    ctx = _context(request, settings, principal)
-    found = await run_in_threadpool(
-        service.plan_file, db, ctx, text=text, source=source, prune=prune
-    )
+    found, ctx = await _plan_body(request, db, settings, principal, prune=prune, source=source)
     outcome = await run_in_threadpool(apply_plan, db, found, ctx, source=source)
-    counts = {action.value: 0 for action in Action}
-    for change in outcome.applied:
-        counts[change.action.value] += 1
     return ApplyOut(
         prune=found.prune,
-        counts=counts,
-        changes=[ChangeOut.model_validate(c.to_dict()) for c in outcome.applied],
+        counts=count(outcome.applied),
+        changes=_changes_out(outcome.applied),
         apply_id=outcome.apply_id,
         error=outcome.error,
         secrets=outcome.secrets,

@@ -25,6 +25,7 @@ from tocsin.alerts import silences as alert_silences
 from tocsin.alerts.schemas import IntegrationCreate, IntegrationPatch, SilenceCreate
 from tocsin.alerts.state import IngestState
 from tocsin.config_as_code.document import (
+    SECTIONS,
     Instant,
     IntegrationDoc,
     PersonDoc,
@@ -33,6 +34,7 @@ from tocsin.config_as_code.document import (
     ServiceDoc,
     SilenceDoc,
     TeamDoc,
+    layer_fields,
 )
 from tocsin.config_as_code.plan import Plan
 from tocsin.config_as_code.state import PREFIX, contact_scope
@@ -89,15 +91,7 @@ class _Run:
         self.secrets: list[dict[str, str]] = []
         self.docs = {
             section: {obj.key: obj for obj in getattr(plan.document, section)}
-            for section in (
-                "people",
-                "teams",
-                "schedules",
-                "escalation_policies",
-                "services",
-                "integrations",
-                "silences",
-            )
+            for section in SECTIONS
         }
 
     # ------------------------------------------------------------ keys
@@ -265,14 +259,8 @@ class _Run:
             team_id=self.id_of("teams", doc.team),
             layers=[
                 LayerIn(
-                    position=la.position,
-                    name=la.name,
-                    kind=la.kind,
-                    length=la.length,
-                    start=la.start,
-                    end=la.end,
+                    **layer_fields(la),
                     participants=[self.ids["people"][k] for k in la.participants],
-                    restrictions=la.restrictions,
                 )
                 for la in doc.layers
             ],

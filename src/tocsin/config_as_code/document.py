@@ -130,6 +130,11 @@ class LayerDoc(Strict):
     restrictions: list[Window] = Field(default_factory=list, max_length=50)
 
 
+def layer_fields(layer: BaseModel) -> dict[str, Any]:
+    """A layer's fields but its participants, which the file names by key and the API by id."""
+    return {name: getattr(layer, name) for name in LayerDoc.model_fields if name != "participants"}
+
+
 class OverrideDoc(Strict):
     person: Key
     start: Instant
@@ -233,6 +238,18 @@ class SilenceDoc(Strict):
 # ---------------------------------------------------------------- the file
 
 
+SECTIONS: tuple[str, ...] = (
+    "people",
+    "teams",
+    "schedules",
+    "escalation_policies",
+    "services",
+    "integrations",
+    "silences",
+)
+"""The kinds of object, in the order they are made (each names only kinds before it)."""
+
+
 class Document(Strict):
     """A Tocsin configuration file (``tocsin apply``, ``tocsin export``)."""
 
@@ -245,31 +262,11 @@ class Document(Strict):
     integrations: list[IntegrationDoc] = Field(default_factory=list)
     silences: list[SilenceDoc] = Field(default_factory=list)
 
-    @field_validator(
-        "people",
-        "teams",
-        "schedules",
-        "escalation_policies",
-        "services",
-        "integrations",
-        "silences",
-    )
+    @field_validator(*SECTIONS)
     @classmethod
     def _distinct(cls, value: list[Any]) -> list[Any]:
         _unique_keys(value, "objects of this kind")
         return value
-
-
-SECTIONS: tuple[str, ...] = (
-    "people",
-    "teams",
-    "schedules",
-    "escalation_policies",
-    "services",
-    "integrations",
-    "silences",
-)
-"""The kinds of object, in the order they are made (each names only kinds before it)."""
 
 
 def json_schema() -> dict[str, Any]:

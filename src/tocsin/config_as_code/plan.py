@@ -9,7 +9,7 @@ from typing import Any
 
 from tocsin.config_as_code.document import SECTIONS, Document, dump
 from tocsin.config_as_code.state import Current, sort_overrides
-from tocsin.core.config_plan import Action, Change, plan
+from tocsin.core.config_plan import Action, Change, count, plan
 from tocsin.oncall.people.schemas import ContactKind
 from tocsin.oncall.people.service import mask
 
@@ -37,10 +37,7 @@ class Plan:
     prune: bool
 
     def counts(self) -> dict[str, int]:
-        found = {action.value: 0 for action in Action}
-        for change in self.changes:
-            found[change.action.value] += 1
-        return found
+        return count(self.changes)
 
 
 def _person(

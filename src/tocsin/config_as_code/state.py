@@ -38,6 +38,7 @@ from tocsin.config_as_code.document import (
     TargetDoc,
     TeamDoc,
     dump,
+    layer_fields,
 )
 from tocsin.config_as_code.tables import ConfigKey
 from tocsin.db import Database
@@ -108,10 +109,18 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
     current = Current()
     ids = current.ids
 
+    def named(section: str, object_id: int) -> str:
+        key = keys.key(section, object_id)
+        ids[section][key] = object_id
+        return key
+
+    def key_by_id(section: str) -> dict[int, str]:
+        return {v: k for k, v in ids[section].items()}
+
     all_people = people.list_people(db)
     for p in all_people:
-        ids["people"][keys.key("people", p.id)] = p.id
-    person_key = {v: k for k, v in ids["people"].items()}
+        named("people", p.id)
+    person_key = key_by_id("people")
     person_docs: dict[str, dict[str, Any]] = {}
     for p in all_people:
         pkey = person_key[p.id]
@@ -146,32 +155,22 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
 
     team_docs: dict[str, dict[str, Any]] = {}
     for t in teams.list_teams(db):
-        tkey = keys.key("teams", t.id)
-        ids["teams"][tkey] = t.id
+        tkey = named("teams", t.id)
         members = sorted(person_key[m.id] for m in t.members)
         team_docs[tkey] = dump(
             TeamDoc(key=tkey, name=t.name, description=t.description, members=members)
         )
-    team_key = {v: k for k, v in ids["teams"].items()}
+    team_key = key_by_id("teams")
 
     schedule_docs: dict[str, dict[str, Any]] = {}
     all_schedules = schedules.list_schedules(db)
     for s in all_schedules:
-        ids["schedules"][keys.key("schedules", s.id)] = s.id
-    schedule_key = {v: k for k, v in ids["schedules"].items()}
+        named("schedules", s.id)
+    schedule_key = key_by_id("schedules")
     for s in all_schedules:
         skey = schedule_key[s.id]
         layers = [
-            LayerDoc(
-                position=la.position,
-                name=la.name,
-                kind=la.kind,
-                length=la.length,
-                start=la.start,
-                end=la.end,
-                participants=[person_key[p.id] for p in la.participants],
-                restrictions=la.restrictions,
-            )
+            LayerDoc(**layer_fields(la), participants=[person_key[p.id] for p in la.participants])
             for la in s.layers
         ]
         overrides = [
@@ -192,8 +191,7 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
 
     policy_docs: dict[str, dict[str, Any]] = {}
     for pol in escalation.list_policies(db):
-        pkey = keys.key("escalation_policies", pol.id)
-        ids["escalation_policies"][pkey] = pol.id
+        pkey = named("escalation_policies", pol.id)
         levels = [
             LevelDoc(
                 timeout_minutes=level.timeout_minutes,
@@ -215,12 +213,11 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
                 levels=levels,
             )
         )
-    policy_key = {v: k for k, v in ids["escalation_policies"].items()}
+    policy_key = key_by_id("escalation_policies")
 
     service_docs: dict[str, dict[str, Any]] = {}
     for svc in escalation.list_services(db):
-        skey = keys.key("services", svc.id)
-        ids["services"][skey] = svc.id
+        skey = named("services", svc.id)
         service_docs[skey] = dump(
             ServiceDoc(
                 key=skey,
@@ -235,8 +232,7 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
 
     integration_docs: dict[str, dict[str, Any]] = {}
     for integ in alert_integrations.list_integrations(db, state=state):
-        ikey = keys.key("integrations", integ.id)
-        ids["integrations"][ikey] = integ.id
+        ikey = named("integrations", integ.id)
         integration_docs[ikey] = dump(
             IntegrationDoc(
                 key=ikey,
@@ -246,14 +242,13 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
                 **integ.rules.model_dump(),
             )
         )
-    integration_key = {v: k for k, v in ids["integrations"].items()}
+    integration_key = key_by_id("integrations")
 
     silence_docs: dict[str, dict[str, Any]] = {}
     for sil in alert_silences.list_silences(db):
         if sil.ends_at <= max(now, sil.starts_at):
             continue  # ended (an ended future silence ends where it starts)
-        skey = keys.key("silences", sil.id)
-        ids["silences"][skey] = sil.id
+        skey = named("silences", sil.id)
         silence_docs[skey] = dump(
             SilenceDoc(
                 key=skey,

@@ -49,6 +49,14 @@ class Change:
         }
 
 
+def count(changes: Sequence[Change]) -> dict[str, int]:
+    """How many changes of each action, every action named (``{"create": 0, ...}``)."""
+    found = {action.value: 0 for action in Action}
+    for change in changes:
+        found[change.action.value] += 1
+    return found
+
+
 def _join(path: str, part: str | int) -> str:
     return f"{path}.{part}" if path else str(part)
 
