@@ -3,6 +3,8 @@ export holds no secret. Each test has a database of its own (a prune deletes eve
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,9 @@ from hypothesis import strategies as st
 from tests.builders import contact, ok, person
 from tests.config_as_code.helpers import applied, config, exported, planned, suffix
 from tests.conftest import Api
+from tocsin import clock
+from tocsin.alerts.maintenance_silences import on_maintenance_changed
+from tocsin.statuspage.maintenance.hooks import MaintenanceWindowChanged
 
 SLACK = "https://93.184.215.14/services/T000/B000/very-secret-token"
 
@@ -127,3 +132,28 @@ escalation_policies:
     applied(fresh, _yaml(first))
     assert exported(fresh) == first
     assert planned(fresh, text)["changes"] == []
+
+
+def test_a_maintenance_silence_is_the_maintenances_not_the_files(fresh: Api) -> None:
+    s = suffix()
+    applied(fresh, config(s))
+    now = clock.now()
+    window = MaintenanceWindowChanged(
+        page_id=1,
+        maintenance_id=7,
+        name="Database upgrade",
+        services=(f"payments-{s}",),
+        silence=True,
+        until=now + timedelta(hours=2),
+        at=now,
+    )
+    with fresh.db.transaction() as session:  # as the maintenance starting does
+        on_maintenance_changed(session, window, state=fresh.tocsin.ingest)
+    made = [
+        silence
+        for silence in ok(fresh.viewer.get("/api/v1/silences"))
+        if silence["created_by"] == "maintenance:7"
+    ]
+    assert len(made) == 1
+    assert [x["key"] for x in exported(fresh)["silences"]] == [f"deploys-{s}"]
+    assert planned(fresh, config(s), prune=True)["changes"] == []  # nor pruned

@@ -27,6 +27,11 @@ def marker(maintenance_id: int) -> str:
     return f"maintenance:{maintenance_id}"
 
 
+def is_maintenance_silence(created_by: str) -> bool:
+    """Whether a silence is one a maintenance made (and ends): no one else's to change."""
+    return created_by.startswith("maintenance:")
+
+
 def on_maintenance_changed(
     session: Session, change: MaintenanceWindowChanged, *, state: IngestState
 ) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from tocsin import clock
 from tocsin.alerts import integrations as alert_integrations
 from tocsin.alerts import silences as alert_silences
+from tocsin.alerts.maintenance_silences import is_maintenance_silence
 from tocsin.alerts.state import IngestState
 from tocsin.config_as_code.document import (
     SECTIONS,
@@ -248,6 +249,8 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
     for sil in alert_silences.list_silences(db):
         if sil.ends_at <= max(now, sil.starts_at):
             continue  # ended (an ended future silence ends where it starts)
+        if is_maintenance_silence(sil.created_by):
+            continue  # a scheduled maintenance's own: it makes and ends them
         skey = named("silences", sil.id)
         silence_docs[skey] = dump(
             SilenceDoc(
