@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -25,6 +26,7 @@ class Server:
     url: str
     token: str
     database_url: str
+    pid: int
 
 
 def free_port() -> int:
@@ -64,8 +66,12 @@ def running_tocsin(backend: str, extra_env: dict[str, str] | None = None) -> Ite
 
 
 @contextmanager
-def serving(database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`tocsin serve` on ``database_url``, with an admin token."""
+def serving(
+    database_url: str,
+    extra_env: dict[str, str] | None = None,
+    serve_args: list[str] | None = None,
+) -> Iterator[Server]:
+    """`tocsin serve [serve_args]` on ``database_url``, with an admin token."""
     env = {**os.environ, "TOCSIN_DATABASE_URL": database_url, **(extra_env or {})}
     tocsin = [sys.executable, "-m", "tocsin"]
     created = subprocess.run(
@@ -78,7 +84,7 @@ def serving(database_url: str, extra_env: dict[str, str] | None = None) -> Itera
     token = created.stdout.strip().splitlines()[-1]
     port = free_port()
     process = subprocess.Popen(
-        [*tocsin, "serve", "--port", str(port)],
+        [*tocsin, "serve", "--port", str(port), *(serve_args or [])],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -95,7 +101,25 @@ def serving(database_url: str, extra_env: dict[str, str] | None = None) -> Itera
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("tocsin serve did not start")
             time.sleep(0.1)
-        yield Server(url=url, token=token, database_url=database_url)
+        yield Server(url=url, token=token, database_url=database_url, pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` and its descendants (``serve --workers`` forks), in KiB."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+        pending.extend(int(child) for child in children)
+    return total

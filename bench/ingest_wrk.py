@@ -1,0 +1,222 @@
+"""Alert ingest under `wrk`: Tocsin against Debian's Prometheus Alertmanager, same streams.
+
+`wrk` (Debian package, C with LuaJIT) is the load: it costs little CPU, which matters on two
+cores. `bench/ingest.lua` makes every request, with keys from the wrk thread's number and a
+counter (distinct) or from a fixed set of 200 (repeats). For each stream, at each connection
+count, Alertmanager (in memory, its v2 API POST /api/v2/alerts) runs first, then Tocsin on the
+same stream, each for ``--seconds``:
+
+- PagerDuty Events v2 triggers with distinct ``dedup_key``s, one alert each (an incident each);
+  Alertmanager gets the same alerts one per request;
+- Alertmanager webhooks (POST /hooks/{key}) of 1 alert, distinct and repeats of 200;
+- webhooks of 100 alerts, distinct (grouped by alertname) and repeats of 200.
+
+Prints requests/s, alerts/s, p50/p99 latency, the ratio to Alertmanager, and Tocsin's and
+Alertmanager's RSS at the end; checks that every accepted event is in the database (and for
+PagerDuty that every accepted key opened its own incident). Asserts nothing.
+
+    python bench/ingest_wrk.py [--backend sqlite|postgresql] [--seconds 10]
+                               [--connections 16,96] [--workers 1] [--threads 2]
+                               [--streams pd,hook1,repeat1,hook100,repeat100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import distinct, func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import Server, fresh_database, rss_kib, serving
+from bench.ingest import ALERTMANAGER, running_alertmanager
+from tocsin.alerts.tables import Alert
+from tocsin.db import Database
+
+WRK = "/usr/bin/wrk"
+SCRIPT = Path(__file__).resolve().parent / "ingest.lua"
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str
+    key: str
+    tocsin_format: str  # "pd" or "hook"
+    per_request: int
+    distinct: bool
+
+
+STREAMS = {
+    s.key: s
+    for s in (
+        Stream("PagerDuty, distinct keys (incident each)", "pd", "pd", 1, True),
+        Stream("webhook, 1 distinct alert", "hook1", "hook", 1, True),
+        Stream("webhook, 1 alert, repeats of 200", "repeat1", "hook", 1, False),
+        Stream("webhook, 100 distinct alerts, grouped", "hook100", "hook", 100, True),
+        Stream("webhook, 100 alerts, repeats of 200", "repeat100", "hook", 100, False),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    ok_requests: int
+    failed: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    per_request: int
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.ok_requests / self.seconds
+
+    @property
+    def alerts_per_second(self) -> float:
+        return self.requests_per_second * self.per_request
+
+
+def run_wrk(
+    url: str, fmt: str, stream: Stream, tag: str, connections: int, args: argparse.Namespace,
+    routing_key: str = "",
+) -> Result:  # fmt: skip
+    command = [
+        WRK, f"-t{min(args.threads, connections)}", f"-c{connections}", f"-d{args.seconds}s",
+        "--timeout", "10s", "-s", str(SCRIPT), url, "--",
+        fmt, str(stream.per_request), "1" if stream.distinct else "0", tag, routing_key,
+    ]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    data = json.loads(line[4:])
+    socket_errors = sum(data[k] for k in ("connect", "read", "write", "timeout"))
+    failed = data["status_errors"] + socket_errors
+    return Result(
+        ok_requests=data["requests"] - data["status_errors"],
+        failed=failed,
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        per_request=stream.per_request,
+    )
+
+
+def integration(server: Server, kind: str, name: str) -> tuple[int, str]:
+    created = httpx.post(
+        f"{server.url}/api/v1/integrations",
+        headers={"Authorization": f"Bearer {server.token}"},
+        json={"kind": kind, "name": name, "service": "bench", "group_by": ["alertname"],
+              "rate_limit_per_minute": 10_000_000},
+        timeout=30,
+    ).raise_for_status().json()  # fmt: skip
+    return int(created["id"]), str(created["key"])
+
+
+def stored(database_url: str, integration_id: int) -> tuple[int, int, int]:
+    """(events, alerts, distinct incidents) of one integration."""
+    db = Database(database_url)
+    try:
+        with db.reading() as session:
+            row = session.execute(
+                select(
+                    func.coalesce(func.sum(Alert.count), 0),
+                    func.count(),
+                    func.count(distinct(Alert.incident_id)),
+                ).where(Alert.integration_id == integration_id)
+            ).one()
+            return int(row[0]), int(row[1]), int(row[2])
+    finally:
+        db.dispose()
+
+
+def alertmanager_pid(port: int) -> int | None:
+    """The Alertmanager listening on ``port`` (its RSS is printed beside Tocsin's)."""
+    found = subprocess.run(
+        ["pgrep", "-f", f"web.listen-address=127.0.0.1:{port}"], capture_output=True, text=True
+    ).stdout.split()
+    return int(found[0]) if found else None
+
+
+def ms(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--seconds", type=int, default=10, help="each run")
+    parser.add_argument("--connections", default="16,96")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=1, help="tocsin serve --workers")
+    parser.add_argument("--streams", default=",".join(STREAMS))
+    args = parser.parse_args()
+    for tool, package in ((WRK, "wrk"), (ALERTMANAGER, "prometheus-alertmanager")):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: apt-get install {package}")
+    levels = [int(c) for c in args.connections.split(",")]
+    streams = [STREAMS[k] for k in args.streams.split(",")]
+    print(f"wrk -t{args.threads}, {args.seconds} s a run, {os.cpu_count()} CPUs; ", end="")
+    print(f"load {os.getloadavg()[0]:.2f}; tocsin serve --workers {args.workers}")
+    serve_args = ["--workers", str(args.workers)] if args.workers > 1 else []
+    with running_alertmanager() as am_port:
+        am_url = f"http://127.0.0.1:{am_port}/api/v2/alerts"
+        for backend in args.backend or ["sqlite", "postgresql"]:
+            with (
+                fresh_database(backend) as database_url,
+                serving(database_url, serve_args=serve_args) as server,
+            ):
+                print(f"\n{backend}")
+                print(
+                    f"  {'stream':<42} {'conn':>4} {'am alerts/s':>12} {'tocsin req/s':>13} "
+                    f"{'alerts/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'am p99':>7} {'ratio':>6}"
+                )
+                for connections in levels:
+                    for stream in streams:
+                        tag = f"{stream.key}{connections}{backend[0]}"
+                        kind = "pagerduty" if stream.tocsin_format == "pd" else "alertmanager"
+                        integration_id, key = integration(server, kind, tag)
+                        theirs = run_wrk(am_url, "am", stream, "A" + tag, connections, args)
+                        url = (
+                            f"{server.url}/v2/enqueue"
+                            if stream.tocsin_format == "pd"
+                            else f"{server.url}/hooks/{key}"
+                        )
+                        ours = run_wrk(
+                            url, stream.tocsin_format, stream, tag, connections, args, key
+                        )
+                        ratio = ours.alerts_per_second / theirs.alerts_per_second
+                        print(
+                            f"  {stream.name:<42} {connections:>4} "
+                            f"{theirs.alerts_per_second:>12,.0f} "
+                            f"{ours.requests_per_second:>13,.0f} {ours.alerts_per_second:>10,.0f} "
+                            f"{ms(ours.p50_ms):>7} {ms(ours.p99_ms):>7} {ms(theirs.p99_ms):>7} "
+                            f"{ratio:>6.2f}"
+                        )
+                        accepted = ours.ok_requests * stream.per_request
+                        events, alerts, incidents = stored(database_url, integration_id)
+                        notes = []
+                        if ours.failed:
+                            notes.append(f"{ours.failed} requests failed or timed out")
+                        if events < accepted:
+                            notes.append(f"LOST: {events:,} stored of {accepted:,} accepted")
+                        if stream.tocsin_format == "pd" and incidents < alerts:
+                            notes.append(f"{alerts:,} keys opened only {incidents:,} incidents")
+                        if stream.tocsin_format == "pd":
+                            notes.append(f"{incidents:,} incidents")
+                        if notes:
+                            print(f"    {'; '.join(notes)}")
+                print(f"  RSS at the end: tocsin {rss_kib(server.pid) / 1024:,.0f} MiB", end="")
+                am_pid = alertmanager_pid(am_port)
+                if am_pid:
+                    print(f", alertmanager {rss_kib(am_pid) / 1024:,.0f} MiB", end="")
+                print()
+
+
+if __name__ == "__main__":
+    main()
