@@ -215,10 +215,8 @@ def main() -> None:
                             notes.append(f"LOST: {events:,} stored of {accepted:,} accepted")
                         if stream.tocsin_format == "pd" and incidents < alerts:
                             notes.append(f"{alerts:,} keys opened only {incidents:,} incidents")
-                        if stream.tocsin_format == "pd":
-                            notes.append(f"{incidents:,} incidents")
-                        if notes:
-                            print(f"    {'; '.join(notes)}")
+                        notes.append(f"{alerts:,} alerts, {incidents:,} incidents")
+                        print(f"    {'; '.join(notes)}")
                 print(f"  RSS at the end: tocsin {rss_kib(server.pid) / 1024:,.0f} MiB", end="")
                 am_pid = alertmanager_pid(am_port)
                 if am_pid:
