@@ -246,7 +246,7 @@ def measure(
             cpu = f"CPU: tocsin {tocsin_cpu:.1f} s"
             if pg_pids:
                 cpu += f", PostgreSQL {pg_cpu:.1f} s"
-            per_cpu = accepted / max(tocsin_cpu + pg_cpu, 0.01)
+            per_cpu = events / max(tocsin_cpu + pg_cpu, 0.01)  # in flight included
             notes.append(f"{cpu} ({per_cpu:,.0f} alerts per CPU-second)")
             print(f"    {'; '.join(notes)}")
     print(f"  RSS at the end: tocsin {rss_kib(server.pid) / 1024:,.0f} MiB", end="")
