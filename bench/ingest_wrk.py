@@ -166,7 +166,11 @@ def drain(server: Server, key: str, workers: int) -> float:
          "fingerprint": "probe"}]}  # fmt: skip
 
     def probe(_: int) -> None:
-        httpx.post(f"{server.url}/hooks/{key}", json=body, timeout=600).raise_for_status()
+        while True:  # 503: two processes raced to open the probe's key; the retry dedups
+            answer = httpx.post(f"{server.url}/hooks/{key}", json=body, timeout=600)
+            if answer.status_code != 503:
+                answer.raise_for_status()
+                return
 
     with ThreadPoolExecutor(max_workers=4 * workers) as pool:
         list(pool.map(probe, range(4 * workers)))
