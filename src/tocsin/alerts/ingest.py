@@ -13,6 +13,7 @@ bucket, hand the alerts to the batch writer and answer once their commit is done
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -106,6 +107,9 @@ class Ingest:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
+        # The database being out is in its health log already; then the first batch loads.
+        with contextlib.suppress(Unavailable):
+            await asyncio.to_thread(self.state.warm, self.db)
         self.writer.start()
         try:
             yield

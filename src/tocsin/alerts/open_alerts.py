@@ -1,9 +1,10 @@
 """The open alerts the batch writer knows, by key: the cache behind dedup and grouping.
 
-The database stays the truth: the cache is loaded from it on start and after any failed
-batch, and a key it lacks is looked up there (another replica, or the worker, may have opened
-it). Changes made elsewhere (an incident resolved by a person closes its alerts) arrive
-through ``closed_incidents``, filled after their commit and drained before the next batch.
+The database stays the truth: the cache is loaded from it as the app starts, before the
+port opens (``IngestState.warm``), and again after any failed batch; a key it lacks is looked
+up there (another replica, or the worker, may have opened it). Changes made elsewhere (an
+incident resolved by a person closes its alerts) arrive through ``closed_incidents``, filled
+after their commit and drained before the next batch.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class OpenAlerts:
     groups: dict[Key, Group] = field(default_factory=dict)
     """By (integration id, group key)."""
     closed_incidents: deque[int] = field(default_factory=deque)
+    loads: int = 0
+    """How many times the whole cache was read from the database."""
 
     def invalidate(self) -> None:
         """Forget everything (after a failed batch); the next batch reloads."""
@@ -98,6 +101,7 @@ class OpenAlerts:
                 if known is None or known.started_at > current.first_seen_at:
                     self.groups[key] = Group(current.incident_id, current.first_seen_at)
         self.loaded = True
+        self.loads += 1
 
     def find(self, session: Session, key: Key) -> Current | None:
         """The open alert for ``key``: from the cache, else from the database.

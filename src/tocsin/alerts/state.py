@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from tocsin import clock
 from tocsin.alerts.integration_cache import IntegrationCache
 from tocsin.alerts.open_alerts import OpenAlerts
 from tocsin.alerts.rate_limits import RateLimits
 from tocsin.alerts.silence_cache import SilenceCache
 from tocsin.core.severity import Severity, SeverityPolicy
+from tocsin.db import Database
 
 
 @dataclass
@@ -39,3 +41,10 @@ class IngestState:
 
     def ensure_loaded(self, session: Session) -> None:
         self.open_alerts.ensure_loaded(session)
+
+    def warm(self, db: Database) -> None:
+        """Load the open alerts and the silences now, at start, so that the first request
+        after a restart does not wait for them (a big cache takes seconds to read)."""
+        with self.lock, db.reading() as session:
+            self.open_alerts.ensure_loaded(session)
+            self.silences.active(session, clock.now())

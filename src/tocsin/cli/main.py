@@ -214,8 +214,18 @@ def database_warning(database: Database) -> str | None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Processes answering on the one port (PostgreSQL only); each is a replica.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web process: API, web pages, ingestion."""
+    import os
+
     import uvicorn
 
     from tocsin.access import service as access_service
@@ -227,9 +237,16 @@ def serve(
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
     database = Database(settings.database_url)
+    if workers > 1 and database.is_sqlite:
+        console.print(
+            "[red]--workers needs PostgreSQL.[/] SQLite lets one process write at a time, so "
+            "more processes would wait on its lock (alerts answering 503) rather than ingest "
+            "more; run one process, or set TOCSIN_DATABASE_URL to PostgreSQL."
+        )
+        raise typer.Exit(2)
     if warning := database_warning(database):
         console.print(f"[yellow]Warning:[/] {warning}")
-    migrate(database)
+    migrate(database)  # once, here, before any worker process starts
     if access_service.count_active_tokens(database) == 0:
         console.print(
             "[yellow]No API tokens yet.[/] Create the first one with:\n"
@@ -237,14 +254,21 @@ def serve(
             "(same TOCSIN_DATABASE_URL), then use it as TOCSIN_TOKEN or sign in on the web page."
         )
     console.print(f"Tocsin on http://{settings.host}:{settings.port}  (API docs at /docs)")
-    uvicorn.run(
-        create_app(settings, database),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
-        http=StatusFastPath,
-    )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": False,
+        "http": StatusFastPath,  # public status documents answered in the protocol
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, database), **options)
+        return
+    database.dispose()  # the worker processes open their own
+    settings.secret_box  # noqa: B018  (makes the key file now, once, not in each process)
+    # Each worker process builds its app from the environment (uvicorn starts them afresh).
+    os.environ.update({f"TOCSIN_{k.upper()}": str(v) for k, v in overrides.items()})
+    uvicorn.run("tocsin.web.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 def main() -> None:

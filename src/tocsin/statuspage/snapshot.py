@@ -162,7 +162,8 @@ class SnapshotStore:
                 for info, bodies in built
             ],
         }
-        temporary = self.file.with_name(self.file.name + ".tmp")
+        # Per process: the processes of `serve --workers` save the same file.
+        temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
         try:
             temporary.write_text(json.dumps(saved))
             os.replace(temporary, self.file)

@@ -228,3 +228,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     ):
         app.include_router(router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``tocsin serve --workers N`` process, from the ``TOCSIN_*`` settings."""
+    return create_app(Settings())
