@@ -86,14 +86,14 @@ def test_the_page_on_a_desktop_and_a_phone_light_and_dark(
             dark = background == "rgb(13, 17, 23)"
             assert dark == (scheme == "dark"), background
 
-            payments = page.locator("details", has_text="Payments")
+            payments = page.locator("li.group details", has_text="Payments")
             refunds = payments.get_by_text("Refunds")
             expect(refunds).to_be_visible()  # open: something in it is wrong
             payments.locator("summary").click()
             expect(refunds).to_be_hidden()
             payments.locator("summary").click()
             expect(refunds).to_be_visible()
-            reporting = page.locator("details", has_text="Reporting")
+            reporting = page.locator("li.group details", has_text="Reporting")
             expect(reporting.get_by_text("Exports")).to_be_hidden()  # closed: all is well
             reporting.locator("summary").click()
             expect(reporting.get_by_text("Exports")).to_be_visible()
