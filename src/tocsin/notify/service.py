@@ -77,6 +77,14 @@ def enqueue_in(
     return inserted
 
 
+def cancel_group_in(session: Session, *, group: str) -> int:
+    """Cancel a group's messages not yet delivered (an acknowledged page).
+
+    A message being sent right now is cancelled too: if that attempt fails it is not retried.
+    """
+    return cancel_groups_in(session, groups=[group])
+
+
 def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
     """:func:`cancel_group_in` for many groups in one statement."""
     if not groups:
@@ -84,22 +92,8 @@ def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
     result = session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.group.in_(list(groups)),
-            OutboxMessage.status.in_(("pending", "sending")),
+            OutboxMessage.group.in_(list(groups)), OutboxMessage.status.in_(("pending", "sending"))
         )
-        .values(status="cancelled", finished_at=clock.now())
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def cancel_group_in(session: Session, *, group: str) -> int:
-    """Cancel a group's messages not yet delivered (an acknowledged page).
-
-    A message being sent right now is cancelled too: if that attempt fails it is not retried.
-    """
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.group == group, OutboxMessage.status.in_(("pending", "sending")))
         .values(status="cancelled", finished_at=clock.now())
     )
     return int(getattr(result, "rowcount", 0) or 0)

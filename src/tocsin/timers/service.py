@@ -96,6 +96,10 @@ def schedule_many_in(session: Session, timers: Sequence[Scheduled]) -> None:
     wakeup.after_commit(session)
 
 
+def cancel_group_in(session: Session, *, group: str) -> int:
+    return cancel_groups_in(session, groups=[group])
+
+
 def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
     """:func:`cancel_group_in` for many groups in one statement."""
     if not groups:
@@ -103,15 +107,6 @@ def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
     result = session.execute(
         update(Timer)
         .where(Timer.group.in_(list(groups)), Timer.status == "pending")
-        .values(status="cancelled", finished_at=clock.now())
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def cancel_group_in(session: Session, *, group: str) -> int:
-    result = session.execute(
-        update(Timer)
-        .where(Timer.group == group, Timer.status == "pending")
         .values(status="cancelled", finished_at=clock.now())
     )
     return int(getattr(result, "rowcount", 0) or 0)
