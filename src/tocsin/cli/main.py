@@ -21,6 +21,7 @@ from tocsin.cli import config as config_cli
 from tocsin.cli import context as context_cli
 from tocsin.cli import demo as demo_cli
 from tocsin.cli import directory as directory_cli
+from tocsin.cli import importers as importers_cli
 from tocsin.cli import oncall as oncall_cli
 from tocsin.cli import postmortems as postmortems_cli
 from tocsin.cli import statuspage as statuspage_cli
@@ -100,6 +101,14 @@ app.command(
     epilog=examples("tocsin apply tocsin.yaml --dry-run", "tocsin apply tocsin.yaml --prune"),
 )(config_cli.apply)
 app.command("export", epilog=examples("tocsin export -o tocsin.yaml"))(config_cli.export)
+app.command(
+    "import",
+    epilog=examples(
+        "tocsin import pagerduty --api-key $PD_KEY -f tocsin.yaml --verify 4",
+        "tocsin import opsgenie --from backup/ -f tocsin.yaml",
+        "tocsin import grafana-oncall --api-key $KEY --base-url https://oncall.example/api/v1",
+    ),
+)(importers_cli.import_config)
 console = Console(stderr=True)
 
 

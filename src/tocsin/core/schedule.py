@@ -23,10 +23,10 @@ from __future__ import annotations
 import heapq
 import importlib.metadata
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeAlias
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from tocsin.core.rotation import (
@@ -118,6 +118,17 @@ class WeeklyRestriction:
 
 
 Restriction: TypeAlias = DailyRestriction | WeeklyRestriction
+
+
+def restriction_from_window(window: Mapping[str, Any]) -> Restriction:
+    """A restriction from its stored and file form: ``kind``, ``start_time`` (``HH:MM``),
+    ``duration_minutes`` and, for weekly ones, ``weekday``."""
+    start = window["start_time"]
+    start = start if isinstance(start, time) else time.fromisoformat(start)
+    duration = timedelta(minutes=window["duration_minutes"])
+    if window["kind"] == "weekly":
+        return WeeklyRestriction(window["weekday"], start, duration)
+    return DailyRestriction(start, duration)
 
 
 def _is_not_after(end: datetime, start: datetime) -> bool:

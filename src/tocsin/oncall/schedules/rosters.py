@@ -8,8 +8,7 @@ overrides does not slow every question down.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,14 +21,6 @@ _TICK = timedelta(microseconds=1)
 _FIRST_LOOK_BACK = timedelta(days=31)
 
 
-def _restriction(window: dict[str, Any]) -> core.Restriction:
-    start = time.fromisoformat(window["start_time"])
-    duration = timedelta(minutes=window["duration_minutes"])
-    if window["kind"] == "weekly":
-        return core.WeeklyRestriction(window["weekday"], start, duration)
-    return core.DailyRestriction(start, duration)
-
-
 def core_layer(layer: tables.Layer) -> core.Layer:
     rotation = core.Rotation(
         kind=core.RotationKind(layer.rotation_kind),
@@ -37,7 +28,7 @@ def core_layer(layer: tables.Layer) -> core.Layer:
         participants=tuple(str(p.person_id) for p in layer.participants),
         start=layer.start,
     )
-    restrictions = tuple(_restriction(w) for w in layer.restrictions)
+    restrictions = tuple(core.restriction_from_window(w) for w in layer.restrictions)
     return core.Layer(rotation=rotation, restrictions=restrictions, end=layer.end)
 
 
