@@ -67,8 +67,8 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         post_incident.TIMER_KIND,
         maintenance_lifecycle.TIMER_KIND,
         postmortems_service.REMINDER_TIMER_KIND,
-        recurrence_service.TIMER_KIND,
     }
+    assert set(api.tocsin.timer_batch_handlers) == {recurrence_service.TIMER_KIND}
     window = api.db.hooks.listeners(MaintenanceWindowChanged)
     assert [(p.func, p.keywords) for p in window if isinstance(p, partial)] == [
         (maintenance_silences.on_maintenance_changed, {"state": api.tocsin.ingest}),

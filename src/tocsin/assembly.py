@@ -80,6 +80,7 @@ from tocsin.statuspage.subscribers import updates as subscribers_updates
 from tocsin.timers.service import DueTimer
 
 TimerHandler = Callable[[DueTimer], None]
+TimersHandler = Callable[[Sequence[DueTimer]], None]
 Prepare = Callable[[Sequence[ClaimedMessage]], list[tuple[Target, Message] | Delivery]]
 MAIL_BATCH = 200
 """Subscriber mails per delivery thread, claim, SMTP connection and recording transaction."""
@@ -123,6 +124,8 @@ class Tocsin:
     tokens: TokenCache
     statuspage: SnapshotStore
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    # kinds whose claimed timers are run together, one call per pass (a storm's many)
+    timer_batch_handlers: Mapping[str, TimersHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
     report_limits: SourceLimits = field(default_factory=SourceLimits)
@@ -200,7 +203,9 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             post_incident.TIMER_KIND: partial(_remind_post_incident, db),
             maintenance_lifecycle.TIMER_KIND: partial(_maintenance, db, statuspage),
             postmortems_service.REMINDER_TIMER_KIND: partial(_remind_postmortem, db, settings),
-            recurrence_service.TIMER_KIND: partial(_record_recurrences, db),
+        },
+        timer_batch_handlers={
+            recurrence_service.TIMER_KIND: partial(_record_many_recurrences, db),
         },
         periodic={
             "heartbeats": Periodic(
@@ -264,8 +269,8 @@ def _remind_postmortem(db: Database, settings: Settings, timer: DueTimer) -> Non
     postmortems_service.fire_reminder(db, timer=timer, settings=settings)
 
 
-def _record_recurrences(db: Database, timer: DueTimer) -> None:
-    recurrence_service.fire(db, timer=timer)
+def _record_many_recurrences(db: Database, timers: Sequence[DueTimer]) -> None:
+    recurrence_service.fire_many(db, timers=timers)
 
 
 def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:

@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from tests.alerts.helpers import am_alert, incident_id_of, post_alerts
 from tests.builders import declare, integration, ok, unique
 from tests.conftest import Api, TestClock
 from tests.postmortems.conftest import postmortem_of, resolve
 from tocsin.recurrence.service import recurrences_in, recurring_ids_in
+from tocsin.recurrence.tables import IncidentRecurrence
 from tocsin.worker.loop import Worker
 
 
@@ -158,3 +160,23 @@ def test_the_worker_records_recurrences_once_for_metrics(
     cookie = {"tocsin_token": api.tokens["viewer"]}
     page = httpx.get(f"{api.url}/metrics", params=window, cookies=cookie, timeout=30).text
     assert '<strong data-metric="recurrences">1</strong>' in page
+
+
+def test_incidents_opened_together_each_record_their_own_recurrences(
+    api: Api, worker: Worker, clock: TestClock
+) -> None:
+    """A storm's recurrence timers run in one pass: each incident links to the ones before it."""
+    clock.set(datetime(2032, 1, 1, tzinfo=UTC) + timedelta(minutes=random.randrange(10**6)))
+    svc = unique("svc")
+    ids = [declare(api, title=title(), services=[svc])["id"] for _ in range(4)]
+    worker.run_until_idle()
+    with api.db.reading() as session:
+        rows = session.execute(
+            select(IncidentRecurrence.incident_id, IncidentRecurrence.past_incident_id).where(
+                IncidentRecurrence.incident_id.in_(ids)
+            )
+        ).all()
+        assert recurring_ids_in(session, ids) == set(ids[1:])
+    expected = {(later, earlier) for i, later in enumerate(ids) for earlier in ids[:i]}
+    assert {(r[0], r[1]) for r in rows} == expected
+    assert {tuple(s["reasons"]) for s in similar(api, ids[-1])} == {(f"service:{svc}",)}

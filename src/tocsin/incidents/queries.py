@@ -135,6 +135,22 @@ def load(session: Session, incident_id: int, *, for_update: bool = False) -> Inc
     return get_or_404(session, Incident, incident_id, "incident", for_update=for_update)
 
 
+@dataclass(frozen=True)
+class IncidentBrief:
+    """What likeness needs of an incident, read in two small queries (not the API's view)."""
+
+    id: int
+    title: str
+    created_at: datetime
+    services: list[str]
+
+
+def brief_in(session: Session, *, incident_id: int) -> IncidentBrief:
+    row = load(session, incident_id)
+    services = services_of(session, [incident_id])[incident_id]
+    return IncidentBrief(row.id, row.title, row.created_at, services)
+
+
 def services_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {i: [] for i in ids}
     rows = session.execute(

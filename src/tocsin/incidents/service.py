@@ -30,8 +30,10 @@ from tocsin.incidents.commands import (
     settle_learning,
 )
 from tocsin.incidents.queries import (
+    IncidentBrief,
     IncidentFilter,
     affecting,
+    brief_in,
     events_in,
     get_incident,
     list_incidents,
@@ -50,6 +52,7 @@ from tocsin.incidents.stakeholders import add_stakeholder, list_stakeholders, re
 __all__ = [
     "REMINDER_TIMER_KIND",
     "Declarations",
+    "IncidentBrief",
     "IncidentFilter",
     "Overdue",
     "Policies",
@@ -59,6 +62,7 @@ __all__ = [
     "add_stakeholder",
     "affecting",
     "assign_role",
+    "brief_in",
     "change_severity",
     "change_status",
     "change_status_in",

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from contextlib import suppress
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,11 +26,11 @@ from tocsin.alerts import likeness
 from tocsin.core.lifecycle import Status
 from tocsin.core.postmortems import ITEM_UNFINISHED
 from tocsin.core.search import titles_alike
-from tocsin.db import Database, insert_once
+from tocsin.db import Database, insert_many_once
 from tocsin.errors import NotFound
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
-from tocsin.incidents.schemas import IncidentOut
+from tocsin.incidents.service import IncidentBrief
 from tocsin.postmortems import service as postmortems_service
 from tocsin.recurrence.schemas import PostmortemLink, SimilarIncident
 from tocsin.recurrence.tables import IncidentRecurrence
@@ -50,9 +50,8 @@ def similar(db: Database, *, incident_id: int) -> list[SimilarIncident]:
 
 
 def similar_in(session: Session, incident_id: int) -> list[SimilarIncident]:
-    incident = incidents_service.snapshot(session, incident_id=incident_id)
-    reasons = _candidates(session, incident)
-    ranked = sorted(reasons, key=lambda i: (len(reasons[i]), i), reverse=True)[:MAX_SIMILAR]
+    reasons = _candidates(session, incidents_service.brief_in(session, incident_id=incident_id))
+    ranked = _ranked(reasons)
     learned = postmortems_service.of_incidents_in(session, ranked)
     found: list[SimilarIncident] = []
     for past_id in ranked:
@@ -86,7 +85,12 @@ def similar_in(session: Session, incident_id: int) -> list[SimilarIncident]:
     return found
 
 
-def _candidates(session: Session, incident: IncidentOut) -> dict[int, set[str]]:
+def _ranked(reasons: dict[int, set[str]]) -> list[int]:
+    """The likest (most reasons) and newest first, at most :data:`MAX_SIMILAR`."""
+    return sorted(reasons, key=lambda i: (len(reasons[i]), i), reverse=True)[:MAX_SIMILAR]
+
+
+def _candidates(session: Session, incident: IncidentBrief) -> dict[int, set[str]]:
     """Earlier incidents alike by service, alerts or title, with the reasons (a bounded
     number of the newest of each kind: only the ones shown are read whole)."""
     reasons: dict[int, set[str]] = defaultdict(set)
@@ -144,32 +148,47 @@ def on_incidents_changed(session: Session, changes: Sequence[IncidentChanged]) -
     timers_service.schedule_many_in(session, timers)
 
 
-def fire(db: Database, *, timer: DueTimer) -> None:
-    """Record the recurrences of the timer's incident (a link per similar past incident)."""
+def fire_many(db: Database, *, timers: Sequence[DueTimer]) -> None:
+    """Record the recurrences of the timers' incidents (a link per similar past incident).
+
+    The likeness is read first, outside the write transaction (in a storm of new incidents
+    these reads are most of the work, and on SQLite the alert writer waits for the write
+    lock); the links and the timers' ends are then written together, for the timers this
+    worker still holds.
+    """
+    with db.reading() as session:
+        links = {t.id: _links_in(session, int(t.payload["incident_id"])) for t in timers}
+    now = clock.now()
     with db.transaction() as session:
-        if not timers_service.hold_in(session, timer=timer):
-            return
-        now = clock.now()
-        with suppress(NotFound):  # deleted since
-            record_in(session, int(timer.payload["incident_id"]))
-        timers_service.finish_in(session, timer_id=timer.id, fired_at=now)
+        held = timers_service.hold_many_in(session, timers=timers)
+        rows = [row for timer in held for row in links[timer.id]]
+        insert_many_once(session, IncidentRecurrence, rows, "key")
+        timers_service.finish_many_in(session, timer_ids=[t.id for t in held], fired_at=now)
 
 
-def record_in(session: Session, incident_id: int) -> int:
-    """Keep a link to each past incident like this one; how many were new."""
-    opened_at = incidents_service.snapshot(session, incident_id=incident_id).created_at
-    added = 0
-    for past in similar_in(session, incident_id):
-        values = {
-            "key": f"{incident_id}:{past.incident_id}",
+def _links_in(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    """A link row to each past incident like this one (none if it was deleted since).
+
+    Only ids and reasons are needed here, not the similar incidents as the page shows them:
+    this runs for every incident opened and resolved.
+    """
+    try:
+        incident = incidents_service.brief_in(session, incident_id=incident_id)
+    except NotFound:
+        return []
+    reasons = _candidates(session, incident)
+    now = clock.now()
+    return [
+        {
+            "key": f"{incident_id}:{past_id}",
             "incident_id": incident_id,
-            "past_incident_id": past.incident_id,
-            "incident_opened_at": opened_at,
-            "reasons": past.reasons,
-            "found_at": clock.now(),
+            "past_incident_id": past_id,
+            "incident_opened_at": incident.created_at,
+            "reasons": sorted(reasons[past_id]),
+            "found_at": now,
         }
-        added += insert_once(session, IncidentRecurrence, values, "key")
-    return added
+        for past_id in _ranked(reasons)
+    ]
 
 
 def recurrences_in(session: Session, start: datetime, end: datetime) -> int:

@@ -145,15 +145,23 @@ def hold_in(session: Session, *, timer: DueTimer) -> bool:
     have claimed the timer, or even run it already. Once True, the row stays locked until the
     handler's transaction ends, and that transaction marks the timer done.
     """
-    row = session.scalar(select(Timer).where(Timer.id == timer.id).with_for_update())
-    return (
-        row is not None
-        and row.status == "pending"
-        and row.claimed_by == timer.worker
-        and row.attempts == timer.attempt
-        and row.claimed_until is not None
-        and row.claimed_until > clock.now()
+    return bool(hold_many_in(session, timers=[timer]))
+
+
+def hold_many_in(session: Session, *, timers: Sequence[DueTimer]) -> list[DueTimer]:
+    """:func:`hold_in` for many timers in one statement: the ones still held, in order."""
+    if not timers:
+        return []
+    rows = session.scalars(
+        select(Timer).where(Timer.id.in_([t.id for t in timers])).with_for_update()
     )
+    now = clock.now()
+    live = {
+        row.id: (row.claimed_by, row.attempts)
+        for row in rows
+        if row.status == "pending" and row.claimed_until is not None and row.claimed_until > now
+    }
+    return [t for t in timers if live.get(t.id) == (t.worker, t.attempt)]
 
 
 def renew(db: Database, *, worker: str, ids: list[int], lease: timedelta) -> int:
@@ -166,9 +174,15 @@ def renew(db: Database, *, worker: str, ids: list[int], lease: timedelta) -> int
 
 
 def finish_in(session: Session, *, timer_id: int, fired_at: datetime) -> None:
+    finish_many_in(session, timer_ids=[timer_id], fired_at=fired_at)
+
+
+def finish_many_in(session: Session, *, timer_ids: Sequence[int], fired_at: datetime) -> None:
+    if not timer_ids:
+        return
     session.execute(
         update(Timer)
-        .where(Timer.id == timer_id)
+        .where(Timer.id.in_(list(timer_ids)))
         .values(status="done", finished_at=clock.now(), fired_at=fired_at)
     )
 

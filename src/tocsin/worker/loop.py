@@ -24,7 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from tocsin import clock, wakeup
-from tocsin.assembly import OutboxRoute, Tocsin
+from tocsin.assembly import OutboxRoute, TimersHandler, Tocsin
 from tocsin.db import Database
 from tocsin.dbhealth import reason
 from tocsin.errors import Unavailable
@@ -42,6 +42,8 @@ from tocsin.worker.leases import LeaseKeeper
 
 log = logging.getLogger("tocsin.worker")
 MAX_SLEEP = 1.0
+TIMER_BATCH = 50
+"""Timers of a batch-run kind per handler call (one write transaction)."""
 
 
 class Worker:
@@ -85,8 +87,13 @@ class Worker:
         self._run_periodic()
         timers = self._claim_timers()
         with self.leases.timers.holding(t.id for t in timers):
-            for timer in timers:
-                self._run_timer(timer)
+            batched = self.tocsin.timer_batch_handlers
+            for timer in timers:  # escalations and reminders first, in the order they fell due
+                if timer.kind not in batched:
+                    self._run_timer(timer)
+            for kind, of_kind in _by_kind(timers).items():
+                if kind in batched:
+                    self._run_timers(kind, batched[kind], of_kind)
         done = len(timers)
         self.in_flight = {f for f in self.in_flight if not f.done()}
         free = self.capacity - len(self.in_flight)
@@ -146,6 +153,18 @@ class Worker:
             log.exception(
                 "timer %s (%s) failed; it runs again when its lease ends", timer.id, timer.kind
             )
+
+    def _run_timers(self, kind: str, handler: TimersHandler, timers: list[DueTimer]) -> None:
+        for start in range(0, len(timers), TIMER_BATCH):
+            chunk = timers[start : start + TIMER_BATCH]
+            try:
+                handler(chunk)
+            except Unavailable:
+                pass  # as for one timer: the database is out, the timers run again later
+            except Exception:
+                log.exception(
+                    "%d %s timers failed; they run again when their leases end", len(chunk), kind
+                )
 
     def _deliver(self, claimed: ClaimedMessage) -> None:
         try:
@@ -296,3 +315,11 @@ def _listen(db: Database, stopping: threading.Event) -> None:
                 log.warning("LISTEN connection lost (%s); reconnecting", reason(error))
                 lost = True
             stopping.wait(1.0)
+
+
+def _by_kind(timers: list[DueTimer]) -> dict[str, list[DueTimer]]:
+    """The timers by kind, each kind's in claim order."""
+    grouped: dict[str, list[DueTimer]] = {}
+    for timer in timers:
+        grouped.setdefault(timer.kind, []).append(timer)
+    return grouped
