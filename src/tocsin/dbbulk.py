@@ -70,25 +70,41 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 def update_rows(
-    session: Session, table: Table, names: Sequence[str], rows: Sequence[dict[str, Any]]
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    *,
+    added: Sequence[str] = (),
 ) -> None:
-    """Set columns ``names`` of the rows whose ``id`` each dict gives."""
+    """Set columns ``names`` of the rows whose ``id`` each dict gives; the columns of
+    ``added`` (a subset of ``names``) are incremented by the value instead of set to it, so
+    writers in several processes add up instead of overwriting one another."""
     if not rows:
         return
     if not _is_sqlite(session):
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({n: bindparam(f"b_{n}", type_=table.c[n].type) for n in names})
-        )
+        values = {
+            n: (table.c[n] + bindparam(f"b_{n}", type_=table.c[n].type))
+            if n in added
+            else bindparam(f"b_{n}", type_=table.c[n].type)
+            for n in names
+        }
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(values)
         session.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
         return
     quote = session.get_bind().dialect.identifier_preparer.quote
-    columns = ["id", *names]
-    # VALUES columns are called column1, column2... (the same on PostgreSQL).
-    sets = ", ".join(f"{quote(n)} = v.column{i + 2}" for i, n in enumerate(names))
-    one = "(" + ", ".join("?" * len(columns)) + ")"
     target = quote(table.name)
+    columns = ["id", *names]
+
+    def assign(i: int, n: str) -> str:
+        # VALUES columns are called column1, column2... (the same on PostgreSQL).
+        value = f"v.column{i + 2}"
+        return (
+            f"{quote(n)} = {target}.{quote(n)} + {value}" if n in added else f"{quote(n)} = {value}"
+        )
+
+    sets = ", ".join(assign(i, n) for i, n in enumerate(names))
+    one = "(" + ", ".join("?" * len(columns)) + ")"
     for chunk in _chunks(rows, len(columns)):
         sql = (
             f"UPDATE {target} SET {sets} FROM (VALUES {', '.join([one] * len(chunk))}) AS v "

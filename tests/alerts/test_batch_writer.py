@@ -123,6 +123,29 @@ def test_two_replicas_racing_on_one_key_open_one_incident(api: Api) -> None:
     assert len(alerts_of(api, integration=created["id"])) == 1
 
 
+def test_repeats_taken_by_two_replicas_all_count(api: Api) -> None:
+    """Each replica adds the repeats it saw to the stored count, never writes its own tally."""
+    created = integration(api)
+    info = integrations.find_by_digest(
+        api.db, api.tocsin.ingest, integrations.digest(created["key"])
+    )
+    assert info is not None
+    body = msgspec.json.encode(am_body(am_alert("counted-1")))
+
+    def jobs(n: int) -> list[Job]:
+        return [Job(info, alertmanager.parse(body, now=clock.now())) for _ in range(n)]
+
+    first, second = IngestState(), IngestState()
+    run_batch(api.db, first, jobs(1))  # opens it: count 1
+    with api.db.reading() as session:
+        second.ensure_loaded(session)  # both replicas now hold it with count 1
+    run_batch(api.db, first, jobs(2))
+    run_batch(api.db, second, jobs(3))
+    run_batch(api.db, first, jobs(1))
+    [stored] = alerts_of(api, integration=created["id"])
+    assert stored["count"] == 1 + 2 + 3 + 1
+
+
 def test_a_resolve_reaches_an_alert_another_replica_opened(api: Api) -> None:
     created = integration(api)
     info = integrations.find_by_digest(

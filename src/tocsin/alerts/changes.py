@@ -81,7 +81,7 @@ def _insert_new(session: Session, changes: Changes) -> None:
                 "trace": current.steps or [],
             }
         )
-        current.row, current.steps = None, None
+        current.row, current.steps, current.unwritten_repeats = None, None, 0
     dbbulk.insert_rows(session, alerts, rows)
 
 
@@ -140,10 +140,13 @@ def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> 
 
 
 def _counts(current: Current) -> dict[str, Any]:
+    """The row's new times and status, and the repeats it saw since it was last written
+    (added to the stored count: another process may have counted repeats of it too)."""
+    added, current.unwritten_repeats = current.unwritten_repeats, 0
     return {
         "id": current.id,
         "status": current.status,
-        "count": current.count,
+        "count": added,
         "last_seen_at": current.last_seen_at,
         "last_logged_at": current.last_logged_at,
         "ends_at": current.ends_at,
@@ -153,7 +156,9 @@ def _counts(current: Current) -> dict[str, Any]:
 def _update_rows(session: Session, changes: Changes) -> None:
     counted = [c for i, c in changes.counted.items() if i not in changes.rewritten]
     if counted:
-        dbbulk.update_rows(session, alerts, _COUNTED, [_counts(c) for c in counted])
+        dbbulk.update_rows(
+            session, alerts, _COUNTED, [_counts(c) for c in counted], added=("count",)
+        )
     if changes.rewritten:
         stored = _stored_traces(session, list(changes.rewritten))
         rows = []
@@ -168,7 +173,7 @@ def _update_rows(session: Session, changes: Changes) -> None:
                     "trace": trace,
                 }
             )
-        dbbulk.update_rows(session, alerts, _REWRITTEN, rows)
+        dbbulk.update_rows(session, alerts, _REWRITTEN, rows, added=("count",))
     closing = [c.id for c in changes.closing if c.id is not None]
     if closing:
         session.execute(update(alerts).where(alerts.c.id.in_(closing)).values(open=False))

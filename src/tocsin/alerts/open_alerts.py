@@ -45,6 +45,9 @@ class Current:
     steps: list[dict[str, Any]] | None = None
     id: int | None = None
     open: bool = True
+    # Repeats counted here since the row was last written: what the next write adds to its
+    # stored count (another process's repeats of the key are in the row, not in ``count``).
+    unwritten_repeats: int = 0
     # Columns written once, kept only until the row is inserted.
     row: dict[str, Any] | None = None
 

@@ -320,6 +320,7 @@ class Processor:
         self, integration: IntegrationInfo, alert: NormalizedAlert, current: Current
     ) -> Outcome:
         current.count += 1
+        current.unwritten_repeats += 1
         current.last_seen_at = self.now
         rewrite = False
         if current.status is AlertStatus.RESOLVED:  # an acknowledged alert stays acknowledged
