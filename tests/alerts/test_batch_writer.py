@@ -241,3 +241,47 @@ def test_a_bug_while_resolving_an_incident_fails_the_request(faulty: FaultyServe
     [resolved] = post_alerts(api, created["key"], am_alert("bug-2", status="resolved"))
     assert (resolved["result"], resolved["incident_id"]) == ("resolved", iid)
     assert incident(api, iid)["status"] == "resolved"
+
+
+def _grouped_jobs(api: Api) -> Any:
+    created = integration(api, group_by=["alertname"], auto_resolve=True)
+    info = integrations.find_by_digest(
+        api.db, api.tocsin.ingest, integrations.digest(created["key"])
+    )
+    assert info is not None
+    name = f"Spread{created['id']}"
+
+    def job(instance: str, status: str = "firing") -> Job:
+        alert = am_alert(instance, alertname=name, status=status)
+        return Job(info, alertmanager.parse(msgspec.json.encode(am_body(alert)), now=clock.now()))
+
+    return job
+
+
+def test_a_group_another_replica_opened_is_joined_not_opened_again(api: Api) -> None:
+    job = _grouped_jobs(api)
+    first, second = IngestState(), IngestState()
+    for state in (first, second):  # both loaded before the group exists
+        with api.db.reading() as session:
+            state.ensure_loaded(session)
+    opening, joining = job("spread-1"), job("spread-2")
+    run_batch(api.db, first, [opening])
+    run_batch(api.db, second, [joining])
+    assert opening.outcomes[0].result is Result.OPENED
+    assert joining.outcomes[0].result is Result.JOINED
+    assert joining.outcomes[0].incident_id == opening.outcomes[0].incident_id
+
+
+def test_an_incident_resolves_when_the_alerts_of_every_replica_have(api: Api) -> None:
+    job = _grouped_jobs(api)
+    first, second = IngestState(), IngestState()
+    opening, joining = job("both-1"), job("both-2")
+    run_batch(api.db, first, [opening])
+    run_batch(api.db, second, [joining])
+    incident_id = opening.outcomes[0].incident_id
+    assert incident_id is not None and joining.outcomes[0].incident_id == incident_id
+    # The first replica never saw both-2: its alerts all resolved is not the incident's.
+    run_batch(api.db, first, [job("both-1", "resolved")])
+    assert api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["status"] == "triggered"
+    run_batch(api.db, second, [job("both-2", "resolved")])
+    assert api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["status"] == "resolved"

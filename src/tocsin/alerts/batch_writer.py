@@ -85,6 +85,7 @@ def _commit(
             with db.transaction() as session:
                 state.ensure_loaded(session)
                 processor = Processor(session, state, policies, clock.now(), refused)
+                processor.prepare(jobs)
                 for job in jobs:
                     processor.run(job)
                 processor.flush()

@@ -1,7 +1,8 @@
 """The writing half of a batch: what the decisions changed, written in a few statements.
 
 Order matters: new alert rows first (timeline events name their ids, and an incident resolved
-below must find its rows to close them), then timeline events, incident moves, row updates.
+below must find its rows to close them), then timeline events, acknowledgements, row updates,
+and last the incidents whose alerts are now all resolved (counted from the updated rows).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import dbbulk
@@ -52,8 +53,8 @@ def write(session: Session, state: IngestState, changes: Changes) -> None:
     _insert_new(session, changes)
     _write_timeline(session, changes)
     _acknowledge_incidents(session, changes)
-    _settle_resolved(session, state, changes)
     _update_rows(session, changes)
+    _settle_resolved(session, state, changes)
     _write_side_tables(session, changes)
 
 
@@ -126,15 +127,38 @@ def _acknowledge_incidents(session: Session, changes: Changes) -> None:
 
 
 def _settle_resolved(session: Session, state: IngestState, changes: Changes) -> None:
-    for incident_id in changes.resolved:
-        members = state.open_alerts.incident_alerts(incident_id)
-        if not members or any(c.status is not AlertStatus.RESOLVED for c in members):
+    """Resolve (or note) the incidents whose alerts are now all resolved.
+
+    Counted in the database, after this batch's rows are written and with the incident
+    locked: another replica may hold alerts of the same incident that this one never saw,
+    and of two replicas resolving its last alerts at once, the second sees the first's.
+    """
+    held = [
+        i
+        for i in sorted(changes.resolved)
+        if incidents_service.lock_if_open_in(session, incident_id=i)
+    ]
+    if not held:
+        return
+    counts = session.execute(
+        select(
+            alerts.c.incident_id,
+            func.count(),
+            func.sum(case((alerts.c.status != AlertStatus.RESOLVED.value, 1), else_=0)),
+        )
+        .where(alerts.c.open.is_(True), alerts.c.incident_id.in_(held))
+        .group_by(alerts.c.incident_id)
+    )
+    resolved_all = {row[0]: int(row[1]) for row in counts if not row[2]}
+    for incident_id in held:
+        members = resolved_all.get(incident_id)
+        if not members:
             continue
         integration = changes.actors[incident_id]
         if not integration.auto_resolve:
-            _record(session, changes, incident_id, "alerts_all_resolved", {"count": len(members)})
+            _record(session, changes, incident_id, "alerts_all_resolved", {"count": members})
             continue
-        message = f"all {len(members)} alerts resolved"
+        message = f"all {members} alerts resolved"
         if _move(session, incident_id, integration.actor, Status.RESOLVED, message):
             state.open_alerts.drop_incident(incident_id)
 

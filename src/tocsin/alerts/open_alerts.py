@@ -10,11 +10,12 @@ after their commit and drained before the next batch.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.tables import Alert
@@ -96,15 +97,43 @@ class OpenAlerts:
         columns = [getattr(Alert, name) for name in _LOADED]
         query = select(*columns).where(Alert.open.is_(True)).order_by(Alert.id)
         for row in session.execute(query).mappings():
-            current = _current(row)
-            self.add(current)
-            if current.group_key and current.incident_id is not None:
-                key = (current.integration_id, current.group_key)
-                known = self.groups.get(key)
-                if known is None or known.started_at > current.first_seen_at:
-                    self.groups[key] = Group(current.incident_id, current.first_seen_at)
+            self._remember(_current(row))
         self.loaded = True
         self.loads += 1
+
+    def _remember(self, current: Current) -> None:
+        self.add(current)
+        if current.group_key and current.incident_id is not None:
+            key = (current.integration_id, current.group_key)
+            known = self.groups.get(key)
+            if known is None or known.started_at > current.first_seen_at:
+                self.groups[key] = Group(current.incident_id, current.first_seen_at)
+
+    def find_groups(self, session: Session, wanted: Collection[Key]) -> None:
+        """Learn the open incidents of groups this process has not seen (by integration id
+        and group key) from the database: another replica may have opened them.
+
+        On PostgreSQL each group is locked until the transaction ends first, so two replicas
+        opening the same group at once take turns: the second finds the first's incident.
+        """
+        pairs = sorted(k for k in wanted if k not in self.groups)
+        if not pairs:
+            return
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(
+                _LOCK_GROUPS, {"ids": [i for i, _ in pairs], "keys": [k for _, k in pairs]}
+            )
+        columns = [getattr(Alert, name) for name in _LOADED]
+        for start in range(0, len(pairs), _PAIRS_PER_QUERY):
+            chunk = pairs[start : start + _PAIRS_PER_QUERY]
+            query = select(*columns).where(
+                Alert.open.is_(True),
+                Alert.incident_id.is_not(None),
+                tuple_(Alert.integration_id, Alert.group_key).in_(chunk),
+            )
+            for row in session.execute(query).mappings():
+                if (row["integration_id"], row["dedup_key"]) not in self.current:
+                    self._remember(_current(row))
 
     def find(self, session: Session, key: Key) -> Current | None:
         """The open alert for ``key``: from the cache, else from the database.
@@ -168,6 +197,13 @@ def _current(row: RowMapping) -> Current:
     return Current(**{**row, "status": AlertStatus(row["status"])})
 
 
+_PAIRS_PER_QUERY = 400  # two bound parameters each
+# Locks taken in key order (the array is sorted), so two batches cannot wait on each other.
+_LOCK_GROUPS = text(
+    "SELECT pg_advisory_xact_lock(g.id, hashtext(g.key)) "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:keys AS text[])) WITH ORDINALITY AS g(id, key, n) "
+    "ORDER BY g.n"
+)
 _LOADED = (
     *("id", "integration_id", "dedup_key", "name", "status", "incident_id", "silenced_by"),
     *("group_key", "count", "first_seen_at", "last_seen_at", "last_logged_at", "ends_at"),

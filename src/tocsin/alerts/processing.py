@@ -100,6 +100,24 @@ class Processor:
         self.opened: list[dict[str, Any]] = []
         self.openers: dict[int, Key] = {}
 
+    def prepare(self, jobs: Sequence[Job]) -> None:
+        """Before the batch: the groups its new alerts could join that this process has not
+        seen, looked up (and on PostgreSQL locked) in one go."""
+        wanted: set[Key] = set()
+        for job in jobs:
+            integration = job.integration
+            if not integration.rules.group_by:
+                continue
+            for alert in job.alerts:
+                if alert.action is not AlertAction.TRIGGER:
+                    continue
+                if (integration.id, alert.dedup_key) in self.open.current:
+                    continue
+                group_key = make_group_key(alert.labels, integration.rules.group_by)
+                if group_key is not None:
+                    wanted.add((integration.id, group_key))
+        self.open.find_groups(self.session, wanted)
+
     # ------------------------------------------------------------ per event
 
     def run(self, job: Job) -> None:

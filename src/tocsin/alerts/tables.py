@@ -70,6 +70,14 @@ class Alert(Base):
             sqlite_where=text("open"),
             postgresql_where=text("open"),
         ),
+        # How a replica finds the open incident of a group another replica opened.
+        Index(
+            "ix_alerts_open_group",
+            "integration_id",
+            "group_key",
+            sqlite_where=text("open"),
+            postgresql_where=text("open"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
