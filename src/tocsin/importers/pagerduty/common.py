@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tocsin.importers.keys import source_key
+from tocsin.importers.source import SourceError
 
 PREFIX = "pd"
 _NOT_SLUG = re.compile(r"[^a-z0-9_.-]+")
@@ -38,9 +39,12 @@ def label(obj: Mapping[str, Any]) -> str:
 
 def instant(text: str) -> datetime:
     """PagerDuty's ISO 8601 times (``2026-03-02T09:00:00+01:00`` or ``...Z``), aware."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise SourceError(f"PagerDuty time {text!r} is not ISO 8601") from None
     if value.tzinfo is None:
-        raise ValueError(f"{text!r} has no offset")
+        raise SourceError(f"PagerDuty time {text!r} has no offset")
     return value
 
 
