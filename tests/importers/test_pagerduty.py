@@ -336,3 +336,18 @@ def test_the_command_writes_the_file_and_verifies_offline(
     missing = CliRunner().invoke(app, ["import", "pagerduty", "--from", str(tmp_path / "no")])
     assert missing.exit_code == 1
     assert "is not a folder of saved PagerDuty answers" in " ".join(missing.output.split())
+
+
+def test_an_unreadable_schedule_is_reported_and_the_rest_still_imports() -> None:
+    data = _offline()
+    broken = json.loads(json.dumps(data["schedules"][1]))
+    broken["schedule_layers"][0]["start"] = "next tuesday"
+    data["schedules"] = [data["schedules"][0], broken]
+    conversion = IMPORTER.convert(data, PeopleDirectory())
+    assert [s.key for s in conversion.document.schedules] == ["pd-schedule-psched1"]
+    [finding] = [f for f in conversion.report.of_kind(Kind.LOST) if f.source == "schedule PSCHED2"]
+    assert "next tuesday" in finding.message
+    # the policy's level that targets it keeps its other target
+    assert [
+        (t.person, t.schedule) for t in conversion.document.escalation_policies[0].levels[1].targets
+    ] == [("pd-user-pbob002", None)]

@@ -121,7 +121,11 @@ class PagerDutyImporter(Importer):
         for schedule in data.get("schedules") or ():
             schedule_id = str(schedule["id"])
             overrides = (data.get("overrides") or {}).get(schedule_id, [])
-            doc = convert_schedule(schedule, overrides, person_keys, team_keys, report)
+            try:
+                doc = convert_schedule(schedule, overrides, person_keys, team_keys, report)
+            except (SourceError, ValueError, KeyError, TypeError) as error:
+                report.lost(f"schedule {schedule_id}", f"not readable ({error}); not imported")
+                continue
             if doc is not None:
                 schedule_docs.append(doc)
                 schedule_keys[schedule_id] = doc.key
