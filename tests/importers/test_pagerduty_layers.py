@@ -84,3 +84,46 @@ def test_every_hand_off_has_pagerdutys_person(
             moments.append(turn - timedelta(seconds=1))
     for at in moments:
         assert core.on_call_at(engine, at) == _model_person(anchor, seconds, zone, n, at), at
+
+
+def _layer(**changes: object) -> dict[str, object]:
+    layer: dict[str, object] = {
+        "name": "L",
+        "start": "2026-06-01T09:00:00+02:00",
+        "end": None,
+        "rotation_virtual_start": "2026-06-01T09:00:00+02:00",
+        "rotation_turn_length_seconds": 604800,
+        "users": [{"user": {"id": "pa"}}, {"user": {"id": "gone"}}],
+        "restrictions": [],
+    }
+    return {**layer, **changes}
+
+
+def test_a_weekly_restriction_counts_iso_days_and_seconds_are_reported() -> None:
+    report = ImportReport()
+    restriction = {
+        "type": "weekly_restriction",
+        "start_day_of_week": 7,
+        "start_time_of_day": "20:00:30",
+        "duration_seconds": 36 * 3600,
+    }
+    [layer] = convert_layer(
+        _layer(restrictions=[restriction]), ZoneInfo("Europe/Berlin"), {"pa": "pa"}, report, "L"
+    )
+    assert layer["participants"] == ["pa"]
+    [window] = layer["restrictions"]
+    assert window.model_dump(mode="json") == {
+        "kind": "weekly",
+        "weekday": 6,
+        "start_time": "20:00:00",
+        "duration_minutes": 2160,
+    }
+    kinds = sorted(f.kind.value for f in report.findings)
+    assert kinds == ["changed", "unmatched"]  # the rounded start, the user not imported
+
+
+def test_a_turn_of_half_an_hour_is_reported_and_the_layer_skipped() -> None:
+    report = ImportReport()
+    layer = _layer(rotation_turn_length_seconds=1800)
+    assert convert_layer(layer, ZoneInfo("UTC"), {"pa": "pa"}, report, "L") == []
+    assert [f.kind.value for f in report.findings] == ["lost"]
