@@ -1,0 +1,187 @@
+"""PagerDuty (REST API v2) as a Tocsin configuration file.
+
+Read from ``https://api.pagerduty.com`` (EU: ``https://api.eu.pagerduty.com``) with an API
+key, or offline from a folder of saved answers (``docs/import-pagerduty.md`` shows its
+layout). The same dict comes out of both, so :meth:`PagerDutyImporter.convert` has one path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from tocsin.config_as_code.document import Document
+from tocsin.importers.base import Conversion, Importer
+from tocsin.importers.keys import PeopleDirectory
+from tocsin.importers.pagerduty.common import instant, items, key, ref_id
+from tocsin.importers.pagerduty.escalation import convert_policies, convert_services
+from tocsin.importers.pagerduty.people import convert_people, convert_teams
+from tocsin.importers.pagerduty.schedules import convert_schedule
+from tocsin.importers.report import ImportReport
+from tocsin.importers.source import Api, SourceError, read_json
+from tocsin.importers.verify import Span
+
+EU_BASE_URL = "https://api.eu.pagerduty.com"
+PAGE = 100
+FILES = ("users", "teams", "schedules", "escalation_policies", "services")
+
+
+@dataclass
+class PagerDutyConversion(Conversion):
+    # PagerDuty user id -> person key, to read PagerDuty's renderings
+    people: dict[str, str] = field(default_factory=dict)
+
+
+def _list(api: Api, path: str, name: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+    """Every page of a classic-paginated list (``limit``, ``offset``, ``more``)."""
+    found: list[Any] = []
+    offset = 0
+    while True:
+        body = api.get(path, {**(params or {}), "limit": PAGE, "offset": offset})
+        page = items(body, name)
+        found += page
+        if not (isinstance(body, Mapping) and body.get("more")) or not page:
+            return found
+        offset += len(page)
+
+
+def _rendered_entries(body: Any) -> list[dict[str, Any]]:
+    """``final_schedule.rendered_schedule_entries`` of a GET /schedules/{id} answer."""
+    schedule = body.get("schedule", body) if isinstance(body, Mapping) else {}
+    final = schedule.get("final_schedule") or {}
+    return [dict(e) for e in final.get("rendered_schedule_entries") or ()]
+
+
+class PagerDutyImporter(Importer):
+    vendor: ClassVar[str] = "pagerduty"
+    default_base_url: ClassVar[str] = "https://api.pagerduty.com"
+    override_horizon: ClassVar[timedelta] = timedelta(weeks=26)
+
+    def api(self, api_key: str, base_url: str | None) -> Api:
+        return self.client(api_key, base_url)
+
+    def client(self, api_key: str, base_url: str | None = None, **options: Any) -> Api:
+        headers = {
+            "Authorization": f"Token token={api_key}",
+            "Accept": "application/vnd.pagerduty+json;version=2",
+        }
+        return Api(base_url or self.default_base_url, headers, **options)
+
+    def read_api(self, api: Api, now: datetime | None = None) -> dict[str, Any]:
+        since = (now or datetime.now(UTC)).astimezone(UTC)
+        until = since + self.override_horizon
+        include = {"include[]": ["contact_methods", "notification_rules"]}
+        schedules, overrides = [], {}
+        for listed in _list(api, "/schedules", "schedules"):
+            schedule_id = str(listed["id"])
+            schedules.append(api.get(f"/schedules/{schedule_id}").get("schedule", listed))
+            overrides[schedule_id] = items(
+                api.get(
+                    f"/schedules/{schedule_id}/overrides",
+                    {"since": since.isoformat(), "until": until.isoformat()},
+                ),
+                "overrides",
+            )
+        return {
+            "users": _list(api, "/users", "users", include),
+            "teams": _list(api, "/teams", "teams"),
+            "schedules": schedules,
+            "overrides": overrides,
+            "escalation_policies": _list(api, "/escalation_policies", "escalation_policies"),
+            "services": _list(api, "/services", "services", {"include[]": ["integrations"]}),
+            "rendered": {},
+        }
+
+    def read_offline(self, path: Path) -> dict[str, Any]:
+        if not path.is_dir():
+            raise SourceError(f"{path} is not a folder of saved PagerDuty answers")
+        data: dict[str, Any] = {}
+        for name in FILES:
+            file = path / f"{name}.json"
+            data[name] = items(read_json(file), name) if file.exists() else []
+        data["overrides"] = {
+            file.stem: items(read_json(file), "overrides")
+            for file in sorted((path / "overrides").glob("*.json"))
+        }
+        data["rendered"] = {
+            file.stem: _rendered_entries(read_json(file))
+            for file in sorted((path / "rendered").glob("*.json"))
+        }
+        return data
+
+    def convert(self, data: Mapping[str, Any], people: PeopleDirectory) -> PagerDutyConversion:
+        report = ImportReport()
+        users = list(data.get("users") or ())
+        person_docs, person_keys = convert_people(users, people, report)
+        team_docs, team_keys = convert_teams(data.get("teams") or (), users, person_keys)
+        schedule_docs, schedule_keys = [], {}
+        for schedule in data.get("schedules") or ():
+            schedule_id = str(schedule["id"])
+            overrides = (data.get("overrides") or {}).get(schedule_id, [])
+            try:
+                doc = convert_schedule(schedule, overrides, person_keys, team_keys, report)
+            except (SourceError, ValueError, KeyError, TypeError) as error:
+                report.lost(f"schedule {schedule_id}", f"not readable ({error}); not imported")
+                continue
+            if doc is not None:
+                schedule_docs.append(doc)
+                schedule_keys[schedule_id] = doc.key
+        policy_docs, policy_keys = convert_policies(
+            data.get("escalation_policies") or (), person_keys, schedule_keys, report
+        )
+        service_docs, integration_docs = convert_services(
+            data.get("services") or (), policy_keys, team_keys, report
+        )
+        document = Document(
+            people=person_docs,
+            teams=team_docs,
+            schedules=schedule_docs,
+            escalation_policies=policy_docs,
+            services=service_docs,
+            integrations=integration_docs,
+        )
+        return PagerDutyConversion(document, report, schedule_keys, person_keys)
+
+    def rendered(
+        self,
+        data: Mapping[str, Any],
+        conversion: Conversion,
+        start: datetime,
+        end: datetime,
+        api: Api | None,
+    ) -> dict[str, list[Span]]:
+        people = conversion.people if isinstance(conversion, PagerDutyConversion) else {}
+        saved = data.get("rendered") or {}
+        found: dict[str, list[Span]] = {}
+        for schedule_id, schedule_key in sorted(conversion.schedules.items()):
+            if api is not None:
+                body = api.get(
+                    f"/schedules/{schedule_id}",
+                    {"since": start.isoformat(), "until": end.isoformat(), "time_zone": "UTC"},
+                )
+                entries = _rendered_entries(body)
+            elif schedule_id in saved:
+                entries = saved[schedule_id]
+            else:
+                conversion.report.note(
+                    f"schedule {schedule_id}",
+                    "no saved rendering (rendered/<id>.json); not verified",
+                )
+                continue
+            spans = []
+            for entry in entries:
+                user = ref_id(entry.get("user"))
+                if user is None:
+                    continue
+                span_start = max(instant(entry["start"]), start)
+                span_end = min(instant(entry["end"]), end)
+                if span_start < span_end:
+                    spans.append(Span(span_start, span_end, people.get(user, key("user", user))))
+            found[schedule_key] = spans
+        return found
+
+
+IMPORTER = PagerDutyImporter()
