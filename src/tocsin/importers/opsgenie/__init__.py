@@ -12,9 +12,9 @@ from tocsin.config_as_code.document import Document
 from tocsin.importers.base import Conversion, Importer
 from tocsin.importers.keys import PeopleDirectory
 from tocsin.importers.opsgenie import reading, timeline
-from tocsin.importers.opsgenie.common import Context, label
+from tocsin.importers.opsgenie.common import NOBODY_PERSON, Context, label
 from tocsin.importers.opsgenie.escalations import convert_escalation
-from tocsin.importers.opsgenie.people import convert_people, convert_teams
+from tocsin.importers.opsgenie.people import convert_people, convert_teams, nobody_person
 from tocsin.importers.opsgenie.schedules import convert_schedule, nobody_schedule
 from tocsin.importers.opsgenie.services import convert_services, team_policies
 from tocsin.importers.report import ImportReport
@@ -63,15 +63,22 @@ class OpsgenieImporter(Importer):
         services, integrations = convert_services(
             data.get("services") or [], data.get("integrations") or [], routed, ctx
         )
+        if ctx.needs_nobody_person:
+            persons.append(nobody_person())
         document = Document(
-            people=persons,
+            people=sorted(persons, key=lambda p: p.key),
             teams=teams,
             schedules=sorted(schedules, key=lambda s: s.key),
             escalation_policies=sorted(policies.values(), key=lambda p: p.key),
             services=services,
             integrations=integrations,
         )
-        return Conversion(document=document, report=ctx.report, schedules=verified)
+        return Conversion(
+            document=document,
+            report=ctx.report,
+            schedules=verified,
+            nobody=frozenset({NOBODY_PERSON}),
+        )
 
     def rendered(
         self,

@@ -16,6 +16,9 @@ PREFIX = "og"
 NOBODY = f"{PREFIX}-schedule-nobody"
 """An empty schedule: the target of a level that only waits (Opsgenie's first rule at 5 min)."""
 
+NOBODY_PERSON = f"{PREFIX}-nobody"
+"""A person without contact methods: the turns of Opsgenie's ``none`` participant."""
+
 _UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
 _NOT_SLUG = re.compile(r"[^a-z0-9_.-]+")
 
@@ -83,6 +86,7 @@ class Context:
     policy_keys: dict[str, str] = field(default_factory=dict)
     policy_names: dict[str, str] = field(default_factory=dict)  # name -> escalation id
     needs_nobody: bool = False
+    needs_nobody_person: bool = False
 
     def person(self, ref: Mapping[str, Any] | None) -> str | None:
         """The person key of a user reference ``{id, username}``, if the import has them."""

@@ -12,7 +12,15 @@ from tocsin.config_as_code.document import (
     TeamDoc,
 )
 from tocsin.importers.keys import PeopleDirectory, normalize_email
-from tocsin.importers.opsgenie.common import Context, key, label, minutes, slug, unique
+from tocsin.importers.opsgenie.common import (
+    NOBODY_PERSON,
+    Context,
+    key,
+    label,
+    minutes,
+    slug,
+    unique,
+)
 from tocsin.oncall.people.schemas import check_zone
 
 _LOST_KINDS = {
@@ -203,3 +211,13 @@ def convert_teams(teams: Sequence[Mapping[str, Any]], ctx: Context) -> list[Team
             )
         )
     return sorted(found, key=lambda t: t.key)
+
+
+def nobody_person() -> PersonDoc:
+    return PersonDoc(
+        key=NOBODY_PERSON,
+        name="Nobody (Opsgenie gap)",
+        handle="opsgenie-nobody",
+        contact_methods=[],
+        notification_rules=[],
+    )

@@ -6,9 +6,9 @@ the shape:
 * rotations listed first win: they get the higher positions. Opsgenie puts everyone whose
   rotation covers a moment on call at once; Tocsin has one person, so such overlaps are
   reported (and ``--verify`` names them, the source side reading ``a + b``);
-* a ``none`` participant (or one the import cannot map) is a gap. A rotation with gaps becomes
-  one layer per real participant, each rotating alone over the whole cycle and starting at
-  that participant's first hand-off, which keeps every hand-off and every gap exact;
+* a ``none`` participant (or one the import cannot map) is a gap. A Tocsin layer names people
+  only, so its turns go to a placeholder person without contact methods (nobody is
+  notified); ``--verify`` counts the placeholder as nobody on call;
 * an override of the whole schedule is an override; one limited to some rotations becomes a
   layer right above each of them, with that rotation's windows, so it replaces only it.
 """
@@ -22,9 +22,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from tocsin.config_as_code.document import LayerDoc, OverrideDoc, ScheduleDoc
-from tocsin.core import rotation as engine
-from tocsin.core.schedule import RotationKind, load_zone
-from tocsin.importers.opsgenie.common import NOBODY, Context, instant, key, label
+from tocsin.core.schedule import RotationKind
+from tocsin.importers.opsgenie.common import NOBODY, NOBODY_PERSON, Context, instant, key, label
 from tocsin.importers.verify import tocsin_spans
 from tocsin.oncall.people.schemas import check_zone
 from tocsin.oncall.schedules.schemas import DailyWindow, WeeklyWindow
@@ -91,40 +90,34 @@ def _participants(rotation: Mapping[str, Any], ctx: Context, where: str) -> list
     return found
 
 
-def _layers(
-    rotation: Mapping[str, Any], zone_name: str, ctx: Context, where: str
-) -> list[dict[str, Any]]:
+def _layers(rotation: Mapping[str, Any], ctx: Context, where: str) -> list[dict[str, Any]]:
     kind = _KINDS.get(str(rotation.get("type")))
     start, end = instant(rotation.get("startDate")), instant(rotation.get("endDate"))
     if kind is None or start is None:
         ctx.report.lost(where, f"rotation type {rotation.get('type')!r} or start date not readable")
         return []
-    length = max(1, int(rotation.get("length") or 1))
-    restrictions = windows(rotation.get("timeRestriction"))
     people = _participants(rotation, ctx, where)
-    real = [p for p in people if p is not None]
-    if not real:
+    if all(p is None for p in people):
         ctx.report.lost(where, "no participant is a person the import has; no layer made")
         return []
-    name = str(rotation.get("name") or "")[:200]
-    base = {"name": name, "kind": kind, "end": end, "restrictions": restrictions}
-    if len(real) == len(people):
-        return [{**base, "length": length, "start": start, "participants": people}]
-    # With gaps: each participant rotates alone over the whole cycle, from their first turn.
-    cycle = engine.Rotation(kind=kind, length=length, participants=("x",), start=start)
-    zone = load_zone(zone_name)
-    layers = []
-    for turn, person in enumerate(people):
-        first = engine.handoff(cycle, zone, turn)
-        if person is None or (end is not None and first >= end):
-            continue
-        layers.append(
-            {**base, "length": length * len(people), "start": first, "participants": [person]}
+    if None in people:
+        ctx.needs_nobody_person = True
+        ctx.report.changed(
+            where,
+            f"{people.count(None)} turn(s) of nobody go to {NOBODY_PERSON}, a person without "
+            "contact methods: nobody is notified, but the turn hides the layers below it",
         )
-    ctx.report.note(
-        where, f"has {len(people) - len(real)} gap turn(s): kept as gaps, one layer per participant"
-    )
-    return layers
+    return [
+        {
+            "name": str(rotation.get("name") or "")[:200],
+            "kind": kind,
+            "end": end,
+            "restrictions": windows(rotation.get("timeRestriction")),
+            "length": max(1, int(rotation.get("length") or 1)),
+            "start": start,
+            "participants": [p or NOBODY_PERSON for p in people],
+        }
+    ]
 
 
 def _override_layer(
@@ -159,7 +152,7 @@ def convert_schedule(schedule: Mapping[str, Any], ctx: Context) -> ScheduleDoc |
     groups: dict[str, list[dict[str, Any]]] = {}
     for rotation in rotations:
         groups[str(rotation.get("id"))] = _layers(
-            rotation, zone, ctx, f"{where} {label(rotation, 'rotation')}"
+            rotation, ctx, f"{where} {label(rotation, 'rotation')}"
         )
     overrides, above = _overrides(schedule, groups, ctx, where)
     stacked: list[dict[str, Any]] = []

@@ -132,7 +132,7 @@ def convert_services(
         path = "/v2/enqueue" if kind is IntegrationKind.PAGERDUTY else "/hooks/<key>"
         ctx.report.note(
             where,
-            f"now a {kind.value} integration on service {target}: point the "
+            f"now a Tocsin {kind.value} integration on service {target}: point the "
             f"tool at <tocsin>{path} (tocsin apply prints the key once)",
         )
         if kind is IntegrationKind.GENERIC:
