@@ -69,6 +69,10 @@ def _policy(conversion: base.Conversion, name: str) -> Any:
     return next(p for p in conversion.document.escalation_policies if p.name == name)
 
 
+def _layer(conversion: base.Conversion, schedule: str, name: str) -> Any:
+    return next(x for x in _schedule(conversion, schedule).layers if x.name == name)
+
+
 def _level_starts(policy: Any) -> list[int]:
     steps = escalation_core.timeline(
         [level.timeout_minutes for level in policy.levels], repeat=0, start=WINDOW
@@ -162,7 +166,7 @@ def test_an_upper_case_email_is_normalized_and_matched() -> None:
         "Europe/Paris",
     )
     assert next(m.key for m in ana.contact_methods) == "contact-3"  # Tocsin's own method kept
-    days = _schedule(matched, PRIMARY).layers[-1]
+    days = _layer(matched, PRIMARY, "Days")
     assert "person-7" in days.participants and ANA not in days.participants
 
 
@@ -186,16 +190,14 @@ def test_contact_methods_and_rules_keep_exact_delays_and_report_what_cannot_be_s
 
 def test_a_restriction_across_midnight_and_weekday_windows() -> None:
     _, conversion = _offline()
-    primary = _schedule(conversion, PRIMARY)
-    nights, days = primary.layers[1], primary.layers[0]
-    assert nights.name == "Nights" and days.name == "Days"
+    nights = _layer(conversion, PRIMARY, "Nights")
     window = nights.restrictions[0]
     assert (window.kind, window.start_time.isoformat(), window.duration_minutes) == (
         "daily",
         "22:00:00",
         480,
     )
-    after_hours = _schedule(conversion, DATA).layers[0]
+    after_hours = _layer(conversion, DATA, "After hours")
     weekend = after_hours.restrictions[0]  # Friday 17:30 to Monday 09:00
     assert (weekend.weekday, weekend.start_time.isoformat(), weekend.duration_minutes) == (
         4,
@@ -216,7 +218,7 @@ def test_a_dst_change_inside_a_weekly_shift_keeps_the_local_hand_off() -> None:
 
 def test_a_none_turn_stays_a_gap_and_the_anchor_before_the_window_counts() -> None:
     _, conversion = _offline()
-    nights = _schedule(conversion, PRIMARY).layers[1]
+    nights = _layer(conversion, PRIMARY, "Nights")
     assert nights.start == datetime(2026, 11, 2, 21, 0, tzinfo=UTC)  # months before the window
     assert nights.participants == [CY, "og-nobody", DEE]
     nobody = next(p for p in conversion.document.people if p.key == "og-nobody")
@@ -229,8 +231,10 @@ def test_overrides_of_the_schedule_and_of_one_rotation() -> None:
     assert [(o.person, o.start.isoformat()) for o in primary.overrides] == [
         ("og-user-a1b2c3d4-0000-4000-8000-000000000005", "2027-03-17T10:00:00+00:00")
     ]
-    top = primary.layers[-1]  # above Nights, with its windows: it replaces Nights only
-    assert top.participants == [ANA] and top.restrictions == primary.layers[1].restrictions
+    names = [layer.name for layer in primary.layers]  # bottom-up
+    assert names == ["Nights", "override ov-nights", "Days"]  # Nights has nobody's turns
+    top = primary.layers[1]  # right above Nights, with its windows: it replaces Nights only
+    assert top.participants == [ANA] and top.restrictions == primary.layers[0].restrictions
     assert top.end == datetime(2027, 3, 21, 8, 0, tzinfo=UTC)
 
 
@@ -243,7 +247,10 @@ def test_overlapping_rotations_are_reported_and_verify_names_both() -> None:
     schedule["overrides"] = []
     conversion = IMPORTER.convert(data, PeopleDirectory())
     changed = [f.message for f in conversion.report.of_kind(Kind.CHANGED)]
-    assert any("'Nights' and 'Days' are on call at the same time" in m for m in changed)
+    assert any(
+        "'Days' and 'Nights' are on call at the same time" in m and "'Days' (the higher" in m
+        for m in changed
+    )
     both = {
         "periods": [
             {

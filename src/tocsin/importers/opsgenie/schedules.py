@@ -3,7 +3,8 @@
 A rotation becomes a layer (its restriction windows, start and end kept). Rules that decide
 the shape:
 
-* rotations listed first win: they get the higher positions. Opsgenie puts everyone whose
+* rotations listed first win (rotations with nobody's turns go below the others): they get
+  the higher positions. Opsgenie puts everyone whose
   rotation covers a moment on call at once; Tocsin has one person, so such overlaps are
   reported (and ``--verify`` names them, the source side reading ``a + b``);
 * a ``none`` participant (or one the import cannot map) is a gap. A Tocsin layer names people
@@ -156,7 +157,7 @@ def convert_schedule(schedule: Mapping[str, Any], ctx: Context) -> ScheduleDoc |
         )
     overrides, above = _overrides(schedule, groups, ctx, where)
     stacked: list[dict[str, Any]] = []
-    for rotation in reversed(rotations):  # bottom-up: the first listed ends on top
+    for rotation in _bottom_up(rotations, groups):
         rotation_id = str(rotation.get("id"))
         stacked += groups[rotation_id] + above.get(rotation_id, [])
     if len(stacked) > MAX_LAYERS:
@@ -176,8 +177,21 @@ def convert_schedule(schedule: Mapping[str, Any], ctx: Context) -> ScheduleDoc |
         layers=layers,
         overrides=overrides,
     )
-    _report_overlaps(doc, rotations, groups, ctx, where)
+    _report_overlaps(doc, list(reversed(_bottom_up(rotations, groups))), groups, ctx, where)
     return doc
+
+
+def _has_gap(layers: list[dict[str, Any]]) -> bool:
+    return any(NOBODY_PERSON in layer["participants"] for layer in layers)
+
+
+def _bottom_up(
+    rotations: Sequence[Mapping[str, Any]], groups: Mapping[str, list[dict[str, Any]]]
+) -> list[Mapping[str, Any]]:
+    """Stacking order, lowest first: rotations with nobody's turns at the bottom (so the
+    placeholder shows only where no other rotation covers), else the first listed on top."""
+    order = list(reversed(rotations))
+    return sorted(order, key=lambda r: not _has_gap(groups[str(r.get("id"))]))
 
 
 def _overrides(
@@ -230,7 +244,7 @@ def _report_overlaps(
                 where,
                 f"rotations {a.get('name')!r} and {b.get('name')!r} are on call at the same time "
                 f"(first at {first.isoformat()}): Opsgenie notifies both, Tocsin the one of "
-                f"{a.get('name')!r} (listed first)",
+                f"{a.get('name')!r} (the higher layer)",
             )
 
 
@@ -248,7 +262,8 @@ def _first_overlap(
                 "overrides": [],
             }
         )
-        return [(s.start, s.end) for s in tocsin_spans(alone, start, end)]
+        found = tocsin_spans(alone, start, end)
+        return [(s.start, s.end) for s in found if s.person != NOBODY_PERSON]
 
     theirs = spans(b_layers)
     firsts = [
