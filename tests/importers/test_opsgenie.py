@@ -5,6 +5,7 @@ folder; ``--verify`` against Opsgenie's own timelines; the file applied for real
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.config_as_code.helpers import applied, fresh_server, planned
 from tests.conftest import Api as TocsinApi
@@ -26,7 +29,9 @@ from tocsin.core.schedule import on_call_at
 from tocsin.importers import base
 from tocsin.importers.keys import PeopleDirectory
 from tocsin.importers.opsgenie import IMPORTER
-from tocsin.importers.report import Kind
+from tocsin.importers.opsgenie.common import Context
+from tocsin.importers.opsgenie.escalations import convert_escalation
+from tocsin.importers.report import ImportReport, Kind
 from tocsin.importers.source import Api, SourceError
 from tocsin.importers.verify import core_schedule
 
@@ -413,3 +418,29 @@ def test_the_file_applies_and_a_second_apply_changes_nothing(fresh: TocsinApi) -
     applied(fresh, text)
     _, again = _offline()
     assert planned(fresh, _text(again))["changes"] == []
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=600), st.sampled_from(["minutes", "hours"])),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_levels_start_exactly_at_every_distinct_rule_delay(delays: list[tuple[int, str]]) -> None:
+    rules = [
+        {
+            "condition": "if-not-acked",
+            "notifyType": "default",
+            "delay": {"timeAmount": amount, "timeUnit": unit},
+            "recipient": {"type": "user", "id": "u1"},
+        }
+        for amount, unit in delays
+    ]
+    ctx = Context(report=ImportReport(), people_by_user={"u1": "og-user-u1"})
+    policy = convert_escalation({"id": "e1", "name": "E", "rules": rules}, ctx)
+    assert policy is not None
+    wanted = sorted({0} | {a * (60 if u == "hours" else 1) for a, u in delays})
+    if all(b - a <= 1440 for a, b in itertools.pairwise(wanted)):  # else a timeout is capped
+        assert _level_starts(policy) == wanted
+    assert all(level.timeout_minutes >= 1 for level in policy.levels)
