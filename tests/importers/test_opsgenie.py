@@ -444,3 +444,15 @@ def test_levels_start_exactly_at_every_distinct_rule_delay(delays: list[tuple[in
     if all(b - a <= 1440 for a, b in itertools.pairwise(wanted)):  # else a timeout is capped
         assert _level_starts(policy) == wanted
     assert all(level.timeout_minutes >= 1 for level in policy.levels)
+
+
+def test_a_user_tocsin_cannot_hold_is_reported_and_the_rest_imported() -> None:
+    data, _ = _offline()
+    data = copy.deepcopy(data)
+    data["users"].append({"id": "u-bad", "username": "root@localhost", "fullName": "Root"})
+    data["users"].append({"id": "u-none", "username": "no-email"})
+    conversion = IMPORTER.convert(data, PeopleDirectory())
+    unmatched = {f.source: f.message for f in conversion.report.of_kind(Kind.UNMATCHED)}
+    assert "email" in unmatched["user u-bad (root@localhost)"]
+    assert "no email" in unmatched["user u-none (no-email)"]
+    assert len([p for p in conversion.document.people if p.key.startswith("og-user-")]) == 5

@@ -12,7 +12,7 @@ from tocsin.config_as_code.document import Document
 from tocsin.importers.base import Conversion, Importer
 from tocsin.importers.keys import PeopleDirectory
 from tocsin.importers.opsgenie import reading, timeline
-from tocsin.importers.opsgenie.common import NOBODY_PERSON, Context, label
+from tocsin.importers.opsgenie.common import NOBODY_PERSON, Context
 from tocsin.importers.opsgenie.escalations import convert_escalation
 from tocsin.importers.opsgenie.people import convert_people, convert_teams, nobody_person
 from tocsin.importers.opsgenie.schedules import convert_schedule, nobody_schedule
@@ -95,4 +95,4 @@ class OpsgenieImporter(Importer):
 
 IMPORTER = OpsgenieImporter()
 
-__all__ = ["IMPORTER", "OpsgenieImporter", "label"]
+__all__ = ["IMPORTER", "OpsgenieImporter"]

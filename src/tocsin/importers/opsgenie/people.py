@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from tocsin.config_as_code.document import (
     ContactMethodDoc,
     NotificationRuleDoc,
@@ -167,8 +169,8 @@ def convert_people(
             name = str(user.get("fullName") or email)[:200]
             handle = unique(slug(email.split("@")[0], "user"), handles)
             zone = _zone(user, ctx, where)
-        people.append(
-            PersonDoc(
+        try:
+            person = PersonDoc(
                 key=person_key,
                 name=name,
                 handle=handle,
@@ -177,7 +179,12 @@ def convert_people(
                 contact_methods=methods.docs,
                 notification_rules=rules,
             )
-        )
+        except ValidationError as error:
+            problem = error.errors()[0]
+            field = ".".join(str(part) for part in problem["loc"])
+            ctx.report.unmatched(where, f"not imported: {field}: {problem['msg']}")
+            continue
+        people.append(person)
         ctx.people_by_user[str(user.get("id"))] = person_key
         ctx.people_by_email[email] = person_key
     return sorted(people, key=lambda p: p.key)

@@ -33,6 +33,8 @@ _KINDS = {"daily": RotationKind.DAILY, "weekly": RotationKind.WEEKLY, "hourly": 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY, _WEEK = 1440, 7 * 1440
 MAX_LAYERS = 20
+MAX_PARTICIPANTS = 100
+MAX_LENGTH = 10_000
 OVERLAP_WINDOW = timedelta(weeks=8)
 
 
@@ -85,7 +87,7 @@ def _participants(rotation: Mapping[str, Any], ctx: Context, where: str) -> list
             ctx.report.unmatched(
                 where,
                 f"participant {kind} {_name(participant)} cannot be a Tocsin layer participant "
-                "(a person); their turns are left as gaps",
+                f"(a person); their turns go to {NOBODY_PERSON}",
             )
         found.append(person)
     return found
@@ -98,6 +100,20 @@ def _layers(rotation: Mapping[str, Any], ctx: Context, where: str) -> list[dict[
         ctx.report.lost(where, f"rotation type {rotation.get('type')!r} or start date not readable")
         return []
     people = _participants(rotation, ctx, where)
+    if len(people) > MAX_PARTICIPANTS:
+        ctx.report.lost(
+            where, f"has {len(people)} turns; Tocsin keeps the first {MAX_PARTICIPANTS}"
+        )
+        people = people[:MAX_PARTICIPANTS]
+    try:
+        restrictions = windows(rotation.get("timeRestriction"))
+    except (ValueError, TypeError):
+        ctx.report.lost(where, "its time restriction is not readable; no layer made")
+        return []
+    length = max(1, int(rotation.get("length") or 1))
+    if length > MAX_LENGTH:
+        ctx.report.changed(where, f"length {length} is cut to Tocsin's {MAX_LENGTH}")
+        length = MAX_LENGTH
     if all(p is None for p in people):
         ctx.report.lost(where, "no participant is a person the import has; no layer made")
         return []
@@ -113,8 +129,8 @@ def _layers(rotation: Mapping[str, Any], ctx: Context, where: str) -> list[dict[
             "name": str(rotation.get("name") or "")[:200],
             "kind": kind,
             "end": end,
-            "restrictions": windows(rotation.get("timeRestriction")),
-            "length": max(1, int(rotation.get("length") or 1)),
+            "restrictions": restrictions,
+            "length": length,
             "start": start,
             "participants": [p or NOBODY_PERSON for p in people],
         }
