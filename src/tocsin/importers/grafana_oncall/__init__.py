@@ -1,0 +1,173 @@
+"""Grafana OnCall (self-hosted OSS or Cloud) into Tocsin: users and their notification rules,
+web and calendar schedules with their rotations and overrides, escalation chains, and
+integrations with their default route's chain.
+
+The API is the OnCall instance's ``/api/v1`` with the token in ``Authorization`` (no
+``Bearer``); offline, a folder of the collections' JSON (see ``docs/import-grafana-oncall.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tocsin.config_as_code.document import Document
+from tocsin.importers.base import Conversion, Importer
+from tocsin.importers.grafana_oncall.escalation import convert_chain, convert_integrations
+from tocsin.importers.grafana_oncall.people import convert_people
+from tocsin.importers.grafana_oncall.shifts import convert_schedule
+from tocsin.importers.keys import PeopleDirectory, normalize_email
+from tocsin.importers.report import ImportReport
+from tocsin.importers.source import Api, SourceError, read_json
+from tocsin.importers.verify import Span
+
+COLLECTIONS = (
+    "users",
+    "personal_notification_rules",
+    "schedules",
+    "on_call_shifts",
+    "escalation_chains",
+    "escalation_policies",
+    "integrations",
+)
+_MAX_PAGES = 1000
+
+
+def _results(body: Any, where: str) -> list[dict[str, Any]]:
+    """A collection's items from a paged body (``results``) or a bare list."""
+    if isinstance(body, Mapping) and isinstance(body.get("results"), list):
+        return list(body["results"])
+    if isinstance(body, list):
+        return list(body)
+    raise SourceError(f"{where} holds neither a list nor a paged body with 'results'")
+
+
+def _pages(api: Api, path: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    body = api.get(path, params)
+    for _ in range(_MAX_PAGES):
+        items += _results(body, f"GET {api.base_url}{path}")
+        following = body.get("next") if isinstance(body, Mapping) else None
+        if not following:
+            return items
+        body = api.get(str(following))
+    raise SourceError(f"GET {api.base_url}{path} did not end after {_MAX_PAGES} pages")
+
+
+def _as_utc(text: str) -> datetime:
+    value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class GrafanaOnCallImporter(Importer):
+    vendor = "grafana-oncall"
+    default_base_url = "http://localhost:8080/api/v1"
+
+    def api(self, api_key: str, base_url: str | None) -> Api:
+        return Api(base_url or self.default_base_url, {"Authorization": api_key})
+
+    def read_api(self, api: Api) -> dict[str, Any]:
+        data: dict[str, Any] = {name: _pages(api, f"/{name}/") for name in COLLECTIONS}
+        data["final_shifts"] = {}
+        return data
+
+    def read_offline(self, path: Path) -> dict[str, Any]:
+        if not path.is_dir():
+            raise SourceError(f"{path} is not a folder of Grafana OnCall JSON files")
+        data: dict[str, Any] = {}
+        for name in COLLECTIONS:
+            file = path / f"{name}.json"
+            data[name] = _results(read_json(file), str(file)) if file.exists() else []
+        data["final_shifts"] = {
+            file.stem: _results(read_json(file), str(file))
+            for file in sorted((path / "final_shifts").glob("*.json"))
+        }
+        return data
+
+    def convert(self, data: Mapping[str, Any], people: PeopleDirectory) -> Conversion:
+        report = ImportReport()
+        persons, keys = convert_people(
+            data.get("users", []), data.get("personal_notification_rules", []), people, report
+        )
+        teams: dict[str, list[str]] = {}
+        for user in sorted(data.get("users", []), key=lambda u: str(u["id"])):
+            for team in user.get("teams") or []:
+                teams.setdefault(str(team), []).append(keys[str(user["id"])])
+        shifts_of: dict[str, list[dict[str, Any]]] = {}
+        for shift in data.get("on_call_shifts", []):
+            shifts_of.setdefault(str(shift.get("schedule")), []).append(shift)
+        by_id = {str(s["id"]): s for s in data.get("on_call_shifts", [])}
+        schedules, schedule_keys = [], {}
+        for schedule in sorted(data.get("schedules", []), key=lambda s: str(s["id"])):
+            own = {str(s["id"]): s for s in shifts_of.get(str(schedule["id"]), [])}
+            for shift_id in schedule.get("shifts") or []:
+                if str(shift_id) in by_id:
+                    own.setdefault(str(shift_id), by_id[str(shift_id)])
+            doc = convert_schedule(schedule, list(own.values()), keys, report)
+            if doc is not None:
+                schedules.append(doc)
+                schedule_keys[str(schedule["id"])] = doc.key
+        steps_of: dict[str, list[dict[str, Any]]] = {}
+        for step in data.get("escalation_policies", []):
+            steps_of.setdefault(str(step.get("escalation_chain_id")), []).append(step)
+        policies, policy_keys = [], {}
+        for chain in sorted(data.get("escalation_chains", []), key=lambda c: str(c["id"])):
+            policy = convert_chain(
+                chain, steps_of.get(str(chain["id"]), []), keys, schedule_keys, teams, report
+            )
+            if policy is not None:
+                policies.append(policy)
+                policy_keys[str(chain["id"])] = policy.key
+        services, integrations = convert_integrations(
+            data.get("integrations", []), policy_keys, report
+        )
+        document = Document(
+            people=persons,
+            schedules=schedules,
+            escalation_policies=policies,
+            services=services,
+            integrations=integrations,
+        )
+        return Conversion(document, report, schedule_keys)
+
+    def rendered(
+        self,
+        data: Mapping[str, Any],
+        conversion: Conversion,
+        start: datetime,
+        end: datetime,
+        api: Api | None,
+    ) -> dict[str, list[Span]]:
+        by_email = {normalize_email(p.email): p.key for p in conversion.document.people if p.email}
+        truth: dict[str, list[Span]] = {}
+        for source_id, key in sorted(conversion.schedules.items()):
+            if api is not None:
+                params = {
+                    "start_date": start.date().isoformat(),
+                    "end_date": end.date().isoformat(),
+                }
+                shifts = _pages(api, f"/schedules/{source_id}/final_shifts", params)
+            elif source_id in data.get("final_shifts", {}):
+                shifts = data["final_shifts"][source_id]
+            else:
+                conversion.report.note(
+                    f"schedule {source_id}",
+                    f"no final_shifts/{source_id}.json saved; not verified",
+                )
+                continue
+            spans = []
+            for shift in shifts:
+                person = by_email.get(normalize_email(shift.get("user_email")))
+                if person is None:
+                    person = f"unknown:{shift.get('user_email') or shift.get('user_pk')}"
+                low = max(_as_utc(shift["shift_start"]), start.astimezone(UTC))
+                high = min(_as_utc(shift["shift_end"]), end.astimezone(UTC))
+                if low < high:
+                    spans.append(Span(low, high, person))
+            truth[key] = sorted(spans, key=lambda s: (s.start, s.person))
+        return truth
+
+
+IMPORTER = GrafanaOnCallImporter()
