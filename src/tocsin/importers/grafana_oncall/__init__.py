@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tocsin.config_as_code.document import Document
 from tocsin.importers.base import Conversion, Importer
 from tocsin.importers.grafana_oncall.escalation import convert_chain, convert_integrations
@@ -52,7 +54,9 @@ def _pages(api: Api, path: str, params: Mapping[str, Any] | None = None) -> list
         following = body.get("next") if isinstance(body, Mapping) else None
         if not following:
             return items
-        body = api.get(str(following))
+        # the frame passes params separately, which would drop a query left in the URL
+        url = httpx.URL(str(following))
+        body = api.get(str(url.copy_with(query=None)), dict(url.params.multi_items()))
     raise SourceError(f"GET {api.base_url}{path} did not end after {_MAX_PAGES} pages")
 
 

@@ -33,6 +33,8 @@ _KINDS = {
     "webhook": IntegrationKind.GENERIC,
     "formatted_webhook": IntegrationKind.GENERIC,
 }
+# OnCall's formatted webhook: {"alert_uid", "title", "message", "state": "alerting"|"ok"}
+_FORMATTED_WEBHOOK = {"summary": "title", "dedup_key": "alert_uid", "status": "state"}
 _SKIPPED = {
     "notify_if_time_from_to": "the steps after it run at any time of day",
     "notify_if_num_alerts_in_window": "the steps after it run for every alert",
@@ -187,8 +189,9 @@ def convert_integrations(
             kind = IntegrationKind.GENERIC
             report.changed(
                 what,
-                f"type {item.get('type')!r} became a generic webhook integration; set its "
-                "field mapping (generic) to read the tool's payload",
+                f"type {item.get('type')!r} became a generic webhook integration reading "
+                "OnCall's formatted-webhook fields (title, alert_uid, state); change its "
+                "field mapping (generic) if the tool sends another shape",
             )
         slug = _slug(str(item.get("name") or item["id"]), taken)
         services.append(
@@ -205,6 +208,7 @@ def convert_integrations(
                 kind=kind,
                 name=str(item.get("name") or item["id"])[:100],
                 service=slug,
+                generic=_FORMATTED_WEBHOOK if kind is IntegrationKind.GENERIC else None,
             )
         )
         report.note(
