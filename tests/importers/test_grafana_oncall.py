@@ -17,12 +17,15 @@ import yaml
 
 from tests.config_as_code.helpers import applied, fresh_server
 from tests.conftest import Api as TocsinApi
+from tests.conftest import run_cli
 from tocsin.config_as_code.document import dump
+from tocsin.core.schedule import on_call_at
 from tocsin.importers import base
 from tocsin.importers.grafana_oncall import COLLECTIONS, IMPORTER
 from tocsin.importers.keys import PeopleDirectory
 from tocsin.importers.report import Kind
 from tocsin.importers.source import Api, SourceError
+from tocsin.importers.verify import core_schedule
 
 RECORDED = Path(__file__).parent / "recorded" / "grafana_oncall"
 BASE = "http://oncall.test/api/v1"
@@ -151,10 +154,13 @@ def test_schedules_keep_their_zone_levels_anchor_until_override_and_version_chai
     ]
     web = schedules["go-schedule-sweb"]
     assert web.time_zone == "UTC"  # web shifts are stored in UTC
-    newer, older = web.layers  # the older version sits above, up to its end
-    assert older.end == newer.start == datetime(2027, 4, 3, 8, tzinfo=UTC)
+    newer, cut, older = web.layers  # at one level the earlier sits higher
+    hand_over = datetime(2027, 4, 3, 8, tzinfo=UTC)
+    assert older.end == cut.start == hand_over  # version 2 starts where version 1 ends
     assert (older.kind, older.length, newer.kind, newer.length) == ("daily", 1, "daily", 2)
-    # version 2's first occurrence ends at the hand-over; its second (carol's turn) is first
+    # version 2 is anchored on 04-02: the turn running at the hand-over is cut to start there
+    assert (cut.participants, cut.end) == (["go-user-u2bob"], newer.start)
+    assert newer.start == datetime(2027, 4, 4, 8, tzinfo=UTC)
     assert newer.participants == ["go-user-u3carol", "go-user-u4dave", "go-user-u2bob"]
     assert any("SICAL" in f for f in _findings(conversion, Kind.LOST))
 
@@ -251,3 +257,141 @@ def test_the_file_applies_and_a_second_apply_changes_nothing(fresh: TocsinApi) -
     assert done["changes"]
     again = applied(fresh, text)
     assert again["changes"] == [] and again["secrets"] == []
+
+
+def _one_schedule(*shifts: dict[str, Any], kind: str = "calendar") -> base.Conversion:
+    data = IMPORTER.read_offline(RECORDED)
+    schedule = {"id": "SX", "name": "X", "type": kind, "time_zone": "America/New_York"}
+    own = [{"schedule": "SX", "level": 0, "time_zone": None, **s} for s in shifts]
+    return IMPORTER.convert(
+        {**data, "schedules": [schedule], "on_call_shifts": own}, PeopleDirectory()
+    )
+
+
+def _layers(conversion: base.Conversion) -> list[Any]:
+    return conversion.document.schedules[0].layers
+
+
+def test_nights_across_midnight_keep_local_times_over_the_new_york_change() -> None:
+    nights = {
+        "id": "ONY",
+        "type": "rolling_users",
+        "start": "2027-03-10T22:00:00",
+        "rotation_start": "2027-03-11T03:00:00",
+        "duration": 36000,
+        "frequency": "daily",
+        "interval": 1,
+        "rolling_users": [["U1ALICE"], ["U2BOB"]],
+    }
+    conversion = _one_schedule(nights)
+    doc = conversion.document.schedules[0]
+    assert doc.time_zone == "America/New_York"
+    (layer,) = doc.layers
+    assert [(w.kind, w.start_time.isoformat(), w.duration_minutes) for w in layer.restrictions] == [
+        ("daily", "22:00:00", 600)
+    ]
+    schedule = core_schedule(doc)
+    # nights alternate alice, bob from 03-10 22:00, so 03-13's is bob's; the clocks jump at
+    # 02:00 that night and the night still ends at 08:00 local, nine real hours later
+    assert (
+        on_call_at(schedule, datetime(2027, 3, 14, 6, 30, tzinfo=UTC)) == "go-user-u2bob"
+    )  # 01:30 EST
+    assert (
+        on_call_at(schedule, datetime(2027, 3, 14, 11, 30, tzinfo=UTC)) == "go-user-u2bob"
+    )  # 07:30 EDT
+    assert on_call_at(schedule, datetime(2027, 3, 14, 12, 30, tzinfo=UTC)) is None  # 08:30 EDT
+
+
+def test_hourly_single_and_recurring_shifts_and_what_has_no_tocsin_form() -> None:
+    conversion = _one_schedule(
+        {
+            "id": "O1",
+            "type": "rolling_users",
+            "start": "2027-05-01T00:00:00",
+            "duration": 43200,
+            "frequency": "hourly",
+            "interval": 12,
+            "rolling_users": [["U1ALICE"], ["U2BOB"]],
+        },
+        {
+            "id": "O2",
+            "type": "single_event",
+            "level": 2,
+            "start": "2027-05-03T09:00:00",
+            "duration": 3600,
+            "users": ["U3CAROL"],
+        },
+        {
+            "id": "O3",
+            "type": "recurrent_event",
+            "level": 1,
+            "start": "2027-05-01T10:00:00",
+            "duration": 7200,
+            "frequency": "daily",
+            "interval": 1,
+            "by_day": ["SA", "SU"],
+            "users": ["U4DAVE"],
+        },
+        {
+            "id": "O4",
+            "type": "rolling_users",
+            "start": "2027-05-01T10:00:00",
+            "duration": 3600,
+            "frequency": "monthly",
+            "rolling_users": [["U1ALICE"]],
+        },
+        {
+            "id": "O5",
+            "type": "rolling_users",
+            "start": "2027-05-01T10:00:00",
+            "duration": 3600,
+            "frequency": "daily",
+            "by_day": ["MO", "WE"],
+            "rolling_users": [["U1ALICE"], ["U2BOB"]],
+        },
+    )
+    hourly, weekend, single = _layers(conversion)
+    assert (hourly.kind, hourly.length, hourly.start) == (
+        "hours",
+        12,
+        datetime(2027, 5, 1, 4, tzinfo=UTC),
+    )
+    assert (
+        weekend.participants,
+        [(w.weekday, w.duration_minutes) for w in weekend.restrictions],
+    ) == (
+        ["go-user-u4dave"],
+        [(5, 120), (6, 120)],
+    )
+    assert (single.participants, single.start, single.end) == (
+        ["go-user-u3carol"],
+        datetime(2027, 5, 3, 13, tzinfo=UTC),
+        datetime(2027, 5, 3, 14, tzinfo=UTC),
+    )
+    lost = _findings(conversion, Kind.LOST)
+    assert any("O4" in f and "monthly" in f for f in lost)
+    assert any("O5" in f and "each listed day" in f for f in lost)
+
+
+def test_a_rotation_in_another_zone_than_the_schedule_is_reported() -> None:
+    base_shift = {
+        "type": "rolling_users",
+        "start": "2027-05-03T09:00:00",
+        "duration": 604800,
+        "frequency": "weekly",
+        "week_start": "MO",
+        "rolling_users": [["U1ALICE"]],
+    }
+    conversion = _one_schedule(
+        {**base_shift, "id": "OA", "time_zone": "Europe/Berlin"},
+        {**base_shift, "id": "OB", "time_zone": "America/New_York"},
+    )
+    assert conversion.document.schedules[0].time_zone == "Europe/Berlin"
+    assert any("OB" in f and "daylight-saving" in f for f in _findings(conversion, Kind.CHANGED))
+
+
+def test_the_command_writes_the_file_from_saved_json(tmp_path: Path) -> None:
+    out = tmp_path / "oncall.yaml"
+    run_cli("import", "grafana-oncall", "--from", str(RECORDED), "-f", str(out))
+    _, conversion = _offline()
+    assert out.read_text() == _text(conversion)

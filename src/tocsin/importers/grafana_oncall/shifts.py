@@ -163,11 +163,11 @@ def _first_hour_kept(shift: _Shift, step: timedelta) -> int:
 
 def _rotation_layer(
     shift: _Shift, groups: list[list[Any]], keys: Mapping[str, str], report: ImportReport
-) -> dict[str, Any] | None:
+) -> list[dict[str, Any]]:
     what = shift.what
     people = _people(groups, keys, what, report)
     if not people:
-        return None
+        return []
     frequency, interval = shift.frequency, shift.interval
     restrictions: list[Any] = []
     if frequency == "hourly":
@@ -177,7 +177,7 @@ def _rotation_layer(
         step = timedelta(days=_UNIT_DAYS[frequency] * interval)
     else:
         report.lost(what, f"frequency {frequency!r} has no Tocsin rotation; the shift was skipped")
-        return None
+        return []
     anchor, offset = shift.wall, timedelta(0)
     if shift.by_day and frequency == "daily":
         if len(people) > 1:
@@ -186,14 +186,14 @@ def _rotation_layer(
                 "a daily rotation on chosen weekdays hands off on each listed day; Tocsin "
                 "rotations hand off every day or week, so the shift was skipped",
             )
-            return None
+            return []
         if interval != 1:
             report.lost(what, "every-N-days on chosen weekdays has no Tocsin form; skipped")
-            return None
+            return []
     if shift.by_day and frequency == "weekly":
         if interval != 1:
             report.lost(what, "every-N-weeks on chosen weekdays has no Tocsin form; skipped")
-            return None
+            return []
         week_start = _weekday(shift.raw.get("week_start")) or 0
         anchor = shift.wall - timedelta(days=(shift.wall.weekday() - week_start) % 7)
         first_day = min((d - week_start) % 7 for d in shift.by_day)
@@ -247,42 +247,67 @@ def _rotation_layer(
         report.changed(what, "its shifts overlap each other; each ends at the next hand-off")
     if frequency == "hourly":
         number = _first_hour_kept(shift, step)
-        first = shift.at(shift.wall) + number * step
+        hourly_start = shift.at(shift.wall)
+
+        def handoff(n: int) -> datetime:
+            return hourly_start + n * step
     else:
         number = _first_kept(shift, anchor, step, offset)
-        first = shift.at(anchor + number * step)
-    turn = number % len(people)
-    return {
+
+        def handoff(n: int) -> datetime:
+            return shift.at(anchor + n * step)
+
+    layer = {
         "name": str(shift.raw.get("name") or "")[:200],
         "kind": kind,
         "length": interval,
-        "start": first,
         "end": shift.until,
-        "participants": people[turn:] + people[:turn],
         "restrictions": restrictions,
     }
+    layers = []
+    if shift.rotation_start is not None and handoff(number) < shift.rotation_start:
+        # A web rotation keeps the turn running at its rotation start, cut to begin there;
+        # Tocsin layers begin at a hand-off, so that cut turn is a layer of its own.
+        cut_end = handoff(number + 1)
+        if shift.until is not None:
+            cut_end = min(cut_end, shift.until)
+        head = {**layer, "start": shift.rotation_start, "end": cut_end}
+        layers.append({**head, "participants": [people[number % len(people)]]})
+        number += 1
+    turn = number % len(people)
+    layers.append(
+        {**layer, "start": handoff(number), "participants": people[turn:] + people[:turn]}
+    )
+    return layers
 
 
 def _single_layer(
     shift: _Shift, keys: Mapping[str, str], report: ImportReport
-) -> dict[str, Any] | None:
+) -> list[dict[str, Any]]:
     people = _people([list(shift.raw.get("users") or [])], keys, shift.what, report)
     if not people:
-        return None
-    return {
-        "name": str(shift.raw.get("name") or "")[:200],
-        "kind": RotationKind.DAILY,
-        "length": 1,
-        "start": shift.at(shift.wall),
-        "end": shift.end_of(shift.wall),
-        "participants": people,
-        "restrictions": [],
-    }
+        return []
+    start, end = shift.at(shift.wall), shift.end_of(shift.wall)
+    if shift.rotation_start is not None:
+        start = max(start, shift.rotation_start)
+    if shift.until is not None:
+        end = min(end, shift.until)
+    return [
+        {
+            "name": str(shift.raw.get("name") or "")[:200],
+            "kind": RotationKind.DAILY,
+            "length": 1,
+            "start": start,
+            "end": end,
+            "participants": people,
+            "restrictions": [],
+        }
+    ]
 
 
 def _layer_for(
     shift: _Shift, keys: Mapping[str, str], report: ImportReport
-) -> dict[str, Any] | None:
+) -> list[dict[str, Any]]:
     kind = shift.raw.get("type")
     if kind == "single_event":
         return _single_layer(shift, keys, report)
@@ -301,7 +326,7 @@ def _layer_for(
             return _single_layer(shift, keys, report)
         return _rotation_layer(shift, [list(shift.raw.get("users") or [])], keys, report)
     report.lost(shift.what, f"shift type {kind!r} is not known; skipped")
-    return None
+    return []
 
 
 def _with_users(shift: _Shift, groups: list[list[Any]]) -> _Shift:
@@ -367,13 +392,11 @@ def convert_schedule(
         if shift.raw.get("type") == "override":
             overrides += _overrides(shift, keys, report)
             continue
-        fields = _layer_for(shift, keys, report)
-        if fields is None:
-            continue
-        if fields["end"] is not None and fields["end"] <= fields["start"]:
-            report.note(shift.what, "ended before it started to cover anyone; not carried")
-            continue
-        layers.append(_Layer(int(shift.raw.get("level") or 0), fields["start"], fields))
+        for fields in _layer_for(shift, keys, report):
+            if fields["end"] is not None and fields["end"] <= fields["start"]:
+                report.note(shift.what, "ends before it covers anyone; not carried")
+                continue
+            layers.append(_Layer(int(shift.raw.get("level") or 0), fields["start"], fields))
     if len(layers) > MAX_LAYERS:
         report.lost(what, f"{len(layers) - MAX_LAYERS} shifts beyond Tocsin's {MAX_LAYERS} layers")
     # Higher level on top; at one level the earlier rotation sits higher, as OnCall lets the
