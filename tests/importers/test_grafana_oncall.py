@@ -395,3 +395,22 @@ def test_the_command_writes_the_file_from_saved_json(tmp_path: Path) -> None:
     run_cli("import", "grafana-oncall", "--from", str(RECORDED), "-f", str(out))
     _, conversion = _offline()
     assert out.read_text() == _text(conversion)
+
+
+def test_a_weekly_start_off_its_days_moves_to_the_first_listed_day_as_oncall_does() -> None:
+    conversion = _one_schedule(
+        {
+            "id": "OW",
+            "type": "rolling_users",
+            "start": "2027-05-05T09:00:00",  # a Wednesday
+            "duration": 3600,
+            "frequency": "weekly",
+            "week_start": "MO",
+            "by_day": ["MO", "FR"],
+            "rolling_users": [["U1ALICE"], ["U2BOB"]],
+        }
+    )
+    (layer,) = _layers(conversion)
+    assert layer.start == datetime(2027, 5, 10, 13, tzinfo=UTC)  # Monday 09:00 EDT
+    assert layer.participants == ["go-user-u1alice", "go-user-u2bob"]
+    assert [(w.weekday, w.duration_minutes) for w in layer.restrictions] == [(0, 60), (4, 60)]

@@ -178,6 +178,13 @@ def _rotation_layer(
     else:
         report.lost(what, f"frequency {frequency!r} has no Tocsin rotation; the shift was skipped")
         return []
+    if shift.by_day and shift.raw.get("type") == "rolling_users":
+        week_start = _weekday(shift.raw.get("week_start")) or 0
+        if shift.wall.weekday() not in shift.by_day:
+            # OnCall moves such a start to the first listed day counted from week_start,
+            # which may be in the next week
+            first = min(shift.by_day, key=lambda d: (d - week_start) % 7)
+            shift.wall += timedelta(days=(first - shift.wall.weekday()) % 7)
     anchor, offset = shift.wall, timedelta(0)
     if shift.by_day and frequency == "daily":
         if len(people) > 1:
