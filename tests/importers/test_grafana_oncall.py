@@ -48,7 +48,8 @@ def _serve(final_shifts: dict[str, list[dict[str, Any]]] | None = None) -> httpx
         query = parse_qs(request.url.query.decode())
         if path.startswith("/schedules/") and path.endswith("/final_shifts"):
             schedule = path.split("/")[2]
-            assert query["start_date"] == ["2027-03-22"] and query["end_date"] == ["2027-04-12"]
+            assert query["start_date"] == ["2027-03-22T00:00"]
+            assert query["end_date"] == ["2027-04-12T00:00"]
             shifts = (final_shifts or {}).get(schedule) or _items(f"final_shifts/{schedule}")
             return httpx.Response(200, json={"next": None, "results": shifts})
         name = path.strip("/")
@@ -414,3 +415,21 @@ def test_a_weekly_start_off_its_days_moves_to_the_first_listed_day_as_oncall_doe
     assert layer.start == datetime(2027, 5, 10, 13, tzinfo=UTC)  # Monday 09:00 EDT
     assert layer.participants == ["go-user-u1alice", "go-user-u2bob"]
     assert [(w.weekday, w.duration_minutes) for w in layer.restrictions] == [(0, 60), (4, 60)]
+
+
+def test_broken_entries_are_reported_and_the_rest_is_imported() -> None:
+    data = IMPORTER.read_offline(RECORDED)
+    broken = {
+        **data,
+        "users": [*data["users"], {"username": "no id"}, "not an object"],
+        "on_call_shifts": [
+            *data["on_call_shifts"],
+            {"id": "OBAD", "schedule": "SPRIMARY", "type": "rolling_users", "start": "soon"},
+        ],
+    }
+    conversion = IMPORTER.convert(broken, PeopleDirectory())
+    assert len(conversion.document.people) == 4
+    assert len(conversion.document.schedules[0].layers) == 2
+    lost = _findings(conversion, Kind.LOST)
+    assert any(f.startswith("users entry 5") for f in lost)
+    assert any(f.startswith("shift OBAD") for f in lost)

@@ -9,7 +9,7 @@ The API is the OnCall instance's ``/api/v1`` with the token in ``Authorization``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import httpx
 from tocsin.config_as_code.document import Document
 from tocsin.importers.base import Conversion, Importer
 from tocsin.importers.grafana_oncall.escalation import convert_chain, convert_integrations
-from tocsin.importers.grafana_oncall.people import convert_people
+from tocsin.importers.grafana_oncall.people import convert_people, why
 from tocsin.importers.grafana_oncall.shifts import convert_schedule
 from tocsin.importers.keys import PeopleDirectory, normalize_email
 from tocsin.importers.report import ImportReport
@@ -65,6 +65,26 @@ def _as_utc(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _identified(data: Mapping[str, Any], name: str, report: ImportReport) -> list[dict[str, Any]]:
+    """The collection's objects that have an id; any other entry is reported, not fatal."""
+    found = []
+    for number, item in enumerate(data.get(name) or []):
+        if isinstance(item, dict) and item.get("id") not in (None, ""):
+            found.append(item)
+        else:
+            report.lost(f"{name} entry {number + 1}", "has no id; skipped")
+    return found
+
+
+def _minute(moment: datetime, *, up: bool = False) -> str:
+    """``final_shifts`` takes UTC ``YYYY-MM-DDTHH:MM``; the window is widened to whole minutes."""
+    moment = moment.astimezone(UTC)
+    whole = moment.replace(second=0, microsecond=0)
+    if up and whole < moment:
+        whole += timedelta(minutes=1)
+    return whole.strftime("%Y-%m-%dT%H:%M")
+
+
 class GrafanaOnCallImporter(Importer):
     vendor = "grafana-oncall"
     default_base_url = "http://localhost:8080/api/v1"
@@ -92,41 +112,48 @@ class GrafanaOnCallImporter(Importer):
 
     def convert(self, data: Mapping[str, Any], people: PeopleDirectory) -> Conversion:
         report = ImportReport()
-        persons, keys = convert_people(
-            data.get("users", []), data.get("personal_notification_rules", []), people, report
-        )
+        items = {name: _identified(data, name, report) for name in COLLECTIONS}
+        rules = [r for r in data.get("personal_notification_rules") or [] if isinstance(r, dict)]
+        persons, keys = convert_people(items["users"], rules, people, report)
         teams: dict[str, list[str]] = {}
-        for user in sorted(data.get("users", []), key=lambda u: str(u["id"])):
+        for user in sorted(items["users"], key=lambda u: str(u["id"])):
             for team in user.get("teams") or []:
-                teams.setdefault(str(team), []).append(keys[str(user["id"])])
+                if str(user["id"]) in keys:
+                    teams.setdefault(str(team), []).append(keys[str(user["id"])])
         shifts_of: dict[str, list[dict[str, Any]]] = {}
-        for shift in data.get("on_call_shifts", []):
+        for shift in items["on_call_shifts"]:
             shifts_of.setdefault(str(shift.get("schedule")), []).append(shift)
-        by_id = {str(s["id"]): s for s in data.get("on_call_shifts", [])}
+        by_id = {str(s["id"]): s for s in items["on_call_shifts"]}
         schedules, schedule_keys = [], {}
-        for schedule in sorted(data.get("schedules", []), key=lambda s: str(s["id"])):
+        for schedule in sorted(items["schedules"], key=lambda s: str(s["id"])):
             own = {str(s["id"]): s for s in shifts_of.get(str(schedule["id"]), [])}
             for shift_id in schedule.get("shifts") or []:
                 if str(shift_id) in by_id:
                     own.setdefault(str(shift_id), by_id[str(shift_id)])
-            doc = convert_schedule(schedule, list(own.values()), keys, report)
+            try:
+                doc = convert_schedule(schedule, list(own.values()), keys, report)
+            except (KeyError, TypeError, ValueError) as error:
+                report.lost(f"schedule {schedule['id']}", f"cannot be carried ({why(error)})")
+                continue
             if doc is not None:
                 schedules.append(doc)
                 schedule_keys[str(schedule["id"])] = doc.key
         steps_of: dict[str, list[dict[str, Any]]] = {}
-        for step in data.get("escalation_policies", []):
+        for step in items["escalation_policies"]:
             steps_of.setdefault(str(step.get("escalation_chain_id")), []).append(step)
         policies, policy_keys = [], {}
-        for chain in sorted(data.get("escalation_chains", []), key=lambda c: str(c["id"])):
-            policy = convert_chain(
-                chain, steps_of.get(str(chain["id"]), []), keys, schedule_keys, teams, report
-            )
+        for chain in sorted(items["escalation_chains"], key=lambda c: str(c["id"])):
+            steps = steps_of.get(str(chain["id"]), [])
+            try:
+                policy = convert_chain(chain, steps, keys, schedule_keys, teams, report)
+            except (KeyError, TypeError, ValueError) as error:
+                what = f"escalation chain {chain['id']}"
+                report.lost(what, f"cannot be carried ({why(error)})")
+                continue
             if policy is not None:
                 policies.append(policy)
                 policy_keys[str(chain["id"])] = policy.key
-        services, integrations = convert_integrations(
-            data.get("integrations", []), policy_keys, report
-        )
+        services, integrations = convert_integrations(items["integrations"], policy_keys, report)
         document = Document(
             people=persons,
             schedules=schedules,
@@ -148,10 +175,7 @@ class GrafanaOnCallImporter(Importer):
         truth: dict[str, list[Span]] = {}
         for source_id, key in sorted(conversion.schedules.items()):
             if api is not None:
-                params = {
-                    "start_date": start.date().isoformat(),
-                    "end_date": end.date().isoformat(),
-                }
+                params = {"start_date": _minute(start), "end_date": _minute(end, up=True)}
                 shifts = _pages(api, f"/schedules/{source_id}/final_shifts", params)
             elif source_id in data.get("final_shifts", {}):
                 shifts = data["final_shifts"][source_id]

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from tocsin.config_as_code.document import ContactMethodDoc, NotificationRuleDoc, PersonDoc
 from tocsin.core.schedule import ScheduleError, load_zone
 from tocsin.importers.keys import PeopleDirectory, normalize_email, source_key
@@ -93,6 +95,49 @@ def _rules(
     return rules
 
 
+def why(error: Exception) -> str:
+    """The first problem of an error, in one line (a pydantic error lists every field)."""
+    if isinstance(error, ValidationError) and error.errors():
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _person(
+    user: Mapping[str, Any],
+    key: str,
+    name: str,
+    handle: str,
+    email: str | None,
+    rules_by_user: Mapping[str, list[Mapping[str, Any]]],
+    what: str,
+    report: ImportReport,
+) -> PersonDoc:
+    own = rules_by_user.get(str(user["id"]), [])
+    default, important = _chain(own, False), _chain(own, True)
+    if important and _steps(important) != _steps(default):
+        report.changed(
+            what,
+            "its important-alert notification rules differ from the default ones; "
+            "Tocsin has one chain, so the default chain was carried",
+        )
+    contacts = (
+        [ContactMethodDoc(key=EMAIL_CONTACT, kind="email", label="email", address=email)]
+        if email
+        else []
+    )
+    return PersonDoc(
+        key=key,
+        name=name,
+        handle=handle,
+        email=email,
+        time_zone=_zone(user, what, report),
+        contact_methods=contacts,
+        notification_rules=_rules(default, email is not None, what, report),
+    )
+
+
 def convert_people(
     users: Sequence[Mapping[str, Any]],
     notification_rules: Sequence[Mapping[str, Any]],
@@ -122,28 +167,9 @@ def convert_people(
         else:
             name = str(user.get("name") or user.get("username") or email or user["id"])[:200]
             handle = _handle(user, taken)
-        own = rules_by_user.get(str(user["id"]), [])
-        default, important = _chain(own, False), _chain(own, True)
-        if important and _steps(important) != _steps(default):
-            report.changed(
-                what,
-                "its important-alert notification rules differ from the default ones; "
-                "Tocsin has one chain, so the default chain was carried",
-            )
-        contacts = (
-            [ContactMethodDoc(key=EMAIL_CONTACT, kind="email", label="email", address=email)]
-            if email
-            else []
-        )
-        docs.append(
-            PersonDoc(
-                key=key,
-                name=name,
-                handle=handle,
-                email=email,
-                time_zone=_zone(user, what, report),
-                contact_methods=contacts,
-                notification_rules=_rules(default, email is not None, what, report),
-            )
-        )
+        try:
+            docs.append(_person(user, key, name, handle, email, rules_by_user, what, report))
+        except (KeyError, TypeError, ValueError) as error:
+            del keys[str(user["id"])]
+            report.lost(what, f"cannot be carried ({why(error)}); skipped")
     return docs, keys

@@ -399,7 +399,12 @@ def convert_schedule(
         if shift.raw.get("type") == "override":
             overrides += _overrides(shift, keys, report)
             continue
-        for fields in _layer_for(shift, keys, report):
+        try:
+            made = _layer_for(shift, keys, report)
+        except (KeyError, TypeError, ValueError) as error:
+            report.lost(shift.what, f"cannot be carried ({error}); skipped")
+            continue
+        for fields in made:
             if fields["end"] is not None and fields["end"] <= fields["start"]:
                 report.note(shift.what, "ends before it covers anyone; not carried")
                 continue
