@@ -19,7 +19,7 @@ from tocsin.config_as_code.document import Document
 from tocsin.importers.base import Conversion, Importer
 from tocsin.importers.grafana_oncall.escalation import convert_chain, convert_integrations
 from tocsin.importers.grafana_oncall.people import convert_people, why
-from tocsin.importers.grafana_oncall.shifts import convert_schedule
+from tocsin.importers.grafana_oncall.schedules import convert_schedule
 from tocsin.importers.keys import PeopleDirectory, normalize_email
 from tocsin.importers.report import ImportReport
 from tocsin.importers.source import Api, SourceError, read_json

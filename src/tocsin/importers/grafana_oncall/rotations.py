@@ -1,70 +1,53 @@
-"""Grafana OnCall schedules and on-call shifts as Tocsin schedules, layers and overrides.
+"""How Grafana OnCall computes a shift's turns, and those turns as Tocsin layer fields.
 
-How OnCall computes a rotation (learned from its public API and scheduling code):
+The rules (learned from OnCall's public API and scheduling code):
 
 * ``start`` is a local wall time in the shift's zone (its ``time_zone``, else the schedule's
   for calendar schedules, else UTC for web schedules, whose shifts the UI stores in UTC);
   ``rotation_start`` and ``until`` are UTC instants;
-* occurrence *j* starts ``j × interval`` units after ``start`` at the same wall time and lasts
-  ``duration``; the *j*-th occurrence belongs to user group ``j mod len(rolling_users)``
-  (after ``start_rotation_from_user_index``), so ``start`` is the rotation's anchor;
-* occurrences before ``rotation_start`` are skipped (a web shift keeps the one running at it),
-  occurrences starting after ``until`` are dropped; a weekly rotation with ``by_day`` hands
-  off at ``week_start`` and covers the listed days at ``start``'s time of day;
-* the higher ``level`` wins; at one level the shift that started first wins; overrides win.
+* turn *j* starts ``j × interval`` units after ``start`` at the same wall time and lasts
+  ``duration``; it belongs to user group ``j mod len(rolling_users)`` (after
+  ``start_rotation_from_user_index``), so ``start`` is the rotation's anchor;
+* turns before ``rotation_start`` are skipped, except that a web shift keeps the one running
+  at it, cut to begin there; coverage ends at ``until``; a weekly rotation with ``by_day``
+  hands off at ``week_start`` and covers the listed days at ``start``'s time of day.
 
 Tocsin's layer starts at its first hand-off and covers nobody before it, so a rotation whose
-anchor precedes ``rotation_start`` starts at the first occurrence OnCall keeps, with its
-participants turned so the same group holds it.
+anchor precedes ``rotation_start`` starts at the first turn OnCall keeps, its participants
+turned so the same group holds it; a cut turn is a layer of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tocsin.config_as_code.document import LayerDoc, OverrideDoc, ScheduleDoc
 from tocsin.core.rotation import resolve_wall_time
-from tocsin.core.schedule import RotationKind, ScheduleError, load_zone
-from tocsin.importers.keys import source_key
+from tocsin.core.schedule import RotationKind, load_zone
 from tocsin.importers.report import ImportReport
 from tocsin.oncall.schedules.schemas import DailyWindow, WeeklyWindow
 
-PREFIX = "go"
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_UNIT_DAYS = {"daily": 1, "weekly": 7}
-MAX_LAYERS = 20
+UNIT_DAYS = {"daily": 1, "weekly": 7}
 
 
-def schedule_key(schedule_id: str) -> str:
-    return source_key(PREFIX, "schedule", schedule_id)
-
-
-def _naive(text: str) -> datetime:
+def naive(text: str) -> datetime:
     """OnCall's ``%Y-%m-%dT%H:%M:%S`` (an offset, if any, is dropped: the zone decides)."""
     return datetime.fromisoformat(str(text).replace("Z", "+00:00")).replace(tzinfo=None)
 
 
-def _instant(text: str) -> datetime:
+def instant(text: str) -> datetime:
     value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _weekday(code: Any) -> int | None:
+def weekday(code: Any) -> int | None:
     return DAYS.index(code) if code in DAYS else None
 
 
-@dataclass
-class _Layer:
-    level: int
-    order: datetime  # rotation start: at one level the earlier one sits higher
-    doc: dict[str, Any]  # LayerDoc fields but position
-
-
-class _Shift:
+class Shift:
     """One on-call shift, its times resolved in its zone."""
 
     def __init__(self, shift: Mapping[str, Any], zone_name: str, web: bool) -> None:
@@ -73,14 +56,14 @@ class _Shift:
         self.what = f"shift {self.id} ({shift.get('name') or shift.get('type')})"
         self.zone_name = zone_name
         self.zone: ZoneInfo = load_zone(zone_name)
-        self.wall = _naive(shift["start"])
+        self.wall = naive(shift["start"])
         self.duration = timedelta(seconds=int(shift.get("duration") or 0))
         rotation_start = shift.get("rotation_start")
-        self.rotation_start = _instant(rotation_start) if rotation_start else None
-        self.until = _instant(shift["until"]) if shift.get("until") else None
+        self.rotation_start = instant(rotation_start) if rotation_start else None
+        self.until = instant(shift["until"]) if shift.get("until") else None
         self.frequency = shift.get("frequency")
         self.interval = int(shift.get("interval") or 1)
-        self.by_day = [d for d in (_weekday(x) for x in shift.get("by_day") or ()) if d is not None]
+        self.by_day = [d for d in (weekday(x) for x in shift.get("by_day") or ()) if d is not None]
         self.web = web  # the public API hides a shift's source; a web schedule's are web
 
     def at(self, wall: datetime) -> datetime:
@@ -98,7 +81,7 @@ def shift_zone(shift: Mapping[str, Any], schedule: Mapping[str, Any]) -> str:
     return "UTC"
 
 
-def _minutes(span: timedelta, what: str, report: ImportReport) -> int:
+def whole_minutes(span: timedelta, what: str, report: ImportReport) -> int:
     seconds = int(span.total_seconds())
     minutes, rest = divmod(seconds, 60)
     if rest:
@@ -107,7 +90,7 @@ def _minutes(span: timedelta, what: str, report: ImportReport) -> int:
     return max(minutes, 1)
 
 
-def _people(
+def turns(
     groups: Sequence[Sequence[Any]], keys: Mapping[str, str], what: str, report: ImportReport
 ) -> list[str]:
     """One person per turn: a group's first known member; the rest are reported."""
@@ -131,7 +114,7 @@ def _people(
     return chosen
 
 
-def _first_kept(shift: _Shift, anchor: datetime, step: timedelta, dtstart_offset: timedelta) -> int:
+def _first_kept(shift: Shift, anchor: datetime, step: timedelta, dtstart_offset: timedelta) -> int:
     """Number of the first occurrence OnCall keeps given ``rotation_start``."""
     if shift.rotation_start is None:
         return 0
@@ -149,7 +132,7 @@ def _first_kept(shift: _Shift, anchor: datetime, step: timedelta, dtstart_offset
         number += 1
 
 
-def _first_hour_kept(shift: _Shift, step: timedelta) -> int:
+def _first_hour_kept(shift: Shift, step: timedelta) -> int:
     """Hour rotations count real hours, so the first kept turn is plain division."""
     if shift.rotation_start is None:
         return 0
@@ -161,25 +144,25 @@ def _first_hour_kept(shift: _Shift, step: timedelta) -> int:
     return int(number)
 
 
-def _rotation_layer(
-    shift: _Shift, groups: list[list[Any]], keys: Mapping[str, str], report: ImportReport
+def rotation_layers(
+    shift: Shift, groups: list[list[Any]], keys: Mapping[str, str], report: ImportReport
 ) -> list[dict[str, Any]]:
     what = shift.what
-    people = _people(groups, keys, what, report)
+    people = turns(groups, keys, what, report)
     if not people:
         return []
     frequency, interval = shift.frequency, shift.interval
     restrictions: list[Any] = []
     if frequency == "hourly":
         kind, step = RotationKind.HOURS, timedelta(hours=interval)
-    elif frequency in _UNIT_DAYS:
+    elif frequency in UNIT_DAYS:
         kind = RotationKind.DAILY if frequency == "daily" else RotationKind.WEEKLY
-        step = timedelta(days=_UNIT_DAYS[frequency] * interval)
+        step = timedelta(days=UNIT_DAYS[frequency] * interval)
     else:
         report.lost(what, f"frequency {frequency!r} has no Tocsin rotation; the shift was skipped")
         return []
     if shift.by_day and shift.raw.get("type") == "rolling_users":
-        week_start = _weekday(shift.raw.get("week_start")) or 0
+        week_start = weekday(shift.raw.get("week_start")) or 0
         if shift.wall.weekday() not in shift.by_day:
             # OnCall moves such a start to the first listed day counted from week_start,
             # which may be in the next week
@@ -201,7 +184,7 @@ def _rotation_layer(
         if interval != 1:
             report.lost(what, "every-N-weeks on chosen weekdays has no Tocsin form; skipped")
             return []
-        week_start = _weekday(shift.raw.get("week_start")) or 0
+        week_start = weekday(shift.raw.get("week_start")) or 0
         anchor = shift.wall - timedelta(days=(shift.wall.weekday() - week_start) % 7)
         first_day = min((d - week_start) % 7 for d in shift.by_day)
         offset = timedelta(days=first_day)
@@ -219,7 +202,7 @@ def _rotation_layer(
                 "those days too",
             )
     if shift.by_day:
-        minutes = _minutes(shift.duration, what, report)
+        minutes = whole_minutes(shift.duration, what, report)
         for day in sorted(shift.by_day):
             restrictions.append(
                 WeeklyWindow(
@@ -230,7 +213,7 @@ def _rotation_layer(
                 )
             )
     elif shift.duration < step:
-        minutes = _minutes(shift.duration, what, report)
+        minutes = whole_minutes(shift.duration, what, report)
         if frequency == "daily" and interval == 1:
             restrictions.append(
                 DailyWindow(kind="daily", start_time=shift.wall.time(), duration_minutes=minutes)
@@ -288,10 +271,10 @@ def _rotation_layer(
     return layers
 
 
-def _single_layer(
-    shift: _Shift, keys: Mapping[str, str], report: ImportReport
+def single_layer(
+    shift: Shift, keys: Mapping[str, str], report: ImportReport
 ) -> list[dict[str, Any]]:
-    people = _people([list(shift.raw.get("users") or [])], keys, shift.what, report)
+    people = turns([list(shift.raw.get("users") or [])], keys, shift.what, report)
     if not people:
         return []
     start, end = shift.at(shift.wall), shift.end_of(shift.wall)
@@ -310,116 +293,3 @@ def _single_layer(
             "restrictions": [],
         }
     ]
-
-
-def _layer_for(
-    shift: _Shift, keys: Mapping[str, str], report: ImportReport
-) -> list[dict[str, Any]]:
-    kind = shift.raw.get("type")
-    if kind == "single_event":
-        return _single_layer(shift, keys, report)
-    if kind == "rolling_users":
-        groups = [list(g) for g in shift.raw.get("rolling_users") or [] if g]
-        index = int(shift.raw.get("start_rotation_from_user_index") or 0)
-        if groups and index:
-            index %= len(groups)
-            groups = groups[index:] + groups[:index]
-        if shift.frequency is None:
-            groups = groups[:1]
-            return _single_layer(_with_users(shift, groups), keys, report)
-        return _rotation_layer(shift, groups, keys, report)
-    if kind == "recurrent_event":
-        if shift.frequency is None:
-            return _single_layer(shift, keys, report)
-        return _rotation_layer(shift, [list(shift.raw.get("users") or [])], keys, report)
-    report.lost(shift.what, f"shift type {kind!r} is not known; skipped")
-    return []
-
-
-def _with_users(shift: _Shift, groups: list[list[Any]]) -> _Shift:
-    return _Shift({**shift.raw, "users": groups[0] if groups else []}, shift.zone_name, shift.web)
-
-
-def _overrides(shift: _Shift, keys: Mapping[str, str], report: ImportReport) -> list[OverrideDoc]:
-    users = list(shift.raw.get("users") or [])
-    if not users:
-        users = [u for g in shift.raw.get("rolling_users") or [] for u in g]
-    people = _people([users], keys, shift.what, report)
-    if not people:
-        return []
-    return [OverrideDoc(person=people[0], start=shift.at(shift.wall), end=shift.end_of(shift.wall))]
-
-
-def convert_schedule(
-    schedule: Mapping[str, Any],
-    shifts: Sequence[Mapping[str, Any]],
-    keys: Mapping[str, str],
-    report: ImportReport,
-) -> ScheduleDoc | None:
-    what = f"schedule {schedule['id']} ({schedule.get('name')})"
-    if schedule.get("type") == "ical":
-        report.lost(
-            what,
-            "its shifts live in an iCal feed Tocsin does not read; no schedule was made "
-            "(recreate its rotations as layers)",
-        )
-        return None
-    if schedule.get("ical_url_overrides"):
-        report.lost(what, "overrides from its iCal feed were not read; add them as overrides")
-    parsed: list[_Shift] = []
-    for raw in sorted(shifts, key=lambda s: str(s["id"])):
-        zone = shift_zone(raw, schedule)
-        try:
-            parsed.append(_Shift(raw, zone, schedule.get("type") == "web"))
-        except (ScheduleError, ValueError, KeyError, TypeError) as error:
-            report.lost(f"shift {raw.get('id')}", f"cannot be read ({error}); skipped")
-    rotating = [s for s in parsed if s.frequency in _UNIT_DAYS and s.raw.get("type") != "override"]
-    zone = rotating[0].zone_name if rotating else str(schedule.get("time_zone") or "UTC")
-    try:
-        load_zone(zone)
-    except ScheduleError:
-        report.changed(what, f"time zone {zone!r} is unknown; UTC was used")
-        zone = "UTC"
-    for shift in rotating:
-        if shift.zone_name != zone:
-            report.changed(
-                shift.what,
-                f"hands off at wall times in {shift.zone_name}; the schedule's layers follow "
-                f"{zone}, so hand-offs move by an hour across daylight-saving changes",
-            )
-    if schedule.get("time_zone") and schedule["time_zone"] != zone:
-        report.note(
-            what,
-            f"shown in {schedule['time_zone']} by OnCall; its rotations keep wall times in "
-            f"{zone}, so the Tocsin schedule uses {zone}",
-        )
-    layers: list[_Layer] = []
-    overrides: list[OverrideDoc] = []
-    for shift in parsed:
-        if shift.raw.get("type") == "override":
-            overrides += _overrides(shift, keys, report)
-            continue
-        try:
-            made = _layer_for(shift, keys, report)
-        except (KeyError, TypeError, ValueError) as error:
-            report.lost(shift.what, f"cannot be carried ({error}); skipped")
-            continue
-        for fields in made:
-            if fields["end"] is not None and fields["end"] <= fields["start"]:
-                report.note(shift.what, "ends before it covers anyone; not carried")
-                continue
-            layers.append(_Layer(int(shift.raw.get("level") or 0), fields["start"], fields))
-    if len(layers) > MAX_LAYERS:
-        report.lost(what, f"{len(layers) - MAX_LAYERS} shifts beyond Tocsin's {MAX_LAYERS} layers")
-    # Higher level on top; at one level the earlier rotation sits higher, as OnCall lets the
-    # shift that started first win (a web rotation's older version above its newer one).
-    ordered = sorted(layers, key=lambda x: (x.level, -x.order.timestamp()))[-MAX_LAYERS:]
-    docs = [LayerDoc(position=n, **layer.doc) for n, layer in enumerate(ordered, start=1)]
-    overrides.sort(key=lambda o: (o.start, o.end, o.person))
-    return ScheduleDoc(
-        key=schedule_key(str(schedule["id"])),
-        name=str(schedule.get("name") or schedule["id"])[:200],
-        time_zone=zone,
-        layers=docs,
-        overrides=overrides,
-    )
