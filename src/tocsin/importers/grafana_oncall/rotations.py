@@ -123,7 +123,7 @@ def _first_kept(shift: Shift, anchor: datetime, step: timedelta, dtstart_offset:
         estimate = (shift.rotation_start - shift.at(anchor)) // step
         number = max(0, int(estimate) - 2)
     while True:
-        wall = anchor + number * step + dtstart_offset
+        wall = shift.wall if number == 0 else anchor + number * step + dtstart_offset
         start = shift.at(wall)
         if start >= shift.rotation_start or (
             shift.web and shift.end_of(wall) > shift.rotation_start
@@ -188,19 +188,6 @@ def rotation_layers(
         anchor = shift.wall - timedelta(days=(shift.wall.weekday() - week_start) % 7)
         first_day = min((d - week_start) % 7 for d in shift.by_day)
         offset = timedelta(days=first_day)
-        skipped = [
-            DAYS[d]
-            for d in shift.by_day
-            if anchor + timedelta(days=(d - week_start) % 7) < shift.wall
-        ]
-        if skipped and (
-            shift.rotation_start is None or shift.at(shift.wall) >= shift.rotation_start
-        ):
-            report.changed(
-                what,
-                f"its first week starts after {', '.join(skipped)}; Tocsin's first week covers "
-                "those days too",
-            )
     if shift.by_day:
         minutes = whole_minutes(shift.duration, what, report)
         for day in sorted(shift.by_day):
@@ -254,14 +241,21 @@ def rotation_layers(
         "end": shift.until,
         "restrictions": restrictions,
     }
+    # Coverage of the first kept turn begins at the start itself in the first week of a
+    # by_day rotation (which hands off at week_start, maybe before it) and never before
+    # rotation_start (a web rotation keeps the turn running then, cut to begin there).
+    begins = handoff(number)
+    if number == 0:
+        begins = max(begins, shift.at(shift.wall))
+    if shift.rotation_start is not None:
+        begins = max(begins, shift.rotation_start)
     layers = []
-    if shift.rotation_start is not None and handoff(number) < shift.rotation_start:
-        # A web rotation keeps the turn running at its rotation start, cut to begin there;
+    if begins > handoff(number):
         # Tocsin layers begin at a hand-off, so that cut turn is a layer of its own.
         cut_end = handoff(number + 1)
         if shift.until is not None:
             cut_end = min(cut_end, shift.until)
-        head = {**layer, "start": shift.rotation_start, "end": cut_end}
+        head = {**layer, "start": begins, "end": cut_end}
         layers.append({**head, "participants": [people[number % len(people)]]})
         number += 1
     turn = number % len(people)
