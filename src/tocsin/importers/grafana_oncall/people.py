@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from tocsin.config_as_code.document import ContactMethodDoc, NotificationRuleDoc, PersonDoc
 from tocsin.core.schedule import ScheduleError, load_zone
+from tocsin.importers.contacts import ContactBook
 from tocsin.importers.keys import PeopleDirectory, normalize_email, source_key
 from tocsin.importers.report import ImportReport
 
@@ -68,8 +69,9 @@ def _steps(chain: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
 
 
 def _rules(
-    chain: Sequence[Mapping[str, Any]], has_email: bool, what: str, report: ImportReport
+    chain: Sequence[Mapping[str, Any]], contact: str | None, what: str, report: ImportReport
 ) -> list[NotificationRuleDoc]:
+    """The chain's email steps as rules naming ``contact`` (the person's email method)."""
     rules: list[NotificationRuleDoc] = []
     waited = 0  # seconds since the alert, summed over the wait steps so far
     for rule in chain:
@@ -78,7 +80,7 @@ def _rules(
             waited += int(rule.get("duration") or 0)
             continue
         where = f"{what} notification rule {rule.get('id')} ({kind})"
-        if kind != "notify_by_email" or not has_email:
+        if kind != "notify_by_email" or contact is None:
             instead = _INSTEAD.get(kind, "add a contact method Tocsin can reach")
             report.lost(where, f"Tocsin cannot notify this way without a provider; {instead}")
             continue
@@ -89,7 +91,7 @@ def _rules(
         if minutes > 1440:
             report.changed(where, f"delay {minutes} min is over a day; 1440 min used")
             minutes = 1440
-        doc = NotificationRuleDoc(contact=EMAIL_CONTACT, delay_minutes=minutes)
+        doc = NotificationRuleDoc(contact=contact, delay_minutes=minutes)
         if doc not in rules:
             rules.append(doc)
     return rules
@@ -113,6 +115,7 @@ def _person(
     rules_by_user: Mapping[str, list[Mapping[str, Any]]],
     what: str,
     report: ImportReport,
+    existing: Mapping[str, Any] | None,
 ) -> PersonDoc:
     own = rules_by_user.get(str(user["id"]), [])
     default, important = _chain(own, False), _chain(own, True)
@@ -122,10 +125,12 @@ def _person(
             "its important-alert notification rules differ from the default ones; "
             "Tocsin has one chain, so the default chain was carried",
         )
-    contacts = (
-        [ContactMethodDoc(key=EMAIL_CONTACT, kind="email", label="email", address=email)]
+    # A matched person keeps the methods Tocsin has; OnCall's email is one of them or added.
+    book = ContactBook((existing or {}).get("contact_methods") or ())
+    contact = (
+        book.add(ContactMethodDoc(key=EMAIL_CONTACT, kind="email", label="email", address=email))
         if email
-        else []
+        else None
     )
     return PersonDoc(
         key=key,
@@ -133,8 +138,8 @@ def _person(
         handle=handle,
         email=email,
         time_zone=_zone(user, what, report),
-        contact_methods=contacts,
-        notification_rules=_rules(default, email is not None, what, report),
+        contact_methods=book.docs,
+        notification_rules=_rules(default, contact, what, report),
     )
 
 
@@ -168,7 +173,9 @@ def convert_people(
             name = str(user.get("name") or user.get("username") or email or user["id"])[:200]
             handle = _handle(user, taken)
         try:
-            docs.append(_person(user, key, name, handle, email, rules_by_user, what, report))
+            docs.append(
+                _person(user, key, name, handle, email, rules_by_user, what, report, existing)
+            )
         except (KeyError, TypeError, ValueError) as error:
             del keys[str(user["id"])]
             report.lost(what, f"cannot be carried ({why(error)}); skipped")

@@ -13,6 +13,7 @@ from tocsin.config_as_code.document import (
     PersonDoc,
     TeamDoc,
 )
+from tocsin.importers.contacts import ContactBook
 from tocsin.importers.keys import PeopleDirectory, normalize_email
 from tocsin.importers.opsgenie.common import (
     NOBODY_PERSON,
@@ -49,30 +50,15 @@ def _zone(user: Mapping[str, Any], ctx: Context, where: str) -> str:
         return "UTC"
 
 
-class _Methods:
-    """A person's contact methods, found again by address for the rule steps."""
-
-    def __init__(self, existing: Sequence[Mapping[str, Any]]) -> None:
-        self.docs = [ContactMethodDoc.model_validate(method) for method in existing]
-        self._by_address = {
-            (m.kind.value, m.address.strip().lower()): m.key for m in self.docs if m.address
-        }
-
-    def email(self, address: str, method_key: str) -> str:
-        found = self._by_address.get(("email", address.strip().lower()))
-        if found is None:
-            found = method_key
-            self.docs.append(
-                ContactMethodDoc(
-                    key=found, kind="email", label=f"email {address}"[:100], address=address
-                )
-            )
-            self._by_address[("email", address.strip().lower())] = found
-        return found
+def _email(methods: ContactBook, address: str, method_key: str) -> str:
+    method = ContactMethodDoc(
+        key=method_key, kind="email", label=f"email {address}"[:100], address=address
+    )
+    return methods.add(method)
 
 
 def _rules(
-    user: Mapping[str, Any], methods: _Methods, ctx: Context, where: str
+    user: Mapping[str, Any], methods: ContactBook, ctx: Context, where: str
 ) -> list[NotificationRuleDoc]:
     rules = [r for r in user.get("notificationRules") or [] if r.get("enabled", True)]
     paging = sorted(
@@ -119,7 +105,7 @@ def _rules(
             delay = 1440
         step_key = key("email", f"{user.get('id')}-{address}")
         found.append(
-            NotificationRuleDoc(contact=methods.email(address, step_key), delay_minutes=delay)
+            NotificationRuleDoc(contact=_email(methods, address, step_key), delay_minutes=delay)
         )
     return found
 
@@ -146,16 +132,16 @@ def convert_people(
             continue
         existing = directory.existing(email)
         person_key = directory.key_for(email, key("user", user.get("id")))
-        methods = _Methods(existing.get("contact_methods") or [] if existing else [])
+        methods = ContactBook(existing.get("contact_methods") or [] if existing else [])
         for contact in user.get("contacts") or user.get("userContacts") or []:
             method, address = _method(contact), str(contact.get("to") or "")
             if method == "email" and address:
-                methods.email(address, key("contact", contact.get("id") or address))
+                _email(methods, address, key("contact", contact.get("id") or address))
             elif method:
                 kind = _LOST_KINDS.get(method, method)
                 ctx.report.lost(f"{where} contact {address}", f"{kind}: {_INSTEAD}")
         if not any(m.kind.value == "email" for m in methods.docs):
-            methods.email(email, key("email", f"{user.get('id')}-{email}"))
+            _email(methods, email, key("email", f"{user.get('id')}-{email}"))
         rules = _rules(user, methods, ctx, where)
         if existing is not None:
             name, handle = str(existing["name"]), str(existing["handle"])

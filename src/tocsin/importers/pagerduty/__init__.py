@@ -143,7 +143,7 @@ class PagerDutyImporter(Importer):
             services=service_docs,
             integrations=integration_docs,
         )
-        return PagerDutyConversion(document, report, schedule_keys, person_keys)
+        return PagerDutyConversion(document, report, schedule_keys, people=person_keys)
 
     def rendered(
         self,

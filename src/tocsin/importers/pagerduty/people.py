@@ -17,6 +17,7 @@ from tocsin.config_as_code.document import (
     PersonDoc,
     TeamDoc,
 )
+from tocsin.importers.contacts import ContactBook
 from tocsin.importers.keys import PeopleDirectory, normalize_email
 from tocsin.importers.pagerduty.common import key, label, ref_id, slug, teams_of, unique
 from tocsin.importers.report import ImportReport
@@ -126,22 +127,13 @@ def _rules(
 def _merged_methods(
     existing: Mapping[str, Any], imported: list[ContactMethodDoc], contacts: dict[str, str]
 ) -> list[ContactMethodDoc]:
-    """A matched person keeps their Tocsin methods; PagerDuty's are added unless the same
-    address is already there (its rules then point at the existing method)."""
-    kept = [ContactMethodDoc.model_validate(m) for m in existing.get("contact_methods") or ()]
-    by_address = {(m.kind, (m.address or "").lower()): m.key for m in kept if m.address}
-    taken = {m.key for m in kept}
-    renamed: dict[str, str] = {}
-    for method in imported:
-        same = by_address.get((method.kind, (method.address or "").lower()))
-        if same is not None:
-            renamed[method.key] = same
-        elif method.key not in taken:
-            kept.append(method)
-            taken.add(method.key)
+    """A matched person keeps their Tocsin methods, PagerDuty's added (its rules then point
+    at the method of the same address Tocsin has)."""
+    book = ContactBook(existing.get("contact_methods") or ())
+    renamed = {method.key: book.add(method) for method in imported}
     for source_id, method_key in contacts.items():
         contacts[source_id] = renamed.get(method_key, method_key)
-    return kept
+    return book.docs
 
 
 def convert_people(
