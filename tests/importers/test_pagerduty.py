@@ -81,9 +81,11 @@ class RecordedPagerDuty:
         self.requests.append(request)
         if request.headers.get("Authorization") != f"Token token={KEY}":
             return httpx.Response(401, json={"error": {"message": "Unauthorized", "code": 2006}})
-        assert request.headers["Accept"] == "application/vnd.pagerduty+json;version=2"
         path, params = request.url.path, request.url.params
         parts = path.strip("/").split("/")
+        if parts[0] == "v3":
+            return self._v3(request, parts[1:], params)
+        assert request.headers["Accept"] == "application/vnd.pagerduty+json;version=2"
         if parts[0] in LISTS and len(parts) == 1:
             if parts[0] == "users":
                 assert params.get_list("include[]") == ["contact_methods", "notification_rules"]
@@ -103,6 +105,31 @@ class RecordedPagerDuty:
             )
         if parts[0] == "schedules" and len(parts) == 2 and parts[1] in schedules:
             if "since" in params:
+                return httpx.Response(200, json=self._json(f"rendered/{parts[1]}.json"))
+            return httpx.Response(200, json={"schedule": schedules[parts[1]]})
+        return httpx.Response(404, json={"error": {"message": "Not Found", "code": 2100}})
+
+    def _v3(
+        self, request: httpx.Request, parts: list[str], params: httpx.QueryParams
+    ) -> httpx.Response:
+        """The shift-based schedules API: plain JSON, the early-access header."""
+        assert request.headers["Accept"] == "application/json"
+        assert request.headers["X-Early-Access"] == "flexible-schedules-early-access"
+        schedules = {s["id"]: s for s in self._json("schedules_v3.json")["schedules"]}
+        if parts == ["schedules"]:  # references only, as the v3 list answers
+            listed = [
+                {"id": s["id"], "type": "schedule_v3_reference", "summary": s["name"]}
+                for s in schedules.values()
+            ]
+            return _page("schedules", listed, params)
+        if len(parts) == 3 and parts[0] == "schedules" and parts[1] in schedules:
+            assert "since" in params and "until" in params
+            file = self.root / "overrides_v3" / f"{parts[1]}.json"
+            saved = self._json(f"overrides_v3/{file.name}") if file.exists() else {}
+            return _page(parts[2], saved.get(parts[2], []), params)
+        if len(parts) == 2 and parts[0] == "schedules" and parts[1] in schedules:
+            if "since" in params:
+                assert params.get_list("include[]") == ["final_schedule"]
                 return httpx.Response(200, json=self._json(f"rendered/{parts[1]}.json"))
             return httpx.Response(200, json={"schedule": schedules[parts[1]]})
         return httpx.Response(404, json={"error": {"message": "Not Found", "code": 2100}})
@@ -277,7 +304,12 @@ def test_verify_finds_no_difference_offline_and_through_the_api(api: Api) -> Non
     conversion = IMPORTER.convert(data, PeopleDirectory())
     assert base.verify(IMPORTER, data, conversion, SINCE, WEEKS, None) == []
     truth = IMPORTER.rendered(data, conversion, SINCE, SINCE.replace(month=4, day=11), None)
-    assert set(truth) == {"pd-schedule-psched1", "pd-schedule-psched2"}
+    assert set(truth) == {
+        "pd-schedule-psched1",
+        "pd-schedule-psched2",
+        "pd-schedule-pshift1",
+        "pd-schedule-pshift2",
+    }
     assert len(truth["pd-schedule-psched1"]) == 24
     online = IMPORTER.read_api(api, now=SINCE)
     assert (
@@ -344,7 +376,11 @@ def test_an_unreadable_schedule_is_reported_and_the_rest_still_imports() -> None
     broken["schedule_layers"][0]["start"] = "next tuesday"
     data["schedules"] = [data["schedules"][0], broken]
     conversion = IMPORTER.convert(data, PeopleDirectory())
-    assert [s.key for s in conversion.document.schedules] == ["pd-schedule-psched1"]
+    assert [s.key for s in conversion.document.schedules] == [
+        "pd-schedule-psched1",
+        "pd-schedule-pshift1",
+        "pd-schedule-pshift2",
+    ]
     [finding] = [f for f in conversion.report.of_kind(Kind.LOST) if f.source == "schedule PSCHED2"]
     assert "next tuesday" in finding.message
     # the policy's level that targets it keeps its other target

@@ -46,10 +46,18 @@ class Api:
             base_url=self.base_url, headers=dict(headers), transport=transport, timeout=timeout
         )
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """``headers`` are added to (or replace) the client's own for this request only."""
         url = f"{self.base_url}{path}"
         try:
-            response = self._client.get(path, params=dict(params or {}))
+            response = self._client.get(
+                path, params=dict(params or {}), headers=dict(headers) if headers else None
+            )
         except httpx.HTTPError as error:
             raise SourceError(f"GET {url} failed: {error}") from None
         if response.status_code >= 400:

@@ -1,4 +1,5 @@
-"""PagerDuty (REST API v2) as a Tocsin configuration file.
+"""PagerDuty (REST API v2, and ``/v3/schedules`` for shift-based schedules) as a Tocsin
+configuration file.
 
 Read from ``https://api.pagerduty.com`` (EU: ``https://api.eu.pagerduty.com``) with an API
 key, or offline from a folder of saved answers (``docs/import-pagerduty.md`` shows its
@@ -20,27 +21,39 @@ from tocsin.importers.pagerduty.common import instant, items, key, ref_id
 from tocsin.importers.pagerduty.escalation import convert_policies, convert_services
 from tocsin.importers.pagerduty.people import convert_people, convert_teams
 from tocsin.importers.pagerduty.schedules import convert_schedule
+from tocsin.importers.pagerduty.shift_based import convert_schedule_v3
 from tocsin.importers.report import ImportReport
 from tocsin.importers.source import Api, SourceError, read_json
 from tocsin.importers.verify import Span
 
 EU_BASE_URL = "https://api.eu.pagerduty.com"
 PAGE = 100
-FILES = ("users", "teams", "schedules", "escalation_policies", "services")
+FILES = ("users", "teams", "schedules", "schedules_v3", "escalation_policies", "services")
+# Shift-based schedules answer under /v3 in plain JSON. The early-access header was needed
+# until 2026-05 (PagerDuty's API changelog); it is still sent, harmless where no longer needed.
+V3_HEADERS = {"Accept": "application/json", "X-Early-Access": "flexible-schedules-early-access"}
 
 
 @dataclass
 class PagerDutyConversion(Conversion):
     # PagerDuty user id -> person key, to read PagerDuty's renderings
     people: dict[str, str] = field(default_factory=dict)
+    # ids of the shift-based (v3) schedules, rendered by /v3/schedules/{id}
+    shift_based: frozenset[str] = frozenset()
 
 
-def _list(api: Api, path: str, name: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+def _list(
+    api: Api,
+    path: str,
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> list[Any]:
     """Every page of a classic-paginated list (``limit``, ``offset``, ``more``)."""
     found: list[Any] = []
     offset = 0
     while True:
-        body = api.get(path, {**(params or {}), "limit": PAGE, "offset": offset})
+        body = api.get(path, {**(params or {}), "limit": PAGE, "offset": offset}, headers)
         page = items(body, name)
         found += page
         if not (isinstance(body, Mapping) and body.get("more")) or not page:
@@ -49,10 +62,38 @@ def _list(api: Api, path: str, name: str, params: Mapping[str, Any] | None = Non
 
 
 def _rendered_entries(body: Any) -> list[dict[str, Any]]:
-    """``final_schedule.rendered_schedule_entries`` of a GET /schedules/{id} answer."""
+    """``final_schedule.rendered_schedule_entries`` of a GET /schedules/{id} answer, or the
+    ``computed_shift_assignments`` of a GET /v3/schedules/{id}?include[]=final_schedule one,
+    both as ``{start, end, user}``."""
     schedule = body.get("schedule", body) if isinstance(body, Mapping) else {}
     final = schedule.get("final_schedule") or {}
-    return [dict(e) for e in final.get("rendered_schedule_entries") or ()]
+    entries = [dict(e) for e in final.get("rendered_schedule_entries") or ()]
+    for shift in final.get("computed_shift_assignments") or ():
+        user = (shift.get("member") or {}).get("user_id")
+        entries.append(
+            {
+                "start": shift["start_time"],
+                "end": shift["end_time"],
+                "user": {"id": user} if user else None,
+            }
+        )
+    return entries
+
+
+def _read_v3(api: Api, since: datetime, until: datetime) -> dict[str, Any]:
+    """Shift-based schedules with their rotations and events, overrides and custom shifts."""
+    window = {"since": since.isoformat(), "until": until.isoformat()}
+    schedules, overrides = [], {}
+    for listed in _list(api, "/v3/schedules", "schedules", headers=V3_HEADERS):
+        schedule_id = str(listed["id"])
+        body = api.get(f"/v3/schedules/{schedule_id}", headers=V3_HEADERS)
+        schedules.append(body.get("schedule", listed))
+        overrides[schedule_id] = _list(
+            api, f"/v3/schedules/{schedule_id}/overrides", "overrides", window, V3_HEADERS
+        ) + _list(
+            api, f"/v3/schedules/{schedule_id}/custom_shifts", "custom_shifts", window, V3_HEADERS
+        )
+    return {"schedules_v3": schedules, "overrides_v3": overrides}
 
 
 class PagerDutyImporter(Importer):
@@ -93,6 +134,7 @@ class PagerDutyImporter(Importer):
             "escalation_policies": _list(api, "/escalation_policies", "escalation_policies"),
             "services": _list(api, "/services", "services", {"include[]": ["integrations"]}),
             "rendered": {},
+            **_read_v3(api, since, until),
         }
 
     def read_offline(self, path: Path) -> dict[str, Any]:
@@ -101,10 +143,15 @@ class PagerDutyImporter(Importer):
         data: dict[str, Any] = {}
         for name in FILES:
             file = path / f"{name}.json"
-            data[name] = items(read_json(file), name) if file.exists() else []
+            listed = name.removesuffix("_v3")  # schedules_v3.json holds {"schedules": [...]}
+            data[name] = items(read_json(file), listed) if file.exists() else []
         data["overrides"] = {
             file.stem: items(read_json(file), "overrides")
             for file in sorted((path / "overrides").glob("*.json"))
+        }
+        data["overrides_v3"] = {
+            file.stem: items(read_json(file), "overrides") + items(read_json(file), "custom_shifts")
+            for file in sorted((path / "overrides_v3").glob("*.json"))
         }
         data["rendered"] = {
             file.stem: _rendered_entries(read_json(file))
@@ -129,6 +176,19 @@ class PagerDutyImporter(Importer):
             if doc is not None:
                 schedule_docs.append(doc)
                 schedule_keys[schedule_id] = doc.key
+        shift_based = set()
+        for schedule in data.get("schedules_v3") or ():
+            schedule_id = str(schedule["id"])
+            overrides = (data.get("overrides_v3") or {}).get(schedule_id, [])
+            try:
+                doc = convert_schedule_v3(schedule, overrides, person_keys, team_keys, report)
+            except (SourceError, ValueError, KeyError, TypeError) as error:
+                report.lost(f"schedule {schedule_id}", f"not readable ({error}); not imported")
+                continue
+            if doc is not None:
+                schedule_docs.append(doc)
+                schedule_keys[schedule_id] = doc.key
+                shift_based.add(schedule_id)
         policy_docs, policy_keys = convert_policies(
             data.get("escalation_policies") or (), person_keys, schedule_keys, report
         )
@@ -143,7 +203,9 @@ class PagerDutyImporter(Importer):
             services=service_docs,
             integrations=integration_docs,
         )
-        return PagerDutyConversion(document, report, schedule_keys, people=person_keys)
+        return PagerDutyConversion(
+            document, report, schedule_keys, people=person_keys, shift_based=frozenset(shift_based)
+        )
 
     def rendered(
         self,
@@ -154,10 +216,23 @@ class PagerDutyImporter(Importer):
         api: Api | None,
     ) -> dict[str, list[Span]]:
         people = conversion.people if isinstance(conversion, PagerDutyConversion) else {}
+        v3 = conversion.shift_based if isinstance(conversion, PagerDutyConversion) else frozenset()
         saved = data.get("rendered") or {}
         found: dict[str, list[Span]] = {}
         for schedule_id, schedule_key in sorted(conversion.schedules.items()):
-            if api is not None:
+            if api is not None and schedule_id in v3:
+                body = api.get(
+                    f"/v3/schedules/{schedule_id}",
+                    {
+                        "since": start.isoformat(),
+                        "until": end.isoformat(),
+                        "time_zone": "UTC",
+                        "include[]": ["final_schedule"],
+                    },
+                    V3_HEADERS,
+                )
+                entries = _rendered_entries(body)
+            elif api is not None:
                 body = api.get(
                     f"/schedules/{schedule_id}",
                     {"since": start.isoformat(), "until": end.isoformat(), "time_zone": "UTC"},

@@ -39,7 +39,7 @@ from tocsin.oncall.people.schemas import check_zone
 from tocsin.oncall.schedules.schemas import DailyWindow, WeeklyWindow
 
 _HOUR, _DAY, _WEEK = 3600, 86400, 7 * 86400
-_MAX_LAYERS = 20
+MAX_LAYERS = 20
 
 
 def rotation_kind(seconds: int) -> tuple[RotationKind, int] | None:
@@ -218,12 +218,12 @@ def convert_schedule(
         layers += convert_layer(
             layer, zone, people, report, f"{where} layer {label(layer) or index + 1}"
         )
-    if len(layers) > _MAX_LAYERS:
+    if len(layers) > MAX_LAYERS:
         report.lost(
             where,
-            f"{len(layers)} layers are more than Tocsin's {_MAX_LAYERS}; the lowest were dropped",
+            f"{len(layers)} layers are more than Tocsin's {MAX_LAYERS}; the lowest were dropped",
         )
-        layers = layers[-_MAX_LAYERS:]
+        layers = layers[-MAX_LAYERS:]
     team_ids = list(teams_of(schedule))
     team = next((teams[t] for t in team_ids if t in teams), None)
     if len(team_ids) > 1:
