@@ -193,38 +193,78 @@ def classic_layers(event: Event, zone: ZoneInfo) -> list[dict[str, Any]]:
     whole = (m == 7 and event.seconds == _DAY) or (m == 1 and event.seconds == _WEEK)
     if m == 7:
         restrictions = [] if whole else [_restriction(None, local, event.seconds)]
-        turns = [(event.name, event.first, k * _DAY, event.users, restrictions)]
-    elif k % m == 0:
-        restrictions = [] if whole else [_restriction(d, local, event.seconds) for d in event.days]
-        turns = [(event.name, event.first, k // m * _WEEK, event.users, restrictions)]
-    else:
-        period = k * n // math.gcd(m, k * n)
-        if period > _MAX_PARTICIPANTS:
-            raise Unsupported(
-                f"{k} shifts a member over {m} weekdays repeat only every {period} weeks, "
-                f"more than a Tocsin layer's {_MAX_PARTICIPANTS} participants"
+        return [
+            _classic(
+                event, event.name, event.since, event.first, k * _DAY, event.users, restrictions
             )
-        turns = []
-        for day in event.days:
-            offset = (day - local.weekday()) % 7
-            before = sum(1 for d in event.days if (d - local.weekday()) % 7 < offset)
-            sequence = tuple(event.users[(before + w * m) // k % n] for w in range(period))
-            anchor = resolve_wall_time(local + timedelta(days=offset), zone)
-            name = f"{event.name} ({_DAY_NAMES[day]})".strip()
-            restriction = _restriction(day, local, event.seconds)
-            turns.append((name, anchor, _WEEK, sequence, [restriction]))
-    return [
-        {
-            "name": name,
-            "start": event.since.isoformat(),
-            "end": event.until.isoformat() if event.until else None,
-            "rotation_virtual_start": anchor.isoformat(),
-            "rotation_turn_length_seconds": seconds,
-            "users": [{"user": {"id": user}} for user in users],
-            "restrictions": restrictions,
-        }
-        for name, anchor, seconds, users, restrictions in turns
-    ]
+        ]
+    if k % m == 0:
+        restrictions = [] if whole else [_restriction(d, local, event.seconds) for d in event.days]
+        seconds = k // m * _WEEK
+        return [
+            _classic(
+                event, event.name, event.since, event.first, seconds, event.users, restrictions
+            )
+        ]
+    period = k * n // math.gcd(m, k * n)
+    if period > _MAX_PARTICIPANTS:
+        raise Unsupported(
+            f"{k} shifts a member over {m} weekdays repeat only every {period} weeks, "
+            f"more than a Tocsin layer's {_MAX_PARTICIPANTS} participants"
+        )
+    layers = []
+    for day in event.days:
+        offset = (day - local.weekday()) % 7
+        before = sum(1 for d in event.days if (d - local.weekday()) % 7 < offset)
+        sequence = tuple(event.users[(before + w * m) // k % n] for w in range(period))
+        first = local + timedelta(days=offset)
+        layers.append(
+            _classic(
+                event,
+                f"{event.name} ({_DAY_NAMES[day]})".strip(),
+                _first_covering(first, event, zone),
+                resolve_wall_time(first, zone),
+                _WEEK,
+                sequence,
+                [_restriction(day, local, event.seconds)],
+            )
+        )
+    return layers
+
+
+def _first_covering(first: datetime, event: Event, zone: ZoneInfo) -> datetime:
+    """Where a weekday's layer starts: at ``since`` when one of its occurrences is under way
+    then, else at its next occurrence (a hand-off, so no cut turn of its own is needed)."""
+    week = max(0, (wall_time(event.since, zone).date() - first.date()).days // 7)
+    opens = resolve_wall_time(first + timedelta(weeks=week), zone)
+    while week > 0 and opens > event.since:
+        week -= 1
+        opens = resolve_wall_time(first + timedelta(weeks=week), zone)
+    if opens >= event.since:
+        return opens
+    if opens + timedelta(seconds=event.seconds) > event.since:
+        return event.since
+    return resolve_wall_time(first + timedelta(weeks=week + 1), zone)
+
+
+def _classic(
+    event: Event,
+    name: str,
+    start: datetime,
+    anchor: datetime,
+    seconds: int,
+    users: Sequence[str],
+    restrictions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "start": start.isoformat(),
+        "end": event.until.isoformat() if event.until else None,
+        "rotation_virtual_start": anchor.isoformat(),
+        "rotation_turn_length_seconds": seconds,
+        "users": [{"user": {"id": user}} for user in users],
+        "restrictions": restrictions,
+    }
 
 
 def _week_windows(event: Event, zone: ZoneInfo) -> list[tuple[int, int]]:
@@ -313,13 +353,13 @@ def convert_schedule_v3(
                 continue
             if event.until is not None and event.until <= event.since:
                 continue
-            for other_where, other in placed:
-                if _overlaps(other, event, zone):
-                    report.changed(
-                        event_where,
-                        f"covers hours that {other_where} covers too: PagerDuty has both on "
-                        "call, Tocsin the one listed later",
-                    )
+            shared = [seen for seen, other in placed if _overlaps(other, event, zone)]
+            if shared:
+                report.changed(
+                    event_where,
+                    f"covers hours that {' and '.join(shared)} cover too: PagerDuty has both "
+                    "on call there, Tocsin only this later-listed one",
+                )
             placed.append((event_where, event))
             if not _keeps_wall_end(event, zone):
                 report.changed(
