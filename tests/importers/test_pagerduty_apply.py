@@ -29,6 +29,13 @@ def test_the_imported_file_applies_and_a_second_apply_changes_nothing(fresh: Api
     schedules = {s["name"]: s for s in ok(fresh.viewer.get("/api/v1/schedules"))}
     primary = schedules["Platform primary"]
     assert [layer["kind"] for layer in primary["layers"]] == ["hours", "weekly", "hours", "daily"]
+    # the shift-based (v3) schedules: business hours a week each, evenings one weekday layer
+    # each (Monday's cut turn first), Tokyo nights two days each
+    business = schedules["Support business hours"]
+    assert business["time_zone"] == "America/New_York"
+    assert [layer["kind"] for layer in business["layers"]] == ["weekly", "hours"] + ["weekly"] * 5
+    assert len(business["layers"][0]["restrictions"]) == 5
+    assert [layer["kind"] for layer in schedules["Tokyo nights"]["layers"]] == ["hours", "days"]
     service = ok(fresh.viewer.get("/api/v1/services/checkout-api"))
     policy = ok(fresh.viewer.get(f"/api/v1/escalation-policies/{service['escalation_policy_id']}"))
     assert [level["timeout_minutes"] for level in policy["levels"]] == [7, 13]

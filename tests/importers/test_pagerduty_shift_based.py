@@ -368,3 +368,22 @@ def test_every_daily_or_weekly_event_renders_as_pagerdutys_rule(
         for e in rendering(schedule, [], start, end)
     ]
     assert differences("S", tocsin_spans(doc, start, end), theirs, start, end) == []
+
+
+def test_a_key_that_cannot_read_v3_still_imports_the_rest_and_says_so() -> None:
+    recorded = RecordedPagerDuty()
+
+    def no_v3(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/v3"):
+            return httpx.Response(403, json={"error": {"message": "Forbidden", "code": 2010}})
+        return recorded(request)
+
+    with IMPORTER.client(KEY, transport=httpx.MockTransport(no_v3)) as api:
+        data = IMPORTER.read_api(api, now=SINCE)
+    conversion = IMPORTER.convert(data, PeopleDirectory())
+    assert [s.key for s in conversion.document.schedules] == [
+        "pd-schedule-psched1",
+        "pd-schedule-psched2",
+    ]
+    [finding] = [f for f in conversion.report.of_kind(Kind.LOST) if "/v3" in f.source]
+    assert "answered 403" in finding.message
