@@ -57,8 +57,10 @@ def _body(name: str) -> Any:
     return json.loads((RECORDED / name).read_text())
 
 
-def _page(name: str, objects: list[Any], params: httpx.QueryParams) -> httpx.Response:
-    limit = min(int(params.get("limit", 25)), SERVER_PAGE)
+def _page(
+    name: str, objects: list[Any], params: httpx.QueryParams, size: int = SERVER_PAGE
+) -> httpx.Response:
+    limit = min(int(params.get("limit", 25)), size)
     offset = int(params.get("offset", 0))
     chunk = objects[offset : offset + limit]
     more = offset + limit < len(objects)
@@ -121,7 +123,7 @@ class RecordedPagerDuty:
                 {"id": s["id"], "type": "schedule_v3_reference", "summary": s["name"]}
                 for s in schedules.values()
             ]
-            return _page("schedules", listed, params)
+            return _page("schedules", listed, params, size=1)
         if len(parts) == 3 and parts[0] == "schedules" and parts[1] in schedules:
             assert "since" in params and "until" in params
             file = self.root / "overrides_v3" / f"{parts[1]}.json"

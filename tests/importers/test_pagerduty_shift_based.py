@@ -154,6 +154,7 @@ def _read_and_verify_through(api: Api, server: RecordedPagerDuty) -> None:
     paths = [r.url.path for r in server.requests if r.url.path.startswith("/v3")]
     assert paths == [
         "/v3/schedules",
+        "/v3/schedules",  # the recorded server answers one v3 schedule a page
         "/v3/schedules/PSHIFT1",
         "/v3/schedules/PSHIFT1/overrides",
         "/v3/schedules/PSHIFT1/custom_shifts",
@@ -161,6 +162,8 @@ def _read_and_verify_through(api: Api, server: RecordedPagerDuty) -> None:
         "/v3/schedules/PSHIFT2/overrides",
         "/v3/schedules/PSHIFT2/custom_shifts",
     ]
+    pages = [r.url.params["offset"] for r in server.requests if r.url.path == "/v3/schedules"]
+    assert pages == ["0", "1"]
     conversion = IMPORTER.convert(online, PeopleDirectory())
     assert _text(conversion) == _text(IMPORTER.convert(_offline(), PeopleDirectory()))
     assert base.verify(IMPORTER, online, conversion, SINCE, WEEKS, api) == []
