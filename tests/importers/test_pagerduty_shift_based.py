@@ -390,3 +390,22 @@ def test_a_key_that_cannot_read_v3_still_imports_the_rest_and_says_so() -> None:
     ]
     [finding] = [f for f in conversion.report.of_kind(Kind.LOST) if "/v3" in f.source]
     assert "answered 403" in finding.message
+
+
+def test_a_shift_based_schedule_in_the_classic_list_is_read_from_v3_only() -> None:
+    recorded = RecordedPagerDuty()
+
+    def listing_v3_too(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/schedules":
+            page = json.loads(recorded(request).content)
+            page["schedules"].append({"id": "PSHIFT1", "type": "schedule", "name": "Support"})
+            return httpx.Response(200, json=page)
+        if request.url.path == "/schedules/PSHIFT1":
+            message = "This is a shift-based schedule. Use the v3 Schedules API to access it."
+            return httpx.Response(400, json={"error": {"message": message, "code": 2001}})
+        return recorded(request)
+
+    with IMPORTER.client(KEY, transport=httpx.MockTransport(listing_v3_too)) as api:
+        data = IMPORTER.read_api(api, now=SINCE)
+    assert [s["id"] for s in data["schedules"]] == ["PSCHED1", "PSCHED2"]
+    assert [s["id"] for s in data["schedules_v3"]] == ["PSHIFT1", "PSHIFT2"]

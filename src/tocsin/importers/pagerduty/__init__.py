@@ -8,6 +8,7 @@ layout). The same dict comes out of both, so :meth:`PagerDutyImporter.convert` h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ PAGE = 100
 FILES = ("users", "teams", "schedules", "schedules_v3", "escalation_policies", "services")
 # Shift-based schedules answer under /v3 in plain JSON. The early-access header was needed
 # until 2026-05 (PagerDuty's API changelog); it is still sent, harmless where no longer needed.
+# The classic API answers 400 "... shift-based schedule. Use the v3 Schedules API" for those
+_SHIFT_BASED = re.compile(r"answered 400.*(shift-based|v3)", re.IGNORECASE)
 V3_HEADERS = {"Accept": "application/json", "X-Early-Access": "flexible-schedules-early-access"}
 
 
@@ -120,7 +123,13 @@ class PagerDutyImporter(Importer):
             schedule_id = str(listed["id"])
             if str(listed.get("type", "")).startswith("schedule_v3"):
                 continue  # shift-based: read from /v3/schedules below
-            schedules.append(api.get(f"/schedules/{schedule_id}").get("schedule", listed))
+            try:
+                body = api.get(f"/schedules/{schedule_id}")
+            except SourceError as error:
+                if _SHIFT_BASED.search(str(error)):
+                    continue  # the classic API's answer for a shift-based schedule
+                raise
+            schedules.append(body.get("schedule", listed))
             overrides[schedule_id] = items(
                 api.get(
                     f"/schedules/{schedule_id}/overrides",
