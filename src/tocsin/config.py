@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto are believed; from anyone else those headers are ignored. [] "
         "believes nobody.",
     )
+    signin_per_minute: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Sign-in attempts (posts of the sign-in form) one client address may make "
+        "a minute.",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     ingest_max_commit_alerts: int = Field(
         default=1000,
