@@ -120,3 +120,14 @@ def test_tls_answers_with_the_certificate_on_every_path(tmp_path: Path) -> None:
         plain = url.replace("https://", "http://")
         with client(plain) as http, pytest.raises(httpx.TransportError):
             http.get("/healthz")  # no plain HTTP on that port
+
+
+def test_links_are_https_with_a_certificate_and_proxies_must_be_addresses() -> None:
+    assert Settings(port=8443, tls_certfile="cert.pem").base_url == "https://127.0.0.1:8443"
+    assert Settings(port=8080).base_url == "http://127.0.0.1:8080"
+    assert Settings(trusted_proxies=["10.0.4.7", "fd00::/8"]).trusted_proxies == [
+        "10.0.4.7/32",
+        "fd00::/8",
+    ]
+    with pytest.raises(ValueError, match="'nginx' is not an IP address or network"):
+        Settings(trusted_proxies=["nginx"])

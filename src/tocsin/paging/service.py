@@ -256,8 +256,7 @@ def _earlier_pages_in(session: Session, incident_id: int) -> list[dict[str, Any]
     first: ``id``, ``name``, ``level`` and ``at`` (ISO 8601) of each person paged."""
     return [
         {"id": p.get("id"), "name": p.get("name"), "level": e.data.get("level"), "at": e.at}
-        for e in incidents_service.events_in(session, incident_id=incident_id)
-        if e.kind == "paged"
+        for e in incidents_service.events_in(session, incident_id=incident_id, kinds=["paged"])
         for p in e.data.get("people") or []
     ]
 
