@@ -186,8 +186,11 @@ class TlsReceiver(Receiver):
     server_names: list[str | None] = field(default_factory=list)  # SNI of each handshake
 
 
-def _certificate(name: str, folder: Path) -> tuple[Path, Path, Path]:
-    """A CA, and a leaf certificate for ``name`` it signed: (ca.pem, leaf.pem, leaf.key)."""
+def certificate(name: str, folder: Path) -> tuple[Path, Path, Path]:
+    """A CA, and a leaf certificate for ``name`` (a host name or an IP address) it signed:
+    (ca.pem, leaf.pem, leaf.key)."""
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -210,8 +213,12 @@ def _certificate(name: str, folder: Path) -> tuple[Path, Path, Path]:
             usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
             builder = builder.add_extension(usage, critical=True)
         else:
+            try:
+                alternative: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(subject))
+            except ValueError:
+                alternative = x509.DNSName(subject)
             builder = builder.add_extension(
-                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+                x509.SubjectAlternativeName([alternative]), critical=False
             )
         return builder.sign(signer, hashes.SHA256())
 
@@ -237,7 +244,7 @@ def _certificate(name: str, folder: Path) -> tuple[Path, Path, Path]:
 @pytest.fixture
 def tls_receiver(tmp_path: Path) -> Iterator[TlsReceiver]:
     name = "hooks.tocsin.test"
-    ca_file, leaf, key = _certificate(name, tmp_path)
+    ca_file, leaf, key = certificate(name, tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(leaf, key)
     server = _Server(("127.0.0.1", 0), _Handler)
@@ -257,7 +264,7 @@ def tls_receiver(tmp_path: Path) -> Iterator[TlsReceiver]:
 @contextmanager
 def uvicorn_thread(app: Any, port: int, **options: Any) -> Iterator[str]:
     """Serve the ASGI ``app`` on ``port`` with uvicorn in a thread, with the HTTP protocol
-    ``tocsin serve`` uses; yields its URL once it listens."""
+    ``tocsin serve`` uses; yields its URL once it listens (https:// with ``ssl_certfile``)."""
     import uvicorn
 
     from tocsin.web.fast_http import StatusFastPath
@@ -272,7 +279,7 @@ def uvicorn_thread(app: Any, port: int, **options: Any) -> Iterator[str]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if options.get('ssl_certfile') else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=20)

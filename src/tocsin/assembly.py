@@ -64,7 +64,7 @@ from tocsin.notify.channels.base import Channel, Delivery, Message, Target
 from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
-from tocsin.rate_limits import SourceLimits
+from tocsin.rate_limits import ClientLimits
 from tocsin.recurrence import service as recurrence_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.reports import service as reports_service
@@ -128,11 +128,9 @@ class Tocsin:
     timer_batch_handlers: Mapping[str, TimersHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
-    report_limits: SourceLimits = field(default_factory=SourceLimits)
-    """The public report form's per-address rate limit."""
     outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
-    subscribe_limits: SourceLimits = field(default_factory=SourceLimits)
-    """The public subscribe call's and form's per-address rate limit."""
+    client_limits: ClientLimits = field(default_factory=ClientLimits)
+    """The public endpoints' per-address rate limits (sign-in, report form, subscribe)."""
 
 
 def assemble(settings: Settings, db: Database) -> Tocsin:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -42,7 +43,29 @@ class Settings(BaseSettings):
     port: int = 8080
     public_url: str = Field(
         default="",
-        description="Address people and tools use to reach Tocsin; defaults to http://host:port.",
+        description="Address people and tools use to reach Tocsin; defaults to http://host:port "
+        "(https:// with a TLS certificate).",
+    )
+    tls_certfile: str = Field(
+        default="",
+        description="PEM certificate (and its chain) `serve` answers HTTPS with; empty: HTTP.",
+    )
+    tls_keyfile: str = Field(
+        default="",
+        description="PEM private key of tls_certfile (unencrypted); empty: it is in tls_certfile.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Addresses or networks (CIDR) of the proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; from anyone else those headers are ignored. [] "
+        "believes nobody.",
+    )
+    signin_per_minute: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Sign-in attempts (posts of the sign-in form) one client address may make "
+        "a minute.",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     ingest_max_commit_alerts: int = Field(
@@ -162,6 +185,17 @@ class Settings(BaseSettings):
         "a team without one counts in the zone of its first schedule, else UTC.",
     )
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        networks = []
+        for entry in value:
+            try:
+                networks.append(str(ipaddress.ip_network(entry.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network (CIDR)") from None
+        return networks
+
     @field_validator("postmortem_template")
     @classmethod
     def _template_valid(cls, value: list[SectionSpec]) -> list[SectionSpec]:
@@ -190,4 +224,5 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls_certfile else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")

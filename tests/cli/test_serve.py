@@ -1,8 +1,9 @@
-"""`tocsin serve`: its warning about a database it cannot write, and ``--workers``."""
+"""`tocsin serve`: its warning about a database it cannot write, HTTPS, and ``--workers``."""
 
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import run_cli, throwaway_postgres
-from tests.peers import free_port
+from tests.peers import certificate, free_port
 from tocsin.access import service as access_service
 from tocsin.alerts.tables import Alert
 from tocsin.cli.main import database_warning
@@ -46,6 +47,40 @@ def test_serve_refuses_several_workers_on_sqlite(
     assert not (tmp_path / "tocsin.db").exists()  # refused before anything was done
 
 
+def test_serve_refuses_a_key_that_is_not_the_certificates(tmp_path: Path) -> None:
+    _, leaf, _ = certificate("127.0.0.1", tmp_path)
+    (tmp_path / "other").mkdir()
+    _, _, other_key = certificate("127.0.0.1", tmp_path / "other")
+    output = run_cli("serve", "--certfile", str(leaf), "--keyfile", str(other_key), exit_code=2)
+    assert "Cannot serve HTTPS" in output
+    assert "the private key is not the certificate's" in output
+    output = run_cli("serve", "--certfile", str(tmp_path / "missing.pem"), exit_code=2)
+    assert "missing.pem: no such file" in output
+
+
+def test_serve_answers_https_with_its_certificate(tmp_path: Path) -> None:
+    ca, leaf, key = certificate("127.0.0.1", tmp_path)
+    port = free_port()
+    env = {
+        **os.environ,
+        "TOCSIN_DATABASE_URL": f"sqlite:///{tmp_path / 'tocsin.db'}",
+        "TOCSIN_SECRET_KEY_FILE": str(tmp_path / "tocsin.key"),
+    }
+    tls = ["--certfile", str(leaf), "--keyfile", str(key)]
+    command = [sys.executable, "-m", "tocsin", "serve", "--port", str(port), *tls]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"https://127.0.0.1:{port}"
+    verify = ssl.create_default_context(cafile=ca)
+    try:
+        _wait_for(lambda: _healthy(url, verify), process)
+        status = httpx.get(f"{url}/api/v2/status.json", verify=verify, timeout=30)
+        assert status.status_code == 200, status.text
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0].decode()
+    assert f"Tocsin on https://127.0.0.1:{port}" in output
+
+
 def _serving_processes(pid: int) -> int:
     """How many processes ``pid`` spawned to serve (not multiprocessing's resource tracker)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -65,19 +100,26 @@ def test_two_worker_processes_on_postgresql_open_one_incident_per_key(tmp_path: 
             "TOCSIN_DATABASE_URL": url,
             "TOCSIN_SECRET_KEY_FILE": str(tmp_path / "tocsin.key"),
         }
+        # Over HTTPS: each process answers TLS with the parent's options.
+        ca, leaf, key = certificate("127.0.0.1", tmp_path)
+        tls = ["--certfile", str(leaf), "--keyfile", str(key)]
         command = [sys.executable, "-m", "tocsin", "serve", "--port", str(port), "--workers", "2"]
         process = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [*command, *tls], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        url_of = f"http://127.0.0.1:{port}"
+        url_of = f"https://127.0.0.1:{port}"
+        verify = ssl.create_default_context(cafile=ca)
         try:
-            _wait_for(lambda: _healthy(url_of) and _serving_processes(process.pid) == 2, process)
+            _wait_for(
+                lambda: _healthy(url_of, verify) and _serving_processes(process.pid) == 2, process
+            )
             headers = {"Authorization": f"Bearer {token}"}
             created = httpx.post(
                 f"{url_of}/api/v1/integrations",
                 headers=headers,
                 json={"kind": "pagerduty", "name": "pd", "service": "checkout"},
                 timeout=30,
+                verify=verify,
             )
             assert created.status_code == 201, created.text
             routing_key = created.json()["key"]
@@ -92,7 +134,9 @@ def test_two_worker_processes_on_postgresql_open_one_incident_per_key(tmp_path: 
                     "payload": {"summary": dedup_key, "source": "db", "severity": "error"},
                 }
                 while True:  # a new connection each time, so both processes take some
-                    answer = httpx.post(f"{url_of}/v2/enqueue", json=body, timeout=30)
+                    answer = httpx.post(
+                        f"{url_of}/v2/enqueue", json=body, timeout=30, verify=verify
+                    )
                     if answer.status_code != 503:  # two processes raced to open the key
                         break
                 assert answer.status_code == 202, answer.text
@@ -116,9 +160,9 @@ def test_two_worker_processes_on_postgresql_open_one_incident_per_key(tmp_path: 
             db.dispose()
 
 
-def _healthy(url: str) -> bool:
+def _healthy(url: str, verify: ssl.SSLContext) -> bool:
     try:
-        return httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        return httpx.get(f"{url}/healthz", timeout=5, verify=verify).status_code == 200
     except httpx.TransportError:
         return False
 

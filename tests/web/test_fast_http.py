@@ -8,15 +8,18 @@ with a document was answered by the fast path; what answers ``asgi`` went the no
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
 from tests.conftest import Api
-from tests.peers import free_port, uvicorn_thread
+from tests.peers import certificate, free_port, uvicorn_thread
 from tests.statuspage.helpers import BASE, component, unique
 from tocsin.errors import Unauthorized
 from tocsin.statuspage.public import StatusPages
@@ -41,10 +44,10 @@ class Probe:
 
 
 @contextmanager
-def probe_server(api: Api) -> Iterator[int]:
+def probe_server(api: Api, **options: Any) -> Iterator[int]:
     pages = StatusPages(api.tocsin.statuspage, _refuse)  # type: ignore[arg-type]
     port = free_port()
-    with uvicorn_thread(Probe(pages), port, lifespan="off"):
+    with uvicorn_thread(Probe(pages), port, lifespan="off", **options):
         yield port
 
 
@@ -113,6 +116,17 @@ def test_the_fast_path_gives_the_bytes_and_headers_the_asgi_route_gives(page: Ap
                 assert fast_headers[name] == normal.headers[name], name
             assert fast_headers["access-control-allow-origin"] == "*"
             assert "date" in fast_headers  # the server's own headers too
+
+
+def test_the_fast_path_answers_over_tls(page: Api, tmp_path: Path) -> None:
+    ca, leaf, key = certificate("127.0.0.1", tmp_path)
+    with probe_server(page, ssl_certfile=str(leaf), ssl_keyfile=str(key)) as port:
+        verify = ssl.create_default_context(cafile=ca)
+        with httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=verify) as client:
+            fast = client.get("/api/v2/summary.json")
+            assert fast.status_code == 200
+            assert fast.content == httpx.get(f"{page.url}/api/v2/summary.json").content
+            assert client.get("/api/v1/health").status_code == 299  # the rest: through ASGI
 
 
 def test_pipelined_requests_are_answered_in_order_whichever_path_takes_them(page: Api) -> None:

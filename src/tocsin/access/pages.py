@@ -13,6 +13,7 @@ from tocsin.access.api import Tokens
 from tocsin.access.service import Principal
 from tocsin.deps import DbDep
 from tocsin.errors import Unauthorized
+from tocsin.rate_limits import per_client
 from tocsin.templating import templates
 
 COOKIE = "tocsin_token"
@@ -44,7 +45,10 @@ def login_form(request: Request, next: str = "/incidents", error: str | None = N
     return templates.TemplateResponse(request, "login.html", context)
 
 
-@router.post("/login")
+SIGN_IN_LIMIT = per_client("sign-in", lambda s: s.signin_per_minute, what="sign-in attempts")
+
+
+@router.post("/login", dependencies=[SIGN_IN_LIMIT])
 def login(
     request: Request,
     db: DbDep,

@@ -219,7 +219,12 @@ def database_warning(database: Database) -> str | None:
     return f"The database is {outage}: {effect}."
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "tocsin serve --host 0.0.0.0 --port 8443 --certfile tls/cert.pem --keyfile tls/key.pem",
+        "TOCSIN_DATABASE_URL=postgresql://… tocsin serve --workers 4",
+    )
+)
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
@@ -231,6 +236,14 @@ def serve(
             help="Processes answering on the one port (PostgreSQL only); each is a replica.",
         ),
     ] = 1,
+    certfile: Annotated[
+        str | None,
+        typer.Option(help="PEM certificate (and chain): answer HTTPS (else TOCSIN_TLS_CERTFILE)."),
+    ] = None,
+    keyfile: Annotated[
+        str | None,
+        typer.Option(help="PEM private key of --certfile, if not in it (else TOCSIN_TLS_KEYFILE)."),
+    ] = None,
 ) -> None:
     """Run the web process: API, web pages, ingestion."""
     import os
@@ -241,10 +254,16 @@ def serve(
     from tocsin.config import Settings
     from tocsin.db import Database, migrate
     from tocsin.web.app import create_app
-    from tocsin.web.fast_http import StatusFastPath
+    from tocsin.web.server import tls_problem, uvicorn_options
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    given = {"host": host, "port": port, "tls_certfile": certfile, "tls_keyfile": keyfile}
+    overrides = {k: v for k, v in given.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
+    if problem := tls_problem(settings):
+        from rich.markup import escape
+
+        console.print(f"[red]Cannot serve HTTPS:[/] {escape(problem)}", soft_wrap=True)
+        raise typer.Exit(2)
     database = Database(settings.database_url)
     if workers > 1 and database.is_sqlite:
         console.print(
@@ -262,14 +281,9 @@ def serve(
             "  tocsin token create --name admin --role admin\n"
             "(same TOCSIN_DATABASE_URL), then use it as TOCSIN_TOKEN or sign in on the web page."
         )
-    console.print(f"Tocsin on http://{settings.host}:{settings.port}  (API docs at /docs)")
-    options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": "info",
-        "access_log": False,
-        "http": StatusFastPath,  # public status documents answered in the protocol
-    }
+    scheme = "https" if settings.tls_certfile else "http"
+    console.print(f"Tocsin on {scheme}://{settings.host}:{settings.port}  (API docs at /docs)")
+    options = uvicorn_options(settings)
     if workers == 1:
         uvicorn.run(create_app(settings, database), **options)
         return

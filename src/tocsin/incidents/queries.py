@@ -99,13 +99,15 @@ def timeline(
     return page
 
 
-def events_in(session: Session, *, incident_id: int) -> list[EventOut]:
-    """Every timeline event of the incident, oldest first, read in the caller's transaction."""
-    rows = session.scalars(
-        select(IncidentEvent)
-        .where(IncidentEvent.incident_id == incident_id)
-        .order_by(IncidentEvent.id)
-    )
+def events_in(
+    session: Session, *, incident_id: int, kinds: Sequence[str] | None = None
+) -> list[EventOut]:
+    """The timeline events of the incident (of ``kinds``, else every one), oldest first, read
+    in the caller's transaction."""
+    query = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
+    if kinds is not None:
+        query = query.where(IncidentEvent.kind.in_(list(kinds)))
+    rows = session.scalars(query.order_by(IncidentEvent.id))
     return [EventOut.model_validate(row) for row in rows]
 
 

@@ -9,11 +9,13 @@ is incomplete.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from tocsin.notify.channels.base import Message
 
 SUBJECT_LIMIT = 200
+SHOWN_PEOPLE = 8  # of those paged before, and of those paged with this page
 PAGE_EVENT = "incident.page"
 RESOLVED_EVENT = "incident.resolved"
 REMINDER_EVENT = "incident.reminder"
@@ -59,11 +61,69 @@ def _lines(fields: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _links(ack_url: str | None, url: str | None) -> list[str]:
+def _links(ack_url: str | None, url: str | None, label: str = "Details") -> list[str]:
     links = [f"Acknowledge: {ack_url}"] if ack_url else []
     if url:
-        links.append(f"Details: {url}")
+        links.append(f"{label}: {url}")
     return ["", *links] if links else []
+
+
+def when(value: object) -> str:
+    """An ISO 8601 time as ``2026-12-01 02:14 UTC`` (as given, on one line, if it is not one)."""
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        return one_line(value, 40)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _alert_lines(alert: Mapping[str, Any], started: str | None) -> list[str]:
+    name, summary = one_line(alert.get("name") or ""), one_line(alert.get("summary") or "", 1000)
+    heading = f"{name} — {summary}" if name and summary and summary != name else name or summary
+    more = int(alert.get("alerts") or 1) - 1
+    if more > 0:
+        heading += f" (+{more} more alert{'s' if more > 1 else ''})"
+    lines = ["", f"Alert: {heading}"]
+    if alert.get("started_at") and when(alert["started_at"]) != started:
+        lines.append(f"Firing since: {when(alert['started_at'])}")
+    labels = alert.get("labels") or {}
+    if labels:
+        lines.append(
+            "Labels: "
+            + ", ".join(f"{one_line(k, 100)}={one_line(v, 300)}" for k, v in labels.items())
+        )
+    for key, value in (alert.get("annotations") or {}).items():
+        text = one_line(value, 1000)
+        if text and text != summary:
+            lines.append(f"{one_line(key, 100)}: {text}")
+    return lines
+
+
+def _paging_lines(paging: Mapping[str, Any]) -> list[str]:
+    earlier = list(paging.get("paged_before") or [])
+    before = [
+        f"{one_line(p.get('name') or '?', 100)} (level {p.get('level')}, {when(p.get('at'))})"
+        for p in earlier[-SHOWN_PEOPLE:]
+    ]
+    cut = (
+        f"{len(earlier) - SHOWN_PEOPLE} earlier pages, then " if len(earlier) > SHOWN_PEOPLE else ""
+    )
+    also = [one_line(name, 100) for name in paging.get("paged_with") or []]
+    if len(also) > SHOWN_PEOPLE:
+        also[SHOWN_PEOPLE:] = [f"{len(also) - SHOWN_PEOPLE} more"]
+    lines = [f"Paged before: {cut}{', '.join(before)}"] if before else []
+    if also:
+        lines.append(f"Also paged now: {', '.join(also)}")
+    return ["", *lines] if lines else []
+
+
+def _alert_links(alert: Mapping[str, Any]) -> list[str]:
+    links = [f"Runbook: {alert['runbook_url']}"] if alert.get("runbook_url") else []
+    for link in alert.get("links") or []:
+        links.append(f"{one_line(link.get('label') or 'Link', 60)}: {link.get('url')}")
+    return links
 
 
 def page_message(
@@ -72,21 +132,54 @@ def page_message(
     incident: Mapping[str, Any],
     level: int,
     ack_url: str | None,
+    alert: Mapping[str, Any] | None = None,
+    paging: Mapping[str, Any] | None = None,
 ) -> Message:
-    """A page for ``incident`` at escalation ``level`` (1 = the first level)."""
+    """A page for ``incident`` at escalation ``level`` (1 = the first level).
+
+    ``incident`` may add ``started_at`` (ISO 8601). ``alert`` is what the alert behind it
+    says (``tocsin.alerts.page_context``: labels, annotations, runbook, source links);
+    ``paging`` has ``repeat`` (this person, or this policy, was paged for it before),
+    ``first_paged_at``, ``paged_before`` (``name``, ``level``, ``at`` of each earlier page)
+    and ``paged_with`` (the others paged with this one).
+    """
     fields = _fields(incident)
+    repeat = bool(paging and paging.get("repeat"))
     heading = " ".join(p for p in (fields["severity"], fields["reference"]) if p) or "Incident"
-    lines = [f"{heading}: {fields['title']}", *_lines(fields)]
+    lines = [f"{heading}: {fields['title']}"]
+    if repeat and paging is not None:
+        since = f" since {when(paging['first_paged_at'])}" if paging.get("first_paged_at") else ""
+        lines.append(f"REPEAT: paged again, nobody has acknowledged{since}")
+    lines += _lines(fields)
+    started = when(incident["started_at"]) if incident.get("started_at") else None
+    if started:
+        lines.append(f"Started: {started}")
     if level > 1:
         lines.append(f"Escalated: level {level} (earlier levels did not acknowledge)")
+    if alert:
+        lines += _alert_lines(alert, started)
+    if paging:
+        lines += _paging_lines(paging)
+    links = _links(ack_url, fields["url"], "Open incident")
+    if alert:
+        links = links or [""]
+        links += _alert_links(alert)
+    data: dict[str, Any] = {**fields, "level": level}
+    if incident.get("started_at"):
+        data["started_at"] = str(incident["started_at"])
+    if alert:
+        data["alert"] = dict(alert)
+    if paging:
+        data["paging"] = {**paging, "repeat": repeat}
+    tag = f"{fields['severity']} REPEAT".strip() if repeat else fields["severity"]
     return Message(
         idempotency_key=idempotency_key,
-        subject=_subject(fields["severity"], fields),
-        text="\n".join([*lines, *_links(ack_url, fields["url"])]),
+        subject=_subject(tag, fields),
+        text="\n".join([*lines, *links]),
         event=PAGE_EVENT,
         incident_id=fields["id"],
         ack_url=ack_url,
-        data={**fields, "level": level},
+        data=data,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
+from tocsin.alerts import page_context as alerts_page_context
 from tocsin.config import Settings
 from tocsin.core.escalation import FIRST, Step, next_step
 from tocsin.core.lifecycle import Status
@@ -204,16 +205,26 @@ def _page_level_in(
         "status": incident.status.value,
         "services": incident.services,
         "url": f"{settings.base_url}/incidents/{incident.id}",
+        "started_at": incident.impact_started_at.isoformat(),
     }
+    alert = alerts_page_context.page_context_in(session, incident_id=incident.id)
+    earlier = _earlier_pages_in(session, incident.id)
     paged: list[dict[str, Any]] = []
     for person in people:
         plan = oncall_service.notification_plan_in(session, person_id=person.id)
         link = links.ack_url(settings, incident.id, person.id)
+        history = _history(earlier, person.id, [p.name for p in people if p.id != person.id])
+        history["repeat"] = history["repeat"] or step.pass_number > 0
         for contact in plan:
             page = f"page:{incident.id}:{escalation.fence}:{step.pass_number}:{step.level}"
             key = f"{page}:{person.id}:{contact.contact_method_id}"
             message = render.page_message(
-                idempotency_key=key, incident=incident_data, level=step.level + 1, ack_url=link
+                idempotency_key=key,
+                incident=incident_data,
+                level=step.level + 1,
+                ack_url=link,
+                alert=alert,
+                paging=history,
             )
             notify_service.enqueue_in(
                 session,
@@ -238,6 +249,28 @@ def _page_level_in(
     )
     following = next_step(step, levels=len(levels), repeat=int(escalation.snapshot["repeat"]))
     _schedule(session, escalation, following, now + timedelta(minutes=level["timeout_minutes"]))
+
+
+def _earlier_pages_in(session: Session, incident_id: int) -> list[dict[str, Any]]:
+    """Who was paged for the incident before, from its ``paged`` timeline events, oldest
+    first: ``id``, ``name``, ``level`` and ``at`` (ISO 8601) of each person paged."""
+    return [
+        {"id": p.get("id"), "name": p.get("name"), "level": e.data.get("level"), "at": e.at}
+        for e in incidents_service.events_in(session, incident_id=incident_id, kinds=["paged"])
+        for p in e.data.get("people") or []
+    ]
+
+
+def _history(earlier: list[dict[str, Any]], person_id: int, others: list[str]) -> dict[str, Any]:
+    """A page's ``paging`` (see ``render.page_message``) for ``person_id``."""
+    return {
+        "repeat": any(p["id"] == person_id for p in earlier),
+        "first_paged_at": earlier[0]["at"].isoformat() if earlier else None,
+        "paged_before": [
+            {"name": p["name"], "level": p["level"], "at": p["at"].isoformat()} for p in earlier
+        ],
+        "paged_with": others,
+    }
 
 
 def after_delivery_in(session: Session, *, claimed: ClaimedMessage, outcome: Outcome) -> None:

@@ -20,7 +20,7 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import InvalidInput, NotFound
-from tocsin.rate_limits import SourceLimits
+from tocsin.rate_limits import SourceLimits, client_address
 from tocsin.reports import service
 from tocsin.reports.api import matching
 from tocsin.reports.schemas import ReportCreate
@@ -107,9 +107,9 @@ def submit_from_form(
     component_id: Field = "",
     website: Field = "",  # the honeypot: people never see it
 ) -> Response:
-    limits: SourceLimits = request.app.state.tocsin.report_limits
-    address = request.client.host if request.client else "unknown"
-    wait = limits.wait(address, settings.reports_form_per_minute)
+    # Not ``per_client``: over the limit, the form comes back with what was typed in it.
+    limits: SourceLimits = request.app.state.tocsin.client_limits["report"]
+    wait = limits.wait(client_address(request), settings.reports_form_per_minute)
     page, components = _page(db, settings, page_slug)
     values = {"name": name, "contact": contact, "text": text, "started_at": started_at}
     values["component_id"] = component_id

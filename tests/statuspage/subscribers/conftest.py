@@ -26,4 +26,4 @@ def worker(api: Api, smtp_server: SmtpServer) -> Iterator[Worker]:
 @pytest.fixture(autouse=True)
 def no_rate_limit_carried_over(api: Api) -> None:
     """The server (and its per-address limit) outlives a test: each starts with a full bucket."""
-    api.tocsin.subscribe_limits.clear()
+    api.tocsin.client_limits["subscribe"].clear()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from urllib.parse import quote
 
 from tocsin import clock
 from tocsin.notify.channels.base import Delivery, Message, Target
-from tocsin.notify.render import one_line
+from tocsin.notify.render import PAGE_EVENT, one_line
 
 ID_DOMAIN = "tocsin"
 LONGEST_ID_KEY = 200
@@ -46,19 +47,37 @@ def _text(message: Message) -> str:
     return message.text
 
 
+_LINK_LINE = re.compile(r"([^:]{1,60}): (https?://\S+)")
+_BUTTON = (
+    '<a href="{url}" style="display:inline-block;padding:8px 16px;margin-right:8px;'
+    'background:{colour};color:#fff;text-decoration:none;border-radius:4px">{label}</a>'
+)
+
+
+def _line(line: str) -> str:
+    """A line, escaped; a ``Label: https://...`` line (a runbook, a source) is a link."""
+    link = _LINK_LINE.fullmatch(line)
+    if link is None:
+        return html.escape(line)
+    label, url = link.groups()
+    target = html.escape(url, quote=True)
+    return f'{html.escape(label)}: <a href="{target}">{html.escape(url)}</a>'
+
+
 def _html(message: Message) -> str:
     paragraphs = "".join(
-        f"<p>{'<br>'.join(html.escape(line) for line in block.splitlines())}</p>"
+        f"<p>{'<br>'.join(_line(line) for line in block.splitlines())}</p>"
         for block in message.text.split("\n\n")
     )
-    button = ""
+    buttons = []
     if message.ack_url:
-        link = html.escape(message.ack_url, quote=True)
-        button = (
-            f'<p><a href="{link}" style="display:inline-block;padding:8px 16px;'
-            'background:#b91c1c;color:#fff;text-decoration:none;border-radius:4px">'
-            "Acknowledge</a></p>"
-        )
+        url = html.escape(message.ack_url, quote=True)
+        buttons.append(_BUTTON.format(url=url, colour="#b91c1c", label="Acknowledge"))
+    incident_url = message.data.get("url")
+    if message.event == PAGE_EVENT and isinstance(incident_url, str) and incident_url:
+        url = html.escape(incident_url, quote=True)
+        buttons.append(_BUTTON.format(url=url, colour="#374151", label="Open incident"))
+    button = f"<p>{''.join(buttons)}</p>" if buttons else ""
     return f"<!doctype html>\n<html><body>{paragraphs}{button}</body></html>\n"
 
 

@@ -17,6 +17,8 @@ from tocsin.notify.channels.base import Delivery, Message, Target
 
 HEADER_LIMIT = 150  # Slack's limit for a header block's text
 SECTION_LIMIT = 3000  # ... and for a section's text
+BUTTON_LIMIT = 75  # ... and for a button's
+MAX_LINK_BUTTONS = 5  # the runbook and source links beside Acknowledge and Open incident
 
 
 def _cut(text: str, limit: int) -> str:
@@ -40,6 +42,19 @@ def _button(label: str, url: str, action_id: str, *, primary: bool = False) -> d
     return button
 
 
+def _alert_buttons(alert: object) -> list[dict[str, Any]]:
+    """The runbook and the source links of a page's alert (``tocsin.alerts.page_context``)."""
+    if not isinstance(alert, dict):
+        return []
+    found = [("Runbook", alert.get("runbook_url"))]
+    found += [(link.get("label"), link.get("url")) for link in alert.get("links") or []]
+    buttons = []
+    for number, (label, url) in enumerate(found):
+        if isinstance(label, str) and isinstance(url, str) and url:
+            buttons.append(_button(_cut(label, BUTTON_LIMIT), url, f"tocsin_link_{number}"))
+    return buttons[:MAX_LINK_BUTTONS]
+
+
 def payload(message: Message) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {
@@ -57,6 +72,7 @@ def payload(message: Message) -> dict[str, Any]:
     incident_url = message.data.get("url")
     if isinstance(incident_url, str) and incident_url:
         buttons.append(_button("Open incident", incident_url, "tocsin_open"))
+    buttons += _alert_buttons(message.data.get("alert"))
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     # The top-level text is the notification's fallback and is read as mrkdwn too: a title

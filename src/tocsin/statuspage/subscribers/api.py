@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from tocsin.access.api import Responder
-from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, RateLimited, answers
 from tocsin.fields import Id
-from tocsin.rate_limits import SourceLimits
+from tocsin.rate_limits import per_client
 from tocsin.statuspage.subscribers import manage, service
 from tocsin.statuspage.subscribers.schemas import (
     SubscribeIn,
@@ -25,21 +24,22 @@ from tocsin.storage import Page
 router = APIRouter(prefix="/api/v1/statuspage/pages/{page_id}", tags=["status page subscribers"])
 
 
-def take_token(request: Request, settings: Settings) -> None:
-    """Count a subscribe request against its client's rate limit (429 when over)."""
-    source = request.client.host if request.client else "unknown"
-    limits: SourceLimits = request.app.state.tocsin.subscribe_limits
-    limits.take(source, settings.statuspage_subscribe_per_minute, what="subscribe requests")
+SUBSCRIBE_LIMIT = per_client(
+    "subscribe", lambda s: s.statuspage_subscribe_per_minute, what="subscribe requests"
+)
+"""The subscribe call's and form's per-address rate limit (429 when over)."""
 
 
-@router.post("/subscribe", status_code=202, responses=answers(RateLimited, Conflict))
-def subscribe(
-    page_id: Id, body: SubscribeIn, request: Request, db: DbDep, settings: SettingsDep
-) -> SubscribeOut:
+@router.post(
+    "/subscribe",
+    status_code=202,
+    responses=answers(RateLimited, Conflict),
+    dependencies=[SUBSCRIBE_LIMIT],
+)
+def subscribe(page_id: Id, body: SubscribeIn, db: DbDep, settings: SettingsDep) -> SubscribeOut:
     """Subscribe to a public page's updates (no token). A mail address gets a confirmation
     mail and nothing else until its link is opened; a webhook is active at once and its
     secret is shown only in this answer."""
-    take_token(request, settings)
     return service.subscribe(db, settings, page_id=page_id, body=body)
 
 

@@ -23,7 +23,7 @@ from tocsin.errors import InvalidInput
 from tocsin.fields import Id
 from tocsin.statuspage.render import page_url
 from tocsin.statuspage.subscribers import service
-from tocsin.statuspage.subscribers.api import take_token
+from tocsin.statuspage.subscribers.api import SUBSCRIBE_LIMIT
 from tocsin.statuspage.subscribers.schemas import SubscribeIn
 from tocsin.statuspage.tables import StatusPage
 from tocsin.templating import templates
@@ -53,7 +53,7 @@ def _checked(form: dict[str, Any]) -> SubscribeIn:
         raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
 
 
-@router.post("", response_class=HTMLResponse)
+@router.post("", response_class=HTMLResponse, dependencies=[SUBSCRIBE_LIMIT])
 def subscribe_form(
     request: Request,
     page_id: Id,
@@ -63,7 +63,6 @@ def subscribe_form(
     components: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies it)
     groups: Annotated[list[int], Form()] = [],  # noqa: B006
 ) -> Response:
-    take_token(request, settings)
     body = _checked({"email": email or None, "components": components, "groups": groups})
     service.subscribe(db, settings, page_id=page_id, body=body)
     return _page(
