@@ -92,9 +92,19 @@ names = st.text(alphabet="abcdefghij XYZ", min_size=1, max_size=12).map(str.stri
     length=st.integers(min_value=1, max_value=30),
     delays=st.lists(st.integers(min_value=0, max_value=1440), min_size=1, max_size=3, unique=True),
     timeouts=st.lists(st.integers(min_value=1, max_value=1440), min_size=1, max_size=3),
+    cadence=st.none() | st.integers(min_value=1, max_value=1440),
+    postmortem=st.booleans(),
+    severity=st.sampled_from(["sev1", "sev2", "sev3", "sev4"]),
 )
 def test_any_applied_file_exports_to_itself(
-    fresh: Api, name: str, length: int, delays: list[int], timeouts: list[int]
+    fresh: Api,
+    name: str,
+    length: int,
+    delays: list[int],
+    timeouts: list[int],
+    cadence: int | None,
+    postmortem: bool,
+    severity: str,
 ) -> None:
     s = suffix()
     rules = "\n".join(f"      - {{contact: mail, delay_minutes: {d}}}" for d in delays)
@@ -125,6 +135,11 @@ escalation_policies:
     name: "{name}"
     levels:
 {levels}
+severity_policies:
+  - key: {severity}
+    name: "{name}"
+    update_cadence_minutes: {"null" if cadence is None else cadence}
+    postmortem_required: {str(postmortem).lower()}
 """
     applied(fresh, text)
     first = exported(fresh)
@@ -132,6 +147,9 @@ escalation_policies:
     applied(fresh, _yaml(first))
     assert exported(fresh) == first
     assert planned(fresh, text)["changes"] == []
+    [policy] = [p for p in first["severity_policies"] if p["key"] == severity]
+    assert (policy["name"], policy["update_cadence_minutes"]) == (name, cadence)
+    assert policy["postmortem_required"] is postmortem
 
 
 def test_a_maintenance_silence_is_the_maintenances_not_the_files(fresh: Api) -> None:

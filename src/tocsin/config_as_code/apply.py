@@ -40,9 +40,13 @@ from tocsin.config_as_code.plan import Plan
 from tocsin.config_as_code.state import PREFIX, contact_scope
 from tocsin.config_as_code.tables import ConfigApply, ConfigKey
 from tocsin.core.config_plan import Action, Change
+from tocsin.core.severity import Severity
 from tocsin.crypto import SecretBox
 from tocsin.db import Database
 from tocsin.errors import TocsinError
+from tocsin.incidents import severity_policies as stored_policies
+from tocsin.incidents.schemas import SeverityPolicyFields
+from tocsin.incidents.severity_policies import PolicyBook
 from tocsin.oncall.escalation import service as escalation
 from tocsin.oncall.escalation.schemas import (
     LevelIn,
@@ -70,6 +74,7 @@ class Context:
     """What the use cases need besides the database."""
 
     state: IngestState
+    policies: PolicyBook
     box: SecretBox
     outbound_allow: Sequence[str]
     base_url: str
@@ -434,6 +439,24 @@ class _Run:
         silence_id = self.ids["silences"][change.key]
         alert_silences.expire_silence(self.db, state=self.ctx.state, silence_id=silence_id)
         self.forget("silences", silence_id)
+
+    # severity policies (every severity has one: a change stores the file's fields, a
+    # severity a pruning file leaves out goes back to the deployment's policy)
+
+    def _change_severity_policies(self, change: Change) -> None:
+        severity = Severity(change.key.upper())
+        doc = self.docs["severity_policies"].get(change.key)
+        if doc is None:
+            stored_policies.reset_policy(
+                self.db, self.ctx.policies, severity=severity, actor=self.ctx.actor
+            )
+            return
+        fields = SeverityPolicyFields.model_validate(
+            doc.model_dump(exclude_unset=True, exclude={"key"})
+        )
+        stored_policies.set_policy(
+            self.db, self.ctx.policies, severity=severity, change=fields, actor=self.ctx.actor
+        )
 
 
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
