@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import contact, ok, person
-from tests.config_as_code.helpers import applied, config, exported, planned, suffix
+from tests.config_as_code.helpers import applied, config, exported, planned, send, suffix
 from tests.conftest import Api
 from tocsin import clock
 from tocsin.alerts.maintenance_silences import on_maintenance_changed
@@ -175,3 +175,63 @@ def test_a_maintenance_silence_is_the_maintenances_not_the_files(fresh: Api) -> 
     assert len(made) == 1
     assert [x["key"] for x in exported(fresh)["silences"]] == [f"deploys-{s}"]
     assert planned(fresh, config(s), prune=True)["changes"] == []  # nor pruned
+
+
+def test_an_apply_that_fails_at_its_last_change_leaves_everything_as_it_was(fresh: Api) -> None:
+    s = suffix()
+    people = f"""\
+people:
+  - {{key: ana, name: Ana, handle: ana-{s}}}
+"""
+    schedule = """\
+schedules:
+  - key: primary
+    name: NAME
+    time_zone: UTC
+    layers:
+      - {position: 1, kind: weekly, length: 1, start: "2030-01-07T09:00:00Z", participants: [ana]}
+"""
+    bob = f"  - {{key: bob, name: Bob, handle: bob-{s}}}\n"
+    overrides = """\
+    overrides:
+      - {person: bob, start: "2030-02-01T00:00:00Z", end: "2030-02-02T00:00:00Z"}
+"""
+    applied(fresh, people + bob + schedule.replace("NAME", "Primary") + overrides)
+    before = exported(fresh)
+
+    # Bob is left out (pruned) but keeps his override: the schedule's overrides are left as
+    # they are. Deleting people comes last, after every other change: it fails there.
+    rest = f"""\
+services:
+  - {{key: api, name: api-{s}}}
+integrations:
+  - {{key: prom, kind: alertmanager, name: prom, service: api-{s}}}
+severity_policies:
+  - {{key: sev3, update_cadence_minutes: 5}}
+"""
+    text = people + schedule.replace("NAME", "Renamed") + rest
+    plan = planned(fresh, text, prune=True)
+    assert plan["changes"][-1]["key"] == "bob"
+    response = send(fresh, "apply", text, prune=True)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["error"].startswith("people.bob (delete): ")
+    assert "override" in body["error"]
+    assert body["changes"] == []
+    assert body["secrets"] == []  # the integration made on the way is rolled back too
+    assert exported(fresh) == before
+    assert ok(fresh.admin.get("/api/v1/integrations")) == []
+    assert ok(fresh.admin.get("/api/v1/severity-policies/SEV3"))["stored"] == {}
+    record = ok(fresh.admin.get("/api/v1/config/applies", params={"limit": 1}))[0]
+    assert (record["outcome"], record["error"], record["changes"]) == (
+        "failed",
+        body["error"],
+        [],
+    )
+    # the same file, fixed, then applies whole
+    moved = overrides.replace("person: bob", "person: ana")
+    fixed = people + schedule.replace("NAME", "Renamed") + moved + rest
+    done = applied(fresh, fixed, prune=True)
+    assert [s["what"] for s in done["secrets"]] == ["integrations.prom"]
+    assert planned(fresh, fixed, prune=True)["changes"] == []
+    assert ok(fresh.admin.get("/api/v1/severity-policies/SEV3"))["update_cadence_minutes"] == 5

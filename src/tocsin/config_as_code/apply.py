@@ -1,9 +1,10 @@
 """Carry a plan out through each feature's own use cases, and record it.
 
-Changes go one by one, each in the use case's own transaction, in the plan's order (creates
-and changes from people to silences, then deletes backwards). The first failure stops the
-apply: what was done stays done, the record says where it stopped, and applying the same
-file again picks up from there (the plan only holds what still differs).
+Changes go one by one, in the plan's order (creates and changes from people to severity
+policies, then deletes backwards), all in one transaction (``Database.unit_of_work``: each
+use case's own transaction is a savepoint of it). The first failure stops the apply and
+rolls back all of it: the configuration stays as it was, and the record says where it
+failed.
 
 Secrets made on the way (a new integration's key, a new webhook's signing secret) are in the
 answer once and nowhere else: not in the record, not in a later export.
@@ -473,13 +474,22 @@ def apply_plan(db: Database, plan: Plan, ctx: Context, *, source: str) -> Outcom
     done: list[Change] = []
     error: str | None = None
     try:
-        run.adopt_all()
-        for change in plan.changes:
-            run.run(change)
-            done.append(change)
+        with db.unit_of_work():  # all or nothing
+            run.adopt_all()
+            for change in plan.changes:
+                run.run(change)
+                done.append(change)
     except TocsinError as failure:
         change = plan.changes[len(done)]
-        error = f"{change.section}.{change.key} ({change.action}): {failure.message}"
+        error = (
+            f"{change.section}.{change.key} ({change.action}): {failure.message} "
+            "(nothing was changed)"
+        )
+        done, run.secrets = [], []  # rolled back: no object of the file was made
+    finally:
+        # their parts told the caches before the whole committed (or rolled back)
+        ctx.state.configuration_changed()
+        ctx.policies.changed()
     with db.transaction() as session:
         record = ConfigApply(
             applied_at=clock.now(),
