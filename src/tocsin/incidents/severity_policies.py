@@ -83,9 +83,8 @@ class PolicyBook(Mapping[Severity, SeverityPolicy]):
                     with self.db.reading() as session:
                         self._policies = effective(self.deployment, _stored(session))
                 except (SQLAlchemyError, TocsinError) as error:
-                    # keep the last policies known; try again on the next read
+                    # the database cannot answer now: keep the last policies known
                     log.warning("severity policies not reread: %s", type(error).__name__)
-                    return self._policies
                 self._loaded_at = time.monotonic()
         return self._policies
 
