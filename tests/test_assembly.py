@@ -62,6 +62,8 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         (reports_resolved.on_incident_changed, {"mail": mail}),
     ]
     assert post_incident.on_incident_changed in listeners
+    # one book of severity policies for every reader: the ingest path's too
+    assert api.tocsin.ingest.policies is api.tocsin.policies
     assert postmortems_service.index_on_incident_changed in listeners
     assert recurrence_service.on_incident_changed in listeners
     assert set(api.tocsin.timer_handlers) == {
