@@ -53,12 +53,17 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
     mail = reports_resolved.MailSettings(api.settings.base_url, api.settings.statuspage_name)
     assert [(p.func, p.keywords) for p in listeners if isinstance(p, partial)] == [
         (alerts_follow.on_incident_changed, {"state": api.tocsin.ingest}),
-        (paging_service.on_incident_changed, {"policies": api.settings.policies}),
+        (paging_service.on_incident_changed, {"policies": api.tocsin.policies}),
         (statuspage_service.on_incident_changed, {"store": api.tocsin.statuspage}),
-        (postmortems_service.on_incident_changed, {"settings": api.settings}),
+        (
+            postmortems_service.on_incident_changed,
+            {"settings": api.settings, "policies": api.tocsin.policies},
+        ),
         (reports_resolved.on_incident_changed, {"mail": mail}),
     ]
     assert post_incident.on_incident_changed in listeners
+    # one book of severity policies for every reader: the ingest path's too
+    assert api.tocsin.ingest.policies is api.tocsin.policies
     assert postmortems_service.index_on_incident_changed in listeners
     assert recurrence_service.on_incident_changed in listeners
     assert set(api.tocsin.timer_handlers) == {

@@ -58,6 +58,7 @@ from tocsin.config import Settings
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.incidents.severity_policies import PolicyBook
 from tocsin.metrics import facts as metrics_facts
 from tocsin.notify.batches import Batching
 from tocsin.notify.channels.base import Channel, Delivery, Message, Target
@@ -123,6 +124,8 @@ class Tocsin:
     ingest: IngestState
     tokens: TokenCache
     statuspage: SnapshotStore
+    policies: PolicyBook
+    """The severity policies in effect (the deployment's, and what an admin stored)."""
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     # kinds whose claimed timers are run together, one call per pass (a storm's many)
     timer_batch_handlers: Mapping[str, TimersHandler] = field(default_factory=dict)
@@ -137,7 +140,8 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     """Build the application on ``db`` and wire every listener to it (once per database)."""
     if db.hooks.listeners(IncidentChanged):
         raise RuntimeError("this database is assembled already: share its Tocsin instead")
-    ingest = IngestState(policies=settings.policies)
+    policies = PolicyBook(db, settings.policies)
+    ingest = IngestState(policies=policies)
     statuspage = SnapshotStore(
         db,
         base_url=settings.base_url,
@@ -154,8 +158,8 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
     db.hooks.subscribe(IncidentChanged, partial(alerts_follow.on_incident_changed, state=ingest))
     db.hooks.subscribe(
         IncidentChanged,
-        partial(paging_service.on_incident_changed, policies=settings.policies),
-        many=partial(paging_service.on_incidents_changed, policies=settings.policies),
+        partial(paging_service.on_incident_changed, policies=policies),
+        many=partial(paging_service.on_incidents_changed, policies=policies),
     )
     db.hooks.subscribe(
         IncidentChanged,
@@ -163,7 +167,8 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         many=partial(statuspage_service.on_incidents_changed, store=statuspage),
     )
     db.hooks.subscribe(
-        IncidentChanged, partial(postmortems_service.on_incident_changed, settings=settings)
+        IncidentChanged,
+        partial(postmortems_service.on_incident_changed, settings=settings, policies=policies),
     )
     # retitled: its postmortem's search index row follows
     db.hooks.subscribe(IncidentChanged, postmortems_service.index_on_incident_changed)
@@ -195,6 +200,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         ingest=ingest,
         tokens=TokenCache(),
         statuspage=statuspage,
+        policies=policies,
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),

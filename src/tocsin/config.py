@@ -210,6 +210,8 @@ class Settings(BaseSettings):
 
     @cached_property
     def policies(self) -> dict[Severity, SeverityPolicy]:
+        """The deployment's policies; the ones in effect are the application's
+        ``PolicyBook`` (``Tocsin.policies``), with what admins stored over these."""
         return merge_policies(self.severity_policies)
 
     @cached_property

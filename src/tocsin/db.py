@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,17 @@ from typing import Any
 import msgspec
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select, text, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
@@ -178,6 +189,7 @@ class Database:
         self.hooks.serve(self._writer)
         event.listen(self._writer, "after_flush", _note_write)
         event.listen(self._writer, "do_orm_execute", _note_write_statement)
+        self._unit: ContextVar[Connection | None] = ContextVar(f"tocsin-unit-{id(self)}")
 
     def _ensure_sqlite_folder(self) -> None:
         url = make_url(self.url)
@@ -190,8 +202,47 @@ class Database:
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
     @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """One transaction for all that this thread does through this database in the block.
+
+        Each :meth:`transaction` and :meth:`reading` inside it gets a session of its own on
+        the block's connection, in a savepoint (a use case that fails rolls back its own part
+        and raises as usual); the whole commits when the block ends and rolls back, every
+        part of it, if the block raises. After-commit work of the parts may run when a part
+        ends, before the whole commits: a caller that keeps caches tells them again after.
+        """
+        if self._unit.get(None) is not None:
+            raise RuntimeError("a unit of work is under way in this thread already")
+        epoch = self.health.epoch
+        try:
+            with self._write_gate, self.engine.connect() as connection, connection.begin():
+                token = self._unit.set(connection)
+                try:
+                    yield
+                finally:
+                    self._unit.reset(token)
+        except Exception as error:
+            if (unavailable := self._unavailable(error, epoch)) is None:
+                raise
+            raise unavailable from error
+        self.health.succeeded(epoch, wrote=True)
+
+    @contextmanager
+    def _part_of(self, unit: Connection) -> Iterator[Session]:
+        """A session in a savepoint of the unit of work on ``unit``."""
+        with (
+            self._writer(bind=unit, join_transaction_mode="create_savepoint") as session,
+            session.begin(),
+        ):
+            yield session
+
+    @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back on error."""
+        if (unit := self._unit.get(None)) is not None:
+            with self._part_of(unit) as session:
+                yield session
+            return
         epoch = self.health.epoch
         try:
             with self._write_gate, self._writer() as session, session.begin():
@@ -205,7 +256,11 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only snapshot."""
+        """A read-only snapshot (inside a unit of work: what the unit has written so far)."""
+        if (unit := self._unit.get(None)) is not None:
+            with self._part_of(unit) as session:
+                yield session
+            return
         epoch = self.health.epoch
         try:
             with self._reader() as session, session.begin():

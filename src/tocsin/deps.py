@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from tocsin.config import Settings
+from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
 
 
@@ -20,5 +22,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_policies(request: Request) -> Mapping[Severity, SeverityPolicy]:
+    """The severity policies in effect: the application's ``PolicyBook``."""
+    policies: Mapping[Severity, SeverityPolicy] = request.app.state.tocsin.policies
+    return policies
+
+
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PoliciesDep = Annotated[Mapping[Severity, SeverityPolicy], Depends(get_policies)]

@@ -166,21 +166,28 @@ def test_a_json_body_is_read_as_a_file_too(api: Api) -> None:
     assert response.json()["counts"]["create"] == 1
 
 
-def test_an_apply_that_fails_stops_there_is_recorded_and_the_next_one_goes_on(api: Api) -> None:
+def test_an_apply_that_fails_changes_nothing_and_is_recorded(api: Api) -> None:
     s = suffix()
     ok(api.responder.post("/api/v1/people", json={"name": "Other", "handle": f"bob-{s}"}), 201)
+    before = exported(api)
     response = send(api, "apply", config(s), source="clash.yaml")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["error"].startswith(f"people.bob-{s} (create): ")
     assert "taken" in body["error"]
-    assert body["counts"]["create"] == 1  # Ana was made before Bob's handle clashed
+    assert "nothing was changed" in body["error"]
+    assert body["counts"] == {"create": 0, "change": 0, "delete": 0}
+    assert body["secrets"] == []
+    # Ana was made before Bob's handle clashed: rolled back with the rest
+    assert exported(api) == before
+    assert f"ana-{s}" not in {p["handle"] for p in before["people"]}
     record = ok(api.admin.get("/api/v1/config/applies", params={"limit": 1}))[0]
     assert (record["outcome"], record["source"]) == ("failed", "clash.yaml")
-    assert [c["key"] for c in record["changes"]] == [f"ana-{s}"]
+    assert record["error"] == body["error"]
+    assert record["changes"] == []
 
     fixed = config(s).replace(f"handle: bob-{s}", f"handle: robert-{s}")
     plan = planned(api, fixed)
-    assert plan["counts"] == {"create": 7, "change": 0, "delete": 0}
+    assert plan["counts"] == {"create": 8, "change": 0, "delete": 0}
     applied(api, fixed)
     assert planned(api, fixed)["changes"] == []

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import contact, ok, person
-from tests.config_as_code.helpers import applied, config, exported, planned, suffix
+from tests.config_as_code.helpers import applied, config, exported, planned, send, suffix
 from tests.conftest import Api
 from tocsin import clock
 from tocsin.alerts.maintenance_silences import on_maintenance_changed
@@ -92,9 +92,19 @@ names = st.text(alphabet="abcdefghij XYZ", min_size=1, max_size=12).map(str.stri
     length=st.integers(min_value=1, max_value=30),
     delays=st.lists(st.integers(min_value=0, max_value=1440), min_size=1, max_size=3, unique=True),
     timeouts=st.lists(st.integers(min_value=1, max_value=1440), min_size=1, max_size=3),
+    cadence=st.none() | st.integers(min_value=1, max_value=1440),
+    postmortem=st.booleans(),
+    severity=st.sampled_from(["sev1", "sev2", "sev3", "sev4"]),
 )
 def test_any_applied_file_exports_to_itself(
-    fresh: Api, name: str, length: int, delays: list[int], timeouts: list[int]
+    fresh: Api,
+    name: str,
+    length: int,
+    delays: list[int],
+    timeouts: list[int],
+    cadence: int | None,
+    postmortem: bool,
+    severity: str,
 ) -> None:
     s = suffix()
     rules = "\n".join(f"      - {{contact: mail, delay_minutes: {d}}}" for d in delays)
@@ -125,6 +135,11 @@ escalation_policies:
     name: "{name}"
     levels:
 {levels}
+severity_policies:
+  - key: {severity}
+    name: "{name}"
+    update_cadence_minutes: {"null" if cadence is None else cadence}
+    postmortem_required: {str(postmortem).lower()}
 """
     applied(fresh, text)
     first = exported(fresh)
@@ -132,6 +147,9 @@ escalation_policies:
     applied(fresh, _yaml(first))
     assert exported(fresh) == first
     assert planned(fresh, text)["changes"] == []
+    [policy] = [p for p in first["severity_policies"] if p["key"] == severity]
+    assert (policy["name"], policy["update_cadence_minutes"]) == (name, cadence)
+    assert policy["postmortem_required"] is postmortem
 
 
 def test_a_maintenance_silence_is_the_maintenances_not_the_files(fresh: Api) -> None:
@@ -157,3 +175,63 @@ def test_a_maintenance_silence_is_the_maintenances_not_the_files(fresh: Api) -> 
     assert len(made) == 1
     assert [x["key"] for x in exported(fresh)["silences"]] == [f"deploys-{s}"]
     assert planned(fresh, config(s), prune=True)["changes"] == []  # nor pruned
+
+
+def test_an_apply_that_fails_at_its_last_change_leaves_everything_as_it_was(fresh: Api) -> None:
+    s = suffix()
+    people = f"""\
+people:
+  - {{key: ana, name: Ana, handle: ana-{s}}}
+"""
+    schedule = """\
+schedules:
+  - key: primary
+    name: NAME
+    time_zone: UTC
+    layers:
+      - {position: 1, kind: weekly, length: 1, start: "2030-01-07T09:00:00Z", participants: [ana]}
+"""
+    bob = f"  - {{key: bob, name: Bob, handle: bob-{s}}}\n"
+    overrides = """\
+    overrides:
+      - {person: bob, start: "2030-02-01T00:00:00Z", end: "2030-02-02T00:00:00Z"}
+"""
+    applied(fresh, people + bob + schedule.replace("NAME", "Primary") + overrides)
+    before = exported(fresh)
+
+    # Bob is left out (pruned) but keeps his override: the schedule's overrides are left as
+    # they are. Deleting people comes last, after every other change: it fails there.
+    rest = f"""\
+services:
+  - {{key: api, name: api-{s}}}
+integrations:
+  - {{key: prom, kind: alertmanager, name: prom, service: api-{s}}}
+severity_policies:
+  - {{key: sev3, update_cadence_minutes: 5}}
+"""
+    text = people + schedule.replace("NAME", "Renamed") + rest
+    plan = planned(fresh, text, prune=True)
+    assert plan["changes"][-1]["key"] == "bob"
+    response = send(fresh, "apply", text, prune=True)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["error"].startswith("people.bob (delete): ")
+    assert "override" in body["error"]
+    assert body["changes"] == []
+    assert body["secrets"] == []  # the integration made on the way is rolled back too
+    assert exported(fresh) == before
+    assert ok(fresh.admin.get("/api/v1/integrations")) == []
+    assert ok(fresh.admin.get("/api/v1/severity-policies/SEV3"))["stored"] == {}
+    record = ok(fresh.admin.get("/api/v1/config/applies", params={"limit": 1}))[0]
+    assert (record["outcome"], record["error"], record["changes"]) == (
+        "failed",
+        body["error"],
+        [],
+    )
+    # the same file, fixed, then applies whole
+    moved = overrides.replace("person: bob", "person: ana")
+    fixed = people + schedule.replace("NAME", "Renamed") + moved + rest
+    done = applied(fresh, fixed, prune=True)
+    assert [s["what"] for s in done["secrets"]] == ["integrations.prom"]
+    assert planned(fresh, fixed, prune=True)["changes"] == []
+    assert ok(fresh.admin.get("/api/v1/severity-policies/SEV3"))["update_cadence_minutes"] == 5

@@ -39,6 +39,12 @@ class IngestState:
         self.open_alerts.invalidate()
         self.silences.changed()
 
+    def configuration_changed(self) -> None:
+        """After integrations or silences changed by a path that cannot say which (a config
+        apply, committed or rolled back whole): reread them on next use."""
+        self.silences.changed()
+        self.integrations.entries = {}
+
     def ensure_loaded(self, session: Session) -> None:
         self.open_alerts.ensure_loaded(session)
 

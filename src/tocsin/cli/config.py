@@ -97,7 +97,7 @@ def apply(
 
     emit(answer, output, human, as_json=as_json)
     if answer.get("error"):
-        err.print(f"[red]The apply stopped at {escape(answer['error'])}[/]")
+        err.print(f"[red]The apply failed at {escape(answer['error'])}[/]")
         raise typer.Exit(1)
 
 

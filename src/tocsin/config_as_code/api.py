@@ -81,6 +81,7 @@ class ApplyRecordOut(BaseModel):
 def _context(request: Request, settings: SettingsDep, principal: Principal) -> Context:
     return Context(
         state=request.app.state.tocsin.ingest,
+        policies=request.app.state.tocsin.policies,
         box=settings.secret_box,
         outbound_allow=settings.outbound_allow,
         base_url=settings.base_url,

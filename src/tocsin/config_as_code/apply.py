@@ -1,9 +1,10 @@
 """Carry a plan out through each feature's own use cases, and record it.
 
-Changes go one by one, each in the use case's own transaction, in the plan's order (creates
-and changes from people to silences, then deletes backwards). The first failure stops the
-apply: what was done stays done, the record says where it stopped, and applying the same
-file again picks up from there (the plan only holds what still differs).
+Changes go one by one, in the plan's order (creates and changes from people to severity
+policies, then deletes backwards), all in one transaction (``Database.unit_of_work``: each
+use case's own transaction is a savepoint of it). The first failure stops the apply and
+rolls back all of it: the configuration stays as it was, and the record says where it
+failed.
 
 Secrets made on the way (a new integration's key, a new webhook's signing secret) are in the
 answer once and nowhere else: not in the record, not in a later export.
@@ -40,9 +41,13 @@ from tocsin.config_as_code.plan import Plan
 from tocsin.config_as_code.state import PREFIX, contact_scope
 from tocsin.config_as_code.tables import ConfigApply, ConfigKey
 from tocsin.core.config_plan import Action, Change
+from tocsin.core.severity import Severity
 from tocsin.crypto import SecretBox
 from tocsin.db import Database
 from tocsin.errors import TocsinError
+from tocsin.incidents import severity_policies as stored_policies
+from tocsin.incidents.schemas import SeverityPolicyFields
+from tocsin.incidents.severity_policies import PolicyBook
 from tocsin.oncall.escalation import service as escalation
 from tocsin.oncall.escalation.schemas import (
     LevelIn,
@@ -70,6 +75,7 @@ class Context:
     """What the use cases need besides the database."""
 
     state: IngestState
+    policies: PolicyBook
     box: SecretBox
     outbound_allow: Sequence[str]
     base_url: str
@@ -435,6 +441,24 @@ class _Run:
         alert_silences.expire_silence(self.db, state=self.ctx.state, silence_id=silence_id)
         self.forget("silences", silence_id)
 
+    # severity policies (every severity has one: a change stores the file's fields, a
+    # severity a pruning file leaves out goes back to the deployment's policy)
+
+    def _change_severity_policies(self, change: Change) -> None:
+        severity = Severity(change.key.upper())
+        doc = self.docs["severity_policies"].get(change.key)
+        if doc is None:
+            stored_policies.reset_policy(
+                self.db, self.ctx.policies, severity=severity, actor=self.ctx.actor
+            )
+            return
+        fields = SeverityPolicyFields.model_validate(
+            doc.model_dump(exclude_unset=True, exclude={"key"})
+        )
+        stored_policies.set_policy(
+            self.db, self.ctx.policies, severity=severity, change=fields, actor=self.ctx.actor
+        )
+
 
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 
@@ -450,13 +474,22 @@ def apply_plan(db: Database, plan: Plan, ctx: Context, *, source: str) -> Outcom
     done: list[Change] = []
     error: str | None = None
     try:
-        run.adopt_all()
-        for change in plan.changes:
-            run.run(change)
-            done.append(change)
+        with db.unit_of_work():  # all or nothing
+            run.adopt_all()
+            for change in plan.changes:
+                run.run(change)
+                done.append(change)
     except TocsinError as failure:
         change = plan.changes[len(done)]
-        error = f"{change.section}.{change.key} ({change.action}): {failure.message}"
+        error = (
+            f"{change.section}.{change.key} ({change.action}): {failure.message} "
+            "(nothing was changed)"
+        )
+        done, run.secrets = [], []  # rolled back: no object of the file was made
+    finally:
+        # their parts told the caches before the whole committed (or rolled back)
+        ctx.state.configuration_changed()
+        ctx.policies.changed()
     with db.transaction() as session:
         record = ConfigApply(
             applied_at=clock.now(),

@@ -12,7 +12,7 @@ Nested lists that are ``null`` or left out (a person's ``contact_methods``, a sc
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -31,7 +31,7 @@ from tocsin.core.matchers import WeeklyWindow as SilenceWindow
 from tocsin.core.matchers import format_matchers, parse_matcher
 from tocsin.core.schedule import RotationKind
 from tocsin.fields import Strict
-from tocsin.incidents.schemas import ServiceName
+from tocsin.incidents.schemas import ServiceName, SeverityPolicyFields
 from tocsin.oncall.escalation.schemas import ServiceSlug
 from tocsin.oncall.people.schemas import (
     SLUG,
@@ -235,6 +235,19 @@ class SilenceDoc(Strict):
         return WeeklyIn.model_validate(window.to_dict())
 
 
+# ---------------------------------------------------------------- severity policies
+
+
+SeverityKey = Literal["sev1", "sev2", "sev3", "sev4"]
+
+
+class SeverityPolicyDoc(SeverityPolicyFields):
+    """What the file sets for one severity's policy: a field left out follows the
+    deployment's setting (``TOCSIN_SEVERITY_POLICIES``, else the built-in default)."""
+
+    key: SeverityKey = Field(description="The severity: sev1 to sev4.")
+
+
 # ---------------------------------------------------------------- the file
 
 
@@ -246,6 +259,7 @@ SECTIONS: tuple[str, ...] = (
     "services",
     "integrations",
     "silences",
+    "severity_policies",
 )
 """The kinds of object, in the order they are made (each names only kinds before it)."""
 
@@ -261,6 +275,11 @@ class Document(Strict):
     services: list[ServiceDoc] = Field(default_factory=list)
     integrations: list[IntegrationDoc] = Field(default_factory=list)
     silences: list[SilenceDoc] = Field(default_factory=list)
+    severity_policies: list[SeverityPolicyDoc] = Field(
+        default_factory=list,
+        description="Per severity; one left out stays as it is (with --prune: back to the "
+        "deployment's).",
+    )
 
     @field_validator(*SECTIONS)
     @classmethod

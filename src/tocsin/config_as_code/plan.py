@@ -113,6 +113,10 @@ def make_plan(document: Document, current: Current, *, prune: bool, now: datetim
     for sil in document.silences:
         if sil.ends_at > now:  # a silence that has ended is history, not configuration
             wanted["silences"][sil.key] = dump(sil)
+    if prune:  # every severity has a policy: one the file leaves out goes back to the default
+        wanted["severity_policies"] = dict(current.policy_defaults)
+    for sev in document.severity_policies:
+        wanted["severity_policies"][sev.key] = {**current.policy_defaults[sev.key], **sev.given()}
 
     _check_references(document, current, wanted, prune, problems)
     changes = plan(have, wanted, sections=SECTIONS, prune=prune)
@@ -166,6 +170,7 @@ def _check_references(
 
 
 _INTEGRATION_FIXED = ("kind", "service")
+_CHECKED = frozenset({"services", "integrations"})
 
 
 def _check_changes(document: Document, changes: list[Change], problems: list[PlanProblem]) -> None:
@@ -175,7 +180,7 @@ def _check_changes(document: Document, changes: list[Change], problems: list[Pla
         for section in SECTIONS
     }
     for change in changes:
-        if change.action is not Action.CHANGE:
+        if change.action is not Action.CHANGE or change.section not in _CHECKED:
             continue
         where = f"{change.section}.{index[change.section][change.key]}"
         top = {f.path.split(".", 1)[0] for f in change.fields}

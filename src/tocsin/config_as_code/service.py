@@ -38,7 +38,7 @@ def read_file(text: str, source: str) -> Document:
 
 def plan_file(db: Database, ctx: Context, *, text: str, source: str, prune: bool) -> Plan:
     document = read_file(text, source)
-    current = read_current(db, state=ctx.state)
+    current = read_current(db, state=ctx.state, policies=ctx.policies)
     try:
         return make_plan(document, current, prune=prune, now=clock.now())
     except PlanRefused as refused:
@@ -53,7 +53,7 @@ def apply_file(db: Database, ctx: Context, *, text: str, source: str, prune: boo
 
 
 def export_document(db: Database, ctx: Context) -> dict[str, Any]:
-    return export(read_current(db, state=ctx.state)).model_dump(mode="json")
+    return export(read_current(db, state=ctx.state, policies=ctx.policies)).model_dump(mode="json")
 
 
 def applies(db: Database, *, limit: int) -> list[ConfigApply]:

@@ -35,6 +35,7 @@ from tocsin.config_as_code.document import (
     PolicyDoc,
     ScheduleDoc,
     ServiceDoc,
+    SeverityPolicyDoc,
     SilenceDoc,
     TargetDoc,
     TeamDoc,
@@ -42,7 +43,10 @@ from tocsin.config_as_code.document import (
     layer_fields,
 )
 from tocsin.config_as_code.tables import ConfigKey
+from tocsin.core.severity import Severity
 from tocsin.db import Database
+from tocsin.incidents import severity_policies as stored_policies
+from tocsin.incidents.severity_policies import PolicyBook
 from tocsin.oncall.escalation import service as escalation
 from tocsin.oncall.escalation.schemas import TargetType
 from tocsin.oncall.people import service as people
@@ -74,6 +78,8 @@ class Current:
     config: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     contact_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    policy_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each severity's policy as the deployment sets it (what --prune goes back to)."""
     sealed: set[tuple[str, str]] = field(default_factory=set)  # (person key, contact key)
 
     def key_of(self, section: str, object_id: int) -> str | None:
@@ -104,7 +110,13 @@ def read_keys(db: Database) -> list[ConfigKey]:
         return rows
 
 
-def read_current(db: Database, *, state: IngestState, now: datetime | None = None) -> Current:
+def severity_key(severity: Severity) -> str:
+    return severity.value.lower()
+
+
+def read_current(
+    db: Database, *, state: IngestState, policies: PolicyBook, now: datetime | None = None
+) -> Current:
     now = now or clock.now()
     keys = _Keys(read_keys(db))
     current = Current()
@@ -265,6 +277,14 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
             )
         )
 
+    severity_docs: dict[str, dict[str, Any]] = {}
+    for found in stored_policies.list_policies(db, policies):
+        pkey = severity_key(found.severity)
+        fields = found.model_dump(mode="json", exclude={"severity", "stored"})
+        severity_docs[pkey] = dump(SeverityPolicyDoc.model_validate({"key": pkey, **fields}))
+        deployment = policies.deployment[found.severity]
+        current.policy_defaults[pkey] = {"key": pkey, **stored_policies.policy_fields(deployment)}
+
     current.config = {
         "people": person_docs,
         "teams": team_docs,
@@ -273,6 +293,7 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
         "services": service_docs,
         "integrations": integration_docs,
         "silences": silence_docs,
+        "severity_policies": severity_docs,
     }
     return current
 

@@ -1,7 +1,8 @@
 """Severity levels SEV1–SEV4 and the policy each one carries.
 
 Every number here is the default of a setting: deployments override policies through
-``TOCSIN_SEVERITY_POLICIES`` (see ``tocsin.config``).
+``TOCSIN_SEVERITY_POLICIES`` (see ``tocsin.config``), and admins at run time over that
+(``tocsin.incidents.severity_policies``).
 """
 
 from __future__ import annotations

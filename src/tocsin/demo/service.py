@@ -73,7 +73,7 @@ def _history(
     planned = plan.plan_year(
         rng, now=now, services=org.services, people=len(org.person_ids), count=count
     )
-    policies = app.settings.policies
+    policies = app.policies
     required = {s.value for s, policy in policies.items() if policy.postmortem_required}
     states = learning.learning_states(planned, now, required)
     incident_learning = {n: "done" if s == "published" else "pending" for n, s in states.items()}

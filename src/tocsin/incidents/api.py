@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
-from tocsin.access.api import Responder, Viewer
+from tocsin.access.api import Admin, Responder, Viewer
 from tocsin.core.lifecycle import Status
 from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy, parse_severity
-from tocsin.deps import DbDep, SettingsDep
+from tocsin.deps import DbDep, PoliciesDep, SettingsDep
 from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
 from tocsin.incidents import service
+from tocsin.incidents import severity_policies as stored_policies
 from tocsin.incidents.schemas import (
     EventOut,
     IncidentCreate,
@@ -24,6 +25,8 @@ from tocsin.incidents.schemas import (
     NoteCreate,
     RoleAssign,
     SeverityChange,
+    SeverityPolicyFields,
+    SeverityPolicyOut,
     StakeholderCreate,
     StakeholderOut,
     StatusChange,
@@ -46,16 +49,64 @@ def _severities(values: list[str]) -> list[Severity]:
 
 
 @router.get("/severities", tags=["triage"])
-def list_severity_policies(settings: SettingsDep, _: Viewer) -> list[SeverityPolicy]:
+def list_severity_policies(policies: PoliciesDep, _: Viewer) -> list[SeverityPolicy]:
     """The severity levels with their definitions and policies (cadence, deadlines...)."""
-    return list(settings.policies.values())
+    return list(policies.values())
+
+
+def _book(request: Request) -> stored_policies.PolicyBook:
+    book: stored_policies.PolicyBook = request.app.state.tocsin.policies
+    return book
+
+
+BookDep = Annotated[stored_policies.PolicyBook, Depends(_book)]
+
+
+def _severity(value: str) -> Severity:
+    try:
+        return parse_severity(value)
+    except ValueError as exc:
+        raise InvalidInput(f"severity: {exc}", field="severity") from None
+
+
+@router.get("/severity-policies", tags=["triage"])
+def list_stored_policies(db: DbDep, book: BookDep, _: Admin) -> list[SeverityPolicyOut]:
+    """Each severity's policy in effect, and the fields an admin set over the deployment's."""
+    return stored_policies.list_policies(db, book)
+
+
+@router.get("/severity-policies/{severity}", tags=["triage"])
+def get_stored_policy(severity: str, db: DbDep, book: BookDep, _: Admin) -> SeverityPolicyOut:
+    return stored_policies.get_policy(db, book, severity=_severity(severity))
+
+
+@router.put("/severity-policies/{severity}", tags=["triage"])
+def put_stored_policy(
+    severity: str, body: SeverityPolicyFields, db: DbDep, book: BookDep, principal: Admin
+) -> SeverityPolicyOut:
+    """Set what an admin decides for this severity (SEV1–SEV4 or P0–P3): the body is the
+    whole of it; a field left out follows the deployment's setting. Every process applies it
+    within a few seconds, this one at once; incidents already open keep the deadlines set."""
+    return stored_policies.set_policy(
+        db, book, severity=_severity(severity), change=body, actor=principal.actor
+    )
+
+
+@router.delete("/severity-policies/{severity}", tags=["triage"])
+def reset_stored_policy(
+    severity: str, db: DbDep, book: BookDep, principal: Admin
+) -> SeverityPolicyOut:
+    """Back to the deployment's policy for this severity."""
+    return stored_policies.reset_policy(
+        db, book, severity=_severity(severity), actor=principal.actor
+    )
 
 
 @router.post("/incidents", status_code=201, responses=answers(Conflict))
 def declare_incident(
-    body: IncidentCreate, db: DbDep, settings: SettingsDep, principal: Responder
+    body: IncidentCreate, db: DbDep, policies: PoliciesDep, principal: Responder
 ) -> IncidentOut:
-    return service.declare(db, actor=principal.actor, incident=body, policies=settings.policies)
+    return service.declare(db, actor=principal.actor, incident=body, policies=policies)
 
 
 @router.get("/incidents")
@@ -104,7 +155,7 @@ def change_status(
 
 @router.post("/incidents/{incident_id}/severity", responses=answers(Conflict))
 def change_severity(
-    incident_id: Id, body: SeverityChange, db: DbDep, settings: SettingsDep, principal: Responder
+    incident_id: Id, body: SeverityChange, db: DbDep, policies: PoliciesDep, principal: Responder
 ) -> IncidentOut:
     return service.change_severity(
         db,
@@ -112,7 +163,7 @@ def change_severity(
         actor=principal.actor,
         severity=body.severity,
         reason=body.reason,
-        policies=settings.policies,
+        policies=policies,
     )
 
 
@@ -156,7 +207,12 @@ def unassign_role(
 
 @router.post("/incidents/{incident_id}/updates", status_code=201, responses=answers(Conflict))
 def post_update(
-    incident_id: Id, body: UpdateCreate, db: DbDep, settings: SettingsDep, principal: Responder
+    incident_id: Id,
+    body: UpdateCreate,
+    db: DbDep,
+    settings: SettingsDep,
+    policies: PoliciesDep,
+    principal: Responder,
 ) -> IncidentOut:
     """Post an internal update; every stakeholder gets it by mail, once."""
     return service.post_update(
@@ -164,7 +220,7 @@ def post_update(
         incident_id=incident_id,
         actor=principal.actor,
         update=body,
-        policies=settings.policies,
+        policies=policies,
         base_url=settings.base_url,
     )
 

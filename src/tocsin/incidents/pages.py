@@ -14,7 +14,7 @@ from tocsin.access.pages import PagePrincipal
 from tocsin.core.lifecycle import RuleViolation, Status
 from tocsin.core.roles import AccessRole, Role
 from tocsin.core.severity import parse_severity
-from tocsin.deps import DbDep, SettingsDep
+from tocsin.deps import DbDep, PoliciesDep, SettingsDep
 from tocsin.errors import Forbidden, TocsinError, Unavailable
 from tocsin.fields import MAX_ID, Id
 from tocsin.incidents import service
@@ -28,11 +28,10 @@ Text = Annotated[str, Form(max_length=20_000)]
 
 
 def _context(request: Request, principal: PagePrincipal, **values: Any) -> dict[str, Any]:
-    settings = request.app.state.tocsin.settings
     return {
         "principal": principal,
         "can_change": principal.role.allows(AccessRole.RESPONDER),
-        "policies": list(settings.policies.values()),
+        "policies": list(request.app.state.tocsin.policies.values()),
         "error": request.query_params.get("error"),
         **values,
     }
@@ -98,7 +97,7 @@ def incident_list(
 def declare_from_form(
     request: Request,
     db: DbDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     principal: PagePrincipal,
     title: Text = "",
     severity: Text = "",
@@ -114,9 +113,7 @@ def declare_from_form(
             summary=summary,
             services=[s.strip() for s in services.split(",") if s.strip()],
         )
-        out = service.declare(
-            db, actor=_actor(principal), incident=body, policies=settings.policies
-        )
+        out = service.declare(db, actor=_actor(principal), incident=body, policies=policies)
         created.append(out.id)
 
     response = _attempt("/incidents", action)
@@ -164,7 +161,7 @@ def status_from_form(
 def severity_from_form(
     incident_id: Id,
     db: DbDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     principal: PagePrincipal,
     severity: Text = "",
     reason: Text = "",
@@ -177,7 +174,7 @@ def severity_from_form(
             actor=_actor(principal),
             severity=parse_severity(severity),
             reason=reason,
-            policies=settings.policies,
+            policies=policies,
         ),
     )
 
@@ -187,6 +184,7 @@ def update_from_form(
     incident_id: Id,
     db: DbDep,
     settings: SettingsDep,
+    policies: PoliciesDep,
     principal: PagePrincipal,
     status: Text = "",
     impact: Text = "",
@@ -205,7 +203,7 @@ def update_from_form(
             incident_id=incident_id,
             actor=_actor(principal),
             update=update,
-            policies=settings.policies,
+            policies=policies,
             base_url=settings.base_url,
         )
 

@@ -179,3 +179,50 @@ class EventOut(BaseModel):
     actor: str
     kind: str
     data: dict[str, Any]
+
+
+Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
+
+
+class SeverityPolicyFields(Strict):
+    """A severity's policy fields an admin may set. Each one left out follows the deployment's
+    setting (``TOCSIN_SEVERITY_POLICIES``, else the built-in default); ``null`` for a cadence
+    or an acknowledgement deadline means "none"."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = (
+        unchanged(description="Short label, e.g. Critical.")
+    )
+    definition: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+    ] = unchanged(description="When to declare an incident of this severity.")
+    update_cadence_minutes: Minutes | None = Field(
+        default=None, description="An internal update is due this often (null: none)."
+    )
+    public_ack_minutes: Minutes | None = Field(
+        default=None, description="The first public acknowledgement is due within (null: none)."
+    )
+    postmortem_required: bool = unchanged(description="Resolving opens a postmortem by itself.")
+    postmortem_draft_hours: int = unchanged(ge=1, le=24 * 30)
+    postmortem_review_business_days: int = unchanged(ge=1, le=60)
+    page_on_call: bool = unchanged(description="Paging the on-call is part of it.")
+    notify_executives: bool = unchanged()
+
+    def given(self) -> dict[str, Any]:
+        """The fields set (a field left out is not stored: the deployment's applies)."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class SeverityPolicyOut(BaseModel):
+    severity: Severity
+    name: str
+    definition: str
+    update_cadence_minutes: int | None
+    public_ack_minutes: int | None
+    postmortem_required: bool
+    postmortem_draft_hours: int
+    postmortem_review_business_days: int
+    page_on_call: bool
+    notify_executives: bool
+    stored: dict[str, Any] = Field(
+        description="The fields an admin set over the deployment's (empty: none)."
+    )

@@ -121,3 +121,15 @@ class IncidentEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class StoredSeverityPolicy(Base):
+    """An admin's change to one severity's policy, made at run time (the API or a config
+    file): only the fields it sets; the others follow the deployment's settings."""
+
+    __tablename__ = "severity_policies"
+
+    severity: Mapped[str] = mapped_column(String(8), primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(200))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from tocsin.access.api import Viewer
-from tocsin.deps import DbDep, SettingsDep
+from tocsin.deps import DbDep, PoliciesDep
 from tocsin.metrics import csvfile, service
 from tocsin.metrics.schemas import GroupBy, MetricsReport, PeriodName
 
@@ -24,7 +24,7 @@ To = Annotated[AwareDatetime | None, Query(alias="to", description="Window end; 
 @router.get("/metrics", response_model_by_alias=True)
 def metrics(
     db: DbDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     _: Viewer,
     since: From = None,
     until: To = None,
@@ -34,13 +34,13 @@ def metrics(
     """MTTD, MTTA, MTTM, MTTR (mean, p50, p90 in seconds), frequency, severity mix, deadline
     compliance, on-call load and alert noise of the incidents detected in the window."""
     window = service.window_of(since, until, group_by, period)
-    return service.report(db, window=window, policies=settings.policies)
+    return service.report(db, window=window, policies=policies)
 
 
 @router.get("/metrics.csv", response_class=Response)
 def metrics_csv(
     db: DbDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     _: Viewer,
     since: From = None,
     until: To = None,
@@ -49,7 +49,7 @@ def metrics_csv(
 ) -> Response:
     """The report's groups as CSV (``text/csv``), one line per group and one for all."""
     window = service.window_of(since, until, group_by, period)
-    found = service.report(db, window=window, policies=settings.policies)
+    found = service.report(db, window=window, policies=policies)
     return Response(
         csvfile.render(found),
         media_type="text/csv; charset=utf-8",

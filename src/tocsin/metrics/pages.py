@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tocsin.access.pages import PagePrincipal
-from tocsin.deps import DbDep, SettingsDep
+from tocsin.deps import DbDep, PoliciesDep
 from tocsin.errors import InvalidInput
 from tocsin.metrics import charts, service
 from tocsin.metrics.schemas import rows_with_total
@@ -39,7 +39,7 @@ def _time(value: str, field: str) -> datetime | None:
 def dashboard(
     request: Request,
     db: DbDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     principal: PagePrincipal,
     since: Annotated[str, Query(alias="from", max_length=40)] = "",
     until: Annotated[str, Query(alias="to", max_length=40)] = "",
@@ -47,7 +47,7 @@ def dashboard(
     period: Annotated[str, Query(max_length=20)] = "month",
 ) -> Response:
     window = service.window_of(_time(since, "from"), _time(until, "to"), group_by, period)
-    report = service.report(db, window=window, policies=settings.policies)
+    report = service.report(db, window=window, policies=policies)
     query = urlencode(
         {
             "from": window.since.isoformat(),

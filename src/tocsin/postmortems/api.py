@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from tocsin.access.api import Responder, Viewer
 from tocsin.core.postmortems import ItemStatus, PostmortemStatus
-from tocsin.deps import DbDep, SettingsDep
+from tocsin.deps import DbDep, PoliciesDep, SettingsDep
 from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
 from tocsin.postmortems import search as postmortem_search
@@ -59,6 +59,7 @@ def open_postmortem(
     incident_id: Id,
     db: DbDep,
     settings: SettingsDep,
+    policies: PoliciesDep,
     principal: Responder,
     response: Response,
     body: PostmortemOpen | None = None,
@@ -67,7 +68,12 @@ def open_postmortem(
     one is answered (200)."""
     owner = body.owner if body else None
     postmortem_id, opened = service.open_postmortem(
-        db, incident_id=incident_id, actor=principal.actor, settings=settings, owner=owner
+        db,
+        incident_id=incident_id,
+        actor=principal.actor,
+        settings=settings,
+        owner=owner,
+        policies=policies,
     )
     if not opened:
         response.status_code = 200

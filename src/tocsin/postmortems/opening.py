@@ -10,6 +10,7 @@ of the team that owns the incident's services (``tocsin.core.business_days``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from tocsin.core.business_days import zone
 from tocsin.core.lifecycle import Status
 from tocsin.core.postmortems import PostmortemStatus, SectionKind
 from tocsin.core.roles import Role
+from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
 from tocsin.incidents import service as incidents_service
@@ -34,6 +36,9 @@ from tocsin.postmortems import index, reminders
 from tocsin.postmortems.schemas import PersonOrName
 from tocsin.postmortems.tables import Postmortem, PostmortemSection
 from tocsin.reports import service as reports_service
+
+Policies = Mapping[Severity, SeverityPolicy] | None
+"""The severity policies in effect (the application's ``PolicyBook``); None: the settings'."""
 
 
 def calendar_for(
@@ -49,13 +54,21 @@ def calendar_for(
     return zone(tz_name), frozenset(holidays)
 
 
-def on_incident_changed(session: Session, change: IncidentChanged, *, settings: Settings) -> None:
+def on_incident_changed(
+    session: Session, change: IncidentChanged, *, settings: Settings, policies: Policies = None
+) -> None:
     """The listener: a resolution of an incident whose policy requires a postmortem opens one."""
     if change.kind != "status_changed" or change.status is not Status.RESOLVED:
         return
-    if not settings.policies[change.severity].postmortem_required:
+    if not (policies or settings.policies)[change.severity].postmortem_required:
         return
-    open_in(session, incident_id=change.incident_id, actor=change.actor, settings=settings)
+    open_in(
+        session,
+        incident_id=change.incident_id,
+        actor=change.actor,
+        settings=settings,
+        policies=policies,
+    )
 
 
 def open_postmortem(
@@ -65,12 +78,18 @@ def open_postmortem(
     actor: str,
     settings: Settings,
     owner: PersonOrName | None = None,
+    policies: Policies = None,
 ) -> tuple[int, bool]:
     """Open by hand; the postmortem's id, and False when the incident had one already."""
     with db.transaction() as session:
         incidents_service.lock_if_open_in(session, incident_id=incident_id)
         return open_in(
-            session, incident_id=incident_id, actor=actor, settings=settings, owner=owner
+            session,
+            incident_id=incident_id,
+            actor=actor,
+            settings=settings,
+            owner=owner,
+            policies=policies,
         )
 
 
@@ -81,6 +100,7 @@ def open_in(
     actor: str,
     settings: Settings,
     owner: PersonOrName | None = None,
+    policies: Policies = None,
 ) -> tuple[int, bool]:
     """Open the incident's postmortem in the caller's transaction (the incident row locked)."""
     existing = session.scalar(select(Postmortem.id).where(Postmortem.incident_id == incident_id))
@@ -91,7 +111,7 @@ def open_in(
     team = oncall_service.owning_team_in(session, services=incident.services)
     tz, holidays = calendar_for(settings, team)
     due = rules.deadlines(
-        settings.policies[incident.severity],
+        (policies or settings.policies)[incident.severity],
         resolved_at=incident.resolved_at or now,
         tz=tz,
         holidays=holidays,
