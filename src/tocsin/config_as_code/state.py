@@ -5,7 +5,8 @@ is known by ``<kind>-<id>`` (``person-12``), which is also the key ``tocsin expo
 it, so applying an export adopts such objects instead of making copies.
 
 Two forms come out of here. The *comparable* form is what plans compare: a Slack or Apprise
-URL appears masked there, as the API shows it. The *export* form leaves those URLs out.
+URL appears masked there, as the API shows it, and so does an integration's old tool's key
+(``legacy_key``, its first 4 characters). The *export* form leaves those secrets out.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class Current:
     ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     contact_ids: dict[tuple[str, str], int] = field(default_factory=dict)
     sealed: set[tuple[str, str]] = field(default_factory=set)  # (person key, contact key)
+    # integration key -> the digest of its old tool's key, to compare a file's key with
+    legacy_digests: dict[str, str] = field(default_factory=dict)
 
     def key_of(self, section: str, object_id: int) -> str | None:
         for key, found in self.ids[section].items():
@@ -95,6 +98,11 @@ class _Keys:
         default = f"{PREFIX[kind]}-{object_id}"
         stored = contact_scope(scope, default) if scope is not None else default
         return default if (kind, stored) not in self.taken else f"{default}-unkeyed"
+
+
+def legacy_mask(prefix: str, *, new: bool = False) -> str:
+    """How a legacy key shows in a plan: its first 4 characters, never more."""
+    return f"{prefix[:4]}…" + (" (new)" if new else "")
 
 
 def read_keys(db: Database) -> list[ConfigKey]:
@@ -232,9 +240,10 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
         )
 
     integration_docs: dict[str, dict[str, Any]] = {}
+    legacy = alert_integrations.legacy_key_digests(db)
     for integ in alert_integrations.list_integrations(db, state=state):
         ikey = named("integrations", integ.id)
-        integration_docs[ikey] = dump(
+        doc = dump(
             IntegrationDoc(
                 key=ikey,
                 kind=integ.kind,
@@ -243,6 +252,10 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
                 **integ.rules.model_dump(),
             )
         )
+        if integ.id in legacy:
+            current.legacy_digests[ikey] = legacy[integ.id]
+            doc["legacy_key"] = legacy_mask(integ.legacy_key_prefix or "")
+        integration_docs[ikey] = doc
     integration_key = key_by_id("integrations")
 
     silence_docs: dict[str, dict[str, Any]] = {}
@@ -292,6 +305,8 @@ def export(current: Current) -> Document:
         objects = [current.config[section][key] for key in sorted(current.config[section])]
         if section == "people":
             objects = [_without_secrets(p) for p in objects]
+        if section == "integrations":
+            objects = [{**i, "legacy_key": None} for i in objects]
         data[section] = objects
     return Document.model_validate(data)
 
