@@ -243,7 +243,7 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
     legacy = alert_integrations.legacy_key_digests(db)
     for integ in alert_integrations.list_integrations(db, state=state):
         ikey = named("integrations", integ.id)
-        doc = dump(
+        integration_doc = dump(
             IntegrationDoc(
                 key=ikey,
                 kind=integ.kind,
@@ -254,8 +254,8 @@ def read_current(db: Database, *, state: IngestState, now: datetime | None = Non
         )
         if integ.id in legacy:
             current.legacy_digests[ikey] = legacy[integ.id]
-            doc["legacy_key"] = legacy_mask(integ.legacy_key_prefix or "")
-        integration_docs[ikey] = doc
+            integration_doc["legacy_key"] = legacy_mask(integ.legacy_key_prefix or "")
+        integration_docs[ikey] = integration_doc
     integration_key = key_by_id("integrations")
 
     silence_docs: dict[str, dict[str, Any]] = {}
