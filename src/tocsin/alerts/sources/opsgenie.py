@@ -91,9 +91,7 @@ def parse_create(body: bytes) -> NormalizedAlert:
         raise InvalidAlert("message", "required (the alert's text)")
     summary = truncate(message.strip(), MAX_SUMMARY)
     alias = _text(data, "alias", MAX_ALIAS)
-    priority = data.get("priority", DEFAULT_PRIORITY)
-    if priority is None:
-        priority = DEFAULT_PRIORITY
+    priority = data.get("priority") or DEFAULT_PRIORITY
     if priority not in PRIORITIES:
         raise InvalidAlert("priority", f"must be one of {', '.join(PRIORITIES)}")
     details: dict[str, Any] = {}
