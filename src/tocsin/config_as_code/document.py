@@ -19,8 +19,10 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -212,6 +214,14 @@ class IntegrationDoc(IntegrationRules):
         "reach this integration. The export leaves it out; left out, a set one is kept.",
         json_schema_extra={"writeOnly": True},
     )
+
+    @model_serializer(mode="wrap")
+    def _without_unset_secret(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No ``legacy_key: null`` line in every exported or imported integration."""
+        data: dict[str, Any] = handler(self)
+        if data.get("legacy_key") is None:
+            data.pop("legacy_key", None)
+        return data
 
 
 def _canonical_matchers(value: list[str]) -> list[str]:

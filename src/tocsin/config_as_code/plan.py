@@ -88,12 +88,11 @@ def _integration(
 ) -> dict[str, Any]:
     """An integration in comparable form: its old tool's key masked, and kept when left out
     (a key equal to the one set is no change: the digests are compared)."""
-    given = doc["legacy_key"]
-    if given is None:
-        return {**doc, "legacy_key": (have or {}).get("legacy_key")}
-    if have is not None and current.legacy_digests.get(doc["key"]) == digest(given):
-        return {**doc, "legacy_key": have["legacy_key"]}
-    return {**doc, "legacy_key": legacy_mask(given, new=True)}
+    given = doc.pop("legacy_key", None)
+    kept = (have or {}).get("legacy_key")
+    if given is not None and current.legacy_digests.get(doc["key"]) != digest(given):
+        kept = legacy_mask(given, new=True)
+    return {**doc, "legacy_key": kept} if kept is not None else doc
 
 
 def make_plan(document: Document, current: Current, *, prune: bool, now: datetime) -> Plan:

@@ -306,7 +306,7 @@ def export(current: Current) -> Document:
         if section == "people":
             objects = [_without_secrets(p) for p in objects]
         if section == "integrations":
-            objects = [{**i, "legacy_key": None} for i in objects]
+            objects = [{k: v for k, v in i.items() if k != "legacy_key"} for i in objects]
         data[section] = objects
     return Document.model_validate(data)
 
