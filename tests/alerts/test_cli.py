@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 from typer.testing import CliRunner
@@ -62,3 +63,15 @@ def test_bad_duration_is_refused(cli_env: Api) -> None:
         app, ["silence", "create", "a=b", "--comment", "c", "--duration", "soon"]
     )
     assert result.exit_code != 0
+
+
+def test_an_old_key_is_listed_by_its_prefix_and_dropped(cli_env: Api) -> None:
+    old = "legacy-" + secrets.token_hex(8)
+    created = cli_env.admin.post(
+        "/api/v1/integrations",
+        json={"kind": "pagerduty", "name": "cli-legacy", "service": "checkout", "legacy_key": old},
+    ).json()
+    assert "lega…" in run("integration", "list") and old not in run("integration", "list")
+    assert "own key" in run("integration", "drop-legacy-key", str(created["id"]))
+    shown = cli_env.viewer.get(f"/api/v1/integrations/{created['id']}").json()
+    assert shown["legacy_key_set"] is False

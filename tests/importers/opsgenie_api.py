@@ -104,6 +104,9 @@ class RecordedOpsgenie:
                         for i in self.integrations
                     ]
                 }
+            case ["v2", "integrations", integration_id]:
+                found = [i for i in self.integrations if i["id"] == integration_id]
+                return {"data": found[0]} if found else None
             case ["v1", "services"]:
                 return self.paged(request, self.services)
         return None

@@ -44,11 +44,13 @@ State = Annotated[IngestState, Depends(ingest_state)]
 AlertStatus = Literal["firing", "acknowledged", "resolved", "silenced"]
 
 
-@router.post("/integrations", status_code=201, tags=["alerts"])
+@router.post("/integrations", status_code=201, tags=["alerts"], responses=answers(Conflict))
 def create_integration(
     body: IntegrationCreate, db: DbDep, state: State, settings: SettingsDep, principal: Admin
 ) -> IntegrationCreated:
-    """Create an integration; the answer holds its secret ``key`` (shown once) and ``url``."""
+    """Create an integration; the answer holds its secret ``key`` (shown once) and ``url``.
+
+    ``legacy_key`` (an old tool's key, write-only) also reaches it; 409 if another has it."""
     return integrations.create_integration(
         db, state=state, integration=body, created_by=principal.actor, base_url=settings.base_url
     )
@@ -66,10 +68,12 @@ def get_integration(integration_id: Id, db: DbDep, state: State, _: Viewer) -> I
     return integrations.get_integration(db, state=state, integration_id=integration_id)
 
 
-@router.patch("/integrations/{integration_id}", tags=["alerts"])
+@router.patch("/integrations/{integration_id}", tags=["alerts"], responses=answers(Conflict))
 def change_integration(
     integration_id: Id, body: IntegrationPatch, db: DbDep, state: State, _: Admin
 ) -> IntegrationOut:
+    """Change rules; ``legacy_key`` sets the old tool's key, ``null`` removes it (409 if
+    another integration has it)."""
     return integrations.change_integration(
         db, state=state, integration_id=integration_id, patch=body
     )

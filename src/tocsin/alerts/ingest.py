@@ -8,15 +8,24 @@ bucket, hand the alerts to the batch writer and answer once their commit is done
     POST /hooks                   the same, with ``Authorization: Bearer <key>``
     GET|POST /hooks/{key}/heartbeat   record a heartbeat (also /hooks/heartbeat with Bearer)
     POST /v2/enqueue              PagerDuty Events API v2 (``routing_key`` in the body)
+
+Old tools' URLs, for an integration that keeps the tool's key (``legacy_key``), so that a
+sender moved to Tocsin only changes the host:
+
+    POST /integrations/v1/{kind}/{token}/      Grafana OnCall, parsed by the integration's kind
+    POST /v2/alerts                            Opsgenie Alert API (``Authorization: GenieKey``)
+    POST /v2/alerts/{alias}/close|acknowledge  ``?identifierType=alias``
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qs
 
 import msgspec
 from starlette.types import Receive, Scope, Send
@@ -27,10 +36,10 @@ from tocsin.alerts.batch_writer import BatchWriter
 from tocsin.alerts.integration_cache import IntegrationInfo
 from tocsin.alerts.outcomes import Answer
 from tocsin.alerts.processing import Job
-from tocsin.alerts.sources import PARSERS, pagerduty
+from tocsin.alerts.sources import PARSERS, opsgenie, pagerduty
 from tocsin.alerts.state import IngestState
 from tocsin.config import Settings
-from tocsin.core.alerts import InvalidAlert, NormalizedAlert, alert_problem
+from tocsin.core.alerts import AlertAction, InvalidAlert, NormalizedAlert, alert_problem
 from tocsin.db import Database
 from tocsin.errors import (
     RETRY_AFTER_SECONDS,
@@ -49,6 +58,8 @@ Response = tuple[int, bytes, Sequence[tuple[bytes, bytes]]]
 _encode = msgspec.json.encode
 _JSON = (b"content-type", b"application/json")
 _RETRY = (b"retry-after", str(RETRY_AFTER_SECONDS).encode())
+ONCALL_PREFIX = "/integrations/v1/"
+_OPSGENIE_ACTIONS = {"close": AlertAction.RESOLVE, "acknowledge": AlertAction.ACKNOWLEDGE}
 
 
 class Refused(Exception):
@@ -75,6 +86,11 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
         if key == name:
             return bytes(value)
     return None
+
+
+def _query(scope: Scope, name: str) -> str | None:
+    values = parse_qs(bytes(scope.get("query_string") or b"").decode("latin-1")).get(name)
+    return values[0] if values else None
 
 
 def _is_json(scope: Scope) -> bool:
@@ -134,6 +150,10 @@ class Ingest:
         if path == "/v2/change/enqueue":
             body = _encode({"status": "unsupported", "message": "change events are not stored"})
             raise _pd(501, body)
+        if path == "/v2/alerts" or path.startswith("/v2/alerts/"):
+            return await self._opsgenie(scope, receive, method, path)
+        if path.startswith(ONCALL_PREFIX.rstrip("/")):
+            return await self._oncall(scope, receive, method, path)
         parts = path.split("/")[2:]  # "/hooks/a/b" -> ["a", "b"]
         known = len(parts) < 2 or (len(parts) == 2 and parts[1] == "heartbeat")
         if path.startswith("/v2/") or not known:
@@ -212,6 +232,80 @@ class Ingest:
         if refused:
             answer["refused"] = refused
         return 200, _encode(answer), ()
+
+    async def _oncall(self, scope: Scope, receive: Receive, method: str, path: str) -> Response:
+        """Grafana OnCall's ``/integrations/v1/<kind>/<token>/``: the integration whose old
+        key is ``<token>``, its body read by that integration's own kind."""
+        parts = path[len(ONCALL_PREFIX) :].split("/") if path.startswith(ONCALL_PREFIX) else []
+        if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "heartbeat"):
+            raise _error(NotFound(f"no ingest route {path}; use /integrations/v1/<kind>/<token>/"))
+        token = parts[1]
+        integration = await self._find(token) if 0 < len(token) <= 200 else None
+        if integration is None:
+            raise _error(Unauthorized("no active integration has this token", field="token"))
+        if parts[-1] == "heartbeat" or integration.kind == "heartbeat":
+            if method not in ("GET", "POST", "PUT", "HEAD"):
+                raise _error(MethodNotAllowed("use GET or POST", field="method"))
+            return await self._beat(integration)
+        if method not in ("POST", "PUT"):
+            raise _error(MethodNotAllowed("send alerts with POST", field="method"))
+        return await self._hook(scope, receive, integration)
+
+    async def _opsgenie(self, scope: Scope, receive: Receive, method: str, path: str) -> Response:
+        """Opsgenie's Alert API for the integration whose old key is the ``GenieKey``."""
+        started = time.monotonic()
+
+        def refuse(status: int, message: str, field: str | None = None) -> Refused:
+            headers = [(b"www-authenticate", b"GenieKey")] if status == 401 else []
+            if status in (429, 503):
+                headers.append(_RETRY)
+            took = time.monotonic() - started
+            return Refused((status, opsgenie.error_body(message, field, took), headers))
+
+        parts = path.split("/")[3:]  # "/v2/alerts/a/close" -> ["a", "close"]
+        action: AlertAction | None = None
+        if parts:
+            if len(parts) != 2 or parts[1] not in _OPSGENIE_ACTIONS:
+                known = "POST /v2/alerts, /v2/alerts/{alias}/close or /acknowledge"
+                raise refuse(404, f"no ingest route {path}; Tocsin takes {known}")
+            action = _OPSGENIE_ACTIONS[parts[1]]
+        if method != "POST":
+            raise refuse(405, "send alerts with POST", "method")
+        header = (_header(scope, b"authorization") or b"").decode("latin-1")
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "geniekey" or not key:
+            raise refuse(401, "send Authorization: GenieKey <key>", "authorization")
+        try:
+            integration = await self._find(key) if len(key) <= 200 else None
+        except Refused:
+            raise refuse(503, "the database is unavailable; retry") from None
+        if integration is None:
+            raise refuse(401, "no active integration has this key", "authorization")
+        body = await _read_body(receive)
+        if body.strip() and not _is_json(scope):
+            raise refuse(415, "send Content-Type: application/json", "content-type")
+        try:
+            if action is None:
+                alert = opsgenie.parse_create(body)
+            else:
+                kind = _query(scope, "identifierType") or "id"
+                if kind != "alias":
+                    message = "Tocsin finds alerts by alias; send ?identifierType=alias"
+                    raise refuse(422, f"identifierType: {message}", "identifierType")
+                alert = opsgenie.parse_action(body, parts[0], action)
+        except InvalidAlert as invalid:
+            raise refuse(422, f"{invalid.field}: {invalid.message}", invalid.field) from None
+        if problem := alert_problem(alert):
+            raise refuse(422, f"{problem.field}: {problem.message}", problem.field)
+        if not self.limits.allow(integration, 1):
+            limit = integration.rules.rate_limit_per_minute
+            raise refuse(429, f"over the rate limit of {limit} events a minute; retry later")
+        try:
+            await self._store(Job(integration, [alert]))
+        except Refused:
+            raise refuse(503, "the alert could not be stored; retry") from None
+        return 202, opsgenie.accepted_body(time.monotonic() - started), ()
 
     async def _enqueue(self, scope: Scope, receive: Receive, method: str) -> Response:
         if method != "POST":
@@ -292,4 +386,7 @@ def _outcomes(job: Job) -> list[Answer]:
 
 def is_ingest(path: str) -> bool:
     """Whether :class:`Ingest` answers ``path`` (the web app sends it there)."""
-    return path.startswith(("/hooks/", "/v2/")) or path == "/hooks"
+    return path.startswith(("/hooks/", "/v2/", ONCALL_PREFIX)) or path in (
+        "/hooks",
+        ONCALL_PREFIX.rstrip("/"),
+    )

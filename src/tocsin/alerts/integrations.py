@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
@@ -28,7 +28,7 @@ from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import Integration
 from tocsin.core.alerts import InvalidAlert
 from tocsin.db import Database
-from tocsin.errors import InvalidInput, NotFound
+from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.storage import get_or_404
 
 KEY_BYTES = 16
@@ -81,6 +81,8 @@ def _out(state: IngestState, row: Integration) -> IntegrationOut:
         created_by=row.created_by,
         revoked_at=row.revoked_at,
         last_beat_at=row.last_beat_at,
+        legacy_key_set=row.legacy_key_digest is not None,
+        legacy_key_prefix=row.legacy_key_prefix,
         rate_limited_events=state.limits.refused.get(row.id, 0),
     )
 
@@ -89,6 +91,26 @@ def _created(state: IngestState, row: Integration, key: str, base_url: str) -> I
     url, heartbeat_url = urls(base_url, row.kind, key)
     out = _out(state, row)
     return IntegrationCreated(**out.model_dump(), key=key, url=url, heartbeat_url=heartbeat_url)
+
+
+def _set_legacy_key(session: Session, row: Integration, legacy_key: str | None) -> str | None:
+    """Give ``row`` the old tool's key (None: none); the digest it had, to forget."""
+    old = row.legacy_key_digest
+    if legacy_key is None:
+        row.legacy_key_digest = row.legacy_key_prefix = None
+        return old
+    wanted = digest(legacy_key)
+    if wanted == old:
+        return None
+    query = select(Integration.id).where(
+        or_(Integration.key_digest == wanted, Integration.legacy_key_digest == wanted)
+    )
+    if row.id is not None:
+        query = query.where(Integration.id != row.id)
+    if session.scalar(query) is not None:
+        raise Conflict("legacy_key: another integration already has this key", field="legacy_key")
+    row.legacy_key_digest, row.legacy_key_prefix = wanted, legacy_key[:4]
+    return old
 
 
 def create_integration(
@@ -115,8 +137,12 @@ def create_integration(
         created_by=created_by,
     )
     with db.transaction() as session:
+        if integration.legacy_key is not None:
+            _set_legacy_key(session, row, integration.legacy_key)
         session.add(row)
         session.flush()
+    if row.legacy_key_digest is not None:
+        state.integrations.forget(row.legacy_key_digest)  # it may be cached as unknown
     return _created(state, row, key, base_url)
 
 
@@ -143,13 +169,18 @@ def change_integration(
     db: Database, *, state: IngestState, integration_id: int, patch: IntegrationPatch
 ) -> IntegrationOut:
     changes = patch.model_dump(exclude_unset=True)
+    forgotten: str | None = None
     with db.transaction() as session:
         row = _load(session, integration_id)
         if "name" in changes:
             row.name = changes.pop("name")
+        if "legacy_key" in changes:
+            forgotten = _set_legacy_key(session, row, changes.pop("legacy_key"))
         rules = IntegrationRules.model_validate({**row.settings, **changes})
         row.settings = _checked(rules, IntegrationKind(row.kind)).model_dump(mode="json")
-    state.integrations.forget(row.key_digest)
+    for key_digest in (row.key_digest, row.legacy_key_digest, forgotten):
+        if key_digest is not None:
+            state.integrations.forget(key_digest)
     return _out(state, row)
 
 
@@ -169,11 +200,15 @@ def rotate_key(
 
 
 def revoke_integration(db: Database, *, state: IngestState, integration_id: int) -> IntegrationOut:
+    """Revoke; an old tool's key is let go too, so a new integration may take it."""
     with db.transaction() as session:
         row = _load(session, integration_id)
         if row.revoked_at is None:
             row.revoked_at = clock.now()
+        legacy = _set_legacy_key(session, row, None)
     state.integrations.forget(row.key_digest)
+    if legacy is not None:
+        state.integrations.forget(legacy)
     return _out(state, row)
 
 
@@ -192,15 +227,29 @@ def info_of(row: Integration) -> IntegrationInfo:
 
 
 def find_by_digest(db: Database, state: IngestState, key_digest: str) -> IntegrationInfo | None:
-    """The active integration with this key digest, or None (cached a few seconds)."""
+    """The active integration with this key digest (its own key or an old tool's), or None
+    (cached a few seconds)."""
     cached, info = state.integrations.cached(key_digest)
     if cached:
         return info
     with db.reading() as session:
-        row = session.scalar(select(Integration).where(Integration.key_digest == key_digest))
+        either = or_(
+            Integration.key_digest == key_digest, Integration.legacy_key_digest == key_digest
+        )
+        row = session.scalar(select(Integration).where(either))
         info = info_of(row) if row is not None and row.revoked_at is None else None
     state.integrations.remember(key_digest, info)
     return info
+
+
+def legacy_key_digests(db: Database) -> dict[int, str]:
+    """Integration id → the digest of its old tool's key, for those that have one (the
+    configuration plans compare a file's key with it; it is never shown)."""
+    with db.reading() as session:
+        query = select(Integration.id, Integration.legacy_key_digest).where(
+            Integration.legacy_key_digest.is_not(None)
+        )
+        return {row_id: str(found) for row_id, found in session.execute(query)}
 
 
 def active_info(db: Database, *, integration_id: int) -> IntegrationInfo | None:

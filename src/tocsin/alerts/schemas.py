@@ -26,6 +26,15 @@ SourceSeverity = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LegacyKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=r"^[^\s/?#]+$"),
+    Field(
+        description="Write-only secret: the old tool's key (PagerDuty routing key, Grafana "
+        "OnCall URL token, Opsgenie API key). Alerts sent with it reach this integration like "
+        "with its own key; only a digest is stored, it is never shown back."
+    ),
+]
 
 
 class IntegrationRules(Strict):
@@ -69,11 +78,13 @@ class IntegrationCreate(IntegrationRules):
     kind: IntegrationKind
     name: Name
     service: ServiceName
+    legacy_key: LegacyKey | None = None
 
 
 class IntegrationPatch(Strict):
     """Change some rules; fields left out keep their value. Only
-    ``heartbeat_interval_minutes`` may be ``null`` (no heartbeat expected)."""
+    ``heartbeat_interval_minutes`` (no heartbeat expected) and ``legacy_key`` (the old
+    tool's key stops working) may be ``null``."""
 
     name: Name = unchanged()
     severity_mapping: dict[SourceSeverity, SeverityIn] = unchanged(max_length=50)
@@ -85,6 +96,7 @@ class IntegrationPatch(Strict):
     rate_limit_per_minute: int = unchanged(ge=1, le=10_000_000)
     heartbeat_interval_minutes: int | None = Field(default=None, ge=1, le=10_080)
     generic: dict[str, Any] = unchanged()
+    legacy_key: LegacyKey | None = None
 
 
 class IntegrationOut(BaseModel):
@@ -98,6 +110,12 @@ class IntegrationOut(BaseModel):
     created_by: str
     revoked_at: datetime | None
     last_beat_at: datetime | None
+    legacy_key_set: bool = Field(
+        default=False, description="Whether an old tool's key also reaches this integration."
+    )
+    legacy_key_prefix: str | None = Field(
+        default=None, description="The first 4 characters of that key, to tell which it is."
+    )
     rate_limited_events: int = Field(
         default=0, description="Events refused with 429 by this server since it started."
     )

@@ -21,7 +21,12 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Integration(Base):
-    """A source of alerts with its secret key (stored as a SHA-256 digest) and its rules."""
+    """A source of alerts with its secret key (stored as a SHA-256 digest) and its rules.
+
+    ``legacy_key_digest`` is an imported tool's old secret (a PagerDuty routing key, an
+    OnCall URL token, an Opsgenie API key), also as a digest: it reaches this integration
+    like its own key, so a sender moved from that tool only changes the host.
+    """
 
     __tablename__ = "integrations"
 
@@ -31,6 +36,8 @@ class Integration(Base):
     service: Mapped[str] = mapped_column(String(100), index=True)
     key_digest: Mapped[str] = mapped_column(String(64), unique=True)
     key_prefix: Mapped[str] = mapped_column(String(8))
+    legacy_key_digest: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    legacy_key_prefix: Mapped[str | None] = mapped_column(String(4))
     settings: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(200))

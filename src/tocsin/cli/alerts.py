@@ -105,7 +105,7 @@ def list_integrations(
 
 
 def _integration_table(found: list[dict[str, Any]]) -> None:
-    table = Table("id", "kind", "name", "service", "key", "last beat", "revoked")
+    table = Table("id", "kind", "name", "service", "key", "old key", "last beat", "revoked")
     for i in found:
         table.add_row(
             str(i["id"]),
@@ -113,6 +113,7 @@ def _integration_table(found: list[dict[str, Any]]) -> None:
             i["name"],
             i["service"],
             i["key_prefix"] + "…",
+            (i.get("legacy_key_prefix") or "") + "…" if i.get("legacy_key_set") else "",
             _when(i["last_beat_at"]),
             _when(i["revoked_at"]) if i["revoked_at"] else "",
         )
@@ -124,6 +125,13 @@ def revoke_integration(integration_id: int) -> None:
     """Revoke: its key is refused from now on."""
     out = call("DELETE", f"/integrations/{integration_id}")
     console.print(f"Revoked integration {out['id']} '{out['name']}'.")
+
+
+@integration_app.command("drop-legacy-key", epilog=examples("tocsin integration drop-legacy-key 3"))
+def drop_legacy_key(integration_id: int) -> None:
+    """Stop taking the old tool's key (kept by `tocsin import --keep-keys`); its own stays."""
+    out = call("PATCH", f"/integrations/{integration_id}", json={"legacy_key": None})
+    console.print(f"Integration {out['id']} '{out['name']}' takes only its own key now.")
 
 
 # ------------------------------------------------------------------ silences

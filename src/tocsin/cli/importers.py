@@ -73,6 +73,15 @@ def import_config(
             help="Match users to the Tocsin server's people by email (needs --url/--token).",
         ),
     ] = False,
+    keep_keys: Annotated[
+        bool,
+        typer.Option(
+            "--keep-keys/--no-keep-keys",
+            help="Keep each integration's old secret (PagerDuty integration key, OnCall URL "
+            "token, Opsgenie API key) as its legacy_key, so senders only change the host. "
+            "The file then holds secrets: keep it safe.",
+        ),
+    ] = False,
     verify_weeks: Annotated[
         int | None,
         typer.Option(
@@ -100,7 +109,7 @@ def import_config(
     api = importer.api(api_key, base_url) if source is None and api_key else None
     try:
         data = importer.read_api(api) if api is not None else importer.read_offline(source)  # type: ignore[arg-type]
-        conversion = importer.convert(data, _people(match_people))
+        conversion = importer.convert(data, _people(match_people), keep_keys=keep_keys)
         found = (
             base.verify(importer, data, conversion, datetime.now(UTC), verify_weeks, api)
             if verify_weeks

@@ -19,12 +19,14 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
-from tocsin.alerts.schemas import IntegrationKind, IntegrationRules, WeeklyIn
+from tocsin.alerts.schemas import IntegrationKind, IntegrationRules, LegacyKey, WeeklyIn
 from tocsin.alerts.schemas import Name as IntegrationName
 from tocsin.core.alerts import InvalidAlert
 from tocsin.core.matchers import WeeklyWindow as SilenceWindow
@@ -194,12 +196,32 @@ class ServiceDoc(Strict):
 
 
 class IntegrationDoc(IntegrationRules):
-    """The secret key is never in the file: a new integration gets one, shown once by apply."""
+    """The secret key is never in the file: a new integration gets one, shown once by apply.
+
+    ``legacy_key`` is the old tool's key, kept so its URLs keep working (``tocsin import
+    --keep-keys`` writes it). Write-only, like a Slack URL: the export leaves it out, and a
+    file without it leaves a set one as it is (remove it with the API: ``legacy_key: null``).
+    """
 
     key: Key
     kind: IntegrationKind
     name: IntegrationName
     service: ServiceName = Field(description="The service name its alerts open incidents on.")
+    legacy_key: LegacyKey | None = Field(
+        default=None,
+        description="Write-only secret: the old tool's key (PagerDuty routing key, Grafana "
+        "OnCall URL token, Opsgenie API key); alerts sent with it on that tool's URL paths "
+        "reach this integration. The export leaves it out; left out, a set one is kept.",
+        json_schema_extra={"writeOnly": True},
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unset_secret(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No ``legacy_key: null`` line in every exported or imported integration."""
+        data: dict[str, Any] = handler(self)
+        if data.get("legacy_key") is None:
+            data.pop("legacy_key", None)
+        return data
 
 
 def _canonical_matchers(value: list[str]) -> list[str]:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tocsin.alerts.integrations import digest
 from tocsin.config_as_code.document import SECTIONS, Document, dump
-from tocsin.config_as_code.state import Current, sort_overrides
+from tocsin.config_as_code.state import Current, legacy_mask, sort_overrides
 from tocsin.core.config_plan import Action, Change, count, plan
 from tocsin.oncall.people.schemas import ContactKind
 from tocsin.oncall.people.service import mask
@@ -82,6 +83,18 @@ def _person(
     return result
 
 
+def _integration(
+    doc: dict[str, Any], have: dict[str, Any] | None, current: Current
+) -> dict[str, Any]:
+    """An integration in comparable form: its old tool's key masked, and kept when left out
+    (a key equal to the one set is no change: the digests are compared)."""
+    given = doc.pop("legacy_key", None)
+    kept = (have or {}).get("legacy_key")
+    if given is not None and current.legacy_digests.get(doc["key"]) != digest(given):
+        kept = legacy_mask(given, new=True)
+    return {**doc, "legacy_key": kept} if kept is not None else doc
+
+
 def make_plan(document: Document, current: Current, *, prune: bool, now: datetime) -> Plan:
     problems: list[PlanProblem] = []
     wanted: dict[str, dict[str, dict[str, Any]]] = {s: {} for s in SECTIONS}
@@ -109,7 +122,9 @@ def make_plan(document: Document, current: Current, *, prune: bool, now: datetim
     for svc in document.services:
         wanted["services"][svc.key] = dump(svc)
     for integ in document.integrations:
-        wanted["integrations"][integ.key] = dump(integ)
+        wanted["integrations"][integ.key] = _integration(
+            dump(integ), have["integrations"].get(integ.key), current
+        )
     for sil in document.silences:
         if sil.ends_at > now:  # a silence that has ended is history, not configuration
             wanted["silences"][sil.key] = dump(sil)

@@ -5,7 +5,8 @@ is known by ``<kind>-<id>`` (``person-12``), which is also the key ``tocsin expo
 it, so applying an export adopts such objects instead of making copies.
 
 Two forms come out of here. The *comparable* form is what plans compare: a Slack or Apprise
-URL appears masked there, as the API shows it. The *export* form leaves those URLs out.
+URL appears masked there, as the API shows it, and so does an integration's old tool's key
+(``legacy_key``, its first 4 characters). The *export* form leaves those secrets out.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class Current:
     policy_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Each severity's policy as the deployment sets it (what --prune goes back to)."""
     sealed: set[tuple[str, str]] = field(default_factory=set)  # (person key, contact key)
+    # integration key -> the digest of its old tool's key, to compare a file's key with
+    legacy_digests: dict[str, str] = field(default_factory=dict)
 
     def key_of(self, section: str, object_id: int) -> str | None:
         for key, found in self.ids[section].items():
@@ -101,6 +104,11 @@ class _Keys:
         default = f"{PREFIX[kind]}-{object_id}"
         stored = contact_scope(scope, default) if scope is not None else default
         return default if (kind, stored) not in self.taken else f"{default}-unkeyed"
+
+
+def legacy_mask(prefix: str, *, new: bool = False) -> str:
+    """How a legacy key shows in a plan: its first 4 characters, never more."""
+    return f"{prefix[:4]}…" + (" (new)" if new else "")
 
 
 def read_keys(db: Database) -> list[ConfigKey]:
@@ -244,9 +252,10 @@ def read_current(
         )
 
     integration_docs: dict[str, dict[str, Any]] = {}
+    legacy = alert_integrations.legacy_key_digests(db)
     for integ in alert_integrations.list_integrations(db, state=state):
         ikey = named("integrations", integ.id)
-        integration_docs[ikey] = dump(
+        integration_doc = dump(
             IntegrationDoc(
                 key=ikey,
                 kind=integ.kind,
@@ -255,6 +264,10 @@ def read_current(
                 **integ.rules.model_dump(),
             )
         )
+        if integ.id in legacy:
+            current.legacy_digests[ikey] = legacy[integ.id]
+            integration_doc["legacy_key"] = legacy_mask(integ.legacy_key_prefix or "")
+        integration_docs[ikey] = integration_doc
     integration_key = key_by_id("integrations")
 
     silence_docs: dict[str, dict[str, Any]] = {}
@@ -313,6 +326,8 @@ def export(current: Current) -> Document:
         objects = [current.config[section][key] for key in sorted(current.config[section])]
         if section == "people":
             objects = [_without_secrets(p) for p in objects]
+        if section == "integrations":
+            objects = [{k: v for k, v in i.items() if k != "legacy_key"} for i in objects]
         data[section] = objects
     return Document.model_validate(data)
 

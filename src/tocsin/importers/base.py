@@ -52,7 +52,11 @@ class Importer(ABC):
     def read_offline(self, path: Path) -> dict[str, Any]: ...
 
     @abstractmethod
-    def convert(self, data: Mapping[str, Any], people: PeopleDirectory) -> Conversion: ...
+    def convert(
+        self, data: Mapping[str, Any], people: PeopleDirectory, *, keep_keys: bool = False
+    ) -> Conversion:
+        """The file; with ``keep_keys`` an integration keeps the source's exported secret as
+        its ``legacy_key``, so the source's old URL keeps working on Tocsin's host."""
 
     @abstractmethod
     def rendered(

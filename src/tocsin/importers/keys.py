@@ -11,7 +11,23 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
+from tocsin.alerts.schemas import LegacyKey
+
 _NOT_KEY = re.compile(r"[^a-z0-9_.-]+")
+_LEGACY_KEY: TypeAdapter[str] = TypeAdapter(LegacyKey)
+KEPT = "the old URL keeps working on Tocsin's host"
+
+
+def usable_secret(value: Any) -> str | None:
+    """The source's exported secret if an integration can keep it (``legacy_key``), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return _LEGACY_KEY.validate_python(value.strip())
+    except ValidationError:
+        return None
 
 
 def normalize_email(email: str | None) -> str | None:

@@ -110,7 +110,9 @@ class GrafanaOnCallImporter(Importer):
         }
         return data
 
-    def convert(self, data: Mapping[str, Any], people: PeopleDirectory) -> Conversion:
+    def convert(
+        self, data: Mapping[str, Any], people: PeopleDirectory, *, keep_keys: bool = False
+    ) -> Conversion:
         report = ImportReport()
         items = {name: _identified(data, name, report) for name in COLLECTIONS}
         rules = [r for r in data.get("personal_notification_rules") or [] if isinstance(r, dict)]
@@ -153,7 +155,9 @@ class GrafanaOnCallImporter(Importer):
             if policy is not None:
                 policies.append(policy)
                 policy_keys[str(chain["id"])] = policy.key
-        services, integrations = convert_integrations(items["integrations"], policy_keys, report)
+        services, integrations = convert_integrations(
+            items["integrations"], policy_keys, report, keep_keys=keep_keys
+        )
         document = Document(
             people=persons,
             schedules=schedules,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from tocsin.alerts.schemas import IntegrationKind
 from tocsin.config_as_code.document import (
@@ -20,7 +21,7 @@ from tocsin.config_as_code.document import (
     ServiceDoc,
     TargetDoc,
 )
-from tocsin.importers.keys import source_key
+from tocsin.importers.keys import KEPT, source_key, usable_secret
 from tocsin.importers.report import ImportReport
 
 PREFIX = "go"
@@ -169,11 +170,25 @@ def _slug(text: str, taken: set[str]) -> str:
     return slug
 
 
+def url_token(link: Any) -> str | None:
+    """The token of an OnCall integration URL (``.../integrations/v1/<kind>/<token>/``)."""
+    if not isinstance(link, str):
+        return None
+    parts = urlsplit(link).path.rstrip("/").split("/")
+    if len(parts) < 5 or parts[-4:-2] != ["integrations", "v1"]:
+        return None
+    return usable_secret(parts[-1])
+
+
 def convert_integrations(
     integrations: Sequence[Mapping[str, Any]],
     policies: Mapping[str, str],
     report: ImportReport,
+    *,
+    keep_keys: bool = False,
 ) -> tuple[list[ServiceDoc], list[IntegrationDoc]]:
+    """A service and an integration for each OnCall integration; with ``keep_keys`` the
+    integration keeps the token of its OnCall URL (``link``) as its ``legacy_key``."""
     services: list[ServiceDoc] = []
     docs: list[IntegrationDoc] = []
     taken: set[str] = set()
@@ -202,6 +217,7 @@ def convert_integrations(
                 escalation_policy=policy,
             )
         )
+        kept = url_token(item.get("link")) if keep_keys else None
         docs.append(
             IntegrationDoc(
                 key=source_key(PREFIX, "integration", str(item["id"])),
@@ -209,13 +225,23 @@ def convert_integrations(
                 name=str(item.get("name") or item["id"])[:100],
                 service=slug,
                 generic=_FORMATTED_WEBHOOK if kind is IntegrationKind.GENERIC else None,
+                legacy_key=kept,
             )
         )
-        report.note(
-            what,
-            f"point the monitoring tool (now sending to {item.get('link') or 'OnCall'}) at "
-            "Tocsin's <base>/hooks/<key>; `tocsin apply` shows the new key once",
-        )
+        if kept is not None:
+            path = urlsplit(str(item["link"])).path
+            report.note(
+                what,
+                f"keeps its OnCall URL token: {KEPT} (change only the host of "
+                f"{item['link']} to Tocsin's: <base>{path})",
+            )
+        else:
+            missing = " (OnCall exported no URL token)" if keep_keys else ""
+            report.note(
+                what,
+                f"point the monitoring tool (now sending to {item.get('link') or 'OnCall'}) at "
+                f"Tocsin's <base>/hooks/<key>; `tocsin apply` shows the new key once{missing}",
+            )
         if len(item.get("routes") or []) > 1:
             report.lost(what, "only its default route was carried; other routes were not")
     return services, docs

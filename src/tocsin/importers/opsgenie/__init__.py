@@ -35,7 +35,9 @@ class OpsgenieImporter(Importer):
     def read_offline(self, path: Path) -> dict[str, Any]:
         return reading.read_offline(path)
 
-    def convert(self, data: Mapping[str, Any], people: PeopleDirectory) -> Conversion:
+    def convert(
+        self, data: Mapping[str, Any], people: PeopleDirectory, *, keep_keys: bool = False
+    ) -> Conversion:
         ctx = Context(report=ImportReport())
         persons = convert_people(data.get("users") or [], people, ctx)
         teams = convert_teams(data.get("teams") or [], ctx)
@@ -61,7 +63,11 @@ class OpsgenieImporter(Importer):
             data.get("teams") or [], data.get("escalations") or [], policies, ctx
         )
         services, integrations = convert_services(
-            data.get("services") or [], data.get("integrations") or [], routed, ctx
+            data.get("services") or [],
+            data.get("integrations") or [],
+            routed,
+            ctx,
+            keep_keys=keep_keys,
         )
         if ctx.needs_nobody_person:
             persons.append(nobody_person())

@@ -80,11 +80,22 @@ def read_api(api: Api) -> dict[str, Any]:
             "teams": teams,
             "schedules": schedules,
             "escalations": _list(api.get("/v2/escalations")),
-            "integrations": _list(api.get("/v2/integrations")),
+            "integrations": _with_api_keys(api, _list(api.get("/v2/integrations"))),
             "services": pages(api, "/v1/services"),
             "timelines": {},
         }
     )
+
+
+def _with_api_keys(api: Api, integrations: list[Any]) -> list[Any]:
+    """The list leaves out an API integration's ``apiKey``; its own GET holds it
+    (``tocsin import --keep-keys`` keeps it so the old Alert API calls keep working)."""
+    for index, integration in enumerate(integrations):
+        if str(integration.get("type") or "").lower() == "api" and "apiKey" not in integration:
+            full = _data(api.get(f"/v2/integrations/{_id(integration)}"))
+            if isinstance(full, dict) and full.get("apiKey"):
+                integrations[index] = {**integration, "apiKey": full["apiKey"]}
+    return integrations
 
 
 def _unwrap(item: Any, wrapper: str, extras: Mapping[str, str]) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from tocsin.alerts.schemas import IntegrationKind
 from tocsin.config_as_code.document import IntegrationDoc, PolicyDoc, ServiceDoc
+from tocsin.importers.keys import KEPT, usable_secret
 from tocsin.importers.opsgenie.common import Context, key, label, slug, unique
 
 DEFAULT_SERVICE = "opsgenie"
@@ -85,7 +86,12 @@ def convert_services(
     integrations: Sequence[Mapping[str, Any]],
     routed: Mapping[str, str],
     ctx: Context,
+    *,
+    keep_keys: bool = False,
 ) -> tuple[list[ServiceDoc], list[IntegrationDoc]]:
+    """Services, and an integration for each Opsgenie one Tocsin can read; with
+    ``keep_keys`` an integration keeps its Opsgenie ``apiKey`` as its ``legacy_key``, so the
+    tool's Alert API calls (``POST /v2/alerts`` with that ``GenieKey``) keep working."""
     names: set[str] = set()
     made: list[ServiceDoc] = []
     by_team: dict[str, str] = {}  # Opsgenie team id -> service name
@@ -126,16 +132,26 @@ def convert_services(
         target = by_team.get(team) if team else None
         if target is None:
             target, made = _service_for(team, routed, names, made, by_team, ctx)
-        docs.append(_integration(integration, kind, target))
+        kept = usable_secret(integration.get("apiKey")) if keep_keys else None
+        docs.append(_integration(integration, kind, target, kept))
         if integration.get("enabled") is False:
             ctx.report.note(where, "is disabled in Opsgenie; the Tocsin one accepts alerts")
         path = "/v2/enqueue" if kind is IntegrationKind.PAGERDUTY else "/hooks/<key>"
-        ctx.report.note(
-            where,
-            f"now a Tocsin {kind.value} integration on service {target}: point the "
-            f"tool at <tocsin>{path} (tocsin apply prints the key once)",
-        )
-        if kind is IntegrationKind.GENERIC:
+        if kept is not None:
+            ctx.report.note(
+                where,
+                f"now a Tocsin {kind.value} integration on service {target} that keeps its "
+                f"Opsgenie API key: {KEPT} (point the tool's Opsgenie API URL at "
+                "<tocsin>: POST /v2/alerts and .../close with the same GenieKey)",
+            )
+        else:
+            missing = " (Opsgenie exported no apiKey)" if keep_keys else ""
+            ctx.report.note(
+                where,
+                f"now a Tocsin {kind.value} integration on service {target}: point the "
+                f"tool at <tocsin>{path} (tocsin apply prints the key once){missing}",
+            )
+        if kind is IntegrationKind.GENERIC and kept is None:
             ctx.report.changed(
                 where,
                 "reads Opsgenie's Alert API body (message, alias, "
@@ -177,7 +193,7 @@ def _service_for(
 
 
 def _integration(
-    integration: Mapping[str, Any], kind: IntegrationKind, service: str
+    integration: Mapping[str, Any], kind: IntegrationKind, service: str, kept: str | None
 ) -> IntegrationDoc:
     extra: dict[str, Any] = {}
     if kind is IntegrationKind.GENERIC:
@@ -187,5 +203,6 @@ def _integration(
         kind=kind,
         name=str(integration.get("name") or integration.get("id"))[:100],
         service=service,
+        legacy_key=kept,
         **extra,
     )

@@ -178,7 +178,9 @@ class PagerDutyImporter(Importer):
         }
         return data
 
-    def convert(self, data: Mapping[str, Any], people: PeopleDirectory) -> PagerDutyConversion:
+    def convert(
+        self, data: Mapping[str, Any], people: PeopleDirectory, *, keep_keys: bool = False
+    ) -> PagerDutyConversion:
         report = ImportReport()
         users = list(data.get("users") or ())
         person_docs, person_keys = convert_people(users, people, report)
@@ -217,7 +219,7 @@ class PagerDutyImporter(Importer):
             data.get("escalation_policies") or (), person_keys, schedule_keys, report
         )
         service_docs, integration_docs = convert_services(
-            data.get("services") or (), policy_keys, team_keys, report
+            data.get("services") or (), policy_keys, team_keys, report, keep_keys=keep_keys
         )
         document = Document(
             people=person_docs,

@@ -13,6 +13,7 @@ from tocsin.config_as_code.document import (
     ServiceDoc,
     TargetDoc,
 )
+from tocsin.importers.keys import KEPT, usable_secret
 from tocsin.importers.pagerduty.common import key, label, ref_id, ref_type, slug, teams_of, unique
 from tocsin.importers.report import ImportReport
 
@@ -89,7 +90,11 @@ def convert_services(
     policies: Mapping[str, str],
     teams: Mapping[str, str],
     report: ImportReport,
+    *,
+    keep_keys: bool = False,
 ) -> tuple[list[ServiceDoc], list[IntegrationDoc]]:
+    """Services and their Events API v2 integrations; with ``keep_keys`` each keeps
+    PagerDuty's integration key as its ``legacy_key`` (the routing key senders already use)."""
     docs: list[ServiceDoc] = []
     integrations: list[IntegrationDoc] = []
     names: set[str] = set()
@@ -118,19 +123,29 @@ def convert_services(
             title = str(integration.get("name") or integration.get("summary") or kind)[:100]
             there = f"{where} integration {label(integration)}"
             if kind == EVENTS_V2:
+                kept = usable_secret(integration.get("integration_key")) if keep_keys else None
                 integrations.append(
                     IntegrationDoc(
                         key=key("integration", str(integration["id"])),
                         kind=IntegrationKind.PAGERDUTY,
                         name=title.strip() or "Events API v2",
                         service=name,
+                        legacy_key=kept,
                     )
                 )
+                if kept is not None:
+                    report.note(
+                        there,
+                        f"keeps PagerDuty's integration key: {KEPT} (send to <your Tocsin "
+                        f"URL>{ENQUEUE_PATH} with the same routing key; only the host changes)",
+                    )
+                    continue
+                missing = " (PagerDuty exported none)" if keep_keys else ""
                 report.note(
                     there,
                     f"send its events to <your Tocsin URL>{ENQUEUE_PATH} with the new routing "
                     "key `tocsin apply` prints for this integration (PagerDuty's integration "
-                    "key does not carry over)",
+                    f"key does not carry over{missing})",
                 )
             else:
                 report.lost(
