@@ -13,7 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select, text, union_all
+from sqlalchemy import (
+    CTE,
+    Integer,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -21,7 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tocsin.core.metrics import Deadline, Measure, Period
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import UTCDateTime
-from tocsin.metrics import facts, sql
+from tocsin.metrics import sql
 from tocsin.metrics.tables import IncidentFacts as Facts
 from tocsin.metrics.tables import IncidentServiceFacts as ServiceFacts
 from tocsin.oncall import service as oncall_service
@@ -117,42 +131,41 @@ def durations(
     as ``percentile_disc``). ``with_total`` (PostgreSQL, groups that split the window): the
     whole window too, keyed :data:`WHOLE`, by ``GROUPING SETS`` over the same rows."""
     at = literal(now, UTCDateTime)
-    ack = _deadline_case(cte.c.public_ack_due_at, cte.c.first_public_at, cte.c.resolved_at, at)
-    first = _first_deadline(cte, cte.c.first_posted, at, policies, sqlite=sqlite)
-    last = case((cte.c.has_updates, _deadline_case(cte.c.last_due, null(), cte.c.resolved_at, at)))
-    # OFFSET 0 keeps the subquery apart: each duration and deadline is worked out once per
-    # row, not once for each aggregate that reads it (a count, a mean and a percentile)
+    # OFFSET 0 keeps the subquery apart: the first update's deadline is worked out once per
+    # row, not once for each count that reads it
     each = (
         select(
-            cte.c.grp,
-            cte.c.severity,
-            cte.c.resolved_at.is_(None).label("open"),
-            *(cte.c[m.value] for m in MEASURES),
-            ack.label("ack"),
-            first.label("first"),
-            last.label("last"),
-            cte.c.kept,
+            *(cte.c[n] for n in ("grp", "severity", "resolved_at", "public_ack_due_at")),
+            *(cte.c[n] for n in ("first_public_at", "first_posted", "last_due", "kept")),
             cte.c.broken,
+            *(cte.c[m.value] for m in MEASURES),
+            *_first_deadline(cte, at, policies, sqlite=sqlite),
         )
         .offset(0)
         .subquery("each_incident")
     )
-    kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
-    settled = {Deadline.MET: each.c.kept, Deadline.MISSED: each.c.broken}
+    c = each.c
+    states = {
+        "ack": _deadline_states(c.public_ack_due_at, c.first_public_at, c.resolved_at, at),
+        "first": _deadline_states(c.first_due, c.first_done, c.first_resolved, c.first_now),
+        "last": _deadline_states(c.last_due, None, c.resolved_at, at),
+    }
     columns: list[Any] = [
-        each.c.grp,
+        c.grp,
         func.count().label("incidents"),
-        facts.tally(each.c.open, "open"),
-        *(facts.tally(each.c.severity == s.value, f"severity {s.value}") for s in Severity),
+        func.count().filter(c.resolved_at.is_(None)).label("open"),
+        *(func.count().filter(c.severity == s).label(f"severity {s}") for s in Severity),
         *(
-            facts.tally(each.c[n] == k.value, f"{n} {k.value}")
-            for n in ("ack", "first", "last")
-            for k in kinds
+            func.count().filter(condition).label(f"{n} {k.value}")
+            for n, found in states.items()
+            for k, condition in found.items()
         ),
-        *(func.sum(settled[k]).label(f"settled {k.value}") for k in settled),
+        func.sum(c.kept).label(f"settled {Deadline.MET.value}"),
+        func.sum(c.broken).label(f"settled {Deadline.MISSED.value}"),
     ]
+    kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
     for m in MEASURES:
-        value = each.c[m.value]
+        value = c[m.value]
         columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
         if not sqlite:
             columns.append(sql.percentiles_disc((50, 90), value).label(f"{m}_percentiles"))
@@ -161,11 +174,11 @@ def durations(
     if window.group_by == "none":  # one group: no sort or hash by a constant
         query = select(literal("all").label("grp"), *columns[1:])
     elif with_total:  # the groups and the whole window from the same rows
-        query = select(*columns, func.grouping(each.c.grp).label("whole")).group_by(
-            func.grouping_sets(each.c.grp, text("()"))
+        query = select(*columns, func.grouping(c.grp).label("whole")).group_by(
+            func.grouping_sets(c.grp, text("()"))
         )
     else:
-        query = query.group_by(each.c.grp)
+        query = query.group_by(c.grp)
     for row in session.execute(query):
         values = dict(row._mapping)
         if values.pop("whole", 0):
@@ -212,38 +225,61 @@ def percentiles_by_rank(session: Session, cte: CTE, which: Measure) -> dict[Any,
     return found
 
 
-def _deadline_case(due: Any, done: Any, resolved: Any, now: Any) -> ColumnElement[str]:
-    """:func:`tocsin.core.metrics.deadline` in SQL."""
-    return case(
-        (due.is_(None), Deadline.NOT_DUE.value),
-        (done.is_not(None), case((done <= due, Deadline.MET.value), else_=Deadline.MISSED.value)),
-        (and_(resolved.is_not(None), resolved <= due), Deadline.NOT_DUE.value),
-        (func.coalesce(resolved, now) > due, Deadline.MISSED.value),
-        else_=Deadline.PENDING.value,
-    )
+def _deadline_states(
+    due: Any, done: Any | None, resolved: Any, now: Any
+) -> dict[Deadline, ColumnElement[bool]]:
+    """:func:`tocsin.core.metrics.deadline` in SQL, as one condition per outcome counted
+    (met, missed, pending; not due is none of them): comparisons, no text to compare."""
+    if done is None:  # nothing can be done: the deadline is only missed or pending
+        missed = or_(resolved > due, and_(resolved.is_(None), now > due))
+        return {
+            Deadline.MET: false(),
+            Deadline.MISSED: missed,
+            Deadline.PENDING: and_(resolved.is_(None), now <= due),
+        }
+    undone = done.is_(None)
+    return {
+        Deadline.MET: done <= due,
+        Deadline.MISSED: or_(
+            done > due,
+            and_(undone, resolved > due),
+            and_(undone, resolved.is_(None), now > due),
+        ),
+        Deadline.PENDING: and_(undone, resolved.is_(None), now <= due),
+    }
 
 
 def _first_deadline(
     cte: Any,
-    first_posted: Any,
     now: ColumnElement[datetime],
     policies: Mapping[Severity, SeverityPolicy],
     *,
     sqlite: bool,
-) -> ColumnElement[str]:
-    """The first update's deadline, as seconds after opening: the severity's cadence."""
+) -> list[ColumnElement[Any]]:
+    """The first update's deadline (the severity's cadence after opening) and what it is
+    compared with: the first update, the resolution and now, labelled ``first_due``,
+    ``first_done``, ``first_resolved``, ``first_now``. On PostgreSQL they are times; on
+    SQLite, whose times are text, seconds after opening."""
     cadences = {s.value: p.update_cadence_minutes for s, p in policies.items()}
     known = {s: m for s, m in cadences.items() if m is not None}
-    if not known:
-        return literal(Deadline.NOT_DUE.value)
     cadence = case(
         *((cte.c.severity == s, literal(m * 60, Integer)) for s, m in known.items()),
         else_=null(),
     )
+    names = ("first_due", "first_done", "first_resolved", "first_now")
+    if not known:
+        return [null().label(n) for n in names]
+    if not sqlite:
+        due = cte.c.created_at + cadence * literal_column("interval '1 second'")
+        return [
+            due.label("first_due"),
+            cte.c.first_posted.label("first_done"),
+            cte.c.resolved_at.label("first_resolved"),
+            now.label("first_now"),
+        ]
 
     def after_open(at: Any) -> ColumnElement[float]:
         return sql.seconds(cte.c.created_at, at, sqlite=sqlite)
 
-    return _deadline_case(
-        cadence, after_open(first_posted), after_open(cte.c.resolved_at), after_open(now)
-    )
+    values = (cadence, after_open(cte.c.first_posted), after_open(cte.c.resolved_at))
+    return [v.label(n) for v, n in zip((*values, after_open(now)), names, strict=True)]
