@@ -25,6 +25,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    tablesample,
     text,
     union_all,
 )
@@ -35,7 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tocsin.core.metrics import Deadline, Measure, Period
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import UTCDateTime
-from tocsin.metrics import sql
+from tocsin.metrics import percentiles, sql
 from tocsin.metrics.tables import IncidentFacts as Facts
 from tocsin.metrics.tables import IncidentServiceFacts as ServiceFacts
 from tocsin.oncall import service as oncall_service
@@ -67,13 +68,18 @@ def _rows(table: Any, group: Any, window: Window, *, updates: bool) -> Select[An
     ).where(_in_window(table, window))
 
 
-def base(window: Window, *, sqlite: bool, updates: bool = True) -> CTE:
+def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | None = None) -> CTE:
     """The window's (incident, group) rows with the four durations and (with ``updates``)
     the incident's update tallies, from the facts tables. By service, an incident without
     services is in the group NULL; by team, an incident is in each team that owns one of
     its services once (NULL for a service without a team): only the rows of incidents
-    affecting more than one service are numbered per (incident, team) to keep the first."""
-    facts, each = Facts.__table__, ServiceFacts.__table__
+    affecting more than one service are numbered per (incident, team) to keep the first.
+    ``sample`` (PostgreSQL): read only that percentage of the tables' pages."""
+    facts: Any = Facts.__table__
+    each: Any = ServiceFacts.__table__
+    if sample is not None:
+        facts = tablesample(facts, func.system(sample), name="facts", seed=literal(1))
+        each = tablesample(each, func.system(sample), name="each", seed=literal(1))
     none = null().label("grp")
     if window.group_by == "service":
         parts = [
@@ -164,28 +170,45 @@ def durations(
         func.sum(c.broken).label(f"settled {Deadline.MISSED.value}"),
     ]
     kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
+    grouped = window.group_by != "none"
+    source: Any = each
     for m in MEASURES:
         value = c[m.value]
         columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
-        if not sqlite:
-            columns.append(sql.percentiles_disc((50, 90), value).label(f"{m}_percentiles"))
-    found = {}
-    query = select(*columns)
-    if window.group_by == "none":  # one group: no sort or hash by a constant
-        query = select(literal("all").label("grp"), *columns[1:])
+    if not sqlite:
+        sampled = base(window, sqlite=False, updates=False, sample=percentiles.SAMPLE_PERCENT)
+        brackets = percentiles.brackets_of(session, sampled, key=_key(sampled.c.grp, window))
+        table = percentiles.bounds_table(brackets, dates=window.group_by == "period")
+        if grouped and table is not None:
+            source = each.outerjoin(table, _key(c.grp, window) == table.c.key)
+        everything = percentiles.constants(percentiles.EVERYTHING)
+        for m in MEASURES:
+            for p in percentiles.PERCENTS:
+                lo, hi = percentiles.constants(brackets.whole[m, p])
+                if with_total:
+                    columns += percentiles.gather(c[m.value], lo, hi, f"{m}_{p}_whole")
+                if grouped:  # a group the sample missed (a small one): all its values
+                    lo, hi = everything
+                    if table is not None:
+                        lo = func.coalesce(table.c[percentiles.name(m, p, "lo")], lo)
+                        hi = func.coalesce(table.c[percentiles.name(m, p, "hi")], hi)
+                columns += percentiles.gather(c[m.value], lo, hi, f"{m}_{p}")
+    query = select(*columns).select_from(source)
+    if not grouped:  # one group: no sort or hash by a constant
+        query = select(literal("all").label("grp"), *columns[1:]).select_from(source)
     elif with_total:  # the groups and the whole window from the same rows
-        query = select(*columns, func.grouping(c.grp).label("whole")).group_by(
+        query = query.add_columns(func.grouping(c.grp).label("whole")).group_by(
             func.grouping_sets(c.grp, text("()"))
         )
     else:
         query = query.group_by(c.grp)
+    if not sqlite:
+        query = _picked(query, with_total=with_total)
+    found = {}
     for row in session.execute(query):
         values = dict(row._mapping)
         if values.pop("whole", 0):
             values["grp"] = WHOLE
-        for m in MEASURES:
-            p50, p90 = values.pop(f"{m}_percentiles", None) or (None, None)
-            values[f"{m}_p50"], values[f"{m}_p90"] = p50, p90
         values["severity_counts"] = {
             s.value: int(n) for s in Severity if (n := values.pop(f"severity {s.value}"))
         }
@@ -195,7 +218,53 @@ def durations(
             for k in kinds
         }
         found[values["grp"]] = values
+    if not sqlite:
+        _fill_missed(session, cte, found, grouped=grouped)
     return found
+
+
+def _key(grp: Any, window: Window) -> Any:
+    """The group column as the brackets are keyed: the service/team group NULL as ''."""
+    return func.coalesce(grp, "") if window.group_by in ("service", "team") else grp
+
+
+def _picked(query: Select[Any], *, with_total: bool) -> Select[Any]:
+    """The aggregates of ``query`` with each percentile picked from its bracket's values
+    (the whole window's bracket on the whole window's row)."""
+    agg = query.subquery("aggregates")
+    kept = [c for c in agg.c if not c.name.endswith(("_below", "_inside"))]
+    picks = []
+    for m in MEASURES:
+        for p in percentiles.PERCENTS:
+
+            def picked(label: str, p: int = p, m: Measure = m) -> Any:
+                below, inside = agg.c[f"{label}_below"], agg.c[f"{label}_inside"]
+                return percentiles.pick(agg.c[f"{m}_count"], below, inside, p)
+
+            choice = picked(f"{m}_{p}")
+            if with_total:
+                choice = case((agg.c.whole == 1, picked(f"{m}_{p}_whole")), else_=choice)
+            picks.append(choice.label(f"{m}_p{p}"))
+    return select(*kept, *picks)
+
+
+def _fill_missed(
+    session: Session, cte: CTE, found: dict[Any, dict[str, Any]], *, grouped: bool
+) -> None:
+    """Where a bracket missed its rank, the exact value by ``percentile_disc``."""
+    for m in percentiles.missed(found.values()):
+        exact: dict[Any, list[Any]] = {}
+        for grp, values in found.items():
+            if not values[f"{m}_count"] or None not in (values[f"{m}_p50"], values[f"{m}_p90"]):
+                continue
+            if grp == WHOLE or not grouped:
+                if WHOLE not in exact:
+                    exact[WHOLE] = percentiles.exact(session, cte, m, grouped=False)[None]
+                values[f"{m}_p50"], values[f"{m}_p90"] = exact[WHOLE]
+            else:
+                if grp not in exact:
+                    exact.update(percentiles.exact(session, cte, m, grouped=True))
+                values[f"{m}_p50"], values[f"{m}_p90"] = exact[grp]
 
 
 def percentiles_by_rank(session: Session, cte: CTE, which: Measure) -> dict[Any, dict[str, Any]]:
