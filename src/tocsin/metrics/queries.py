@@ -18,7 +18,6 @@ from sqlalchemy import (
     Integer,
     and_,
     case,
-    false,
     func,
     literal,
     literal_column,
@@ -301,11 +300,7 @@ def _deadline_states(
     (met, missed, pending; not due is none of them): comparisons, no text to compare."""
     if done is None:  # nothing can be done: the deadline is only missed or pending
         missed = or_(resolved > due, and_(resolved.is_(None), now > due))
-        return {
-            Deadline.MET: false(),
-            Deadline.MISSED: missed,
-            Deadline.PENDING: and_(resolved.is_(None), now <= due),
-        }
+        return {Deadline.MISSED: missed, Deadline.PENDING: and_(resolved.is_(None), now <= due)}
     undone = done.is_(None)
     return {
         Deadline.MET: done <= due,
