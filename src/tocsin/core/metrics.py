@@ -81,7 +81,7 @@ def nearest_rank(ordered: Sequence[float], percent: float) -> float | None:
     return ordered[rank - 1]
 
 
-BRACKET_Z = 4.5  # standard deviations of a sample quantile's rank each side
+BRACKET_Z = 4.0  # standard deviations of a sample quantile's rank each side
 BRACKET_MIN_SAMPLE = 40
 
 

@@ -6,10 +6,10 @@ Sorting every value of a window (``percentile_disc``) was most of a report's tim
    per group and measure, a *bracket* ``[lo, hi]`` likely to hold the percentile
    (:func:`tocsin.core.metrics.bracket`);
 2. the report's one pass counts, per group, the values below ``lo`` and gathers the few
-   inside the bracket (``count(..) FILTER``, ``array_agg(..) FILTER``);
+   inside the brackets (``count(..) FILTER``, one ``array_agg(..) FILTER`` per measure);
 3. the value at rank ``ceil(p·n)`` is then the one at rank ``rank - below`` among those
    inside, picked in SQL (:func:`pick`); when the bracket missed the rank (an unlucky
-   sample), that group's measure is computed again with ``percentile_disc``.
+   sample), that measure is computed again with ``percentile_disc``.
 
 So the answer is always the exact nearest-rank value; the sample only decides how much is
 sorted.
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import DateTime, Float, String, and_, case, column, func, literal, select, values
+from sqlalchemy import DateTime, Float, String, case, column, func, literal, select, values
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,7 +29,7 @@ from tocsin.core.metrics import Measure, bracket
 from tocsin.metrics import sql
 
 PERCENTS = (50, 90)
-SAMPLE_PERCENT = 3.0  # of the facts tables' pages
+SAMPLE_PERCENT = 5.0  # of the facts tables' pages
 MEASURES = tuple(Measure)
 EVERYTHING = (float("-inf"), float("inf"))
 
@@ -74,11 +74,11 @@ def _bounds(sample: Mapping[Measure, list[float]]) -> Bounds:
     return out
 
 
-def bounds_table(brackets: Brackets, *, dates: bool) -> Any | None:
+def bounds_table(brackets: Brackets, label: str, *, dates: bool) -> Any | None:
     """The groups' brackets as a ``VALUES`` table to join on ``key`` (None for none)."""
     names = [name(m, p, end) for m in MEASURES for p in PERCENTS for end in ("lo", "hi")]
     key = column("key", DateTime() if dates else String())
-    table = values(key, *(column(n, Float()) for n in names), name="brackets")
+    table = values(key, *(column(n, Float()) for n in names), name=label)
     rows = [
         (k, *(b[m, p][i] for m in MEASURES for p in PERCENTS for i in (0, 1)))
         for k, b in brackets.groups.items()
@@ -86,20 +86,15 @@ def bounds_table(brackets: Brackets, *, dates: bool) -> Any | None:
     return table.data(rows) if rows else None
 
 
-def gather(value: Any, lo: Any, hi: Any, label: str) -> list[Any]:
-    """The aggregates one bracket needs: the count below it and the values inside."""
-    return [
-        func.count(value).filter(value < lo).label(f"{label}_below"),
-        func.array_agg(value).filter(and_(value >= lo, value <= hi)).label(f"{label}_inside"),
-    ]
-
-
-def pick(count: Any, below: Any, inside: Any, percent: int) -> ColumnElement[float]:
-    """The nearest-rank value among ``inside`` (NULL when the rank is not inside)."""
+def pick(
+    count: Any, below: Any, inside: Any, lo: Any, hi: Any, percent: int
+) -> ColumnElement[float]:
+    """The nearest-rank value: the ``rank - below``-th of the values ``inside`` that are in
+    ``[lo, hi]`` (NULL when the rank is not inside the bracket)."""
     at = sql.rank_of(percent, count) - below
     x = func.unnest(inside).column_valued("x")
-    chosen = select(x).order_by(x).offset(at - 1).limit(1).scalar_subquery()
-    return case((and_(at >= 1, at <= func.coalesce(func.cardinality(inside), 0)), chosen))
+    chosen = select(x).where(x >= lo, x <= hi).order_by(x).offset(at - 1).limit(1)
+    return case((at >= 1, chosen.scalar_subquery()))
 
 
 def constants(bounds: tuple[float, float]) -> tuple[Any, Any]:

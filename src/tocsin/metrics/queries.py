@@ -174,24 +174,15 @@ def durations(
     for m in MEASURES:
         value = c[m.value]
         columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
+    brackets, table = percentiles.Brackets(), None
     if not sqlite:
         sampled = base(window, sqlite=False, updates=False, sample=percentiles.SAMPLE_PERCENT)
         brackets = percentiles.brackets_of(session, sampled, key=_key(sampled.c.grp, window))
-        table = percentiles.bounds_table(brackets, dates=window.group_by == "period")
-        if grouped and table is not None:
+        if grouped:
+            table = percentiles.bounds_table(brackets, "brackets", dates=_dates(window))
+        if table is not None:
             source = each.outerjoin(table, _key(c.grp, window) == table.c.key)
-        everything = percentiles.constants(percentiles.EVERYTHING)
-        for m in MEASURES:
-            for p in percentiles.PERCENTS:
-                lo, hi = percentiles.constants(brackets.whole[m, p])
-                if with_total:
-                    columns += percentiles.gather(c[m.value], lo, hi, f"{m}_{p}_whole")
-                if grouped:  # a group the sample missed (a small one): all its values
-                    lo, hi = everything
-                    if table is not None:
-                        lo = func.coalesce(table.c[percentiles.name(m, p, "lo")], lo)
-                        hi = func.coalesce(table.c[percentiles.name(m, p, "hi")], hi)
-                columns += percentiles.gather(c[m.value], lo, hi, f"{m}_{p}")
+        columns += _gathered(c, brackets, table, grouped=grouped, with_total=with_total)
     query = select(*columns).select_from(source)
     if not grouped:  # one group: no sort or hash by a constant
         query = select(literal("all").label("grp"), *columns[1:]).select_from(source)
@@ -202,7 +193,7 @@ def durations(
     else:
         query = query.group_by(c.grp)
     if not sqlite:
-        query = _picked(query, with_total=with_total)
+        query = _picked(query, brackets, window, with_total=with_total)
     found = {}
     for row in session.execute(query):
         values = dict(row._mapping)
@@ -227,24 +218,68 @@ def _key(grp: Any, window: Window) -> Any:
     return func.coalesce(grp, "") if window.group_by in ("service", "team") else grp
 
 
-def _picked(query: Select[Any], *, with_total: bool) -> Select[Any]:
+def _dates(window: Window) -> bool:
+    return window.group_by == "period"
+
+
+def _bounds(
+    brackets: percentiles.Brackets, table: Any, which: Measure, percent: int, *, grouped: bool
+) -> tuple[Any, Any]:
+    """A group's bracket (from the joined ``table``; everything for a group the sample
+    missed), or the whole window's."""
+    if not grouped:
+        return percentiles.constants(brackets.whole[which, percent])
+    lo, hi = percentiles.constants(percentiles.EVERYTHING)
+    if table is None:
+        return lo, hi
+    lo = func.coalesce(table.c[percentiles.name(which, percent, "lo")], lo)
+    return lo, func.coalesce(table.c[percentiles.name(which, percent, "hi")], hi)
+
+
+def _gathered(
+    c: Any, brackets: percentiles.Brackets, table: Any, *, grouped: bool, with_total: bool
+) -> list[Any]:
+    """Per measure: how many values are below each bracket, and in one array the values
+    inside any of them (the group's p50 and p90, and the whole window's with ``with_total``)."""
+    columns: list[Any] = []
+    for m in MEASURES:
+        value, inside = c[m.value], []
+        for p in percentiles.PERCENTS:
+            lo, hi = _bounds(brackets, table, m, p, grouped=grouped)
+            columns.append(func.count(value).filter(value < lo).label(f"{m}_{p}_below"))
+            inside.append(and_(value >= lo, value <= hi))
+            if with_total:
+                lo, hi = percentiles.constants(brackets.whole[m, p])
+                columns.append(func.count(value).filter(value < lo).label(f"{m}_{p}_whole_below"))
+                inside.append(and_(value >= lo, value <= hi))
+        columns.append(func.array_agg(value).filter(or_(*inside)).label(f"{m}_inside"))
+    return columns
+
+
+def _picked(
+    query: Select[Any], brackets: percentiles.Brackets, window: Window, *, with_total: bool
+) -> Select[Any]:
     """The aggregates of ``query`` with each percentile picked from its bracket's values
     (the whole window's bracket on the whole window's row)."""
     agg = query.subquery("aggregates")
     kept = [c for c in agg.c if not c.name.endswith(("_below", "_inside"))]
+    grouped = window.group_by != "none"
+    table = percentiles.bounds_table(brackets, "bounds", dates=_dates(window)) if grouped else None
+    source: Any = agg
+    if table is not None:
+        source = agg.outerjoin(table, _key(agg.c.grp, window) == table.c.key)
     picks = []
     for m in MEASURES:
         for p in percentiles.PERCENTS:
-
-            def picked(label: str, p: int = p, m: Measure = m) -> Any:
-                below, inside = agg.c[f"{label}_below"], agg.c[f"{label}_inside"]
-                return percentiles.pick(agg.c[f"{m}_count"], below, inside, p)
-
-            choice = picked(f"{m}_{p}")
+            count, inside = agg.c[f"{m}_count"], agg.c[f"{m}_inside"]
+            lo, hi = _bounds(brackets, table, m, p, grouped=grouped)
+            choice = percentiles.pick(count, agg.c[f"{m}_{p}_below"], inside, lo, hi, p)
             if with_total:
-                choice = case((agg.c.whole == 1, picked(f"{m}_{p}_whole")), else_=choice)
+                lo, hi = percentiles.constants(brackets.whole[m, p])
+                whole = percentiles.pick(count, agg.c[f"{m}_{p}_whole_below"], inside, lo, hi, p)
+                choice = case((agg.c.whole == 1, whole), else_=choice)
             picks.append(choice.label(f"{m}_p{p}"))
-    return select(*kept, *picks)
+    return select(*kept, *picks).select_from(source)
 
 
 def _fill_missed(
