@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import DateTime, Float, String, case, column, func, literal, select, values
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -50,19 +51,21 @@ def name(which: Measure, percent: int, part: str) -> str:
 
 def brackets_of(session: Session, sampled: Any, *, key: Any) -> Brackets:
     """The brackets from the sampled rows ``sampled`` (a base CTE over a page sample):
-    per group, keyed by ``key`` (the join key of the group column), and whole."""
-    rows = session.execute(select(key.label("key"), *(sampled.c[m.value] for m in MEASURES)))
+    per group, keyed by ``key`` (the join key of the group column), and whole. Each
+    group's values come sorted, one array per measure."""
+    arrays = [
+        func.array_agg(aggregate_order_by(v, v)).filter(v.is_not(None))
+        for v in (sampled.c[m.value] for m in MEASURES)
+    ]
+    rows = session.execute(select(key.label("key"), *arrays).group_by(key))
     by_group: dict[Any, dict[Measure, list[float]]] = {}
-    whole: dict[Measure, list[float]] = {m: [] for m in MEASURES}
-    for row in rows:
-        mine = by_group.setdefault(row[0], {m: [] for m in MEASURES})
-        for m, value in zip(MEASURES, row[1:], strict=True):
-            if value is not None:
-                mine[m].append(float(value))
-                whole[m].append(float(value))
-    found = Brackets(whole=_bounds(whole))
-    found.groups = {k: _bounds(v) for k, v in by_group.items()}
-    return found
+    for k, *found in rows:
+        by_group[k] = {m: list(v or ()) for m, v in zip(MEASURES, found, strict=True)}
+    whole = {m: [v for g in by_group.values() for v in g[m]] for m in MEASURES}
+    return Brackets(
+        groups={k: _bounds(v) for k, v in by_group.items()},
+        whole=_bounds(whole),
+    )
 
 
 def _bounds(sample: Mapping[Measure, list[float]]) -> Bounds:

@@ -194,8 +194,15 @@ def durations(
         query = query.group_by(c.grp)
     if not sqlite:
         query = _picked(query, brackets, window, with_total=with_total)
+    hashed = not sqlite and with_total
+    if hashed:  # hash the GROUPING SETS rather than sort the window's rows by group: the
+        # planner prefers the sort, which costs more than the hashing (measured)
+        session.execute(text("SET LOCAL enable_sort = off"))
     found = {}
-    for row in session.execute(query):
+    rows = session.execute(query).all()
+    if hashed:
+        session.execute(text("SET LOCAL enable_sort = on"))
+    for row in rows:
         values = dict(row._mapping)
         if values.pop("whole", 0):
             values["grp"] = WHOLE
