@@ -105,10 +105,12 @@ def constants(bounds: tuple[float, float]) -> tuple[Any, Any]:
 
 
 def exact(session: Session, cte: Any, which: Measure, *, grouped: bool) -> dict[Any, list[Any]]:
-    """The fallback: ``percentile_disc`` over every value of ``which`` (per group)."""
+    """The fallback: ``percentile_disc`` over every value of ``which`` (per group; else
+    over the whole window, each incident once: by service or team, its ``first`` row)."""
     value = sql.percentiles_disc(PERCENTS, cte.c[which.value])
     if not grouped:
-        return {None: list(session.execute(select(value)).scalar_one() or ())}
+        whole = select(value).where(cte.c.first) if "first" in cte.c else select(value)
+        return {None: list(session.execute(whole).scalar_one() or ())}
     rows = session.execute(select(cte.c.grp, value).group_by(cte.c.grp))
     return {grp: list(found or ()) for grp, found in rows}
 

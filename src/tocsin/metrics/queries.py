@@ -72,7 +72,8 @@ def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | 
     the incident's update tallies, from the facts tables. By service, an incident without
     services is in the group NULL; by team, an incident is in each team that owns one of
     its services once (NULL for a service without a team): only the rows of incidents
-    affecting more than one service are numbered per (incident, team) to keep the first.
+    affecting more than one service are numbered per (incident, group) to keep the first.
+    By service or team, ``first`` marks one row per incident (the whole window's rows).
     ``sample`` (PostgreSQL): read only that percentage of the tables' pages."""
     facts: Any = Facts.__table__
     each: Any = ServiceFacts.__table__
@@ -80,31 +81,44 @@ def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | 
         facts = tablesample(facts, func.system(sample), name="facts", seed=literal(1))
         each = tablesample(each, func.system(sample), name="each", seed=literal(1))
     none = null().label("grp")
-    if window.group_by == "service":
-        parts = [
-            _rows(each, each.c.service, window, updates=updates),
-            _rows(facts, none, window, updates=updates).where(facts.c.services == 0),
+    yes = literal(True).label("first")
+    if window.group_by in ("service", "team"):
+        owned, grp = each, each.c.service
+        if window.group_by == "team":
+            teams = oncall_service.service_teams()
+            owned = each.outerjoin(teams, teams.c.service == each.c.service)
+            grp = teams.c.team
+        numbers = [
+            func.row_number()
+            .over(partition_by=each.c.incident_id, order_by=(grp, each.c.service))
+            .label("nth_incident")
         ]
-        return union_all(*parts).cte("base")
-    if window.group_by == "team":
-        teams = oncall_service.service_teams()
-        owned = each.outerjoin(teams, teams.c.service == each.c.service)
-        first = func.row_number().over(
-            partition_by=(each.c.incident_id, teams.c.team), order_by=each.c.service
-        )
+        if window.group_by == "team":  # a team owning two of the services: once
+            numbers.append(
+                func.row_number()
+                .over(partition_by=(each.c.incident_id, grp), order_by=each.c.service)
+                .label("nth")
+            )
         several = (
-            _rows(each, teams.c.team, window, updates=updates)
-            .add_columns(first.label("nth"))
+            _rows(each, grp, window, updates=updates)
+            .add_columns(*numbers)
             .select_from(owned)
             .where(each.c.services > 1)
             .subquery("several")
         )
+        kept = select(
+            *(c for c in several.c if c.name not in ("nth", "nth_incident")),
+            (several.c.nth_incident == 1).label("first"),
+        )
         parts = [
-            _rows(each, teams.c.team, window, updates=updates)
+            _rows(each, grp, window, updates=updates)
+            .add_columns(yes)
             .select_from(owned)
             .where(each.c.services == 1),
-            select(*(c for c in several.c if c.name != "nth")).where(several.c.nth == 1),
-            _rows(facts, none, window, updates=updates).where(facts.c.services == 0),
+            kept.where(several.c.nth == 1) if "nth" in several.c else kept,
+            _rows(facts, none, window, updates=updates)
+            .add_columns(yes)
+            .where(facts.c.services == 0),
         ]
         return union_all(*parts).cte("base")
     group: Any = literal("all")
@@ -117,7 +131,6 @@ def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | 
 
 _CADENCE_PARTS = ("first", "last", "settled")
 WHOLE = "\x00whole window"  # the key of the whole window's row among the groups'
-PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
 
 
 def durations(
@@ -132,9 +145,10 @@ def durations(
 ) -> dict[Any, dict[str, Any]]:
     """Per group, in one pass: incidents, still open, by severity, first public
     acknowledgements and internal-update deadlines kept (``public_ack``,
-    ``update_cadence``), and each measure's count, mean (and, on PostgreSQL, p50 and p90,
-    as ``percentile_disc``). ``with_total`` (PostgreSQL, groups that split the window): the
-    whole window too, keyed :data:`WHOLE`, by ``GROUPING SETS`` over the same rows."""
+    ``update_cadence``), and each measure's count, mean (and, on PostgreSQL, p50 and p90:
+    :mod:`tocsin.metrics.percentiles`). ``with_total`` (PostgreSQL): the whole window too,
+    keyed :data:`WHOLE`, by ``GROUPING SETS`` over the same rows: ``()`` for groups that
+    split the window, ``(first)`` by service or team (one row per incident)."""
     at = literal(now, UTCDateTime)
     # OFFSET 0 keeps the subquery apart: the first update's deadline is worked out once per
     # row, not once for each count that reads it
@@ -145,6 +159,7 @@ def durations(
             cte.c.broken,
             *(cte.c[m.value] for m in MEASURES),
             *_first_deadline(cte, at, policies, sqlite=sqlite),
+            *(c for c in cte.c if c.name == "first"),
         )
         .offset(0)
         .subquery("each_incident")
@@ -186,6 +201,10 @@ def durations(
     query = select(*columns).select_from(source)
     if not grouped:  # one group: no sort or hash by a constant
         query = select(literal("all").label("grp"), *columns[1:]).select_from(source)
+    elif with_total and "first" in c:  # the whole window: each incident's first row
+        query = query.add_columns(func.grouping(c.grp).label("whole"), c.first).group_by(
+            func.grouping_sets(c.grp, c.first)
+        )
     elif with_total:  # the groups and the whole window from the same rows
         query = query.add_columns(func.grouping(c.grp).label("whole")).group_by(
             func.grouping_sets(c.grp, text("()"))
@@ -194,7 +213,7 @@ def durations(
         query = query.group_by(c.grp)
     if not sqlite:
         query = _picked(query, brackets, window, with_total=with_total)
-    hashed = not sqlite and with_total
+    hashed = not sqlite and with_total and "first" not in c
     if hashed:  # hash the GROUPING SETS rather than sort the window's rows by group: the
         # planner prefers the sort, which costs more than the hashing (measured)
         session.execute(text("SET LOCAL enable_sort = off"))
@@ -204,7 +223,10 @@ def durations(
         session.execute(text("SET LOCAL enable_sort = on"))
     for row in rows:
         values = dict(row._mapping)
+        first = values.pop("first", True)
         if values.pop("whole", 0):
+            if not first:  # the incidents' other rows (by service or team): no total
+                continue
             values["grp"] = WHOLE
         values["severity_counts"] = {
             s.value: int(n) for s in Severity if (n := values.pop(f"severity {s.value}"))
