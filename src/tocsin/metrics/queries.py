@@ -73,7 +73,8 @@ def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | 
     services is in the group NULL; by team, an incident is in each team that owns one of
     its services once (NULL for a service without a team): only the rows of incidents
     affecting more than one service are numbered per (incident, group) to keep the first.
-    By service or team, ``first`` marks one row per incident (the whole window's rows).
+    By service or team on PostgreSQL, ``first`` marks one row per incident (the whole
+    window's rows).
     ``sample`` (PostgreSQL): read only that percentage of the tables' pages."""
     facts: Any = Facts.__table__
     each: Any = ServiceFacts.__table__
@@ -81,18 +82,27 @@ def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | 
         facts = tablesample(facts, func.system(sample), name="facts", seed=literal(1))
         each = tablesample(each, func.system(sample), name="each", seed=literal(1))
     none = null().label("grp")
-    yes = literal(True).label("first")
+    firsts = not sqlite  # PostgreSQL's total comes from the same pass: it needs them
+    yes = [literal(True).label("first")] if firsts else []
+    if window.group_by == "service" and not firsts:
+        parts = [
+            _rows(each, each.c.service, window, updates=updates),
+            _rows(facts, none, window, updates=updates).where(facts.c.services == 0),
+        ]
+        return union_all(*parts).cte("base")
     if window.group_by in ("service", "team"):
         owned, grp = each, each.c.service
         if window.group_by == "team":
             teams = oncall_service.service_teams()
             owned = each.outerjoin(teams, teams.c.service == each.c.service)
             grp = teams.c.team
-        numbers = [
-            func.row_number()
-            .over(partition_by=each.c.incident_id, order_by=(grp, each.c.service))
-            .label("nth_incident")
-        ]
+        numbers = []
+        if firsts:
+            numbers.append(
+                func.row_number()
+                .over(partition_by=each.c.incident_id, order_by=(grp, each.c.service))
+                .label("nth_incident")
+            )
         if window.group_by == "team":  # a team owning two of the services: once
             numbers.append(
                 func.row_number()
@@ -106,18 +116,17 @@ def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | 
             .where(each.c.services > 1)
             .subquery("several")
         )
-        kept = select(
-            *(c for c in several.c if c.name not in ("nth", "nth_incident")),
-            (several.c.nth_incident == 1).label("first"),
-        )
+        kept = select(*(c for c in several.c if c.name not in ("nth", "nth_incident")))
+        if firsts:
+            kept = kept.add_columns((several.c.nth_incident == 1).label("first"))
         parts = [
             _rows(each, grp, window, updates=updates)
-            .add_columns(yes)
+            .add_columns(*yes)
             .select_from(owned)
             .where(each.c.services == 1),
             kept.where(several.c.nth == 1) if "nth" in several.c else kept,
             _rows(facts, none, window, updates=updates)
-            .add_columns(yes)
+            .add_columns(*yes)
             .where(facts.c.services == 0),
         ]
         return union_all(*parts).cte("base")
