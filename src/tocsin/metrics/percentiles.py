@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import DateTime, Float, String, case, column, func, literal, select, values
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import DateTime, Float, String, bindparam, case, column, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -78,15 +78,21 @@ def _bounds(sample: Mapping[Measure, list[float]]) -> Bounds:
 
 
 def bounds_table(brackets: Brackets, label: str, *, dates: bool) -> Any | None:
-    """The groups' brackets as a ``VALUES`` table to join on ``key`` (None for none)."""
+    """The groups' brackets as a table to join on ``key`` (None for none): ``unnest`` of
+    one array per column, so a statement has 17 parameters however many groups."""
+    if not brackets.groups:
+        return None
     names = [name(m, p, end) for m in MEASURES for p in PERCENTS for end in ("lo", "hi")]
-    key = column("key", DateTime() if dates else String())
-    table = values(key, *(column(n, Float()) for n in names), name=label)
-    rows = [
-        (k, *(b[m, p][i] for m in MEASURES for p in PERCENTS for i in (0, 1)))
-        for k, b in brackets.groups.items()
-    ]
-    return table.data(rows) if rows else None
+    keys = list(brackets.groups)
+    key_type: Any = DateTime() if dates else String()
+    arrays = [bindparam(f"{label}_key", keys, type_=ARRAY(key_type))]
+    for n, (m, p, i) in zip(
+        names, ((m, p, i) for m in MEASURES for p in PERCENTS for i in (0, 1)), strict=True
+    ):
+        bounds = [brackets.groups[k][m, p][i] for k in keys]
+        arrays.append(bindparam(f"{label}_{n}", bounds, type_=ARRAY(Float())))
+    columns = [column("key", key_type), *(column(n, Float()) for n in names)]
+    return func.unnest(*arrays).table_valued(*columns).render_derived(name=label)
 
 
 def pick(
