@@ -194,10 +194,17 @@ def parts(db: Database, window: queries.Window, settings: Settings) -> dict[str,
 
         return go
 
+    label = "one pass" if sqlite else "one pass (with p50/p90, total)"
     found: dict[str, Callable[[], Any]] = {
-        "durations, severities, deadlines": run(
+        label: run(
             lambda s, c: queries.durations(
-                s, c, window, sqlite=sqlite, now=NOW, policies=settings.policies
+                s,
+                c,
+                window,
+                sqlite=sqlite,
+                now=NOW,
+                policies=settings.policies,
+                with_total=not sqlite,
             )
         ),
     }

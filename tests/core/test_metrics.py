@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tocsin.core.metrics import (
+    BRACKET_MIN_SAMPLE,
     ActionItemFacts,
     Deadline,
     IncidentTimes,
@@ -15,6 +19,7 @@ from tocsin.core.metrics import (
     Period,
     Summary,
     action_item_completion,
+    bracket,
     compliance,
     deadline,
     frequency_per_week,
@@ -83,6 +88,24 @@ def test_nearest_rank_percentiles() -> None:
     assert nearest_rank([], 50) is None
     with pytest.raises(ValueError):
         nearest_rank([1.0], 0)
+
+
+@given(
+    st.lists(st.floats(-1e9, 1e9), min_size=0, max_size=400),
+    st.sampled_from([50, 90]),
+    st.floats(0, 6),
+)
+def test_a_bracket_of_every_value_holds_the_nearest_rank(
+    values: list[float], percent: int, z: float
+) -> None:
+    ordered = sorted(values)
+    lo, hi = bracket(ordered, percent, z=z)
+    assert lo <= hi
+    assert lo in (-math.inf, *ordered) and hi in (math.inf, *ordered)
+    if ordered:  # the sample is everything: its percentile is inside
+        assert lo <= (nearest_rank(ordered, percent) or 0) <= hi
+    if len(ordered) < BRACKET_MIN_SAMPLE:
+        assert (lo, hi) == (-math.inf, math.inf)
 
 
 def test_an_impact_start_equal_to_detection_is_no_impact_start() -> None:

@@ -81,6 +81,32 @@ def nearest_rank(ordered: Sequence[float], percent: float) -> float | None:
     return ordered[rank - 1]
 
 
+BRACKET_Z = 4.0  # standard deviations of a sample quantile's rank each side
+BRACKET_MIN_SAMPLE = 40
+
+
+def bracket(
+    sample: Sequence[float], percent: float, *, z: float = BRACKET_Z
+) -> tuple[float, float]:
+    """Bounds ``(lo, hi)`` likely to hold the nearest-rank ``percent`` of the values a
+    random ``sample`` (sorted ascending) was drawn from: the sample's values ``z`` standard
+    deviations of the quantile's rank (and one more) either side of rank ``p·s``. Infinite
+    where the sample runs out, and everything for a sample under
+    :data:`BRACKET_MIN_SAMPLE`. Only a guess: the caller counts what is below and inside,
+    and computes the exact value another way when the rank is not inside."""
+    count = len(sample)
+    if count < BRACKET_MIN_SAMPLE:
+        return (-math.inf, math.inf)
+    share = percent / 100
+    middle = share * count
+    margin = z * math.sqrt(count * share * (1 - share)) + 1
+    low, high = math.floor(middle - margin), math.ceil(middle + margin)
+    return (
+        sample[low] if low >= 0 else -math.inf,
+        sample[high] if high < count else math.inf,
+    )
+
+
 def summarize(durations: Iterable[float], *, pending: int = 0) -> Summary:
     ordered = sorted(durations)
     mean = sum(ordered) / len(ordered) if ordered else None

@@ -13,7 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, Integer, and_, case, func, literal, null, or_, select, text, union_all
+from sqlalchemy import (
+    CTE,
+    Integer,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    tablesample,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -21,7 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tocsin.core.metrics import Deadline, Measure, Period
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import UTCDateTime
-from tocsin.metrics import facts, sql
+from tocsin.metrics import percentiles, sql
 from tocsin.metrics.tables import IncidentFacts as Facts
 from tocsin.metrics.tables import IncidentServiceFacts as ServiceFacts
 from tocsin.oncall import service as oncall_service
@@ -53,39 +67,67 @@ def _rows(table: Any, group: Any, window: Window, *, updates: bool) -> Select[An
     ).where(_in_window(table, window))
 
 
-def base(window: Window, *, sqlite: bool, updates: bool = True) -> CTE:
+def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | None = None) -> CTE:
     """The window's (incident, group) rows with the four durations and (with ``updates``)
     the incident's update tallies, from the facts tables. By service, an incident without
     services is in the group NULL; by team, an incident is in each team that owns one of
     its services once (NULL for a service without a team): only the rows of incidents
-    affecting more than one service are numbered per (incident, team) to keep the first."""
-    facts, each = Facts.__table__, ServiceFacts.__table__
+    affecting more than one service are numbered per (incident, group) to keep the first.
+    By service or team on PostgreSQL, ``first`` marks one row per incident (the whole
+    window's rows).
+    ``sample`` (PostgreSQL): read only that percentage of the tables' pages."""
+    facts: Any = Facts.__table__
+    each: Any = ServiceFacts.__table__
+    if sample is not None:
+        facts = tablesample(facts, func.system(sample), name="facts", seed=literal(1))
+        each = tablesample(each, func.system(sample), name="each", seed=literal(1))
     none = null().label("grp")
-    if window.group_by == "service":
+    firsts = not sqlite  # PostgreSQL's total comes from the same pass: it needs them
+    yes = [literal(True).label("first")] if firsts else []
+    if window.group_by == "service" and not firsts:
         parts = [
             _rows(each, each.c.service, window, updates=updates),
             _rows(facts, none, window, updates=updates).where(facts.c.services == 0),
         ]
         return union_all(*parts).cte("base")
-    if window.group_by == "team":
-        teams = oncall_service.service_teams()
-        owned = each.outerjoin(teams, teams.c.service == each.c.service)
-        first = func.row_number().over(
-            partition_by=(each.c.incident_id, teams.c.team), order_by=each.c.service
-        )
+    if window.group_by in ("service", "team"):
+        owned, grp = each, each.c.service
+        if window.group_by == "team":
+            teams = oncall_service.service_teams()
+            owned = each.outerjoin(teams, teams.c.service == each.c.service)
+            grp = teams.c.team
+        numbers = []
+        if firsts:
+            numbers.append(
+                func.row_number()
+                .over(partition_by=each.c.incident_id, order_by=(grp, each.c.service))
+                .label("nth_incident")
+            )
+        if window.group_by == "team":  # a team owning two of the services: once
+            numbers.append(
+                func.row_number()
+                .over(partition_by=(each.c.incident_id, grp), order_by=each.c.service)
+                .label("nth")
+            )
         several = (
-            _rows(each, teams.c.team, window, updates=updates)
-            .add_columns(first.label("nth"))
+            _rows(each, grp, window, updates=updates)
+            .add_columns(*numbers)
             .select_from(owned)
             .where(each.c.services > 1)
             .subquery("several")
         )
+        kept = select(*(c for c in several.c if c.name not in ("nth", "nth_incident")))
+        if firsts:
+            kept = kept.add_columns((several.c.nth_incident == 1).label("first"))
         parts = [
-            _rows(each, teams.c.team, window, updates=updates)
+            _rows(each, grp, window, updates=updates)
+            .add_columns(*yes)
             .select_from(owned)
             .where(each.c.services == 1),
-            select(*(c for c in several.c if c.name != "nth")).where(several.c.nth == 1),
-            _rows(facts, none, window, updates=updates).where(facts.c.services == 0),
+            kept.where(several.c.nth == 1) if "nth" in several.c else kept,
+            _rows(facts, none, window, updates=updates)
+            .add_columns(*yes)
+            .where(facts.c.services == 0),
         ]
         return union_all(*parts).cte("base")
     group: Any = literal("all")
@@ -98,7 +140,6 @@ def base(window: Window, *, sqlite: bool, updates: bool = True) -> CTE:
 
 _CADENCE_PARTS = ("first", "last", "settled")
 WHOLE = "\x00whole window"  # the key of the whole window's row among the groups'
-PARTITIONS = ("severity", "period")  # an incident is in exactly one of these groups
 
 
 def durations(
@@ -113,66 +154,89 @@ def durations(
 ) -> dict[Any, dict[str, Any]]:
     """Per group, in one pass: incidents, still open, by severity, first public
     acknowledgements and internal-update deadlines kept (``public_ack``,
-    ``update_cadence``), and each measure's count, mean (and, on PostgreSQL, p50 and p90,
-    as ``percentile_disc``). ``with_total`` (PostgreSQL, groups that split the window): the
-    whole window too, keyed :data:`WHOLE`, by ``GROUPING SETS`` over the same rows."""
+    ``update_cadence``), and each measure's count, mean (and, on PostgreSQL, p50 and p90:
+    :mod:`tocsin.metrics.percentiles`). ``with_total`` (PostgreSQL): the whole window too,
+    keyed :data:`WHOLE`, by ``GROUPING SETS`` over the same rows: ``()`` for groups that
+    split the window, ``(first)`` by service or team (one row per incident)."""
     at = literal(now, UTCDateTime)
-    ack = _deadline_case(cte.c.public_ack_due_at, cte.c.first_public_at, cte.c.resolved_at, at)
-    first = _first_deadline(cte, cte.c.first_posted, at, policies, sqlite=sqlite)
-    last = case((cte.c.has_updates, _deadline_case(cte.c.last_due, null(), cte.c.resolved_at, at)))
-    # OFFSET 0 keeps the subquery apart: each duration and deadline is worked out once per
-    # row, not once for each aggregate that reads it (a count, a mean and a percentile)
+    # OFFSET 0 keeps the subquery apart: the first update's deadline is worked out once per
+    # row, not once for each count that reads it
     each = (
         select(
-            cte.c.grp,
-            cte.c.severity,
-            cte.c.resolved_at.is_(None).label("open"),
-            *(cte.c[m.value] for m in MEASURES),
-            ack.label("ack"),
-            first.label("first"),
-            last.label("last"),
-            cte.c.kept,
+            *(cte.c[n] for n in ("grp", "severity", "resolved_at", "public_ack_due_at")),
+            *(cte.c[n] for n in ("first_public_at", "first_posted", "last_due", "kept")),
             cte.c.broken,
+            *(cte.c[m.value] for m in MEASURES),
+            *_first_deadline(cte, at, policies, sqlite=sqlite),
+            *(c for c in cte.c if c.name == "first"),
         )
         .offset(0)
         .subquery("each_incident")
     )
-    kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
-    settled = {Deadline.MET: each.c.kept, Deadline.MISSED: each.c.broken}
+    c = each.c
+    states = {
+        "ack": _deadline_states(c.public_ack_due_at, c.first_public_at, c.resolved_at, at),
+        "first": _deadline_states(c.first_due, c.first_done, c.first_resolved, c.first_now),
+        "last": _deadline_states(c.last_due, None, c.resolved_at, at),
+    }
     columns: list[Any] = [
-        each.c.grp,
+        c.grp,
         func.count().label("incidents"),
-        facts.tally(each.c.open, "open"),
-        *(facts.tally(each.c.severity == s.value, f"severity {s.value}") for s in Severity),
+        func.count().filter(c.resolved_at.is_(None)).label("open"),
+        *(func.count().filter(c.severity == s).label(f"severity {s}") for s in Severity),
         *(
-            facts.tally(each.c[n] == k.value, f"{n} {k.value}")
-            for n in ("ack", "first", "last")
-            for k in kinds
+            func.count().filter(condition).label(f"{n} {k.value}")
+            for n, found in states.items()
+            for k, condition in found.items()
         ),
-        *(func.sum(settled[k]).label(f"settled {k.value}") for k in settled),
+        func.sum(c.kept).label(f"settled {Deadline.MET.value}"),
+        func.sum(c.broken).label(f"settled {Deadline.MISSED.value}"),
     ]
+    kinds = (Deadline.MET, Deadline.MISSED, Deadline.PENDING)
+    grouped = window.group_by != "none"
+    source: Any = each
     for m in MEASURES:
-        value = each.c[m.value]
+        value = c[m.value]
         columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
-        if not sqlite:
-            columns.append(sql.percentiles_disc((50, 90), value).label(f"{m}_percentiles"))
-    found = {}
-    query = select(*columns)
-    if window.group_by == "none":  # one group: no sort or hash by a constant
-        query = select(literal("all").label("grp"), *columns[1:])
+    brackets, table = percentiles.Brackets(), None
+    if not sqlite:
+        sampled = base(window, sqlite=False, updates=False, sample=percentiles.SAMPLE_PERCENT)
+        brackets = percentiles.brackets_of(session, sampled, key=_key(sampled.c.grp, window))
+        if grouped:
+            table = percentiles.bounds_table(brackets, "brackets", dates=_dates(window))
+        if table is not None:
+            source = each.outerjoin(table, _key(c.grp, window) == table.c.key)
+        columns += _gathered(c, brackets, table, grouped=grouped, with_total=with_total)
+    query = select(*columns).select_from(source)
+    if not grouped:  # one group: no sort or hash by a constant
+        query = select(literal("all").label("grp"), *columns[1:]).select_from(source)
+    elif with_total and "first" in c:  # the whole window: each incident's first row
+        query = query.add_columns(func.grouping(c.grp).label("whole"), c.first).group_by(
+            func.grouping_sets(c.grp, c.first)
+        )
     elif with_total:  # the groups and the whole window from the same rows
-        query = select(*columns, func.grouping(each.c.grp).label("whole")).group_by(
-            func.grouping_sets(each.c.grp, text("()"))
+        query = query.add_columns(func.grouping(c.grp).label("whole")).group_by(
+            func.grouping_sets(c.grp, text("()"))
         )
     else:
-        query = query.group_by(each.c.grp)
-    for row in session.execute(query):
+        query = query.group_by(c.grp)
+    if not sqlite:
+        query = _picked(query, brackets, window, with_total=with_total)
+    hashed = not sqlite and with_total and "first" not in c
+    if hashed:  # hash the GROUPING SETS rather than sort the window's rows by group: the
+        # planner prefers the sort, which costs more than the hashing (measured)
+        session.execute(text("SET LOCAL enable_sort = off"))
+    found = {}
+    rows = session.execute(query).all()
+    if hashed:
+        session.execute(text("SET LOCAL enable_sort = on"))
+    for row in rows:
         values = dict(row._mapping)
+        first = values.pop("first", True)
         if values.pop("whole", 0):
+            if not first:  # the incidents' other rows (by service or team): no total
+                continue
             values["grp"] = WHOLE
-        for m in MEASURES:
-            p50, p90 = values.pop(f"{m}_percentiles", None) or (None, None)
-            values[f"{m}_p50"], values[f"{m}_p90"] = p50, p90
         values["severity_counts"] = {
             s.value: int(n) for s in Severity if (n := values.pop(f"severity {s.value}"))
         }
@@ -182,7 +246,97 @@ def durations(
             for k in kinds
         }
         found[values["grp"]] = values
+    if not sqlite:
+        _fill_missed(session, cte, found, grouped=grouped)
     return found
+
+
+def _key(grp: Any, window: Window) -> Any:
+    """The group column as the brackets are keyed: the service/team group NULL as ''."""
+    return func.coalesce(grp, "") if window.group_by in ("service", "team") else grp
+
+
+def _dates(window: Window) -> bool:
+    return window.group_by == "period"
+
+
+def _bounds(
+    brackets: percentiles.Brackets, table: Any, which: Measure, percent: int, *, grouped: bool
+) -> tuple[Any, Any]:
+    """A group's bracket (from the joined ``table``; everything for a group the sample
+    missed), or the whole window's."""
+    if not grouped:
+        return percentiles.constants(brackets.whole[which, percent])
+    lo, hi = percentiles.constants(percentiles.EVERYTHING)
+    if table is None:
+        return lo, hi
+    lo = func.coalesce(table.c[percentiles.name(which, percent, "lo")], lo)
+    return lo, func.coalesce(table.c[percentiles.name(which, percent, "hi")], hi)
+
+
+def _gathered(
+    c: Any, brackets: percentiles.Brackets, table: Any, *, grouped: bool, with_total: bool
+) -> list[Any]:
+    """Per measure: how many values are below each bracket, and in one array the values
+    inside any of them (the group's p50 and p90, and the whole window's with ``with_total``)."""
+    columns: list[Any] = []
+    for m in MEASURES:
+        value, inside = c[m.value], []
+        for p in percentiles.PERCENTS:
+            lo, hi = _bounds(brackets, table, m, p, grouped=grouped)
+            columns.append(func.count(value).filter(value < lo).label(f"{m}_{p}_below"))
+            inside.append(and_(value >= lo, value <= hi))
+            if with_total:
+                lo, hi = percentiles.constants(brackets.whole[m, p])
+                columns.append(func.count(value).filter(value < lo).label(f"{m}_{p}_whole_below"))
+                inside.append(and_(value >= lo, value <= hi))
+        columns.append(func.array_agg(value).filter(or_(*inside)).label(f"{m}_inside"))
+    return columns
+
+
+def _picked(
+    query: Select[Any], brackets: percentiles.Brackets, window: Window, *, with_total: bool
+) -> Select[Any]:
+    """The aggregates of ``query`` with each percentile picked from its bracket's values
+    (the whole window's bracket on the whole window's row)."""
+    agg = query.subquery("aggregates")
+    kept = [c for c in agg.c if not c.name.endswith(("_below", "_inside"))]
+    grouped = window.group_by != "none"
+    table = percentiles.bounds_table(brackets, "bounds", dates=_dates(window)) if grouped else None
+    source: Any = agg
+    if table is not None:
+        source = agg.outerjoin(table, _key(agg.c.grp, window) == table.c.key)
+    picks = []
+    for m in MEASURES:
+        for p in percentiles.PERCENTS:
+            count, inside = agg.c[f"{m}_count"], agg.c[f"{m}_inside"]
+            lo, hi = _bounds(brackets, table, m, p, grouped=grouped)
+            choice = percentiles.pick(count, agg.c[f"{m}_{p}_below"], inside, lo, hi, p)
+            if with_total:
+                lo, hi = percentiles.constants(brackets.whole[m, p])
+                whole = percentiles.pick(count, agg.c[f"{m}_{p}_whole_below"], inside, lo, hi, p)
+                choice = case((agg.c.whole == 1, whole), else_=choice)
+            picks.append(choice.label(f"{m}_p{p}"))
+    return select(*kept, *picks).select_from(source)
+
+
+def _fill_missed(
+    session: Session, cte: CTE, found: dict[Any, dict[str, Any]], *, grouped: bool
+) -> None:
+    """Where a bracket missed its rank, the exact value by ``percentile_disc``."""
+    for m in percentiles.missed(found.values()):
+        exact: dict[Any, list[Any]] = {}
+        for grp, values in found.items():
+            if not values[f"{m}_count"] or None not in (values[f"{m}_p50"], values[f"{m}_p90"]):
+                continue
+            if grp == WHOLE or not grouped:
+                if WHOLE not in exact:
+                    exact[WHOLE] = percentiles.exact(session, cte, m, grouped=False)[None]
+                values[f"{m}_p50"], values[f"{m}_p90"] = exact[WHOLE]
+            else:
+                if grp not in exact:
+                    exact.update(percentiles.exact(session, cte, m, grouped=True))
+                values[f"{m}_p50"], values[f"{m}_p90"] = exact[grp]
 
 
 def percentiles_by_rank(session: Session, cte: CTE, which: Measure) -> dict[Any, dict[str, Any]]:
@@ -212,38 +366,57 @@ def percentiles_by_rank(session: Session, cte: CTE, which: Measure) -> dict[Any,
     return found
 
 
-def _deadline_case(due: Any, done: Any, resolved: Any, now: Any) -> ColumnElement[str]:
-    """:func:`tocsin.core.metrics.deadline` in SQL."""
-    return case(
-        (due.is_(None), Deadline.NOT_DUE.value),
-        (done.is_not(None), case((done <= due, Deadline.MET.value), else_=Deadline.MISSED.value)),
-        (and_(resolved.is_not(None), resolved <= due), Deadline.NOT_DUE.value),
-        (func.coalesce(resolved, now) > due, Deadline.MISSED.value),
-        else_=Deadline.PENDING.value,
-    )
+def _deadline_states(
+    due: Any, done: Any | None, resolved: Any, now: Any
+) -> dict[Deadline, ColumnElement[bool]]:
+    """:func:`tocsin.core.metrics.deadline` in SQL, as one condition per outcome counted
+    (met, missed, pending; not due is none of them): comparisons, no text to compare."""
+    if done is None:  # nothing can be done: the deadline is only missed or pending
+        missed = or_(resolved > due, and_(resolved.is_(None), now > due))
+        return {Deadline.MISSED: missed, Deadline.PENDING: and_(resolved.is_(None), now <= due)}
+    undone = done.is_(None)
+    return {
+        Deadline.MET: done <= due,
+        Deadline.MISSED: or_(
+            done > due,
+            and_(undone, resolved > due),
+            and_(undone, resolved.is_(None), now > due),
+        ),
+        Deadline.PENDING: and_(undone, resolved.is_(None), now <= due),
+    }
 
 
 def _first_deadline(
     cte: Any,
-    first_posted: Any,
     now: ColumnElement[datetime],
     policies: Mapping[Severity, SeverityPolicy],
     *,
     sqlite: bool,
-) -> ColumnElement[str]:
-    """The first update's deadline, as seconds after opening: the severity's cadence."""
+) -> list[ColumnElement[Any]]:
+    """The first update's deadline (the severity's cadence after opening) and what it is
+    compared with: the first update, the resolution and now, labelled ``first_due``,
+    ``first_done``, ``first_resolved``, ``first_now``. On PostgreSQL they are times; on
+    SQLite, whose times are text, seconds after opening."""
     cadences = {s.value: p.update_cadence_minutes for s, p in policies.items()}
     known = {s: m for s, m in cadences.items() if m is not None}
-    if not known:
-        return literal(Deadline.NOT_DUE.value)
     cadence = case(
         *((cte.c.severity == s, literal(m * 60, Integer)) for s, m in known.items()),
         else_=null(),
     )
+    names = ("first_due", "first_done", "first_resolved", "first_now")
+    if not known:
+        return [null().label(n) for n in names]
+    if not sqlite:
+        due = cte.c.created_at + cadence * literal_column("interval '1 second'")
+        return [
+            due.label("first_due"),
+            cte.c.first_posted.label("first_done"),
+            cte.c.resolved_at.label("first_resolved"),
+            now.label("first_now"),
+        ]
 
     def after_open(at: Any) -> ColumnElement[float]:
         return sql.seconds(cte.c.created_at, at, sqlite=sqlite)
 
-    return _deadline_case(
-        cadence, after_open(first_posted), after_open(cte.c.resolved_at), after_open(now)
-    )
+    values = (cadence, after_open(cte.c.first_posted), after_open(cte.c.resolved_at))
+    return [v.label(n) for v, n in zip((*values, after_open(now)), names, strict=True)]

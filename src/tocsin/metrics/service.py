@@ -100,9 +100,9 @@ def _groups(
     sqlite: bool,
 ) -> tuple[list[GroupOut], GroupOut | None]:
     """The groups of the window, in one pass over its (incident, group) rows; on
-    PostgreSQL, when the groups split the window, the whole window too (else None)."""
+    PostgreSQL the whole window too, from the same pass (else None)."""
     cte = queries.base(window, sqlite=sqlite)
-    with_total = not sqlite and window.group_by in queries.PARTITIONS
+    with_total = not sqlite and window.group_by != "none"
     rows = queries.durations(
         session, cte, window, sqlite=sqlite, now=now, policies=policies, with_total=with_total
     )

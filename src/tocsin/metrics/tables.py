@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tocsin.db import Base, UTCDateTime
@@ -44,7 +44,16 @@ class IncidentFacts(_Facts, Base):
         ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
     )
 
-    __table_args__ = (Index("ix_incident_facts_detected_at", "detected_at"),)
+    __table_args__ = (
+        Index("ix_incident_facts_detected_at", "detected_at"),
+        # the rows a service or team report reads apart (migration 0009_metrics_partial_idx)
+        Index(
+            "ix_incident_facts_without_services",
+            "detected_at",
+            postgresql_where=text("services = 0"),
+            sqlite_where=text("services = 0"),
+        ),
+    )
 
 
 class IncidentServiceFacts(_Facts, Base):
@@ -58,4 +67,12 @@ class IncidentServiceFacts(_Facts, Base):
     )
     service: Mapped[str] = mapped_column(String(100), primary_key=True)
 
-    __table_args__ = (Index("ix_incident_service_facts_detected_at", "detected_at"),)
+    __table_args__ = (
+        Index("ix_incident_service_facts_detected_at", "detected_at"),
+        Index(
+            "ix_incident_service_facts_several",
+            "detected_at",
+            postgresql_where=text("services > 1"),
+            sqlite_where=text("services > 1"),
+        ),
+    )
