@@ -9,13 +9,13 @@ layout). The same dict comes out of both, so :meth:`PagerDutyImporter.convert` h
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tocsin.config_as_code.document import Document
+from tocsin.config_as_code.document import Document, ScheduleDoc
 from tocsin.importers.base import Conversion, Importer
 from tocsin.importers.keys import PeopleDirectory
 from tocsin.importers.pagerduty.common import instant, items, key, ref_id
@@ -43,6 +43,43 @@ class PagerDutyConversion(Conversion):
     people: dict[str, str] = field(default_factory=dict)
     # ids of the shift-based (v3) schedules, rendered by /v3/schedules/{id}
     shift_based: frozenset[str] = frozenset()
+
+
+ScheduleConverter = Callable[
+    [
+        Mapping[str, Any],
+        Sequence[Mapping[str, Any]],
+        Mapping[str, str],
+        Mapping[str, str],
+        ImportReport,
+    ],
+    ScheduleDoc | None,
+]
+
+
+def _schedules(
+    data: Mapping[str, Any],
+    name: str,
+    overrides_name: str,
+    convert: ScheduleConverter,
+    people: Mapping[str, str],
+    teams: Mapping[str, str],
+    report: ImportReport,
+) -> dict[str, ScheduleDoc]:
+    """The schedules of ``data[name]`` converted, by PagerDuty id; one that cannot be read
+    is reported and the others still come."""
+    found: dict[str, ScheduleDoc] = {}
+    for schedule in data.get(name) or ():
+        schedule_id = str(schedule["id"])
+        overrides = (data.get(overrides_name) or {}).get(schedule_id, [])
+        try:
+            doc = convert(schedule, overrides, people, teams, report)
+        except (SourceError, ValueError, KeyError, TypeError) as error:
+            report.lost(f"schedule {schedule_id}", f"not readable ({error}); not imported")
+            continue
+        if doc is not None:
+            found[schedule_id] = doc
+    return found
 
 
 def _list(
@@ -185,36 +222,26 @@ class PagerDutyImporter(Importer):
         users = list(data.get("users") or ())
         person_docs, person_keys = convert_people(users, people, report)
         team_docs, team_keys = convert_teams(data.get("teams") or (), users, person_keys)
-        schedule_docs, schedule_keys = [], {}
-        for schedule in data.get("schedules") or ():
-            schedule_id = str(schedule["id"])
-            overrides = (data.get("overrides") or {}).get(schedule_id, [])
-            try:
-                doc = convert_schedule(schedule, overrides, person_keys, team_keys, report)
-            except (SourceError, ValueError, KeyError, TypeError) as error:
-                report.lost(f"schedule {schedule_id}", f"not readable ({error}); not imported")
-                continue
-            if doc is not None:
-                schedule_docs.append(doc)
-                schedule_keys[schedule_id] = doc.key
-        shift_based = set()
+        classic = _schedules(
+            data, "schedules", "overrides", convert_schedule, person_keys, team_keys, report
+        )
         if data.get("v3_unread"):
             report.lost(
                 "shift-based schedules (/v3/schedules)",
                 f"not read ({data['v3_unread']}); the classic schedules were imported",
             )
-        for schedule in data.get("schedules_v3") or ():
-            schedule_id = str(schedule["id"])
-            overrides = (data.get("overrides_v3") or {}).get(schedule_id, [])
-            try:
-                doc = convert_schedule_v3(schedule, overrides, person_keys, team_keys, report)
-            except (SourceError, ValueError, KeyError, TypeError) as error:
-                report.lost(f"schedule {schedule_id}", f"not readable ({error}); not imported")
-                continue
-            if doc is not None:
-                schedule_docs.append(doc)
-                schedule_keys[schedule_id] = doc.key
-                shift_based.add(schedule_id)
+        v3 = _schedules(
+            data,
+            "schedules_v3",
+            "overrides_v3",
+            convert_schedule_v3,
+            person_keys,
+            team_keys,
+            report,
+        )
+        schedule_docs = [*classic.values(), *v3.values()]
+        schedule_keys = {source_id: doc.key for source_id, doc in (classic | v3).items()}
+        shift_based = set(v3)
         policy_docs, policy_keys = convert_policies(
             data.get("escalation_policies") or (), person_keys, schedule_keys, report
         )

@@ -206,10 +206,8 @@ def convert_schedule(
     report: ImportReport,
 ) -> ScheduleDoc | None:
     where = f"schedule {label(schedule)}"
-    try:
-        zone_name = check_zone(str(schedule.get("time_zone") or "UTC"))
-    except ValueError:
-        report.lost(where, f"time zone {schedule.get('time_zone')!r} is unknown; not imported")
+    zone_name = schedule_zone(schedule, where, report)
+    if zone_name is None:
         return None
     zone = load_zone(zone_name)
     layers: list[dict[str, Any]] = []
@@ -218,16 +216,6 @@ def convert_schedule(
         layers += convert_layer(
             layer, zone, people, report, f"{where} layer {label(layer) or index + 1}"
         )
-    if len(layers) > MAX_LAYERS:
-        report.lost(
-            where,
-            f"{len(layers)} layers are more than Tocsin's {MAX_LAYERS}; the lowest were dropped",
-        )
-        layers = layers[-MAX_LAYERS:]
-    team_ids = list(teams_of(schedule))
-    team = next((teams[t] for t in team_ids if t in teams), None)
-    if len(team_ids) > 1:
-        report.changed(where, "belongs to several teams; Tocsin keeps the first")
     override_docs = []
     for override in overrides:
         person = people.get(ref_id(override.get("user")) or "")
@@ -239,13 +227,45 @@ def convert_schedule(
                 person=person, start=instant(override["start"]), end=instant(override["end"])
             )
         )
-    override_docs.sort(key=lambda o: (o.start, o.end, o.person))
+    return schedule_doc(schedule, zone_name, layers, override_docs, teams, where, report)
+
+
+def schedule_zone(schedule: Mapping[str, Any], where: str, report: ImportReport) -> str | None:
+    """The schedule's IANA zone; None (reported) when Tocsin does not know it."""
+    try:
+        return check_zone(str(schedule.get("time_zone") or "UTC"))
+    except ValueError:
+        report.lost(where, f"time zone {schedule.get('time_zone')!r} is unknown; not imported")
+        return None
+
+
+def schedule_doc(
+    schedule: Mapping[str, Any],
+    zone_name: str,
+    layers: list[dict[str, Any]],
+    overrides: list[OverrideDoc],
+    teams: Mapping[str, str],
+    where: str,
+    report: ImportReport,
+) -> ScheduleDoc:
+    """The converted schedule (a classic or a shift-based one): its layers bottom to top, at
+    most :data:`MAX_LAYERS` (the lowest dropped), its first team, its overrides in order."""
+    if len(layers) > MAX_LAYERS:
+        report.lost(
+            where,
+            f"{len(layers)} layers are more than Tocsin's {MAX_LAYERS}; the lowest were dropped",
+        )
+        layers = layers[-MAX_LAYERS:]
+    team_ids = list(teams_of(schedule))
+    if len(team_ids) > 1:
+        report.changed(where, "belongs to several teams; Tocsin keeps the first")
+    name = schedule.get("name") or schedule.get("summary") or schedule["id"]
     return ScheduleDoc(
         key=key("schedule", str(schedule["id"])),
-        name=str(schedule.get("name") or schedule["id"]).strip()[:200],
+        name=str(name).strip()[:200],
         description=str(schedule.get("description") or ""),
         time_zone=zone_name,
-        team=team,
+        team=next((teams[t] for t in team_ids if t in teams), None),
         layers=[LayerDoc(position=i + 1, **fields) for i, fields in enumerate(layers)],
-        overrides=override_docs,
+        overrides=sorted(overrides, key=lambda o: (o.start, o.end, o.person)),
     )

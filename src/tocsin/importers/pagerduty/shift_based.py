@@ -33,13 +33,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tocsin.config_as_code.document import LayerDoc, OverrideDoc, ScheduleDoc
+from tocsin.config_as_code.document import OverrideDoc, ScheduleDoc
 from tocsin.core.rotation import load_zone, resolve_wall_time, wall_time
-from tocsin.importers.pagerduty.common import instant, key, label, ref_id, teams_of
-from tocsin.importers.pagerduty.schedules import MAX_LAYERS, convert_layer
+from tocsin.importers.pagerduty.common import instant, label, ref_id
+from tocsin.importers.pagerduty.schedules import convert_layer, schedule_doc, schedule_zone
 from tocsin.importers.report import ImportReport
 from tocsin.importers.source import SourceError
-from tocsin.oncall.people.schemas import check_zone
 
 _DAY, _WEEK = 86400, 604800
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -330,10 +329,8 @@ def convert_schedule_v3(
     report: ImportReport,
 ) -> ScheduleDoc | None:
     where = f"schedule {label(schedule)}"
-    try:
-        zone_name = check_zone(str(schedule.get("time_zone") or "UTC"))
-    except ValueError:
-        report.lost(where, f"time zone {schedule.get('time_zone')!r} is unknown; not imported")
+    zone_name = schedule_zone(schedule, where, report)
+    if zone_name is None:
         return None
     zone = load_zone(zone_name)
     layers: list[dict[str, Any]] = []
@@ -369,15 +366,6 @@ def convert_schedule_v3(
                 )
             for layer in classic:
                 layers += convert_layer(layer, zone, people, report, event_where)
-    if len(layers) > MAX_LAYERS:
-        report.lost(
-            where,
-            f"{len(layers)} layers are more than Tocsin's {MAX_LAYERS}; the lowest were dropped",
-        )
-        layers = layers[-MAX_LAYERS:]
-    team_ids = list(teams_of(schedule))
-    if len(team_ids) > 1:
-        report.changed(where, "belongs to several teams; Tocsin keeps the first")
     override_docs = []
     for raw in overrides:
         doc = _override(raw, people)
@@ -389,13 +377,4 @@ def convert_schedule_v3(
             )
             continue
         override_docs.append(doc)
-    override_docs.sort(key=lambda o: (o.start, o.end, o.person))
-    return ScheduleDoc(
-        key=key("schedule", str(schedule["id"])),
-        name=str(schedule.get("name") or schedule.get("summary") or schedule["id"]).strip()[:200],
-        description=str(schedule.get("description") or ""),
-        time_zone=zone_name,
-        team=next((teams[t] for t in team_ids if t in teams), None),
-        layers=[LayerDoc(position=i + 1, **fields) for i, fields in enumerate(layers)],
-        overrides=override_docs,
-    )
+    return schedule_doc(schedule, zone_name, layers, override_docs, teams, where, report)
