@@ -11,9 +11,21 @@ demo, a bench, the migration that creates the tables) call :func:`refresh` or
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, event, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Executable,
+    and_,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -110,18 +122,30 @@ def service_facts_of(ids: Any) -> Any:
     return query if ids is None else query.where(facts.c.incident_id.in_(ids))
 
 
-def refresh(connection: Connection | Session, ids: Iterable[int]) -> None:
-    """Rewrite the facts of the incidents ``ids`` (an incident gone loses its row)."""
-    sqlite = _is_sqlite(connection)
+def refresh(connection: Connection | Session, ids: Iterable[int], *, new: bool = False) -> None:
+    """Rewrite the facts of the incidents ``ids`` (an incident gone loses its row); ``new``:
+    the incidents were just made, so they have no rows to delete."""
+    statements = _statements(_is_sqlite(connection))
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        for model in (IncidentServiceFacts, IncidentFacts):
-            connection.execute(delete(model).where(model.incident_id.in_(chunk)))
-        rows = facts_of(chunk, sqlite=sqlite)
-        connection.execute(insert(IncidentFacts).from_select(COLUMNS, rows))
-        each = service_facts_of(chunk)
-        connection.execute(insert(IncidentServiceFacts).from_select(SERVICE_COLUMNS, each))
+        chunk = {"ids": wanted[start : start + _CHUNK]}
+        for statement in statements[2 if new else 0 :]:
+            connection.execute(statement, chunk)
+
+
+@cache
+def _statements(sqlite: bool) -> tuple[Executable, ...]:
+    """Built and compiled once: this runs in every transaction that changes incidents, the
+    alert writer's among them. The deletes come first; a refresh of new incidents skips them."""
+    ids: Any = bindparam("ids", expanding=True)
+    facts: Any = IncidentFacts.__table__
+    per_service: Any = IncidentServiceFacts.__table__
+    return (
+        delete(per_service).where(per_service.c.incident_id.in_(ids)),
+        delete(facts).where(facts.c.incident_id.in_(ids)),
+        insert(facts).from_select(COLUMNS, facts_of(ids, sqlite=sqlite)),
+        insert(per_service).from_select(SERVICE_COLUMNS, service_facts_of(ids)),
+    )
 
 
 def refresh_all(connection: Connection | Session) -> None:
@@ -146,7 +170,7 @@ def on_incident_changed(session: Session, change: IncidentChanged) -> None:
 def on_incidents_opened(session: Session, changes: Sequence[IncidentChanged]) -> None:
     """Incidents opened together (an alert batch) are written by statements, which the
     ORM's flush never sees: their facts are written here, in the same transaction."""
-    refresh(session, [change.incident_id for change in changes])
+    refresh(session, [change.incident_id for change in changes], new=True)
 
 
 @event.listens_for(Session, "after_flush")
