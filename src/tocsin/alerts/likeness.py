@@ -46,29 +46,32 @@ def earlier_incidents_in(
     ``{incident_id: {"alert_name:<name>", "alert_key:<key>"}}``, the newest first."""
     if not signature.names and not signature.keys:
         return {}
-    conditions = []
-    if signature.names:
-        conditions.append(Alert.name.in_(sorted(signature.names)))
-    if signature.keys:
-        pairs = sorted(signature.keys)
-        conditions.append(tuple_(Alert.integration_id, Alert.dedup_key).in_(pairs))
-    rows = session.execute(
-        select(Alert.incident_id, Alert.name, Alert.integration_id, Alert.dedup_key)
-        .where(
-            Alert.incident_id.is_not(None),
-            Alert.incident_id < before_incident_id,
-            or_(*conditions),
+    by_name = Alert.name.in_(sorted(signature.names))
+    by_key = tuple_(Alert.integration_id, Alert.dedup_key).in_(sorted(signature.keys))
+    conditions = ([by_name] if signature.names else []) + ([by_key] if signature.keys else [])
+    alike = or_(*conditions)
+    newest = [
+        incident_id
+        for incident_id in session.scalars(
+            select(Alert.incident_id)
+            .where(Alert.incident_id.is_not(None), Alert.incident_id < before_incident_id, alike)
+            .group_by(Alert.incident_id)
+            .order_by(Alert.incident_id.desc())
+            .limit(limit)
         )
-        .order_by(Alert.incident_id.desc())
-        .limit(limit * 20)
-    )
-    found: dict[int, set[str]] = {}
-    for incident_id, name, integration_id, key in rows:
-        if incident_id is None or (incident_id not in found and len(found) >= limit):
-            continue
-        reasons = found.setdefault(incident_id, set())
-        if name in signature.names:
-            reasons.add(f"alert_name:{name}")
-        if (integration_id, key) in signature.keys:
-            reasons.add(f"alert_key:{key}")
+        if incident_id is not None
+    ]
+    if not newest:
+        return {}
+    found: dict[int, set[str]] = {incident_id: set() for incident_id in newest}
+    among = Alert.incident_id.in_(newest)
+    if signature.names:
+        named = select(Alert.incident_id, Alert.name).where(among, by_name)
+        for incident_id, name in session.execute(named.group_by(Alert.incident_id, Alert.name)):
+            found[int(incident_id or 0)].add(f"alert_name:{name}")
+    if signature.keys:
+        keyed = select(Alert.incident_id, Alert.dedup_key).where(among, by_key)
+        grouped = keyed.group_by(Alert.incident_id, Alert.integration_id, Alert.dedup_key)
+        for incident_id, key in session.execute(grouped):
+            found[int(incident_id or 0)].add(f"alert_key:{key}")
     return found
