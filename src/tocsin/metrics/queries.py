@@ -67,14 +67,21 @@ def _rows(table: Any, group: Any, window: Window, *, updates: bool) -> Select[An
     ).where(_in_window(table, window))
 
 
-def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | None = None) -> CTE:
+def base(
+    window: Window,
+    *,
+    sqlite: bool,
+    updates: bool = True,
+    sample: float | None = None,
+    firsts: bool | None = None,
+) -> CTE:
     """The window's (incident, group) rows with the four durations and (with ``updates``)
     the incident's update tallies, from the facts tables. By service, an incident without
     services is in the group NULL; by team, an incident is in each team that owns one of
     its services once (NULL for a service without a team): only the rows of incidents
     affecting more than one service are numbered per (incident, group) to keep the first.
-    By service or team on PostgreSQL, ``first`` marks one row per incident (the whole
-    window's rows).
+    With ``firsts`` (by default on PostgreSQL), by service or team, ``first`` marks one row
+    per incident (the whole window's rows, for a total from the same pass).
     ``sample`` (PostgreSQL): read only that percentage of the tables' pages."""
     facts: Any = Facts.__table__
     each: Any = ServiceFacts.__table__
@@ -82,7 +89,8 @@ def base(window: Window, *, sqlite: bool, updates: bool = True, sample: float | 
         facts = tablesample(facts, func.system(sample), name="facts", seed=literal(1))
         each = tablesample(each, func.system(sample), name="each", seed=literal(1))
     none = null().label("grp")
-    firsts = not sqlite  # PostgreSQL's total comes from the same pass: it needs them
+    if firsts is None:
+        firsts = not sqlite
     yes = [literal(True).label("first")] if firsts else []
     if window.group_by == "service" and not firsts:
         parts = [
@@ -200,7 +208,9 @@ def durations(
         columns += [func.count(value).label(f"{m}_count"), func.avg(value).label(f"{m}_mean")]
     brackets, table = percentiles.Brackets(), None
     if not sqlite:
-        sampled = base(window, sqlite=False, updates=False, sample=percentiles.SAMPLE_PERCENT)
+        sampled = base(
+            window, sqlite=False, updates=False, sample=percentiles.SAMPLE_PERCENT, firsts=False
+        )
         brackets = percentiles.brackets_of(session, sampled, key=_key(sampled.c.grp, window))
         if grouped:
             table = percentiles.bounds_table(brackets, "brackets", dates=_dates(window))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +31,11 @@ from tocsin.oncall import service as oncall_service
 from tocsin.recurrence import service as recurrence_service
 
 MAX_SPAN = timedelta(days=3 * 366)
+# PostgreSQL: the groupings whose whole-window total is a pass of its own, run alongside the
+# groups' on a second connection (by service or team an incident may be in several groups:
+# a total from the groups' pass aggregates each row twice)
+TOTAL_APART = frozenset({"service", "team"})
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
 DEFAULT_SPAN = timedelta(days=90)
 PAGE_GROUP = "escalation:%"  # paging's outbox groups (tocsin.paging.service)
 
@@ -98,11 +105,12 @@ def _groups(
     policies: Mapping[Severity, SeverityPolicy],
     *,
     sqlite: bool,
+    with_total: bool,
 ) -> tuple[list[GroupOut], GroupOut | None]:
-    """The groups of the window, in one pass over its (incident, group) rows; on
-    PostgreSQL the whole window too, from the same pass (else None)."""
-    cte = queries.base(window, sqlite=sqlite)
-    with_total = not sqlite and window.group_by != "none"
+    """The groups of the window, in one pass over its (incident, group) rows; with
+    ``with_total`` (PostgreSQL) the whole window too, from the same pass (else None)."""
+    with_total = with_total and window.group_by != "none"
+    cte = queries.base(window, sqlite=sqlite, firsts=with_total)
     rows = queries.durations(
         session, cte, window, sqlite=sqlite, now=now, policies=policies, with_total=with_total
     )
@@ -188,6 +196,33 @@ def oncall_load(session: Session, since: datetime, until: datetime) -> list[Pers
     ]
 
 
+def _settle(session: Session, snapshot: str | None = None) -> None:
+    """A PostgreSQL report's transaction: one snapshot for all its statements (``snapshot``:
+    another transaction's, exported), its sorts in memory, no JIT for one query."""
+    session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    if snapshot is not None:
+        if not _SNAPSHOT_ID.fullmatch(snapshot):  # a statement that takes no parameter
+            raise ValueError(f"not a snapshot id: {snapshot!r}")
+        session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+    session.execute(text("SET LOCAL work_mem = '128MB'"))
+    session.execute(text("SET LOCAL jit = off"))
+
+
+def _whole_apart(
+    db: Database,
+    snapshot: str,
+    window: queries.Window,
+    now: datetime,
+    policies: Mapping[Severity, SeverityPolicy],
+) -> list[GroupOut]:
+    """The whole window as the ungrouped report, on a connection of its own that reads
+    the report's ``snapshot``."""
+    with db.reading() as session:
+        _settle(session, snapshot)
+        total, _ = _groups(session, window, now, policies, sqlite=False, with_total=False)
+        return total
+
+
 def report(
     db: Database,
     *,
@@ -196,19 +231,28 @@ def report(
 ) -> MetricsReport:
     now = clock.now()
     whole = queries.Window(window.since, window.until, "none", window.period)
-    with db.reading() as session:
-        if not db.is_sqlite:
-            # the percentiles sort each group's values: in memory, and no JIT for one query
-            session.execute(text("SET LOCAL work_mem = '128MB'"))
-            session.execute(text("SET LOCAL jit = off"))
-        sqlite = db.is_sqlite
-        groups, whole_row = _groups(session, window, now, policies, sqlite=sqlite)
+    sqlite = db.is_sqlite
+    # PostgreSQL by service or team: the total on a second connection while this one
+    # passes over the groups (each row aggregated once), both in one snapshot
+    apart = not sqlite and window.group_by in TOTAL_APART
+    with db.reading() as session, ThreadPoolExecutor(1) as pool:
+        if not sqlite:
+            _settle(session)
+        pending: Future[list[GroupOut]] | None = None
+        if apart:
+            snapshot = str(session.scalar(text("SELECT pg_export_snapshot()")))
+            pending = pool.submit(_whole_apart, db, snapshot, whole, now, policies)
+        groups, whole_row = _groups(
+            session, window, now, policies, sqlite=sqlite, with_total=not sqlite and not apart
+        )
         if window.group_by == "none":
             total = groups
+        elif pending is not None:
+            total = pending.result()
         elif whole_row is not None:
             total = [whole_row]
         else:
-            total, _ = _groups(session, whole, now, policies, sqlite=sqlite)
+            total, _ = _groups(session, whole, now, policies, sqlite=sqlite, with_total=False)
         load = oncall_load(session, window.since, window.until)
         items = learning.completion_in(session, window.since, window.until)
         recurring = recurrence_service.recurrences_in(session, window.since, window.until)
