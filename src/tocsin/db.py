@@ -179,6 +179,11 @@ class Database:
         event.listen(self._writer, "after_flush", _note_write)
         event.listen(self._writer, "do_orm_execute", _note_write_statement)
 
+    def listen(self, name: str, listener: Any) -> None:
+        """Run ``listener`` on the session event ``name`` (``after_flush``, ``before_commit``…)
+        of this database's write sessions; ``tocsin.assembly`` wires them (the audit log)."""
+        event.listen(self._writer, name, listener)
+
     def _ensure_sqlite_folder(self) -> None:
         url = make_url(self.url)
         database = url.database
