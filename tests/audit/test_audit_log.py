@@ -297,3 +297,21 @@ def test_an_alert_and_its_page_leave_no_entry(
     worker.run_until_idle()
 
     assert newest_id(api) == last
+
+
+def test_an_apply_is_its_callers_through_config_as_code(api: Api) -> None:
+    from tests.config_as_code.helpers import applied, config, suffix
+
+    s = suffix()
+    done = applied(api, config(s), source="ops/tocsin.yaml")
+
+    (ana,) = entries(api, kind="person", object=f"ana-{s}")
+    assert (ana["action"], ana["actor"], ana["via"]) == ("create", ADMIN, "config")
+    assert ana["route"] == "POST /api/v1/config/apply"
+    (record,) = entries(api, kind="config_apply", object=str(done["apply_id"]))
+    assert record["object_label"] == "ops/tocsin.yaml"
+    assert record["after"]["outcome"] == "applied"
+    (team,) = entries(api, kind="team", object=f"Payments {s}")
+    assert len(team["after"]["members"]) == 2
+    kinds = {e["object_kind"] for e in entries(api, since=ana["at"]) if e["via"] == "config"}
+    assert {"schedule", "escalation_policy", "service", "integration", "silence"} <= kinds

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, inspect
@@ -87,18 +88,17 @@ def note(
 # ------------------------------------------------------------------ from the flushes
 
 _Kind = tuple[str, watched.Watch | watched.Part] | None
-_by_class: dict[type[Any], _Kind] = {}
 
 
+@cache
 def _classify(cls: type[Any]) -> _Kind:
-    """Watched, a part, or neither; one look-up per class (the hot paths' only cost)."""
-    if cls not in _by_class:
-        table: str | None = getattr(cls, "__tablename__", None)
-        spec: watched.Watch | watched.Part | None = None
-        if table is not None:
-            spec = watched.WATCHED.get(table) or watched.PARTS.get(table)
-        _by_class[cls] = (table, spec) if table is not None and spec is not None else None
-    return _by_class[cls]
+    """Watched, a part, or neither: one look-up per class, remembered (the hot paths' only
+    cost)."""
+    table: str | None = getattr(cls, "__tablename__", None)
+    spec: watched.Watch | watched.Part | None = None
+    if table is not None:
+        spec = watched.WATCHED.get(table) or watched.PARTS.get(table)
+    return (table, spec) if table is not None and spec is not None else None
 
 
 def _after_flush(session: Session, context: UOWTransaction) -> None:
@@ -161,15 +161,16 @@ def _note_row(
     )
 
 
-def _snapshot(state: InstanceState[Any], skip: set[str]) -> Any:
-    """A part as its owner's entry shows it: its columns but ids and the key to its owner,
-    and the rows of its loaded collections (a layer's participants), each alike."""
-    values: dict[str, Any] = {name: state.dict.get(name) for name in _columns(state.mapper, skip)}
+def _snapshot(state: InstanceState[Any], skip: set[str], columns: dict[str, Any]) -> Any:
+    """A part as its owner's entry shows it: its ``columns`` but ids and the key to its
+    owner, and the rows of its loaded collections (a layer's participants), each alike."""
+    values = {name: columns.get(name) for name in _columns(state.mapper, skip)}
     for relation in state.mapper.relationships:
         if relation.uselist and relation.key in state.dict:
             own = {str(column.key) for column in relation.remote_side}
             values[relation.key] = [
-                _snapshot(inspect(child), own) for child in state.dict[relation.key]
+                _snapshot(inspect(child), own, inspect(child).dict)
+                for child in state.dict[relation.key]
             ]
     if len(values) == 1:
         return next(iter(values.values()))  # a team member is its person's id
@@ -183,23 +184,25 @@ def _note_part(
     owner = watched.WATCHED[spec.owner]
     if owner_id is None:
         return
-    part = _snapshot(state, {spec.owner_key})
+    skip = {spec.owner_key}
+    part = _snapshot(state, skip, state.dict)
     removed = [part] if action == rules.DELETE else []
     added = [part] if action == rules.CREATE else []
-    if action == rules.UPDATE:  # a part changed in place: its old self removed, new added
+    if action == rules.UPDATE:  # changed in place: its old self removed, its new one added
         old = dict(state.dict)
-        for attr in state.mapper.column_attrs:
-            history = state.attrs[attr.key].history
-            if history.deleted:
-                old[attr.key] = history.deleted[0]
-        removed = [_snapshot_of(old, state, spec)]
-        added = [part]
+        for name in _columns(state.mapper, skip):
+            history = state.attrs[name].history
+            if history.added or history.deleted:
+                old[name] = history.deleted[0] if history.deleted else None
+        if old == state.dict:
+            return  # flushed for its collections only
+        removed, added = [_snapshot(state, skip, old)], [part]
     _merge(
         session,
         Note(
             kind=owner.kind,
             object_id=str(owner_id),
-            label=_owner_label(session, spec, owner, owner_id),
+            label=_owner_label(session, spec.owner, owner_id),
             acting=acting.current(),
             first=rules.UPDATE,
             removed={spec.field: removed},
@@ -208,29 +211,19 @@ def _note_part(
     )
 
 
-def _snapshot_of(values: dict[str, Any], state: InstanceState[Any], spec: watched.Part) -> Any:
-    names = _columns(state.mapper, {spec.owner_key})
-    shown = {name: values.get(name) for name in names}
-    return next(iter(shown.values())) if len(shown) == 1 else shown
+@cache
+def _mapper_of(table: str) -> Mapper[Any]:
+    return next(m for m in Base.registry.mappers if getattr(m.local_table, "name", None) == table)
 
 
-_owner_mappers: dict[str, Mapper[Any]] = {}
-
-
-def _owner_label(
-    session: Session, spec: watched.Part, owner: watched.Watch, owner_id: object
-) -> str | None:
+def _owner_label(session: Session, table: str, owner_id: object) -> str | None:
     """The owner's label if the session holds it already (never a query here)."""
-    if owner.label is None:
+    label = watched.WATCHED[table].label
+    if label is None:
         return None
-    mapper = _owner_mappers.get(spec.owner)
-    if mapper is None:
-        mapper = next(
-            m for m in Base.registry.mappers if getattr(m.local_table, "name", None) == spec.owner
-        )
-        _owner_mappers[spec.owner] = mapper
-    row = session.identity_map.get(mapper.identity_key_from_primary_key((owner_id,)))
-    value = getattr(row, owner.label, None) if row is not None else None
+    key = _mapper_of(table).identity_key_from_primary_key((owner_id,))
+    row = session.identity_map.get(key)
+    value = inspect(row).dict.get(label) if row is not None else None  # loaded, or nothing
     return None if value is None else str(value)
 
 
