@@ -315,3 +315,21 @@ def test_an_apply_is_its_callers_through_config_as_code(api: Api) -> None:
     assert len(team["after"]["members"]) == 2
     kinds = {e["object_kind"] for e in entries(api, since=ana["at"]) if e["via"] == "config"}
     assert {"schedule", "escalation_policy", "service", "integration", "silence"} <= kinds
+
+
+def test_a_status_component_set_by_hand_is_an_entry_its_computed_status_is_not(
+    api: Api,
+) -> None:
+    from tests.statuspage.helpers import component, declare, set_status
+
+    service_name = unique("svc")
+    made = component(api, services=[service_name])
+    incident = declare(api, service_name, severity="SEV1")
+    set_status(api, incident["id"], "resolved")
+    assert of(api, "status_component", made["id"], action="update") == []
+
+    url = f"/api/v1/statuspage/components/{made['id']}"
+    ok(api.responder.patch(url, json={"status": "under_maintenance"}))
+    (changed,) = of(api, "status_component", made["id"], action="update")
+    assert changed["before"] == {"override_status": None}
+    assert changed["after"] == {"override_status": "under_maintenance"}
