@@ -30,7 +30,7 @@ from tests.builders import (
     schedule,
     unique,
 )
-from tests.conftest import Api
+from tests.conftest import Api, TestClock
 from tests.peers import SmtpServer
 from tocsin.worker.loop import Worker
 
@@ -333,3 +333,28 @@ def test_a_status_component_set_by_hand_is_an_entry_its_computed_status_is_not(
     (changed,) = of(api, "status_component", made["id"], action="update")
     assert changed["before"] == {"override_status": None}
     assert changed["after"] == {"override_status": "under_maintenance"}
+
+
+def test_a_silence_the_worker_makes_is_the_systems(api: Api, clock: TestClock) -> None:
+    from tests.alerts.test_maintenance_silences import HOUR, maintenance, silences_of
+    from tests.statuspage.helpers import clean_page
+
+    service_name = unique("orders")
+    integration(api, service=service_name)
+    made = maintenance(api, service_name, silence_alerts=True)
+    running = Worker(api.tocsin, name=unique("audit"), channels={})
+    try:
+        clock.advance(HOUR)  # the maintenance starts, by its timer
+        running.run_until_idle()
+        (silence,) = silences_of(api, made["id"])
+    finally:
+        running.pool.shutdown(wait=True)
+        clean_page(api)
+    created = of(api, "silence", silence["id"])[0]  # then the page's cleaning ends it
+    assert (created["action"], created["actor"], created["via"], created["route"]) == (
+        "create",
+        "system",
+        "worker",
+        "timer statuspage_maintenance",
+    )
+    assert created["address"] is None

@@ -40,7 +40,9 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [plain(v) for v in value]
-    return value
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)  # anything else (a time of day, a decimal) as its text
 
 
 def hide(before: Any, after: Any) -> tuple[Any, Any]:

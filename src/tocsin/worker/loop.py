@@ -24,6 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from tocsin import clock, wakeup
+from tocsin.access.acting import SYSTEM, Acting, acting_as
 from tocsin.assembly import OutboxRoute, Tocsin
 from tocsin.db import Database
 from tocsin.dbhealth import reason
@@ -126,7 +127,9 @@ class Worker:
                 continue
             self.last_periodic[name] = now
             try:
-                if found := job.run():
+                with acting_as(Acting(actor=SYSTEM, via="worker", route=f"periodic {name}")):
+                    found = job.run()
+                if found:
                     log.info("%s: %d found", name, found)
             except Unavailable:
                 pass  # the database is out: its health log says so once
@@ -139,7 +142,9 @@ class Worker:
             log.error("no handler for timer kind %s (timer %s)", timer.kind, timer.id)
             return
         try:
-            handler(timer)
+            # what a timer changes (a maintenance's silences) is the system's, in the log
+            with acting_as(Acting(actor=SYSTEM, via="worker", route=f"timer {timer.kind}")):
+                handler(timer)
         except Unavailable:
             pass  # the database is out (its health log says so once): it runs again later
         except Exception:
