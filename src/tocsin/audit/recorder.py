@@ -12,13 +12,14 @@ note with :func:`note`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, inspect
-from sqlalchemy.orm import InstanceState, Mapper, Session, UOWTransaction
+from sqlalchemy.orm import InstanceState, Mapper, Session, SessionTransaction, UOWTransaction
 
 from tocsin import clock
 from tocsin.access import acting
@@ -29,6 +30,7 @@ from tocsin.core import audit as rules
 from tocsin.db import Base, Database
 
 _NOTES = "tocsin.audit"
+_SAVED = "tocsin.audit.savepoints"  # the notes as each savepoint began, by its transaction
 
 
 @dataclass
@@ -52,7 +54,8 @@ def watch(db: Database) -> None:
     """Record the changes of ``db``'s write sessions (``tocsin.assembly``, once)."""
     db.listen("after_flush", _after_flush)
     db.listen("before_commit", _before_commit)
-    db.listen("after_rollback", _forget)
+    db.listen("after_transaction_create", _savepoint_begins)
+    db.listen("after_soft_rollback", _rolled_back)
 
 
 def note(
@@ -296,11 +299,25 @@ def _before_commit(session: Session) -> None:
     if not session.info.get(_NOTES):
         return
     notes: dict[Any, Note] = session.info.pop(_NOTES, {})
+    session.info.pop(_SAVED, None)
     at = clock.now()
     rows = [row for note in notes.values() if (row := _entry(note, at)) is not None]
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
 
 
-def _forget(session: Session) -> None:
-    session.info.pop(_NOTES, None)
+def _savepoint_begins(session: Session, transaction: SessionTransaction) -> None:
+    """A savepoint rolled back takes back its changes: keep the notes as they were."""
+    if transaction.nested and session.info.get(_NOTES):
+        saved = session.info.setdefault(_SAVED, {})
+        saved[id(transaction)] = copy.deepcopy(session.info[_NOTES])
+
+
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A savepoint's notes go with it; a transaction's, all of them."""
+    if previous.nested:
+        saved = session.info.get(_SAVED, {}).pop(id(previous), None)
+        session.info[_NOTES] = saved or {}
+    elif not session.in_transaction():
+        session.info.pop(_NOTES, None)
+        session.info.pop(_SAVED, None)
