@@ -181,8 +181,10 @@ class Database:
 
     def listen(self, name: str, listener: Any) -> None:
         """Run ``listener`` on the session event ``name`` (``after_flush``, ``before_commit``…)
-        of this database's write sessions; ``tocsin.assembly`` wires them (the audit log)."""
-        event.listen(self._writer, name, listener)
+        of this database's write sessions; ``tocsin.assembly`` wires them (the audit log).
+        Listening twice with the same listener is listening once."""
+        if not event.contains(self._writer, name, listener):
+            event.listen(self._writer, name, listener)
 
     def _ensure_sqlite_folder(self) -> None:
         url = make_url(self.url)

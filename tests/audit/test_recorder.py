@@ -59,3 +59,23 @@ def test_a_rolled_back_transaction_and_a_row_made_and_removed_leave_nothing(api:
         made = row.id
         session.delete(row)
     assert _entries_of(api, made) == []
+
+
+def test_watching_a_database_twice_records_each_change_once(api: Api) -> None:
+    from tocsin.audit import recorder
+    from tocsin.oncall.teams.tables import Team, TeamMember
+
+    recorder.watch(api.db)  # the assembly watches it already
+    with api.db.transaction() as session:
+        ana = _person()
+        team = Team(name=unique("team"), description="", created_at=clock.now())
+        session.add_all([ana, team])
+        session.flush()
+        session.add(TeamMember(team_id=team.id, person_id=ana.id))
+    with api.db.reading() as session:
+        query = select(AuditEntry).where(
+            AuditEntry.object_kind == "team", AuditEntry.object_id == str(team.id)
+        )
+        (entry,) = session.scalars(query)
+    assert entry.action == "create"
+    assert entry.after["members"] == [ana.id]  # not twice
