@@ -4,6 +4,9 @@ The web app (:func:`tocsin.web.app.create_app`) and the worker (:class:`tocsin.w
 Worker`) both run on a :class:`Tocsin` built by :func:`assemble`. Reading :func:`assemble`
 tells you everything that happens when something changes:
 
+- **The audit log**: every change of a configuration or access table (people, schedules,
+  policies, services, integrations, silences, status page settings, tokens…) and every
+  sign-in is written, with who and from where, in the transaction that makes it.
 - **Listeners**, run inside the transaction of an incident change (``tocsin.hooks``): the
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
   when a paging incident opens and stops when someone has it, and the status page's
@@ -48,11 +51,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tocsin.access.hooks import SignedIn
 from tocsin.access.service import TokenCache
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import maintenance_silences
 from tocsin.alerts import service as alerts_service
 from tocsin.alerts.state import IngestState
+from tocsin.audit import recorder as audit_recorder
+from tocsin.audit import service as audit_service
 from tocsin.checks import runs as checks_runs
 from tocsin.config import Settings
 from tocsin.db import Database
@@ -148,6 +154,11 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         default_name=settings.statuspage_name,
         file=settings.statuspage_snapshot_path,
     )
+
+    # The audit log: every flush of a watched configuration table notes its changes, and the
+    # commit writes them (tocsin.audit.recorder); a sign-in is an entry in its transaction.
+    audit_recorder.watch(db)
+    db.hooks.subscribe(SignedIn, audit_service.on_signed_in)
 
     # In the transaction of every incident change, in this order:
     # The dashboard's per-incident facts: the ORM's flush keeps them (metrics.facts); this

@@ -8,8 +8,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Cookie, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tocsin.access import service
-from tocsin.access.api import Tokens
+from tocsin.access import acting, service
+from tocsin.access.api import Tokens, request_acting
+from tocsin.access.hooks import SignedIn, publish_sign_in
 from tocsin.access.service import Principal
 from tocsin.deps import DbDep
 from tocsin.errors import Unauthorized
@@ -20,11 +21,21 @@ COOKIE = "tocsin_token"
 router = APIRouter(include_in_schema=False)
 
 
-def page_principal(
+def _signed_in(
     db: DbDep, tokens: Tokens, tocsin_token: Annotated[str | None, Cookie()] = None
 ) -> Principal:
-    """The signed-in principal; an ``Unauthorized`` here sends the browser to /login."""
     return service.authenticate(db, tocsin_token, cache=tokens)
+
+
+async def page_principal(
+    request: Request, principal: Annotated[Principal, Depends(_signed_in)]
+) -> Principal:
+    """The signed-in principal; an ``Unauthorized`` here sends the browser to /login.
+
+    Async, so it runs in the request's own task: the route's thread inherits who acts.
+    """
+    acting.begin(request_acting(request, principal, via="web"))
+    return principal
 
 
 PagePrincipal = Annotated[Principal, Depends(page_principal)]
@@ -56,10 +67,12 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/incidents",
 ) -> Response:
     try:
-        service.authenticate(db, token.strip())
+        principal = service.authenticate(db, token.strip())
     except Unauthorized as exc:
         context = {"next": _safe_next(next), "error": exc.message, "principal": None}
         return templates.TemplateResponse(request, "login.html", context, status_code=401)
+    who = request_acting(request, principal, via="web")
+    publish_sign_in(db, SignedIn("api_token", principal.token_id, principal.name, who))
     response = RedirectResponse(_safe_next(next), status_code=303)
     secure = request.url.scheme == "https"
     response.set_cookie(

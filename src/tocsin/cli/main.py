@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
+from tocsin.cli import audit as audit_cli
 from tocsin.cli import client, incidents, tokens
 from tocsin.cli import config as config_cli
 from tocsin.cli import context as context_cli
@@ -92,6 +93,7 @@ app.add_typer(oncall_cli.app, name="oncall")
 for _name, _group in directory_cli.GROUPS:  # person, schedule, override, policy, service
     app.add_typer(_group, name=_name)
 app.add_typer(context_cli.app, name="context")
+app.add_typer(audit_cli.app, name="audit")
 app.add_typer(statuspage_cli.app, name="statuspage")
 app.add_typer(postmortems_cli.app, name="postmortem")
 app.command("demo", epilog=examples("tocsin demo", "tocsin demo --seed 7 --force"))(demo_cli.demo)

@@ -13,19 +13,30 @@ from tocsin.cli.output import examples
 from tocsin.core.roles import AccessRole
 
 if TYPE_CHECKING:
+    from tocsin.access.acting import Acting
     from tocsin.db import Database
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 console = Console()
 
 
+def cli_acting(command: str) -> Acting:
+    """Who acts in a command that writes the database itself: the local user, in the audit
+    log as ``cli:NAME`` from this command."""
+    from tocsin.access.acting import Acting
+
+    return Acting(actor=f"cli:{getpass.getuser()}", via="cli", route=command)
+
+
 def _database() -> Database:
     # Imported here, not at load time: see tocsin.cli.main.
+    from tocsin.audit import recorder
     from tocsin.config import Settings
     from tocsin.db import Database, migrate
 
     database = Database(Settings().database_url)
     migrate(database)
+    recorder.watch(database)  # tokens made and revoked here are in the audit log too
     return database
 
 
@@ -41,10 +52,10 @@ def create(
 ) -> None:
     """Create a token; it is printed once and stored only as a digest."""
     from tocsin.access import service
+    from tocsin.access.acting import acting_as
 
-    created = service.create_token(
-        _database(), name=name, role=role, created_by=f"cli:{getpass.getuser()}"
-    )
+    with acting_as(cli_acting("tocsin token create")) as who:
+        created = service.create_token(_database(), name=name, role=role, created_by=who.actor)
     console.print(f"Created token {created.id} '{created.name}' with role {created.role}.")
     console.print("Store it now; it cannot be shown again:")
     print(created.token)
@@ -73,6 +84,8 @@ def list_tokens() -> None:
 def revoke(token_id: int) -> None:
     """Revoke a token: it is refused from now on."""
     from tocsin.access import service
+    from tocsin.access.acting import acting_as
 
-    out = service.revoke_token(_database(), token_id=token_id)
+    with acting_as(cli_acting("tocsin token revoke")):
+        out = service.revoke_token(_database(), token_id=token_id)
     console.print(f"Revoked token {out.id} '{out.name}'.")

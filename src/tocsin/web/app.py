@@ -25,6 +25,7 @@ from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
 from tocsin.alerts import pages as alerts_pages
 from tocsin.assembly import Tocsin, assemble
+from tocsin.audit import api as audit_api
 from tocsin.checks import api as checks_api
 from tocsin.config import Settings
 from tocsin.config_as_code import api as config_as_code_api
@@ -224,6 +225,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         metrics_pages.router,
         recurrence_api.router,
         config_as_code_api.router,
+        audit_api.router,
         health.router,
     ):
         app.include_router(router)
