@@ -40,6 +40,7 @@ which of them run when.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -49,6 +50,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tocsin.access.service import TokenCache
+from tocsin.access.wiring import AccessWiring
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import maintenance_silences
 from tocsin.alerts import service as alerts_service
@@ -61,7 +63,9 @@ from tocsin.incidents.hooks import IncidentChanged
 from tocsin.metrics import facts as metrics_facts
 from tocsin.notify.batches import Batching
 from tocsin.notify.channels.base import Channel, Delivery, Message, Target
+from tocsin.notify.channels.registry import build_channels
 from tocsin.notify.service import ClaimedMessage, Outcome
+from tocsin.oncall import service as oncall_service
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
 from tocsin.rate_limits import SourceLimits
@@ -122,6 +126,7 @@ class Tocsin:
     ingest: IngestState
     tokens: TokenCache
     statuspage: SnapshotStore
+    access: AccessWiring
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
@@ -194,6 +199,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         ingest=ingest,
         tokens=TokenCache(),
         statuspage=statuspage,
+        access=AccessWiring(person_name=_person_name, send_mail=partial(_account_mail, settings)),
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
@@ -274,3 +280,20 @@ def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:
     return {"alerts": alerts_service.incident_alerts(db, incident_id=incident_id)}
+
+
+def _person_name(session: Session, person_id: int) -> str | None:
+    """A user's on-call person, by name (access names the signed-in user so)."""
+    found = oncall_service.people_in(session, [person_id]).get(person_id)
+    return found.name if found else None
+
+
+def _account_mail(settings: Settings, to: str, subject: str, text: str) -> str | None:
+    """A password reset or invitation, sent at once through the mail channel (its link is
+    a secret: it is never queued in the outbox)."""
+    channel = build_channels(settings)["email"]
+    key = f"account:{uuid.uuid4()}"
+    delivery = channel.send(
+        Target("email", to), Message(key, subject, text, event="account.link", to=to)
+    )
+    return None if delivery.ok else (delivery.error or "the mail was not sent")

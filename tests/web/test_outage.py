@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 
 from tests.alerts.helpers import am_alert, am_body
 from tests.builders import integration
-from tests.conftest import Api, serving, settings_for
+from tests.conftest import Api, serving, settings_for, sign_in
 from tests.pgcluster import PgCluster
 from tocsin.access import service as access_service
 from tocsin.alerts import integrations
@@ -95,8 +95,7 @@ def assert_json_unavailable(response: httpx.Response) -> dict[str, Any]:
 
 def signed_in(api: Api) -> httpx.Client:
     client = httpx.Client(base_url=api.url, timeout=30)
-    response = client.post("/login", data={"token": api.tokens["responder"], "next": "/"})
-    assert response.status_code == 303, response.text
+    sign_in(client, api, "responder", next="/")
     return client
 
 

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -20,6 +21,9 @@ from tocsin import __version__
 from tocsin.access import api as access_api
 from tocsin.access import pages as access_pages
 from tocsin.access import service as access_service
+from tocsin.access import sessions as access_sessions
+from tocsin.access import users_api as access_users_api
+from tocsin.access import users_pages as access_users_pages
 from tocsin.access.service import Principal
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
@@ -154,11 +158,19 @@ async def _poll_statuspage(tocsin: Tocsin) -> None:
 
 
 def _reader(tocsin: Tocsin) -> statuspage_public.Authenticate:
-    """Who reads an internal status page: a token's principal, checked off the event loop."""
+    """Who reads an internal status page: a token's or a session's principal, checked off
+    the event loop."""
+    names = tocsin.access.person_name
+    idle = timedelta(minutes=tocsin.settings.session_idle_minutes)
 
-    async def authenticate(token: str | None) -> Principal:
+    async def authenticate(credential: statuspage_public.Credential | None) -> Principal:
+        if credential is not None and credential[0] == "session":
+            return await asyncio.to_thread(
+                access_sessions.principal_of, tocsin.db, credential[1], idle=idle, person_name=names
+            )
+        token = credential[1] if credential else None
         return await asyncio.to_thread(
-            access_service.authenticate, tocsin.db, token, cache=tocsin.tokens
+            access_service.authenticate, tocsin.db, token, cache=tocsin.tokens, person_name=names
         )
 
     return authenticate
@@ -201,6 +213,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     for router in (
         access_api.router,
+        access_users_api.router,
+        access_users_pages.router,
         incidents_api.router,
         paging_api.router,
         paging_pages.router,
