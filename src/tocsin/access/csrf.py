@@ -25,7 +25,7 @@ HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MISSING = "CSRF check failed: the form carries no CSRF token; reload the page and submit again"
 MISMATCH = (
-    "CSRF check failed: the form's CSRF token does not belong to this browser's session; "
+    "CSRF check failed: the CSRF token of the form does not belong to this browser session; "
     "reload the page and submit again"
 )
 
