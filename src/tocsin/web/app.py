@@ -56,6 +56,7 @@ from tocsin.templating import STATIC
 from tocsin.web import errors, health, openapi
 from tocsin.web.guard import InputGuard
 from tocsin.web.limits import BodyLimit
+from tocsin.web.same_origin import SameOriginForms
 from tocsin.worker.loop import Worker
 
 DESCRIPTION = """Incident management in one process: alerts in (`/hooks/{key}`, PagerDuty
@@ -197,6 +198,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.ingest = BodyLimit(app.state.alerts_ingest, max_bytes=settings.max_body_bytes)
     app.status_pages = statuspage_public.StatusPages(tocsin.statuspage, _reader(tocsin))
     app.add_middleware(InputGuard)  # unstorable text → 422, before any route
+    app.add_middleware(SameOriginForms, also=[settings.base_url])  # forged form posts → 403
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
