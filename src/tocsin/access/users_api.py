@@ -10,6 +10,7 @@ from tocsin.access.api import Admin, Viewer
 from tocsin.access.schemas import UserCreate, UserOut
 from tocsin.access.wiring import AccessWiring
 from tocsin.deps import DbDep, SettingsDep
+from tocsin.errors import Conflict, answers
 from tocsin.fields import Id
 
 router = APIRouter(prefix="/api/v1/users", tags=["access"])
@@ -29,7 +30,7 @@ class Me(BaseModel):
     token_id: int | None
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=answers(Conflict))
 def invite_user(
     body: UserCreate, request: Request, db: DbDep, settings: SettingsDep, principal: Admin
 ) -> UserInvited:
@@ -46,7 +47,7 @@ def invite_user(
     return UserInvited(**user.model_dump(), mail_error=problem)
 
 
-@router.post("/{user_id}/invitation")
+@router.post("/{user_id}/invitation", responses=answers(Conflict))
 def resend_invitation(
     user_id: Id, request: Request, db: DbDep, settings: SettingsDep, principal: Admin
 ) -> UserInvited:
