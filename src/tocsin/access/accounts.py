@@ -103,9 +103,9 @@ def user_id_by_email(db: Database, *, email: str) -> int:
     return found
 
 
-def count_users(db: Database) -> int:
+def any_users(db: Database) -> bool:
     with db.reading() as session:
-        return len(session.scalars(select(User.id).limit(1)).all())
+        return session.scalar(select(User.id).limit(1)) is not None
 
 
 def check_password(db: Database, *, email: str, password: str) -> int:

@@ -258,7 +258,7 @@ def serve(
     if warning := database_warning(database):
         console.print(f"[yellow]Warning:[/] {warning}")
     migrate(database)  # once, here, before any worker process starts
-    if accounts.count_users(database) == 0:
+    if not accounts.any_users(database):
         console.print(
             "[yellow]No users yet.[/] Create the first admin with:\n"
             "  tocsin user create --email you@example.com --role admin\n"
