@@ -242,3 +242,34 @@ def test_actions_on_the_pages_name_the_users_person(api: Api) -> None:
     events = timeline(api, int(match.group(1)))
     assert events and all(event["actor"] == "Ana Lima" for event in events)
     assert api.viewer.get(f"/api/v1/incidents/{match.group(1)}").json()["created_by"] == "Ana Lima"
+
+
+def test_an_admin_demotes_and_disables_a_user(api: Api) -> None:
+    from tocsin.access import service
+
+    email = new_user(api, AccessRole.RESPONDER)
+    user_id = accounts.user_id_by_email(api.db, email=email)
+    token = service.create_token(
+        api.db, name="own", role=AccessRole.RESPONDER, created_by="tests", user_id=user_id
+    ).token
+    bearer = {"Authorization": f"Bearer {token}"}
+    incident = {"title": "x", "severity": "SEV4"}
+    assert (
+        httpx.post(f"{api.url}/api/v1/incidents", json=incident, headers=bearer).status_code == 201
+    )
+    demoted = api.admin.patch(f"/api/v1/users/{user_id}", json={"role": "viewer"})
+    assert demoted.status_code == 200 and demoted.json()["role"] == "viewer"
+    refused = httpx.post(f"{api.url}/api/v1/incidents", json=incident, headers=bearer)
+    assert refused.status_code == 403 and "has viewer" in refused.text
+    with browser(api) as client:
+        assert log_in(client, email).status_code == 303
+        assert api.admin.patch(f"/api/v1/users/{user_id}", json={"disabled": True}).is_success
+        assert client.get("/incidents").status_code == 303  # the session ended
+        assert log_in(client, email).status_code == 401
+    gone = httpx.get(f"{api.url}/api/v1/users/me", headers=bearer)
+    assert gone.status_code == 401
+    bad = api.admin.patch(f"/api/v1/users/{user_id}", json={"person_id": 999_999})
+    assert bad.status_code == 422 and "no person with id 999999" in bad.text
+    assert (
+        api.responder.patch(f"/api/v1/users/{user_id}", json={"disabled": False}).status_code == 403
+    )

@@ -174,3 +174,13 @@ def test_the_api_invites_and_only_admins_may(mailing: Api, mailbox: SmtpServer) 
     assert link_in_mail(mailbox.mailbox, email, "/invite").startswith("/invite/")
     twice = mailing.admin.post("/api/v1/users", json={"email": email.upper(), "role": "viewer"})
     assert twice.status_code == 409
+
+
+def test_an_invited_user_who_lost_the_invitation_resets(mailing: Api, mailbox: SmtpServer) -> None:
+    email = f"l-{uuid.uuid4().hex[:8]}@example.test"
+    accounts.create_user(mailing.db, email=email, role=AccessRole.VIEWER, created_by="tests")
+    with httpx.Client(base_url=mailing.url, timeout=30) as client:
+        assert request_reset(client, email).status_code == 200
+        link = link_in_mail(mailbox.mailbox, email, "/reset")
+        assert set_password(client, link, "found my way in").status_code == 303
+        assert client.get("/account").status_code == 200

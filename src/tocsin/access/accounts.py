@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tocsin import clock
 from tocsin.access import passwords, sessions
-from tocsin.access.schemas import UserOut
+from tocsin.access.schemas import UserOut, UserPatch
 from tocsin.access.service import PersonName, digest
 from tocsin.access.tables import AccountLink, User
 from tocsin.core.roles import AccessRole
@@ -108,6 +108,34 @@ def any_users(db: Database) -> bool:
         return session.scalar(select(User.id).limit(1)) is not None
 
 
+def edit_user(
+    db: Database,
+    *,
+    user_id: int,
+    patch: UserPatch,
+    person_name: PersonName | None = None,
+) -> UserOut:
+    """Change a user's role, person or whether they may sign in; disabling one ends their
+    sessions (and their tokens stop working)."""
+    with db.transaction() as session:
+        row = get_or_404(session, User, user_id, "user")
+        given = patch.model_fields_set
+        if "role" in given and patch.role is not None:
+            row.role = patch.role.value
+        if "person_id" in given:
+            if patch.person_id is not None and (
+                person_name is None or not person_name(session, patch.person_id)
+            ):
+                problem = f"person_id: no person with id {patch.person_id}"
+                raise InvalidInput(problem, field="person_id")
+            row.person_id = patch.person_id
+        if "disabled" in given:
+            row.disabled_at = (row.disabled_at or clock.now()) if patch.disabled else None
+            if patch.disabled:
+                sessions.end_all_in(session, user_id=row.id)
+        return _out(row)
+
+
 def check_password(db: Database, *, email: str, password: str) -> int:
     """The id of the user with this address and password, or one ``Unauthorized`` for any
     mismatch: an unknown address, a wrong password, a disabled or not yet invited user."""
@@ -181,9 +209,8 @@ def request_reset(db: Database, *, email: str, ttl: timedelta) -> tuple[str, str
     with db.transaction() as session:
         row = session.scalar(select(User).where(User.email == address))
         if row is None or row.disabled_at is not None:
-            return None
-        purpose: Purpose = "reset" if row.password_hash is not None else "invite"
-        return row.email, make_link_in(session, user_id=row.id, purpose=purpose, ttl=ttl)
+            return None  # an invited user without a password yet may set one so too
+        return row.email, make_link_in(session, user_id=row.id, purpose="reset", ttl=ttl)
 
 
 def link_user(db: Database, *, raw: str, purpose: Purpose) -> UserOut:

@@ -44,6 +44,16 @@ class UserCreate(BaseModel):
     person_id: int | None = Field(default=None, ge=1, description="The on-call person.")
 
 
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: AccessRole | None = None
+    person_id: int | None = Field(default=None, ge=1, description="null unlinks the person.")
+    disabled: bool | None = Field(
+        default=None, description="A disabled user cannot sign in; their sessions end."
+    )
+
+
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

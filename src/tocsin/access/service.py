@@ -80,6 +80,12 @@ class TokenCache:
         with self._lock:
             self._entries[key] = (principal, time.monotonic() + self.seconds)
 
+    def forget_user(self, user_id: int) -> None:
+        """Forget every token of a user (their role changed, or they were disabled)."""
+        with self._lock:
+            for key in [k for k, (p, _) in self._entries.items() if p.user_id == user_id]:
+                del self._entries[key]
+
     def forget(self, token_id: int) -> None:
         with self._lock:
             for key in [k for k, (p, _) in self._entries.items() if p.token_id == token_id]:

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from tocsin.access import accounts, invitations
-from tocsin.access.api import Admin, Viewer
-from tocsin.access.schemas import UserCreate, UserOut
+from tocsin.access.api import Admin, Tokens, Viewer
+from tocsin.access.schemas import UserCreate, UserOut, UserPatch
 from tocsin.access.wiring import AccessWiring
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, answers
@@ -54,6 +54,18 @@ def resend_invitation(
     wired: AccessWiring = request.app.state.tocsin.access
     problem = invitations.resend(db, settings, wired, user_id=user_id, invited_by=principal.actor)
     return UserInvited(**accounts.get_user(db, user_id=user_id).model_dump(), mail_error=problem)
+
+
+@router.patch("/{user_id}")
+def edit_user(
+    user_id: Id, body: UserPatch, request: Request, db: DbDep, tokens: Tokens, _: Admin
+) -> UserOut:
+    """Change a user's role or person, or disable them (their sessions end; their tokens
+    stop working, within seconds on other replicas)."""
+    wired: AccessWiring = request.app.state.tocsin.access
+    edited = accounts.edit_user(db, user_id=user_id, patch=body, person_name=wired.person_name)
+    tokens.forget_user(user_id)
+    return edited
 
 
 @router.get("")
