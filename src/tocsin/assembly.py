@@ -135,6 +135,8 @@ class Tocsin:
     outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
     subscribe_limits: SourceLimits = field(default_factory=SourceLimits)
     """The public subscribe call's and form's per-address rate limit."""
+    sign_in_limits: SourceLimits = field(default_factory=SourceLimits)
+    """Sign-in attempts and reset requests, per mail address and per client address."""
 
 
 def assemble(settings: Settings, db: Database) -> Tocsin:

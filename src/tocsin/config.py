@@ -105,6 +105,18 @@ class Settings(BaseSettings):
         description="Mark the session cookie Secure even when a request came over plain HTTP "
         "(behind a TLS-terminating proxy); over HTTPS it always is.",
     )
+    sign_in_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="Sign-in attempts and reset requests per mail address per minute.",
+    )
+    sign_in_client_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=100_000,
+        description="Sign-in attempts and reset requests per client address per minute.",
+    )
     password_reset_minutes: float = Field(
         default=60.0, gt=0, le=60 * 24, description="How long a password-reset link works."
     )

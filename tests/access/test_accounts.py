@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from tests.builders import timeline
 from tests.conftest import PASSWORD, Api, TestClock, csrf_of, sign_in, user_email
@@ -273,3 +274,21 @@ def test_an_admin_demotes_and_disables_a_user(api: Api) -> None:
     assert (
         api.responder.patch(f"/api/v1/users/{user_id}", json={"disabled": False}).status_code == 403
     )
+
+
+def test_guessing_a_password_is_rate_limited_per_address(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    email = new_user(api)
+    monkeypatch.setattr(api.tocsin.settings, "sign_in_per_minute", 3)
+    try:
+        with browser(api) as client:
+            answers = [log_in(client, email, f"guess {n}").status_code for n in range(3)]
+            assert answers == [401, 401, 401]
+            limited = log_in(client, email)  # even the right password, for now
+            assert limited.status_code == 429
+            assert f"too many sign-in attempts for {email}" in limited.text
+            other = log_in(client, user_email("viewer"))  # other addresses are not held up
+            assert other.status_code == 303
+    finally:
+        api.tocsin.sign_in_limits.clear()

@@ -23,6 +23,7 @@ from tocsin.access.wiring import AccessWiring
 from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import TocsinError
+from tocsin.rate_limits import SourceLimits
 from tocsin.templating import templates
 
 COOKIE = sessions.COOKIE
@@ -94,6 +95,15 @@ def _signed_in(request: Request, settings: Settings, raw: str, target: str) -> R
     return response
 
 
+def _count_attempt(request: Request, settings: Settings, email: str, what: str) -> None:
+    """``RateLimited`` past the settings' attempts per mail address and per client."""
+    limits: SourceLimits = request.app.state.tocsin.sign_in_limits
+    client = request.client.host if request.client else "unknown"
+    limits.take(f"client:{client}", settings.sign_in_client_per_minute, what=what)
+    address = email.strip().lower()[:320]
+    limits.take(f"email:{address}", settings.sign_in_per_minute, what=f"{what} for {address}")
+
+
 def _start(db: DbDep, settings: Settings, user_id: int) -> str:
     lifetime = timedelta(hours=settings.session_lifetime_hours)
     return sessions.start(db, user_id=user_id, lifetime=lifetime)
@@ -117,11 +127,13 @@ async def login(
 ) -> Response:
     await csrf.check(request)
     try:
+        _count_attempt(request, settings, email, "sign-in attempts")
         user_id = await run_in_threadpool(
             accounts.check_password, db, email=email, password=password
         )
     except TocsinError as exc:
-        return _page(request, settings, "login.html", 401, next=_safe_next(next), error=exc.message)
+        again = {"next": _safe_next(next), "error": exc.message, "email": email[:320]}
+        return _page(request, settings, "login.html", exc.status, **again)
     await run_in_threadpool(sessions.end, db, request.cookies.get(COOKIE))  # no fixation
     raw = await run_in_threadpool(_start, db, settings, user_id)
     return _signed_in(request, settings, raw, next)
@@ -189,6 +201,7 @@ async def request_reset(
 ) -> Response:
     """The same answer whether or not the address has an account; the mail goes after it."""
     await csrf.check(request)
+    _count_attempt(request, settings, email, "reset requests")
     ttl = timedelta(minutes=settings.password_reset_minutes)
     found = await run_in_threadpool(accounts.request_reset, db, email=email, ttl=ttl)
     if found is not None:
