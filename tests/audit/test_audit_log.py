@@ -30,8 +30,9 @@ from tests.builders import (
     schedule,
     unique,
 )
-from tests.conftest import Api, TestClock
+from tests.conftest import PASSWORD, Api, TestClock, sign_in, user_email
 from tests.peers import SmtpServer
+from tocsin.core.roles import AccessRole
 from tocsin.worker.loop import Worker
 
 RESPONDER, ADMIN = "token:test-responder", "token:test-admin"
@@ -148,6 +149,30 @@ def test_a_rotated_integration_key_is_recorded_as_rotated_never_its_value(api: A
         assert secret not in everything
 
 
+def test_a_user_made_changed_and_disabled_is_recorded_without_their_password(api: Api) -> None:
+    from tocsin.access import accounts
+
+    email = f"{unique('user')}@example.test"
+    user = accounts.create_user(
+        api.db, email=email, role=AccessRole.VIEWER, password=PASSWORD, created_by="tests"
+    )
+    ok(api.admin.patch(f"/api/v1/users/{user.id}", json={"role": "responder"}))
+    ok(api.admin.patch(f"/api/v1/users/{user.id}", json={"disabled": True}))
+
+    created, promoted, disabled = of(api, "user", user.id)
+    assert created["action"] == "create" and created["object_label"] == email
+    assert created["after"]["password_hash"] == "<secret>"
+    assert (promoted["before"], promoted["after"]) == ({"role": "viewer"}, {"role": "responder"})
+    assert promoted["actor"] == ADMIN
+    assert disabled["before"] == {"disabled_at": None} and disabled["after"]["disabled_at"]
+    with api.db.reading() as session:
+        stored = session.scalar(
+            text("SELECT password_hash FROM users WHERE id = :id"), {"id": user.id}
+        )
+    everything = json.dumps([created, promoted, disabled])
+    assert PASSWORD not in everything and stored not in everything
+
+
 def test_a_token_made_and_revoked_leaves_no_trace_of_the_token(api: Api) -> None:
     made = ok(api.admin.post("/api/v1/tokens", json={"name": unique("bot"), "role": "viewer"}), 201)
     ok(api.admin.delete(f"/api/v1/tokens/{made['id']}"))
@@ -257,15 +282,15 @@ def test_the_database_refuses_to_change_or_delete_an_entry(api: Api) -> None:
 
 
 def test_signing_in_on_the_web_pages_is_an_entry(api: Api) -> None:
-    with httpx.Client(base_url=api.url, follow_redirects=False) as browser:
-        response = browser.post("/login", data={"token": api.tokens["viewer"], "next": "/"})
-    assert response.status_code == 303
-    signed_in = entries(api, action="sign_in", actor="token:test-viewer")[0]
+    with httpx.Client(timeout=30) as browser:
+        sign_in(browser, api, "viewer", next="/")
+    email = user_email("viewer")
+    signed_in = entries(api, action="sign_in", actor=email)[0]
     assert signed_in["via"] == "web"
-    assert signed_in["object_kind"] == "api_token"
-    assert signed_in["object_label"] == "test-viewer"
+    assert signed_in["object_kind"] == "user"
+    assert signed_in["object_label"] == email
     assert signed_in["route"] == "POST /login"
-    assert api.tokens["viewer"] not in json.dumps(signed_in)
+    assert PASSWORD not in json.dumps(signed_in)
 
 
 @pytest.fixture

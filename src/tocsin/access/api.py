@@ -38,10 +38,14 @@ def require(role: AccessRole) -> Callable[..., Awaitable[Principal]]:
     scoped = Security(bearer, scopes=[role.value])
 
     def authenticated(
-        db: DbDep, tokens: Tokens, credentials: HTTPAuthorizationCredentials | None = scoped
+        request: Request,
+        db: DbDep,
+        tokens: Tokens,
+        credentials: HTTPAuthorizationCredentials | None = scoped,
     ) -> Principal:
         token = credentials.credentials if credentials else None
-        principal = service.authenticate(db, token, cache=tokens)
+        names = request.app.state.tocsin.access.person_name
+        principal = service.authenticate(db, token, cache=tokens, person_name=names)
         if not principal.role.allows(role):
             raise Forbidden(f"this needs the {role} role; the token has {principal.role}")
         return principal
@@ -72,7 +76,15 @@ router = APIRouter(prefix="/api/v1/tokens", tags=["access"])
 
 @router.post("", status_code=201)
 def create_token(body: TokenCreate, db: DbDep, principal: Admin) -> TokenCreated:
-    return service.create_token(db, name=body.name, role=body.role, created_by=principal.actor)
+    """A token of the caller's user (at most the user's role), or an ownerless one when the
+    caller's own token has no user."""
+    return service.create_token(
+        db,
+        name=body.name,
+        role=body.role,
+        created_by=principal.actor,
+        user_id=principal.user_id,
+    )
 
 
 @router.get("")

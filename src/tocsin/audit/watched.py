@@ -6,9 +6,10 @@ row they flush. Columns that are state a running system keeps (a heartbeat's tim
 last result, a component's computed status) are ``ignore``\\ d: changing only those records
 nothing. ``secret`` columns are hidden (:func:`tocsin.core.audit.hide`).
 
-Adding a table is one line: user accounts will be
-``"users": Watch("user", label="email", secret=("password_hash",)),``.
-Tables are named, not imported, so the log reaches into no feature's models.
+Adding a table is one line. Web sessions and reset/invitation links are not watched: a
+sign-in is its own entry (:class:`tocsin.access.hooks.SignedIn`), and a session's or link's
+rows are state, their digests secrets. Tables are named, not imported, so the log reaches into
+no feature's models.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ WATCHED: dict[str, Watch] = {
     "statuspage_state": Watch("status_page_rule", ignore=("version",)),
     "config_applies": Watch("config_apply", label="source", ignore=("applied_at",)),
     "api_tokens": Watch("api_token", label="name", secret=("digest",), ignore=("last_used_at",)),
+    "users": Watch("user", label="email", secret=("password_hash",)),
 }
 
 PARTS: dict[str, Part] = {
@@ -82,4 +84,4 @@ PARTS: dict[str, Part] = {
 }
 
 KINDS = tuple(sorted({watch.kind for watch in WATCHED.values()}))
-"""Every object kind an entry can name (sign-ins name ``api_token``, later ``user``)."""
+"""Every object kind an entry can name (a sign-in names ``user``)."""

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
 from tocsin.cli import audit as audit_cli
-from tocsin.cli import client, incidents, tokens
+from tocsin.cli import client, incidents, tokens, users
 from tocsin.cli import config as config_cli
 from tocsin.cli import context as context_cli
 from tocsin.cli import demo as demo_cli
@@ -86,6 +86,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(tokens.app, name="token")
+app.add_typer(users.app, name="user")
 app.add_typer(incidents.app, name="incident")
 for _name, _group in alerts_cli.GROUPS:  # integration, silence, alert
     app.add_typer(_group, name=_name)
@@ -252,6 +253,7 @@ def serve(
 
     import uvicorn
 
+    from tocsin.access import accounts
     from tocsin.access import service as access_service
     from tocsin.config import Settings
     from tocsin.db import Database, migrate
@@ -277,11 +279,17 @@ def serve(
     if warning := database_warning(database):
         console.print(f"[yellow]Warning:[/] {warning}")
     migrate(database)  # once, here, before any worker process starts
+    if not accounts.any_users(database):
+        console.print(
+            "[yellow]No users yet.[/] Create the first admin with:\n"
+            "  tocsin user create --email you@example.com --role admin\n"
+            "(same TOCSIN_DATABASE_URL), then sign in on the web page."
+        )
     if access_service.count_active_tokens(database) == 0:
         console.print(
-            "[yellow]No API tokens yet.[/] Create the first one with:\n"
+            "[yellow]No API tokens yet.[/] Create one for the CLI and scripts with:\n"
             "  tocsin token create --name admin --role admin\n"
-            "(same TOCSIN_DATABASE_URL), then use it as TOCSIN_TOKEN or sign in on the web page."
+            "(same TOCSIN_DATABASE_URL), then use it as TOCSIN_TOKEN."
         )
     scheme = "https" if settings.tls_certfile else "http"
     console.print(f"Tocsin on {scheme}://{settings.host}:{settings.port}  (API docs at /docs)")

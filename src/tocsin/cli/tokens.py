@@ -43,19 +43,33 @@ def _database() -> Database:
 @app.command(
     epilog=examples(
         "tocsin token create --name ci-bot --role responder",
+        "tocsin token create --name laptop --role responder --user ana@example.com",
         "export TOCSIN_TOKEN=$(tocsin token create --name me --role admin | tail -1)",
     )
 )
 def create(
     name: Annotated[str, typer.Option(help="Who or what uses the token.")],
     role: Annotated[AccessRole, typer.Option(help="viewer, responder or admin.")],
+    user: Annotated[
+        str | None,
+        typer.Option(help="The owning user's email: the token carries at most their role."),
+    ] = None,
 ) -> None:
     """Create a token; it is printed once and stored only as a digest."""
-    from tocsin.access import service
+    from tocsin.access import accounts, service
     from tocsin.access.acting import acting_as
+    from tocsin.errors import TocsinError
 
-    with acting_as(cli_acting("tocsin token create")) as who:
-        created = service.create_token(_database(), name=name, role=role, created_by=who.actor)
+    database = _database()
+    try:
+        with acting_as(cli_acting("tocsin token create")) as who:
+            owner = accounts.user_id_by_email(database, email=user) if user else None
+            created = service.create_token(
+                database, name=name, role=role, created_by=who.actor, user_id=owner
+            )
+    except TocsinError as error:
+        console.print(f"[red]{error.message}[/]")
+        raise typer.Exit(1) from None
     console.print(f"Created token {created.id} '{created.name}' with role {created.role}.")
     console.print("Store it now; it cannot be shown again:")
     print(created.token)
