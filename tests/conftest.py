@@ -9,7 +9,9 @@ Test data comes from ``tests/builders.py``; a test that moves time takes ``clock
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,13 +33,17 @@ from tests.peers import (  # noqa: F401 (fixtures)
 )
 from tests.pgcluster import pg_cluster  # noqa: F401  (a PostgreSQL a test may stop)
 from tocsin import clock as tocsin_clock
+from tocsin.access import accounts as access_accounts
 from tocsin.access import service as access_service
 from tocsin.assembly import Tocsin
 from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database, migrate
+from tocsin.errors import Conflict
 from tocsin.web.app import create_app
 
+PASSWORD = "correct horse battery staple"
+"""The password of every test user (``user_email(role)``)."""
 POSTGRES_ADMIN = os.environ.get("TOCSIN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -145,6 +151,7 @@ def settings_for(database_url: str, keys: Path) -> Settings:
         secret_key_file=str(keys / "tocsin.key"),
         outbound_allow=["127.0.0.0/8"],
         signin_per_minute=10_000,  # every test signs in from 127.0.0.1 (tests/access lowers it)
+        signin_address_per_minute=10_000,  # and as the same few users
     )
 
 
@@ -158,7 +165,52 @@ def serving(settings: Settings, db: Database, app: FastAPI | None = None) -> Ite
         yield _with_tokens(backend, url, db, settings, app)
 
 
+def user_email(role: str) -> str:
+    """The address of the test user with ``role``, who signs in with :data:`PASSWORD`."""
+    return f"{role}@users.tocsin.test"
+
+
+def _with_users(db: Database) -> None:
+    for role in AccessRole:
+        with contextlib.suppress(Conflict):  # served again on the same database
+            access_accounts.create_user(
+                db, email=user_email(role.value), role=role, password=PASSWORD, created_by="tests"
+            )
+
+
+_CSRF = re.compile(r'name="csrf(?:-token|_token)" (?:content|value)="([0-9a-f]+)"')
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a page writes into its forms (or its meta tag)."""
+    found = _CSRF.search(page)
+    assert found, f"no CSRF token on the page: {page[:300]}"
+    return found.group(1)
+
+
+def sign_in(
+    client: httpx.Client, api: Api, role: str = "responder", next: str = "/incidents"
+) -> httpx.Response:
+    """Sign ``client`` in on the web pages as the test user of ``role``, as a browser does
+    (the sign-in form and its CSRF token); its later form posts carry the session's CSRF
+    token in the ``X-CSRF-Token`` header. The answer to the sign-in (a 303)."""
+    form = client.get(f"{api.url}/login")
+    data = {"email": user_email(role), "password": PASSWORD, "csrf_token": csrf_of(form.text)}
+    response = client.post(f"{api.url}/login", data={**data, "next": next}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+    client.headers["X-CSRF-Token"] = csrf_of(client.get(f"{api.url}/account").text)
+    return response
+
+
+def session_cookie(api: Api, role: str = "viewer") -> str:
+    """A signed-in session's cookie value (``tocsin_session``) for the test user of ``role``."""
+    with httpx.Client(timeout=30) as client:
+        sign_in(client, api, role)
+        return str(client.cookies["tocsin_session"])
+
+
 def _with_tokens(backend: str, url: str, db: Database, settings: Settings, app: FastAPI) -> Api:
+    _with_users(db)
     tokens = {
         role.value: access_service.create_token(
             db, name=f"test-{role.value}", role=role, created_by="tests"

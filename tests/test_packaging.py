@@ -11,6 +11,7 @@ so ``import tocsin`` can only find the installed wheel — which the test checks
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -28,9 +29,17 @@ REPO = Path(__file__).resolve().parent.parent
 _JUNK = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", "*.db", "tocsin.key")
 
 
-def _run(*argv: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
+def _run(
+    *argv: str | Path, cwd: Path, env: dict[str, str] | None = None, given: str | None = None
+) -> str:
     done = subprocess.run(
-        [str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [str(a) for a in argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=given,
     )
     assert done.returncode == 0, f"{argv} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
@@ -100,6 +109,9 @@ def test_the_built_wheel_installs_and_serves_pages(tmp_path: Path) -> None:
     tocsin = bin_dir / "tocsin"
     created = _run(tocsin, "token", "create", "--name", "t", "--role", "admin", cwd=folder, env=env)
     token = created.strip().splitlines()[-1]
+    password = "first admin password"
+    user = ("user", "create", "--email", "admin@example.test", "--role", "admin")
+    _run(tocsin, *user, cwd=folder, env=env, given=f"{password}\n{password}\n")
     with serving(tocsin, folder, env) as url:
         login = httpx.get(f"{url}/login")
         assert login.status_code == 200
@@ -111,7 +123,11 @@ def test_the_built_wheel_installs_and_serves_pages(tmp_path: Path) -> None:
         assert css.status_code == 200
         assert css.headers["content-type"].startswith("text/css")
         with httpx.Client(base_url=url, follow_redirects=True) as browser:
-            listed = browser.post("/login", data={"token": token})
+            form = browser.get("/login").text
+            csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form)
+            assert csrf, form
+            credentials = {"email": "admin@example.test", "password": password}
+            listed = browser.post("/login", data={**credentials, "csrf_token": csrf.group(1)})
             assert listed.status_code == 200
             assert str(listed.url).endswith("/incidents")
             declared = browser.post(

@@ -4,6 +4,9 @@ The web app (:func:`tocsin.web.app.create_app`) and the worker (:class:`tocsin.w
 Worker`) both run on a :class:`Tocsin` built by :func:`assemble`. Reading :func:`assemble`
 tells you everything that happens when something changes:
 
+- **The audit log**: every change of a configuration or access table (people, schedules,
+  policies, services, integrations, silences, status page settings, tokens…) and every
+  sign-in is written, with who and from where, in the transaction that makes it.
 - **Listeners**, run inside the transaction of an incident change (``tocsin.hooks``): the
   incident's alerts follow it (closed on resolve, noise figures on ack), and paging starts
   when a paging incident opens and stops when someone has it, and the status page's
@@ -40,6 +43,7 @@ which of them run when.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -48,11 +52,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tocsin.access.hooks import SignedIn
 from tocsin.access.service import TokenCache
+from tocsin.access.wiring import AccessWiring
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import maintenance_silences
 from tocsin.alerts import service as alerts_service
 from tocsin.alerts.state import IngestState
+from tocsin.audit import recorder as audit_recorder
+from tocsin.audit import service as audit_service
 from tocsin.checks import runs as checks_runs
 from tocsin.config import Settings
 from tocsin.db import Database
@@ -62,7 +70,9 @@ from tocsin.incidents.severity_policies import PolicyBook
 from tocsin.metrics import facts as metrics_facts
 from tocsin.notify.batches import Batching
 from tocsin.notify.channels.base import Channel, Delivery, Message, Target
+from tocsin.notify.channels.registry import build_channels
 from tocsin.notify.service import ClaimedMessage, Outcome
+from tocsin.oncall import service as oncall_service
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
 from tocsin.rate_limits import ClientLimits
@@ -126,6 +136,7 @@ class Tocsin:
     statuspage: SnapshotStore
     policies: PolicyBook
     """The severity policies in effect (the deployment's, and what an admin stored)."""
+    access: AccessWiring
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     # kinds whose claimed timers are run together, one call per pass (a storm's many)
     timer_batch_handlers: Mapping[str, TimersHandler] = field(default_factory=dict)
@@ -133,7 +144,8 @@ class Tocsin:
     incident_sections: tuple[PageSection, ...] = ()
     outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
     client_limits: ClientLimits = field(default_factory=ClientLimits)
-    """The public endpoints' per-address rate limits (sign-in, report form, subscribe)."""
+    """The public endpoints' per-address rate limits (sign-in per client and per mail
+    address, report form, subscribe)."""
 
 
 def assemble(settings: Settings, db: Database) -> Tocsin:
@@ -148,6 +160,11 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         default_name=settings.statuspage_name,
         file=settings.statuspage_snapshot_path,
     )
+
+    # The audit log: every flush of a watched configuration table notes its changes, and the
+    # commit writes them (tocsin.audit.recorder); a sign-in is an entry in its transaction.
+    audit_recorder.watch(db)
+    db.hooks.subscribe(SignedIn, audit_service.on_signed_in)
 
     # In the transaction of every incident change, in this order:
     # The dashboard's per-incident facts: the ORM's flush keeps them (metrics.facts); this
@@ -201,6 +218,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         tokens=TokenCache(),
         statuspage=statuspage,
         policies=policies,
+        access=AccessWiring(person_name=_person_name, send_mail=partial(_account_mail, settings)),
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
@@ -283,3 +301,20 @@ def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:
     return {"alerts": alerts_service.incident_alerts(db, incident_id=incident_id)}
+
+
+def _person_name(session: Session, person_id: int) -> str | None:
+    """A user's on-call person, by name (access names the signed-in user so)."""
+    found = oncall_service.people_in(session, [person_id]).get(person_id)
+    return found.name if found else None
+
+
+def _account_mail(settings: Settings, to: str, subject: str, text: str) -> str | None:
+    """A password reset or invitation, sent at once through the mail channel (its link is
+    a secret: it is never queued in the outbox)."""
+    channel = build_channels(settings)["email"]
+    key = f"account:{uuid.uuid4()}"
+    delivery = channel.send(
+        Target("email", to), Message(key, subject, text, event="account.link", to=to)
+    )
+    return None if delivery.ok else (delivery.error or "the mail was not sent")

@@ -64,8 +64,8 @@ class Settings(BaseSettings):
         default=20,
         ge=1,
         le=100_000,
-        description="Sign-in attempts (posts of the sign-in form) one client address may make "
-        "a minute.",
+        description="Sign-in attempts and reset requests (posts of those forms) one client "
+        "address may make a minute.",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     ingest_max_commit_alerts: int = Field(
@@ -109,6 +109,37 @@ class Settings(BaseSettings):
         gt=0,
         le=24 * 90,
         description="How long the acknowledge link in a page works, from when it was sent.",
+    )
+    # accounts: web sessions and the links mailed for a reset or an invitation
+    session_lifetime_hours: float = Field(
+        default=24.0 * 7,
+        gt=0,
+        le=24 * 90,
+        description="A web session ends this long after sign-in, however busy it is.",
+    )
+    session_idle_minutes: float = Field(
+        default=8.0 * 60,
+        gt=0,
+        le=60 * 24 * 30,
+        description="A web session unused this long ends.",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure even when a request came over plain HTTP "
+        "(behind a TLS-terminating proxy); over HTTPS it always is.",
+    )
+    signin_address_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="Sign-in attempts and reset requests for one mail address a minute (per "
+        "client address: signin_per_minute).",
+    )
+    password_reset_minutes: float = Field(
+        default=60.0, gt=0, le=60 * 24, description="How long a password-reset link works."
+    )
+    invitation_hours: float = Field(
+        default=72.0, gt=0, le=24 * 30, description="How long an invitation link works."
     )
     reminder_grace_minutes: float = Field(
         default=5.0,

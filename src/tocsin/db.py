@@ -191,6 +191,13 @@ class Database:
         event.listen(self._writer, "do_orm_execute", _note_write_statement)
         self._unit: ContextVar[Connection | None] = ContextVar(f"tocsin-unit-{id(self)}")
 
+    def listen(self, name: str, listener: Any) -> None:
+        """Run ``listener`` on the session event ``name`` (``after_flush``, ``before_commit``…)
+        of this database's write sessions; ``tocsin.assembly`` wires them (the audit log).
+        Listening twice with the same listener is listening once."""
+        if not event.contains(self._writer, name, listener):
+            event.listen(self._writer, name, listener)
+
     def _ensure_sqlite_folder(self) -> None:
         url = make_url(self.url)
         database = url.database

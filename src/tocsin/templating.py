@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from tocsin import clock
+from tocsin.access.csrf import form_token
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -29,3 +30,4 @@ def _from_now(value: datetime | None) -> str:
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["when"] = _when
 templates.env.filters["from_now"] = _from_now
+templates.env.globals["csrf_token"] = form_token

@@ -1,5 +1,6 @@
-"""The sign-in form's per-address rate limit: the attempt after the last allowed one is a
-429 page with ``Retry-After``, whatever the token; another address is not held up."""
+"""The sign-in form's per-client-address rate limit: the attempt after the last allowed one is
+a 429 page with ``Retry-After``, whatever the password; another address is not held up; behind
+a trusted proxy the client is the address it names."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import PASSWORD, Api, csrf_of, user_email
 
 LIMIT = 3
 
@@ -16,9 +17,9 @@ LIMIT = 3
 @pytest.fixture
 def limited(api: Api, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     monkeypatch.setattr(api.settings, "signin_per_minute", LIMIT)  # the server's own settings
-    api.tocsin.client_limits["sign-in"].clear()
+    api.tocsin.client_limits.clear()
     yield api
-    api.tocsin.client_limits["sign-in"].clear()
+    api.tocsin.client_limits.clear()
 
 
 def _from(api: Api, source: str) -> httpx.Client:
@@ -26,27 +27,38 @@ def _from(api: Api, source: str) -> httpx.Client:
     return httpx.Client(base_url=api.url, transport=transport, timeout=30)
 
 
+def _try(
+    browser: httpx.Client, password: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    token = csrf_of(browser.get("/login").text)
+    data = {"email": user_email("viewer"), "password": password, "csrf_token": token}
+    return browser.post("/login", data=data, headers=headers)
+
+
 def test_the_attempt_after_the_limit_is_429_with_retry_after(limited: Api) -> None:
     with _from(limited, "127.0.0.1") as browser:
-        tries = [browser.post("/login", data={"token": f"tcn_wrong{n}"}) for n in range(LIMIT)]
+        tries = [_try(browser, f"wrong password {n}") for n in range(LIMIT)]
         assert [t.status_code for t in tries] == [401] * LIMIT
-        over = browser.post("/login", data={"token": "tcn_wrong"})
+        over = _try(browser, "wrong password")
         assert over.status_code == 429
         assert 1 <= int(over.headers["Retry-After"]) <= 60
         assert over.headers["content-type"].startswith("text/html")
         assert "too many sign-in attempts from 127.0.0.1; try again in" in over.text
-        # Every attempt counts, a right token too: the limit is not an oracle for tokens.
-        right = browser.post("/login", data={"token": limited.tokens["viewer"]})
-        assert right.status_code == 429 and "set-cookie" not in right.headers
+        # Every attempt counts, a right password too: the limit is no oracle for passwords.
+        right = _try(browser, PASSWORD)
+        assert right.status_code == 429 and "tocsin_session=" not in right.headers.get(
+            "set-cookie", ""
+        )
 
 
 def test_another_address_is_not_limited(limited: Api) -> None:
     with _from(limited, "127.0.0.1") as first, _from(limited, "127.0.0.2") as second:
         for n in range(LIMIT + 1):
-            first.post("/login", data={"token": f"tcn_wrong{n}"})
-        assert first.post("/login", data={"token": "tcn_wrong"}).status_code == 429
-        signed_in = second.post("/login", data={"token": limited.tokens["viewer"]})
-        assert signed_in.status_code == 303 and "tocsin_token=" in signed_in.headers["set-cookie"]
+            _try(first, f"wrong password {n}")
+        assert _try(first, "wrong password").status_code == 429
+        signed_in = _try(second, PASSWORD)
+        assert signed_in.status_code == 303
+        assert "tocsin_session=" in signed_in.headers["set-cookie"]
         # A client behind a trusted proxy (loopback, by default) is its own address too.
         behind = {"X-Forwarded-For": "203.0.113.40"}
-        assert first.post("/login", data={"token": "tcn_x"}, headers=behind).status_code == 401
+        assert _try(first, "wrong password", headers=behind).status_code == 401

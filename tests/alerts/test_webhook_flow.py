@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from tests.alerts.helpers import alerts_of, am_alert, am_body, hook, incident_id_of, post_alerts
 from tests.builders import incident, integration, kinds, timeline
-from tests.conftest import Api, TestClock
-from tocsin.access.pages import COOKIE
+from tests.conftest import Api, TestClock, sign_in
 from tocsin.clock import now
 
 
@@ -163,7 +162,7 @@ def test_the_incident_page_shows_alerts_with_their_trace(api: Api) -> None:
     [outcome] = post_alerts(api, created["key"], am_alert("page-1"))
     iid = incident_id_of(outcome)
     browser = api.anonymous()
-    browser.cookies.set(COOKIE, api.tokens["viewer"])
+    sign_in(browser, api, "viewer")
     page = browser.get(f"/incidents/{iid}")
     assert page.status_code == 200, page.text[:300]
     assert 'id="alerts"' in page.text

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.builders import person
-from tests.conftest import Api
+from tests.conftest import PASSWORD, Api, user_email
 from tests.e2e.conftest import require_binary
 from tocsin.paging import links
 
@@ -46,7 +46,8 @@ def page(browser: Browser) -> Iterator[Page]:
 def sign_in(page: Page, api: Api, role: str = "responder") -> None:
     page.goto(f"{api.url}/incidents")
     expect(page).to_have_url(f"{api.url}/login?next=/incidents")
-    page.get_by_label("API token").fill(api.tokens[role])
+    page.get_by_label("Email").fill(user_email(role))
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
 

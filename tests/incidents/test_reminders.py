@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from tests.builders import declare, incident, ok, person, timeline, unique
-from tests.conftest import Api, TestClock
+from tests.conftest import Api, TestClock, sign_in
 from tests.peers import SmtpServer
 from tocsin.incidents import service as incidents_service
 from tocsin.timers import service as timers_service
@@ -52,7 +52,7 @@ def staffed(api: Api, severity: str, *, lead: bool = True) -> tuple[int, str, st
 
 def page(api: Api, path: str) -> str:
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
-        browser.post("/login", data={"token": api.tokens["viewer"]})
+        sign_in(browser, api, "viewer")
         response = browser.get(path)
     assert response.status_code == 200
     return response.text

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from tests.builders import declare, ok, person, timeline, unique
-from tests.conftest import Api
+from tests.conftest import Api, sign_in
 from tests.peers import Mail, SmtpServer
 from tocsin.worker.loop import Worker
 
@@ -120,7 +120,7 @@ def test_the_incident_page_adds_stakeholders_and_names_people_in_roles(api: Api)
     iid = declare(api, services=[unique("svc")])["id"]
     outside = address("page")
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
-        browser.post("/login", data={"token": api.tokens["responder"]})
+        sign_in(browser, api, "responder")
         browser.post(f"/incidents/{iid}/stakeholders", data={"email": outside})
         browser.post(
             f"/incidents/{iid}/roles", data={"role": "communications_lead", "person_id": rae["id"]}

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.builders import layer, level, person, policy, schedule, service
-from tests.conftest import Api, run_cli, use_cli
+from tests.conftest import Api, run_cli, sign_in, use_cli
 from tocsin.cli import app
 
 runner = CliRunner()
@@ -74,7 +74,7 @@ def test_oncall_page_shows_who_is_on_call_in_the_schedule_zone(api: Api) -> None
     with api.anonymous() as browser:
         redirected = browser.get("/oncall")
         assert redirected.status_code == 303 and redirected.headers["location"].startswith("/login")
-        browser.cookies.set("tocsin_token", api.tokens["viewer"])
+        sign_in(browser, api, "viewer")
         page = browser.get("/oncall")
     assert page.status_code == 200
     assert sched["name"] in page.text and "On call now: <strong>Ana</strong>" in page.text

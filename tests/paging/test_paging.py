@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 
 from tests.builders import declare, kinds, ok, paged_service, paging, person, unique
-from tests.conftest import Api, TestClock
+from tests.conftest import Api, TestClock, sign_in
 from tests.peers import Receiver, SmtpServer
 from tocsin.paging import service as paging_service
 from tocsin.timers import service as timers_service
@@ -112,7 +112,7 @@ def test_paging_history_page_shows_deliveries(
     iid = declare(api, services=[paged_service(api, [hana["id"]])])["id"]
     worker.run_until_idle()
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
-        browser.post("/login", data={"token": api.tokens["viewer"]})
+        sign_in(browser, api, "viewer")
         page = browser.get(f"/incidents/{iid}/paging")
     assert page.status_code == 200
     assert 'id="escalation-state">active' in page.text

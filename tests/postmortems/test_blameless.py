@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.builders import ok, person
-from tests.conftest import Api
+from tests.conftest import Api, sign_in
 from tests.postmortems.conftest import opened
 
 
@@ -49,7 +49,7 @@ def test_the_page_shows_findings_beside_their_section_escaped(api: Api) -> None:
     sections = {"summary": {"text": text}, "lessons": {"text": "Retries need backoff."}}
     ok(api.responder.patch(f"/api/v1/postmortems/{pm['id']}/sections", json={"sections": sections}))
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
-        browser.post("/login", data={"token": api.tokens["viewer"]})
+        sign_in(browser, api, "viewer")
         page = browser.get(f"/postmortems/{pm['id']}").text
     summary = page.split('id="section-summary"')[1].split("</section>")[0]
     assert 'id="blameless-summary"' in summary and "<mark>careless</mark>" in summary

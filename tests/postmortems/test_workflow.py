@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from tests.builders import incident, ok, person, timeline
-from tests.conftest import Api
+from tests.conftest import Api, sign_in
 from tests.postmortems.conftest import opened
 
 
@@ -131,7 +131,7 @@ def test_the_page_renders_the_document_escaped(api: Api) -> None:
     _, pm, _ = opened(api)
     ok(patch_sections(api, pm["id"], {"summary": {"text": "<script>alert(1)</script>"}}))
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
-        browser.post("/login", data={"token": api.tokens["viewer"]})
+        sign_in(browser, api, "viewer")
         page = browser.get(f"/postmortems/{pm['id']}")
         incident_page = browser.get(f"/incidents/{pm['incident_id']}")
     assert f'href="/postmortems/{pm["id"]}"' in incident_page.text

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tests.alerts.helpers import am_alert, incident_id_of, post_alerts
 from tests.builders import declare, integration, ok, unique
-from tests.conftest import Api, TestClock
+from tests.conftest import Api, TestClock, session_cookie, sign_in
 from tests.postmortems.conftest import postmortem_of, resolve
 from tocsin.recurrence.service import recurrences_in, recurring_ids_in
 from tocsin.recurrence.tables import IncidentRecurrence
@@ -112,7 +112,7 @@ def test_an_unfinished_fix_is_shown_on_the_incident_and_its_page(api: Api) -> No
     assert [i["id"] for i in found["unfinished_action_items"]] == [unfinished["id"], started["id"]]
     assert sorted(i["status"] for i in found["action_items"]) == ["done", "in_progress", "open"]
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
-        browser.post("/login", data={"token": api.tokens["viewer"]})
+        sign_in(browser, api, "viewer")
         page = browser.get(f"/incidents/{now}").text
     assert "This happened before" in page and f'href="/postmortems/{pm["id"]}"' in page
     assert "The fix was not finished" in page
@@ -132,7 +132,7 @@ def test_a_resolved_and_fixed_past_incident_shows_its_items_done(api: Api) -> No
     assert found["unfinished_action_items"] == []
     assert [i["status"] for i in found["action_items"]] == ["done", "done"]
     with httpx.Client(base_url=api.url, follow_redirects=True) as browser:
-        browser.post("/login", data={"token": api.tokens["viewer"]})
+        sign_in(browser, api, "viewer")
         page = browser.get(f"/incidents/{now}").text
     assert "This happened before" in page and "The fix was not finished" not in page
 
@@ -157,7 +157,7 @@ def test_the_worker_records_recurrences_once_for_metrics(
     report = api.viewer.get("/api/v1/metrics", params=window)
     assert report.status_code == 200, report.text
     assert (report.json()["recurrences"], report.json()["recurrence_rate"]) == (1, 0.5)
-    cookie = {"tocsin_token": api.tokens["viewer"]}
+    cookie = {"tocsin_session": session_cookie(api, "viewer")}
     page = httpx.get(f"{api.url}/metrics", params=window, cookies=cookie, timeout=30).text
     assert '<strong data-metric="recurrences">1</strong>' in page
 

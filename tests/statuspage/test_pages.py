@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import Api, session_cookie
 from tests.statuspage.helpers import BASE, component, created, unique
 
 
@@ -139,7 +139,7 @@ def test_an_internal_page_answers_only_a_signed_in_reader(api: Api) -> None:
     assert [c["name"] for c in signed_in.json()["components"]] == ["VPN"]
     assert signed_in.headers["cache-control"].startswith("private")
     assert "access-control-allow-origin" not in signed_in.headers
-    by_cookie = read(api, path, cookie=f"tocsin_token={api.tokens['viewer']}")
+    by_cookie = read(api, path, cookie=f"tocsin_session={session_cookie(api, 'viewer')}")
     assert by_cookie.status_code == 200
 
     page_view = httpx.get(f"{api.url}/pages/{internal['slug']}/", timeout=30)

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,12 @@ from sqlalchemy import event, select
 
 from tests.alerts.helpers import am_alert, am_body
 from tests.builders import integration
-from tests.conftest import Api, serving, settings_for
+from tests.conftest import Api, serving, settings_for, sign_in, user_email
 from tests.pgcluster import PgCluster
+from tocsin.access import accounts as access_accounts
+from tocsin.access import csrf as access_csrf
 from tocsin.access import service as access_service
+from tocsin.access import sessions as access_sessions
 from tocsin.alerts import integrations
 from tocsin.alerts.schemas import IntegrationCreate
 from tocsin.alerts.state import IngestState
@@ -95,8 +99,17 @@ def assert_json_unavailable(response: httpx.Response) -> dict[str, Any]:
 
 def signed_in(api: Api) -> httpx.Client:
     client = httpx.Client(base_url=api.url, timeout=30)
-    response = client.post("/login", data={"token": api.tokens["responder"], "next": "/"})
-    assert response.status_code == 303, response.text
+    sign_in(client, api, "responder", next="/")
+    return client
+
+
+def signed_in_on(db: Database, api: Api) -> httpx.Client:
+    """A browser with a session made on ``db`` (a read-only server cannot start one)."""
+    user_id = access_accounts.user_id_by_email(db, email=user_email("responder"))
+    raw = access_sessions.start(db, user_id=user_id, lifetime=timedelta(hours=1))
+    client = httpx.Client(base_url=api.url, timeout=30)
+    client.cookies.set(access_sessions.COOKIE, raw)
+    client.headers["X-CSRF-Token"] = access_csrf.token_for(raw)
     return client
 
 
@@ -272,7 +285,7 @@ def test_read_only_sqlite_reads_work_writes_answer_503(
     read_only = Database(settings.database_url)
     app = create_app(settings.model_copy(update={"run_worker": "yes"}), read_only)
     with serving(settings, writable, app) as api:  # tokens made on the writable one
-        browser = signed_in(api)
+        browser = signed_in_on(writable, api)
         assert api.viewer.get("/api/v1/incidents").status_code == 200
         assert browser.get("/incidents").status_code == 200
         for _ in range(3):

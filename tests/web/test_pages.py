@@ -1,4 +1,4 @@
-"""The first web pages over HTTP: sign in with a token, list, declare, work an incident."""
+"""The first web pages over HTTP: sign in, list, declare, work an incident."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from html import escape
 
 import httpx
 
-from tests.conftest import Api
+from tests.conftest import Api, csrf_of, sign_in, user_email
 
 
 @contextmanager
 def signed_in(api: Api, role: str = "responder") -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api.url, timeout=30, follow_redirects=True) as client:
-        response = client.post("/login", data={"token": api.tokens[role], "next": "/incidents"})
-        assert response.status_code == 200
+        sign_in(client, api, role)
         yield client
 
 
@@ -25,14 +24,20 @@ def test_pages_need_sign_in(api: Api) -> None:
         response = client.get("/incidents/1")
         assert response.status_code == 303
         assert response.headers["location"] == "/login?next=/incidents/1"
-        bad = client.post("/login", data={"token": "tcn_wrong"})
+        form = client.get("/login")
+        wrong = {
+            "email": user_email("viewer"),
+            "password": "wrong",
+            "csrf_token": csrf_of(form.text),
+        }
+        bad = client.post("/login", data=wrong)
         assert bad.status_code == 401
-        assert "unknown or revoked" in bad.text
+        assert "the email address or the password is wrong" in bad.text
 
 
 def test_login_never_redirects_off_site(api: Api) -> None:
     with api.anonymous() as client:
-        response = client.post("/login", data={"token": api.tokens["viewer"], "next": "//evil"})
+        response = sign_in(client, api, "viewer", next="//evil")
         assert response.headers["location"] == "/incidents"
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import settings_for
+from tests.conftest import PASSWORD, csrf_of, settings_for
 from tests.peers import certificate, uvicorn_thread
-from tocsin.access import service as access_service
+from tocsin.access import accounts
 from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database, migrate
@@ -31,19 +31,20 @@ UNTRUSTED = "127.0.0.2"
 
 @contextmanager
 def server(tmp_path: Path, **fields: Any) -> Iterator[tuple[str, str]]:
-    """A Tocsin on SQLite served as ``serve`` serves it: (its URL, an admin token)."""
+    """A Tocsin on SQLite served as ``serve`` serves it: (its URL, an admin's address, who
+    signs in with :data:`tests.conftest.PASSWORD`)."""
     base = settings_for(f"sqlite:///{tmp_path / 'tocsin.db'}", tmp_path)
     settings = Settings(**{**base.model_dump(), "statuspage_subscribe_per_minute": 1, **fields})
     db = Database(settings.database_url)
     migrate(db)
-    token = access_service.create_token(
-        db, name="server-test", role=AccessRole.ADMIN, created_by="tests"
-    ).token
+    email = accounts.create_user(
+        db, email="admin@server.test", role=AccessRole.ADMIN, password=PASSWORD, created_by="tests"
+    ).email
     options = {**uvicorn_options(settings), "log_level": "warning"}
     del options["host"], options["port"]
     try:
         with uvicorn_thread(create_app(settings, db), settings.port, **options) as url:
-            yield url, token
+            yield url, email
     finally:
         db.dispose()
 
@@ -85,8 +86,12 @@ def test_no_trusted_proxies_believes_nobody(tmp_path: Path) -> None:
         assert limited_address(local, **{"X-Forwarded-For": "203.0.113.7"}) == "127.0.0.1"
 
 
-def _session_cookie(http: httpx.Client, token: str, **headers: str) -> str:
-    answer = http.post("/login", data={"token": token}, headers=headers)
+def _session_cookie(http: httpx.Client, email: str, **headers: str) -> str:
+    # The form's pre-session cookie from a plain page (a Secure one would not come back).
+    http.cookies.clear()
+    token = csrf_of(http.get("/login").text)
+    data = {"email": email, "password": PASSWORD, "csrf_token": token}
+    answer = http.post("/login", data=data, headers=headers)
     assert answer.status_code == 303, answer.text
     return answer.headers["set-cookie"].lower()
 
@@ -96,25 +101,25 @@ def test_x_forwarded_proto_https_from_a_trusted_proxy_makes_the_session_cookie_s
 ) -> None:
     https = {"X-Forwarded-Proto": "https"}
     with (
-        server(tmp_path, trusted_proxies=["127.0.0.1"]) as (url, token),
+        server(tmp_path, trusted_proxies=["127.0.0.1"]) as (url, email),
         client(url) as proxy,
         client(url, source=UNTRUSTED) as stranger,
     ):
-        assert "; secure" in _session_cookie(proxy, token, **https)
-        assert "; secure" not in _session_cookie(proxy, token)
-        assert "; secure" not in _session_cookie(stranger, token, **https)
+        assert "; secure" in _session_cookie(proxy, email, **https)
+        assert "; secure" not in _session_cookie(proxy, email)
+        assert "; secure" not in _session_cookie(stranger, email, **https)
 
 
 def test_tls_answers_with_the_certificate_on_every_path(tmp_path: Path) -> None:
     ca, leaf, key = certificate("127.0.0.1", tmp_path)
-    with server(tmp_path, tls_certfile=str(leaf), tls_keyfile=str(key)) as (url, token):
+    with server(tmp_path, tls_certfile=str(leaf), tls_keyfile=str(key)) as (url, email):
         assert url.startswith("https://")
         with client(url, ca=ca) as http:
             assert http.get("/healthz").status_code == 200
             status = http.get("/api/v2/status.json")  # the fast path, in the protocol
             assert status.status_code == 200 and "indicator" in status.json()["status"]
             assert http.post("/api/v1/statuspage/pages/1/subscribe", json={}).status_code == 422
-            assert "; secure" in _session_cookie(http, token)  # the request's scheme is https
+            assert "; secure" in _session_cookie(http, email)  # the request's scheme is https
         with client(url) as http, pytest.raises(httpx.ConnectError):
             http.get("/healthz")  # a certificate nobody vouches for
         plain = url.replace("https://", "http://")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from tocsin.access import service
+from tocsin.access import acting, service
 from tocsin.access.schemas import TokenCreate, TokenCreated, TokenOut
 from tocsin.access.service import Principal
 from tocsin.core.roles import AccessRole
@@ -29,7 +29,7 @@ Tokens = Annotated[service.TokenCache, Depends(token_cache)]
 bearer = HTTPBearer(auto_error=False, description="An API token from `tocsin token create`.")
 
 
-def require(role: AccessRole) -> Callable[..., Principal]:
+def require(role: AccessRole) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks its role.
 
     The role is the bearer scheme's scope, so the API document lists it on each operation
@@ -37,16 +37,34 @@ def require(role: AccessRole) -> Callable[..., Principal]:
     """
     scoped = Security(bearer, scopes=[role.value])
 
-    def dependency(
-        db: DbDep, tokens: Tokens, credentials: HTTPAuthorizationCredentials | None = scoped
+    def authenticated(
+        request: Request,
+        db: DbDep,
+        tokens: Tokens,
+        credentials: HTTPAuthorizationCredentials | None = scoped,
     ) -> Principal:
         token = credentials.credentials if credentials else None
-        principal = service.authenticate(db, token, cache=tokens)
+        names = request.app.state.tocsin.access.person_name
+        principal = service.authenticate(db, token, cache=tokens, person_name=names)
         if not principal.role.allows(role):
             raise Forbidden(f"this needs the {role} role; the token has {principal.role}")
         return principal
 
+    # Async, so it runs in the request's own task: the route's thread inherits who acts.
+    async def dependency(
+        request: Request, principal: Principal = Depends(authenticated)
+    ) -> Principal:
+        acting.begin(request_acting(request, principal, via="api"))
+        return principal
+
     return dependency
+
+
+def request_acting(request: Request, principal: Principal, *, via: str) -> acting.Acting:
+    """Who acts in ``request`` (its principal) and from where (client address, route)."""
+    address = request.client.host if request.client else None
+    route = f"{request.method} {request.url.path}"
+    return acting.Acting(actor=principal.actor, via=via, address=address, route=route)
 
 
 Viewer = Annotated[Principal, Depends(require(AccessRole.VIEWER))]
@@ -58,7 +76,15 @@ router = APIRouter(prefix="/api/v1/tokens", tags=["access"])
 
 @router.post("", status_code=201)
 def create_token(body: TokenCreate, db: DbDep, principal: Admin) -> TokenCreated:
-    return service.create_token(db, name=body.name, role=body.role, created_by=principal.actor)
+    """A token of the caller's user (at most the user's role), or an ownerless one when the
+    caller's own token has no user."""
+    return service.create_token(
+        db,
+        name=body.name,
+        role=body.role,
+        created_by=principal.actor,
+        user_id=principal.user_id,
+    )
 
 
 @router.get("")

@@ -6,17 +6,19 @@ import hashlib
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from tocsin import clock
 from tocsin.access.schemas import TokenCreated, TokenOut
-from tocsin.access.tables import ApiToken
+from tocsin.access.tables import ApiToken, User
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database
-from tocsin.errors import Unauthorized, Unavailable
+from tocsin.errors import Forbidden, Unauthorized, Unavailable
 from tocsin.storage import get_or_404
 
 TOKEN_PREFIX = "tcn_"
@@ -25,17 +27,32 @@ CACHE_SECONDS = 10.0
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+PersonName = Callable[[Session, int], str | None]
+"""The name of the on-call person with an id (wired in by ``tocsin.assembly``)."""
+
+
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling, as recorded on the timeline."""
+    """Who is calling, as recorded on the timeline: a user (by a web session or one of
+    their tokens), or a token that belongs to nobody (made before users existed)."""
 
     name: str
     role: AccessRole
     token_id: int | None = None
+    user_id: int | None = None
+    email: str | None = None
+    person_id: int | None = None
+    person_name: str | None = None
+    session_id: int | None = None
 
     @property
     def actor(self) -> str:
-        return f"token:{self.name}" if self.token_id is not None else self.name
+        """The person's name where the user is linked to one; else the token or address."""
+        if self.person_name:
+            return self.person_name
+        if self.token_id is not None:
+            return f"token:{self.name}"
+        return self.email or self.name
 
 
 def digest(token: str) -> str:
@@ -63,13 +80,22 @@ class TokenCache:
         with self._lock:
             self._entries[key] = (principal, time.monotonic() + self.seconds)
 
+    def forget_user(self, user_id: int) -> None:
+        """Forget every token of a user (their role changed, or they were disabled)."""
+        with self._lock:
+            for key in [k for k, (p, _) in self._entries.items() if p.user_id == user_id]:
+                del self._entries[key]
+
     def forget(self, token_id: int) -> None:
         with self._lock:
             for key in [k for k, (p, _) in self._entries.items() if p.token_id == token_id]:
                 del self._entries[key]
 
 
-def create_token(db: Database, *, name: str, role: AccessRole, created_by: str) -> TokenCreated:
+def create_token(
+    db: Database, *, name: str, role: AccessRole, created_by: str, user_id: int | None = None
+) -> TokenCreated:
+    """A new token; one owned by a user may not carry more than the user's role."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         name=name,
@@ -78,8 +104,18 @@ def create_token(db: Database, *, name: str, role: AccessRole, created_by: str) 
         prefix=token[: len(TOKEN_PREFIX) + 4],
         created_at=clock.now(),
         created_by=created_by,
+        user_id=user_id,
     )
     with db.transaction() as session:
+        if user_id is not None:
+            owner = session.get(User, user_id)
+            if owner is None:
+                raise Unauthorized("the token's user no longer exists")
+            if not AccessRole(owner.role).allows(role):
+                raise Forbidden(
+                    f"role: a token carries at most its user's role ({owner.role}), not {role}",
+                    field="role",
+                )
         session.add(row)
         session.flush()
         out = TokenOut.model_validate(row)
@@ -109,26 +145,58 @@ def revoke_token(db: Database, *, token_id: int, cache: TokenCache | None = None
     return out
 
 
-def authenticate(db: Database, token: str | None, *, cache: TokenCache | None = None) -> Principal:
+def authenticate(
+    db: Database,
+    token: str | None,
+    *,
+    cache: TokenCache | None = None,
+    person_name: PersonName | None = None,
+) -> Principal:
     """The principal behind a token, or ``Unauthorized``."""
     if not token:
         raise Unauthorized("an API token is required: send 'Authorization: Bearer <token>'")
     key = digest(token)
     if cache is not None and (known := cache.get(key)) is not None:
         return known
-    principal = _load_principal(db, key)
+    principal = _load_principal(db, key, person_name)
     if cache is not None:
         cache.put(key, principal)
     return principal
 
 
-def _load_principal(db: Database, key: str) -> Principal:
+def user_principal(
+    session: Session, user: User, person_name: PersonName | None, *, session_id: int | None = None
+) -> Principal:
+    """A user's principal: their person's name on the timeline, else their address."""
+    name = None
+    if user.person_id is not None and person_name is not None:
+        name = person_name(session, user.person_id)
+    return Principal(
+        name=name or user.email,
+        role=AccessRole(user.role),
+        user_id=user.id,
+        email=user.email,
+        person_id=user.person_id,
+        person_name=name,
+        session_id=session_id,
+    )
+
+
+def _load_principal(db: Database, key: str, person_name: PersonName | None) -> Principal:
     now = clock.now()
     with db.reading() as session:
         row = session.scalar(select(ApiToken).where(ApiToken.digest == key))
         if row is None or row.revoked_at is not None:
             raise Unauthorized("the API token is unknown or revoked")
+        owner = session.get(User, row.user_id) if row.user_id is not None else None
+        if row.user_id is not None and (owner is None or owner.disabled_at is not None):
+            raise Unauthorized("the API token's user is disabled")
         principal = Principal(name=row.name, role=AccessRole(row.role), token_id=row.id)
+        if owner is not None:
+            of_user = user_principal(session, owner, person_name)
+            principal = replace(
+                of_user, name=row.name, role=principal.role.capped(of_user.role), token_id=row.id
+            )
         stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
     if stale:
         try:

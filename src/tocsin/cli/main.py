@@ -16,7 +16,8 @@ from typer.core import TyperGroup
 
 from tocsin import __version__
 from tocsin.cli import alerts as alerts_cli
-from tocsin.cli import client, incidents, tokens
+from tocsin.cli import audit as audit_cli
+from tocsin.cli import client, incidents, tokens, users
 from tocsin.cli import config as config_cli
 from tocsin.cli import context as context_cli
 from tocsin.cli import demo as demo_cli
@@ -85,6 +86,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(tokens.app, name="token")
+app.add_typer(users.app, name="user")
 app.add_typer(incidents.app, name="incident")
 for _name, _group in alerts_cli.GROUPS:  # integration, silence, alert
     app.add_typer(_group, name=_name)
@@ -92,6 +94,7 @@ app.add_typer(oncall_cli.app, name="oncall")
 for _name, _group in directory_cli.GROUPS:  # person, schedule, override, policy, service
     app.add_typer(_group, name=_name)
 app.add_typer(context_cli.app, name="context")
+app.add_typer(audit_cli.app, name="audit")
 app.add_typer(statuspage_cli.app, name="statuspage")
 app.add_typer(postmortems_cli.app, name="postmortem")
 app.command("demo", epilog=examples("tocsin demo", "tocsin demo --seed 7 --force"))(demo_cli.demo)
@@ -250,6 +253,7 @@ def serve(
 
     import uvicorn
 
+    from tocsin.access import accounts
     from tocsin.access import service as access_service
     from tocsin.config import Settings
     from tocsin.db import Database, migrate
@@ -275,11 +279,17 @@ def serve(
     if warning := database_warning(database):
         console.print(f"[yellow]Warning:[/] {warning}")
     migrate(database)  # once, here, before any worker process starts
+    if not accounts.any_users(database):
+        console.print(
+            "[yellow]No users yet.[/] Create the first admin with:\n"
+            "  tocsin user create --email you@example.com --role admin\n"
+            "(same TOCSIN_DATABASE_URL), then sign in on the web page."
+        )
     if access_service.count_active_tokens(database) == 0:
         console.print(
-            "[yellow]No API tokens yet.[/] Create the first one with:\n"
+            "[yellow]No API tokens yet.[/] Create one for the CLI and scripts with:\n"
             "  tocsin token create --name admin --role admin\n"
-            "(same TOCSIN_DATABASE_URL), then use it as TOCSIN_TOKEN or sign in on the web page."
+            "(same TOCSIN_DATABASE_URL), then use it as TOCSIN_TOKEN."
         )
     scheme = "https" if settings.tls_certfile else "http"
     console.print(f"Tocsin on {scheme}://{settings.host}:{settings.port}  (API docs at /docs)")

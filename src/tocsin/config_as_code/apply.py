@@ -21,6 +21,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import delete, select
 
 from tocsin import clock
+from tocsin.access import acting
 from tocsin.alerts import integrations as alert_integrations
 from tocsin.alerts import silences as alert_silences
 from tocsin.alerts.schemas import IntegrationCreate, IntegrationPatch, SilenceCreate
@@ -469,7 +470,14 @@ def _iso(moment: datetime) -> str:
 
 
 def apply_plan(db: Database, plan: Plan, ctx: Context, *, source: str) -> Outcome:
-    """Carry out ``plan``; the record is written whether it went through or stopped."""
+    """Carry out ``plan``; the record is written whether it went through or stopped.
+
+    Its changes are the caller's, made through config as code (the audit log's ``via``)."""
+    with acting.via("config"):
+        return _carry_out(db, plan, ctx, source=source)
+
+
+def _carry_out(db: Database, plan: Plan, ctx: Context, *, source: str) -> Outcome:
     run = _Run(db, plan, ctx)
     done: list[Change] = []
     error: str | None = None

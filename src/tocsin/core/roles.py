@@ -23,7 +23,7 @@ class Role(StrEnum):
 
 
 class AccessRole(StrEnum):
-    """What an API token (later, a user) may do; each role includes the ones below it."""
+    """What a user or an API token may do; each role includes the ones below it."""
 
     VIEWER = "viewer"
     RESPONDER = "responder"
@@ -32,3 +32,7 @@ class AccessRole(StrEnum):
     def allows(self, needed: AccessRole) -> bool:
         order = list(AccessRole)
         return order.index(self) >= order.index(needed)
+
+    def capped(self, ceiling: AccessRole) -> AccessRole:
+        """This role, but never more than ``ceiling`` (a token carries at most its user's)."""
+        return self if ceiling.allows(self) else ceiling

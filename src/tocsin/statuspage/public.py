@@ -8,8 +8,8 @@ is that directory's ``index.html``.
 No framework work and no database per request: the bytes come from the in-memory snapshot
 (:mod:`tocsin.statuspage.snapshot`), with a strong ETag (``If-None-Match`` answers 304),
 ``Cache-Control`` so a CDN can front it, and ``Access-Control-Allow-Origin: *`` so any
-page's script may read it. An internal page needs the reader's token (bearer or the
-console's sign-in cookie) and is never cached by a shared cache.
+page's script may read it. An internal page needs the reader's token (bearer) or the
+console's session cookie and is never cached by a shared cache.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
+from typing import Literal
 from urllib.parse import quote
 
 import msgspec
 from starlette.types import Receive, Scope, Send
 
-from tocsin.access.pages import COOKIE
 from tocsin.access.service import Principal
+from tocsin.access.sessions import COOKIE as SESSION_COOKIE
 from tocsin.errors import (
     RETRY_AFTER_SECONDS,
     MethodNotAllowed,
@@ -59,8 +60,10 @@ class Answer:
     body: bytes
 
 
-Authenticate = Callable[[str | None], Awaitable[Principal]]
-"""Checks the token of a request to an internal page (``Unauthorized`` if none or bad)."""
+Credential = tuple[Literal["bearer", "session"], str]
+"""A request's API token (``Authorization: Bearer``) or the console's session cookie."""
+Authenticate = Callable[[Credential | None], Awaitable[Principal]]
+"""Checks the credential of a request to an internal page (``Unauthorized`` if none or bad)."""
 
 
 def is_public(path: str) -> bool:
@@ -108,18 +111,18 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-def _token(scope: Scope) -> str | None:
-    """A bearer token, else the console's sign-in cookie."""
+def _credential(scope: Scope) -> Credential | None:
+    """A bearer token, else the console's session cookie."""
     authorization = _header(scope, b"authorization")
     if authorization and authorization[:7].lower() == b"bearer ":
-        return authorization[7:].decode("latin-1").strip()
+        return "bearer", authorization[7:].decode("latin-1").strip()
     cookies = SimpleCookie()
     try:
         cookies.load((_header(scope, b"cookie") or b"").decode("latin-1"))
     except CookieError:
         return None
-    morsel = cookies.get(COOKIE)
-    return morsel.value if morsel else None
+    morsel = cookies.get(SESSION_COOKIE)
+    return ("session", morsel.value) if morsel else None
 
 
 class StatusPages:
@@ -188,7 +191,7 @@ class StatusPages:
 
     async def _signed_in(self, scope: Scope, send: Send, path: str) -> bool:
         try:
-            await self.authenticate(_token(scope))
+            await self.authenticate(_credential(scope))
         except Unauthorized as error:
             if path.endswith("/") or path.endswith(".html"):
                 location = f"/login?next={quote(path)}".encode()

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -20,11 +21,15 @@ from tocsin import __version__
 from tocsin.access import api as access_api
 from tocsin.access import pages as access_pages
 from tocsin.access import service as access_service
+from tocsin.access import sessions as access_sessions
+from tocsin.access import users_api as access_users_api
+from tocsin.access import users_pages as access_users_pages
 from tocsin.access.service import Principal
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
 from tocsin.alerts import pages as alerts_pages
 from tocsin.assembly import Tocsin, assemble
+from tocsin.audit import api as audit_api
 from tocsin.checks import api as checks_api
 from tocsin.config import Settings
 from tocsin.config_as_code import api as config_as_code_api
@@ -52,6 +57,7 @@ from tocsin.templating import STATIC
 from tocsin.web import errors, health, openapi
 from tocsin.web.guard import InputGuard
 from tocsin.web.limits import BodyLimit
+from tocsin.web.same_origin import SameOriginForms
 from tocsin.worker.loop import Worker
 
 DESCRIPTION = """Incident management in one process: alerts in (`/hooks/{key}`, PagerDuty
@@ -154,11 +160,19 @@ async def _poll_statuspage(tocsin: Tocsin) -> None:
 
 
 def _reader(tocsin: Tocsin) -> statuspage_public.Authenticate:
-    """Who reads an internal status page: a token's principal, checked off the event loop."""
+    """Who reads an internal status page: a token's or a session's principal, checked off
+    the event loop."""
+    names = tocsin.access.person_name
+    idle = timedelta(minutes=tocsin.settings.session_idle_minutes)
 
-    async def authenticate(token: str | None) -> Principal:
+    async def authenticate(credential: statuspage_public.Credential | None) -> Principal:
+        if credential is not None and credential[0] == "session":
+            return await asyncio.to_thread(
+                access_sessions.principal_of, tocsin.db, credential[1], idle=idle, person_name=names
+            )
+        token = credential[1] if credential else None
         return await asyncio.to_thread(
-            access_service.authenticate, tocsin.db, token, cache=tocsin.tokens
+            access_service.authenticate, tocsin.db, token, cache=tocsin.tokens, person_name=names
         )
 
     return authenticate
@@ -185,6 +199,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.ingest = BodyLimit(app.state.alerts_ingest, max_bytes=settings.max_body_bytes)
     app.status_pages = statuspage_public.StatusPages(tocsin.statuspage, _reader(tocsin))
     app.add_middleware(InputGuard)  # unstorable text → 422, before any route
+    app.add_middleware(SameOriginForms, also=[settings.base_url])  # forged form posts → 403
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -201,6 +216,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     for router in (
         access_api.router,
+        access_users_api.router,
+        access_users_pages.router,
         incidents_api.router,
         paging_api.router,
         paging_pages.router,
@@ -224,6 +241,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         metrics_pages.router,
         recurrence_api.router,
         config_as_code_api.router,
+        audit_api.router,
         health.router,
     ):
         app.include_router(router)

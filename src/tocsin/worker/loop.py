@@ -24,6 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from tocsin import clock, wakeup
+from tocsin.access.acting import SYSTEM, Acting, acting_as
 from tocsin.assembly import OutboxRoute, TimersHandler, Tocsin
 from tocsin.db import Database
 from tocsin.dbhealth import reason
@@ -133,7 +134,9 @@ class Worker:
                 continue
             self.last_periodic[name] = now
             try:
-                if found := job.run():
+                with acting_as(Acting(actor=SYSTEM, via="worker", route=f"periodic {name}")):
+                    found = job.run()
+                if found:
                     log.info("%s: %d found", name, found)
             except Unavailable:
                 pass  # the database is out: its health log says so once
@@ -146,7 +149,9 @@ class Worker:
             log.error("no handler for timer kind %s (timer %s)", timer.kind, timer.id)
             return
         try:
-            handler(timer)
+            # what a timer changes (a maintenance's silences) is the system's, in the log
+            with acting_as(Acting(actor=SYSTEM, via="worker", route=f"timer {timer.kind}")):
+                handler(timer)
         except Unavailable:
             pass  # the database is out (its health log says so once): it runs again later
         except Exception:
@@ -158,7 +163,8 @@ class Worker:
         for start in range(0, len(timers), TIMER_BATCH):
             chunk = timers[start : start + TIMER_BATCH]
             try:
-                handler(chunk)
+                with acting_as(Acting(actor=SYSTEM, via="worker", route=f"timer {kind}")):
+                    handler(chunk)
             except Unavailable:
                 pass  # as for one timer: the database is out, the timers run again later
             except Exception:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
@@ -138,7 +138,9 @@ def delete_person(db: Database, *, person_id: int) -> None:
     with db.transaction() as session:
         row = get_or_404(session, tables.Person, person_id, "person")
         _refuse_if_referenced(session, person_id)
-        session.execute(delete(Override).where(Override.person_id == person_id))
+        # through the ORM, not a DELETE statement: the audit log records each override
+        for override in session.scalars(select(Override).where(Override.person_id == person_id)):
+            session.delete(override)
         session.delete(row)
 
 

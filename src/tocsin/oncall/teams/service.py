@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
@@ -38,8 +38,17 @@ def _name_taken(session: Session, name: str, but: int | None = None) -> None:
 def _set_members(session: Session, team_id: int, members: Sequence[int]) -> None:
     unique = list(dict.fromkeys(members))
     require_people(session, unique, field="members")
-    session.execute(delete(tables.TeamMember).where(tables.TeamMember.team_id == team_id))
-    session.add_all(tables.TeamMember(team_id=team_id, person_id=p) for p in unique)
+    # Only who leaves and who joins is written, through the ORM: the audit log sees them.
+    current = session.scalars(
+        select(tables.TeamMember).where(tables.TeamMember.team_id == team_id)
+    ).all()
+    for member in current:
+        if member.person_id not in unique:
+            session.delete(member)
+    kept = {member.person_id for member in current}
+    session.add_all(
+        tables.TeamMember(team_id=team_id, person_id=p) for p in unique if p not in kept
+    )
 
 
 def create_team(db: Database, *, body: TeamCreate) -> TeamOut:
