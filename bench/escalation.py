@@ -34,7 +34,8 @@ from bench.sinks import Arrivals, smtp_sink, webhook_sink
 from tocsin import clock
 from tocsin.assembly import assemble
 from tocsin.config import Settings
-from tocsin.db import Database, migrate
+from tocsin.db import Database
+from tocsin.schema import migrate
 from tocsin.timers import service as timers_service
 from tocsin.timers.service import DueTimer
 from tocsin.timers.tables import Timer

@@ -37,11 +37,12 @@ from bench.harness import fresh_database
 from tocsin import clock
 from tocsin.config import Settings
 from tocsin.core.metrics import Measure
-from tocsin.db import Database, migrate
+from tocsin.db import Database
 from tocsin.metrics import facts, queries
 from tocsin.metrics import service as metrics
 from tocsin.oncall.escalation.tables import Service
 from tocsin.oncall.teams.tables import Team
+from tocsin.schema import migrate
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)

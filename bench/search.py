@@ -28,12 +28,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import fresh_database
 from tocsin import clock
-from tocsin.db import Database, migrate
+from tocsin.db import Database
 from tocsin.dbbulk import insert_rows
 from tocsin.incidents.tables import Incident
 from tocsin.postmortems import index
 from tocsin.postmortems import search as postmortem_search
 from tocsin.postmortems.tables import Postmortem
+from tocsin.schema import migrate
 
 SERVICES = [
     "checkout",

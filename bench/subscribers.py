@@ -29,8 +29,9 @@ from bench.harness import free_port, fresh_database
 from tocsin import clock
 from tocsin.assembly import assemble
 from tocsin.config import Settings
-from tocsin.db import Database, migrate
+from tocsin.db import Database
 from tocsin.dbbulk import insert_rows
+from tocsin.schema import migrate
 from tocsin.statuspage import publishing
 from tocsin.statuspage.schemas import PublicIncidentCreate
 from tocsin.statuspage.subscribers.tables import Subscriber

@@ -38,8 +38,9 @@ from tocsin.access import service as access_service
 from tocsin.assembly import Tocsin
 from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
-from tocsin.db import Database, migrate
+from tocsin.db import Database
 from tocsin.errors import Conflict
+from tocsin.schema import migrate
 from tocsin.web.app import create_app
 
 PASSWORD = "correct horse battery staple"

@@ -19,7 +19,7 @@ from tocsin import wakeup
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import maintenance_silences
 from tocsin.assembly import assemble
-from tocsin.db import Database, migrate
+from tocsin.db import Database
 from tocsin.hooks import after_commit, publish
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
@@ -27,6 +27,7 @@ from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
 from tocsin.recurrence import service as recurrence_service
 from tocsin.reports import resolved as reports_resolved
+from tocsin.schema import migrate
 from tocsin.statuspage import post_incident
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle

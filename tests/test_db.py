@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from tests.builders import unique
 from tests.conftest import Api
 from tocsin.config_as_code.tables import ConfigKey
-from tocsin.db import UNMAPPED_TABLES, Database
+from tocsin.db import Database
+from tocsin.schema import UNMAPPED_TABLES
 
-LOAD = "from tocsin import db; db.load_all_tables(); print(*db.Base.metadata.tables)"
+LOAD = "from tocsin import db, schema; schema.load_all_tables(); print(*db.Base.metadata.tables)"
 
 
 def test_load_all_tables_finds_every_feature_and_sub_feature(api: Api) -> None:

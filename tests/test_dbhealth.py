@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
-from tocsin.db import Database, migrate
+from tocsin.db import Database
 from tocsin.dbhealth import DISK_FULL, READ_ONLY, UNREACHABLE, Health, Outage, classify
+from tocsin.schema import migrate
 
 
 def sqlite_error(path: Path, statement: str, *, read_only: bool = False) -> sqlite3.Error:

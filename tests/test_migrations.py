@@ -10,14 +10,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from tests.conftest import Api
-from tocsin.db import Base, Database, alembic_config, include_name, load_all_tables, migrate
+from tocsin.db import Base, Database
+from tocsin.schema import alembic_config, include_name, load_all_tables, migrate
 
 
 def test_schema_matches_the_models(api: Api) -> None:
     load_all_tables()
     migrate(api.db)  # a second run is a no-op
     with api.db.engine.connect() as connection:
-        # the full-text index is no model (tocsin.db.UNMAPPED_TABLES): include_name skips it
+        # the full-text index is no model (tocsin.schema.UNMAPPED_TABLES): include_name skips it
         context = MigrationContext.configure(connection, opts={"include_name": include_name})
         assert compare_metadata(context, Base.metadata) == []
 

@@ -27,7 +27,8 @@ from tests.conftest import (
 from tests.peers import Mailbox, SmtpServer, free_port
 from tocsin.access import accounts
 from tocsin.core.roles import AccessRole
-from tocsin.db import Database, migrate
+from tocsin.db import Database
+from tocsin.schema import migrate
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from tocsin.access import service as access_service
 from tocsin.alerts.tables import Alert
 from tocsin.cli.main import database_warning
 from tocsin.core.roles import AccessRole
-from tocsin.db import Database, migrate
+from tocsin.db import Database
+from tocsin.schema import migrate
 
 
 def test_serve_warns_when_the_database_is_read_only(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 
 from tests.conftest import Api, serving, settings_for, throwaway_postgres
-from tocsin.db import Database, migrate
+from tocsin.db import Database
+from tocsin.schema import migrate
 
 
 def config(s: str) -> str:

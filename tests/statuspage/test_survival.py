@@ -17,7 +17,8 @@ from tests.peers import uvicorn_thread
 from tests.pgcluster import PgCluster
 from tests.statuspage.helpers import BASE, component, declare, public_component, unique
 from tests.web.test_outage import wait_for
-from tocsin.db import Database, migrate
+from tocsin.db import Database
+from tocsin.schema import migrate
 from tocsin.web.app import create_app
 
 PATHS = ["summary.json", "status.json", "components.json", "incidents.json",

@@ -30,7 +30,8 @@ from tests.conftest import BACKENDS, Api, serving, settings_for, throwaway_postg
 from tocsin.access import service as access_service
 from tocsin.access.schemas import TokenCreated
 from tocsin.core.roles import AccessRole
-from tocsin.db import Database, migrate
+from tocsin.db import Database
+from tocsin.schema import migrate
 
 # Generated cases per operation and phase; the whole run stays within minutes on 2 cores.
 MAX_EXAMPLES = 50

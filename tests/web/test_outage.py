@@ -34,7 +34,8 @@ from tocsin.alerts.schemas import IntegrationCreate
 from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import Alert
 from tocsin.core.roles import AccessRole
-from tocsin.db import Database, migrate
+from tocsin.db import Database
+from tocsin.schema import migrate
 from tocsin.web.app import create_app
 from tocsin.worker.loop import Worker
 

@@ -22,7 +22,8 @@ from tests.peers import certificate, uvicorn_thread
 from tocsin.access import accounts
 from tocsin.config import Settings
 from tocsin.core.roles import AccessRole
-from tocsin.db import Database, migrate
+from tocsin.db import Database
+from tocsin.schema import migrate
 from tocsin.web.app import create_app
 from tocsin.web.server import uvicorn_options
 

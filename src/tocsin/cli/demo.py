@@ -22,9 +22,10 @@ def demo(
 
     from tocsin.assembly import assemble
     from tocsin.config import Settings
-    from tocsin.db import Database, migrate
+    from tocsin.db import Database
     from tocsin.demo.service import DEFAULT_SEED, make_demo
     from tocsin.errors import TocsinError
+    from tocsin.schema import migrate
 
     settings = Settings()
     database = Database(settings.database_url)

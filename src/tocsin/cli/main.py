@@ -173,7 +173,8 @@ def version() -> None:
 def migrate_command() -> None:
     """Apply database migrations (serve does this too)."""
     from tocsin.config import Settings
-    from tocsin.db import Database, migrate
+    from tocsin.db import Database
+    from tocsin.schema import migrate
 
     settings = Settings()
     database = Database(settings.database_url)
@@ -192,7 +193,8 @@ def worker() -> None:
 
     from tocsin.assembly import assemble
     from tocsin.config import Settings
-    from tocsin.db import Database, migrate
+    from tocsin.db import Database
+    from tocsin.schema import migrate
     from tocsin.worker.loop import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -256,7 +258,8 @@ def serve(
     from tocsin.access import accounts
     from tocsin.access import service as access_service
     from tocsin.config import Settings
-    from tocsin.db import Database, migrate
+    from tocsin.db import Database
+    from tocsin.schema import migrate
     from tocsin.web.app import create_app
     from tocsin.web.server import tls_problem, uvicorn_options
 

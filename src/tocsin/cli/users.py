@@ -23,7 +23,8 @@ def _database() -> Database:
     # Imported here, not at load time: see tocsin.cli.main.
     from tocsin.audit import recorder
     from tocsin.config import Settings
-    from tocsin.db import Database, migrate
+    from tocsin.db import Database
+    from tocsin.schema import migrate
 
     database = Database(Settings().database_url)
     migrate(database)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from tocsin.db import Base, Database, include_name, load_all_tables
+from tocsin.db import Base, Database
+from tocsin.schema import include_name, load_all_tables
 
 load_all_tables()
 

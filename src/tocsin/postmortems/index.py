@@ -11,8 +11,8 @@ titles). Each database uses its own engine:
 
 The table is created by migration ``0007_search`` and is deliberately not in the ORM metadata
 (an FTS5 table and its shadow tables cannot be declared as models):
-:data:`tocsin.db.UNMAPPED_TABLES` names it for the schema comparison. :func:`refresh_in` rewrites a
-postmortem's row in the transaction of the change that alters its text, so the index is
+:data:`tocsin.schema.UNMAPPED_TABLES` names it for the schema comparison. :func:`refresh_in`
+rewrites a postmortem's row in the transaction of the change that alters its text, so the index is
 never behind a committed write.
 """
 

@@ -6,7 +6,7 @@ Revises: 0003_statuspage (needs 0003_checks: a check names a component)
 A component that exists already gets one history row, its status now: its uptime starts
 here (the days before are "no data").
 
-On SQLite, batch mode rebuilds ``checks``; ``tocsin.db.migrate`` runs it with foreign keys
+On SQLite, batch mode rebuilds ``checks``; ``tocsin.schema.migrate`` runs it with foreign keys
 unenforced, so the rebuild's drop does not delete the check results in cascade.
 """
 
