@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tocsin.core.business_days import zone
@@ -135,6 +135,27 @@ class Settings(BaseSettings):
         description="Sign-in attempts and reset requests for one mail address a minute (per "
         "client address: signin_per_minute).",
     )
+    # sign-in with OpenID Connect (off while no issuer is set)
+    oidc_issuer: str = Field(
+        default="",
+        max_length=500,
+        description="The OpenID provider's issuer URL; its /.well-known/openid-configuration "
+        "is read at sign-in. Empty: no OpenID Connect sign-in.",
+    )
+    oidc_client_id: str = Field(default="", max_length=500)
+    oidc_client_secret: SecretStr = Field(default=SecretStr(""), repr=False)
+    oidc_name: str = Field(
+        default="OpenID Connect",
+        min_length=1,
+        max_length=100,
+        description='The sign-in button says "Sign in with <name>".',
+    )
+    oidc_scopes: str = Field(default="openid email profile", max_length=500)
+    oidc_create_users: Literal["", "viewer", "responder"] = Field(
+        default="",
+        description="Create a user with this role for a verified address nobody has yet; "
+        "empty (the default): only existing users sign in.",
+    )
     password_reset_minutes: float = Field(
         default=60.0, gt=0, le=60 * 24, description="How long a password-reset link works."
     )
@@ -259,3 +280,8 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         scheme = "https" if self.tls_certfile else "http"
         return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Sign-in with OpenID Connect is offered: an issuer and a client id are set."""
+        return bool(self.oidc_issuer and self.oidc_client_id)

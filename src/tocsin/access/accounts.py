@@ -21,7 +21,7 @@ from tocsin.access.service import PersonName, digest
 from tocsin.access.tables import AccountLink, User
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database
-from tocsin.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from tocsin.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from tocsin.storage import get_or_404
 
 Purpose = Literal["reset", "invite"]
@@ -248,3 +248,21 @@ def use_link(db: Database, *, raw: str, purpose: Purpose, password: str) -> int:
         _set_password(session, row, password)
         sessions.end_all_in(session, user_id=row.id)
         return row.id
+
+
+def oidc_user(db: Database, *, email: str, create_as: AccessRole | None, created_by: str) -> int:
+    """The id of the enabled user with this (provider-verified) address; without one, a new
+    user of role ``create_as`` when given, else ``Forbidden``."""
+    address = normal_email(email)
+    with db.reading() as session:
+        row = session.scalar(select(User).where(User.email == address))
+    if row is not None and row.disabled_at is not None:
+        raise Forbidden(f"the user {address} is disabled: ask an admin")
+    if row is not None:
+        return row.id
+    if create_as is None:
+        raise Forbidden(f"nobody has the address {address} here: ask an admin to invite you")
+    try:
+        return create_user(db, email=address, role=create_as, created_by=created_by).id
+    except Conflict:  # created meanwhile by a sign-in racing this one
+        return user_id_by_email(db, email=address)

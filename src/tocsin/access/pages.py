@@ -82,7 +82,8 @@ def _secure(request: Request, settings: Settings) -> bool:
 def _page(
     request: Request, settings: Settings, name: str, code: int = 200, **values: Any
 ) -> Response:
-    context = {"principal": None, "error": None, **values}
+    oidc = settings.oidc_name if settings.oidc_enabled else None  # the login page's button
+    context = {"principal": None, "error": None, "oidc_name": oidc, **values}
     response = templates.TemplateResponse(request, name, context, status_code=code)
     csrf.set_cookie(request, response, secure=_secure(request, settings))
     return response

@@ -19,6 +19,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from tocsin import __version__
 from tocsin.access import api as access_api
+from tocsin.access import oidc_pages as access_oidc_pages
 from tocsin.access import pages as access_pages
 from tocsin.access import service as access_service
 from tocsin.access import sessions as access_sessions
@@ -222,6 +223,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         paging_api.router,
         paging_pages.router,
         access_pages.router,
+        access_oidc_pages.router,
         incidents_pages.router,
         oncall_api.router,
         oncall_pages.router,
