@@ -1,13 +1,17 @@
 """Sign-in with OpenID Connect, against a real provider (npm's oidc-provider on node): a
 verified address of an existing user signs in as a password does; an unverified address, an
-unknown or disabled user, a forged state, a replayed code and a provider that is down are the
-sign-in page naming why, with no session; the client secret is never logged."""
+unknown or disabled user, a forged state, a replayed code, another nonce, a sign-in left too
+long and a provider that is down are the sign-in page naming why, with no session; the
+client secret is never logged. (The provider gives the address at its userinfo endpoint,
+not in the ID token: that path is the one taken here.)"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
@@ -15,9 +19,9 @@ import pytest
 from pydantic import SecretStr
 
 from tests.access.oidc_peer import running_provider, through_provider
-from tests.conftest import Api, serving, user_email
+from tests.conftest import Api, TestClock, serving, user_email
 from tests.peers import free_port
-from tocsin.access import accounts
+from tocsin.access import accounts, oidc
 from tocsin.access.schemas import UserPatch
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database
@@ -147,6 +151,26 @@ def test_a_replayed_code_is_refused(oidc_api: Api, browser: httpx.Client) -> Non
         thief.cookies.set("tocsin_oidc", pending, path="/login/oidc")
         answer = thief.get(back.headers["location"])
         refused(answer, thief, 502, "Test ID refused the sign-in (invalid_grant)")
+
+
+def test_an_id_token_for_another_nonce_is_refused(oidc_api: Api, browser: httpx.Client) -> None:
+    """The browser's pending sign-in is re-sealed (with the server's key) with another nonce:
+    the provider's real ID token then carries a nonce that is not this sign-in's."""
+    back = through_provider(browser, f"{oidc_api.url}/login/oidc", "viewer")
+    pending = oidc.unseal(oidc_api.settings, browser.cookies["tocsin_oidc"])
+    other = oidc.seal(oidc_api.settings, replace(pending, nonce="another-nonce"))
+    browser.cookies.set("tocsin_oidc", other, path="/login/oidc")
+    answer = browser.get(back.headers["location"])
+    refused(answer, browser, 502, "Test ID sent an answer that is not valid")
+
+
+def test_a_sign_in_left_too_long_is_refused(
+    oidc_api: Api, browser: httpx.Client, clock: TestClock
+) -> None:
+    back = through_provider(browser, f"{oidc_api.url}/login/oidc", "viewer")
+    clock.advance(oidc.PENDING_FOR + timedelta(seconds=1))
+    answer = browser.get(back.headers["location"])
+    refused(answer, browser, 400, "the sign-in with Test ID expired")
 
 
 def test_a_provider_that_is_down_is_a_clear_page(
