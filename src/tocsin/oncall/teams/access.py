@@ -53,7 +53,7 @@ def require_change(db: Database, principal: Principal, *team_ids: int | None) ->
                 continue
             if team_id is None:
                 raise Forbidden(
-                    "configuration of no team needs the admin role; "
+                    "configuration of no team (no team_id) needs the admin role; "
                     f"the caller has {principal.role}"
                 )
             name = session.scalar(select(tables.Team.name).where(tables.Team.id == team_id))
