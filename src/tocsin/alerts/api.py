@@ -27,6 +27,7 @@ from tocsin.alerts.schemas import (
     SilenceOut,
 )
 from tocsin.alerts.state import IngestState
+from tocsin.db import Database
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, Forbidden, InvalidInput, answers
 from tocsin.fields import Id
@@ -47,7 +48,7 @@ AlertStatus = Literal["firing", "acknowledged", "resolved", "silenced"]
 
 
 def _may_change_integration(
-    db: DbDep, state: IngestState, principal: Principal, integration_id: int
+    db: Database, state: IngestState, principal: Principal, integration_id: int
 ) -> None:
     """Admins change any integration; a team admin those of their team's services."""
     found = integrations.get_integration(db, state=state, integration_id=integration_id)
