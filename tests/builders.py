@@ -69,7 +69,7 @@ def schedule(
     api: Api, layers: list[dict[str, Any]], time_zone: str = "America/New_York", **fields: Any
 ) -> dict[str, Any]:
     body = {"name": unique("schedule"), "time_zone": time_zone, "layers": layers, **fields}
-    created: dict[str, Any] = ok(api.responder.post("/api/v1/schedules", json=body), 201)
+    created: dict[str, Any] = ok(api.admin.post("/api/v1/schedules", json=body), 201)
     return created
 
 
@@ -85,13 +85,13 @@ def level(
 def policy(api: Api, levels: list[dict[str, Any]], repeat: int = 0) -> dict[str, Any]:
     body = {"name": unique("policy"), "repeat": repeat, "levels": levels}
     url = "/api/v1/escalation-policies"
-    created: dict[str, Any] = ok(api.responder.post(url, json=body), 201)
+    created: dict[str, Any] = ok(api.admin.post(url, json=body), 201)
     return created
 
 
 def service(api: Api, policy_id: int | None = None, **fields: Any) -> dict[str, Any]:
     body = {"name": unique("svc"), "escalation_policy_id": policy_id, **fields}
-    created: dict[str, Any] = ok(api.responder.post("/api/v1/services", json=body), 201)
+    created: dict[str, Any] = ok(api.admin.post("/api/v1/services", json=body), 201)
     return created
 
 

@@ -89,7 +89,7 @@ def test_a_replaced_schedule_is_one_entry_with_the_layers_that_changed(api: Api)
         "time_zone": made["time_zone"],
         "layers": [layer([ana["id"]], name="day"), layer([ana["id"], bo["id"]], name="night")],
     }
-    ok(api.responder.put(f"/api/v1/schedules/{made['id']}", json=body))
+    ok(api.admin.put(f"/api/v1/schedules/{made['id']}", json=body))
 
     created, replaced = of(api, "schedule", made["id"])
     assert created["action"] == "create"
@@ -108,7 +108,7 @@ def test_a_policy_change_records_its_levels(api: Api) -> None:
     ana = person(api, "Ana")
     made = policy(api, [level(people=[ana["id"]], timeout=5)])
     body = {"name": made["name"], "repeat": 2, "levels": [level(people=[ana["id"]], timeout=9)]}
-    ok(api.responder.put(f"/api/v1/escalation-policies/{made['id']}", json=body))
+    ok(api.admin.put(f"/api/v1/escalation-policies/{made['id']}", json=body))
 
     changed = of(api, "escalation_policy", made["id"], action="update")[-1]
     assert changed["before"]["repeat"] == 0 and changed["after"]["repeat"] == 2
@@ -120,16 +120,22 @@ def test_a_policy_change_records_its_levels(api: Api) -> None:
 def test_team_members_who_join_and_leave(api: Api) -> None:
     ana, bo = person(api, "Ana"), person(api, "Bo")
     team = ok(
-        api.responder.post("/api/v1/teams", json={"name": unique("team"), "members": [ana["id"]]}),
+        api.admin.post("/api/v1/teams", json={"name": unique("team"), "members": [ana["id"]]}),
         201,
     )
-    ok(api.responder.patch(f"/api/v1/teams/{team['id']}", json={"members": [ana["id"], bo["id"]]}))
-    ok(api.responder.delete(f"/api/v1/teams/{team['id']}/members/{ana['id']}"))
+    ok(api.admin.patch(f"/api/v1/teams/{team['id']}", json={"members": [ana["id"], bo["id"]]}))
+    ok(api.admin.delete(f"/api/v1/teams/{team['id']}/members/{ana['id']}"))
 
-    created, joined, left = of(api, "team", team["id"])
-    assert created["after"]["members"] == [ana["id"]]
-    assert (joined["before"], joined["after"]) == ({"members": []}, {"members": [bo["id"]]})
-    assert (left["before"], left["after"]) == ({"members": [ana["id"]]}, {"members": []})
+    ok(api.admin.patch(f"/api/v1/teams/{team['id']}/members/{bo['id']}", json={"role": "admin"}))
+
+    created, joined, left, promoted = of(api, "team", team["id"])
+    as_ana = {"person_id": ana["id"], "role": "member"}
+    as_bo = {"person_id": bo["id"], "role": "member"}
+    assert created["after"]["members"] == [as_ana]
+    assert (joined["before"], joined["after"]) == ({"members": []}, {"members": [as_bo]})
+    assert (left["before"], left["after"]) == ({"members": [as_ana]}, {"members": []})
+    assert promoted["before"] == {"members": [as_bo]}
+    assert promoted["after"] == {"members": [{"person_id": bo["id"], "role": "admin"}]}
 
 
 def test_a_rotated_integration_key_is_recorded_as_rotated_never_its_value(api: Api) -> None:

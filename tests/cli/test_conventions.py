@@ -102,7 +102,9 @@ def test_an_unknown_output_format_is_refused(cli_env: Api) -> None:
 # ------------------------------------------------------------------ nouns
 
 
-def test_people_schedules_overrides_policies_services(cli_env: Api) -> None:
+def test_people_schedules_overrides_policies_services(
+    cli_env: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     handle = unique("ana")
     pid = run("person", "create", "Ana Lima", "--handle", handle, "--email", "a@x.test", "-q")
     pid = pid.strip()
@@ -133,6 +135,7 @@ def test_people_schedules_overrides_policies_services(cli_env: Api) -> None:
     assert f"person Bo ({bo['id']})" in run("policy", "show", str(made_policy["id"]))
 
     name = unique("svc")
+    monkeypatch.setenv("TOCSIN_TOKEN", cli_env.tokens["admin"])  # a service of no team: admins'
     run("service", "create", name, "--policy", str(made_policy["id"]))
     assert name in run("service", "list")
     assert (

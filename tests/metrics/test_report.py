@@ -45,7 +45,7 @@ def three_incidents(api: Api, clock: TestClock) -> dict[str, Any]:
     B: SEV2 on svc_b, no impact start, never updated. C: SEV1 on both, still open."""
     t0 = _start()
     svc_a, svc_b = unique("svc-a"), unique("svc-b")
-    team = ok(api.responder.post("/api/v1/teams", json={"name": unique("team")}), 201)
+    team = ok(api.admin.post("/api/v1/teams", json={"name": unique("team")}), 201)
     for name in (svc_a, svc_b):
         ok(api.admin.post("/api/v1/services", json={"name": name, "team_id": team["id"]}), 201)
     clock.set(t0 + timedelta(minutes=10))
@@ -212,7 +212,7 @@ def test_names_on_the_dashboard_are_escaped_in_tables_and_charts(
 ) -> None:
     t0 = _start()
     name = f"<script>alert(1)</script>{unique('t')}"
-    team = ok(api.responder.post("/api/v1/teams", json={"name": name}), 201)
+    team = ok(api.admin.post("/api/v1/teams", json={"name": name}), 201)
     svc = unique("svc")
     ok(api.admin.post("/api/v1/services", json={"name": svc, "team_id": team["id"]}), 201)
     clock.set(t0 + timedelta(minutes=1))

@@ -88,9 +88,9 @@ def test_on_a_published_postmortem_only_the_status_changes(api: Api) -> None:
 
 
 def test_open_items_across_postmortems_by_owner_team_and_service(api: Api) -> None:
-    team = ok(api.responder.post("/api/v1/teams", json={"name": unique("team")}), 201)
+    team = ok(api.admin.post("/api/v1/teams", json={"name": unique("team")}), 201)
     owned = ok(
-        api.responder.post("/api/v1/services", json={"name": unique("svc"), "team_id": team["id"]}),
+        api.admin.post("/api/v1/services", json={"name": unique("svc"), "team_id": team["id"]}),
         201,
     )["name"]
     other = unique("svc")

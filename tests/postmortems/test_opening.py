@@ -53,10 +53,10 @@ def test_resolving_again_after_a_reopen_keeps_the_one_postmortem(api: Api) -> No
 
 def test_the_review_deadline_counts_in_the_team_zone(api: Api, clock: TestClock) -> None:
     clock.set(datetime(2026, 12, 4, 23, 30, tzinfo=UTC))  # already Saturday in Berlin
-    team = ok(api.responder.post("/api/v1/teams", json={"name": unique("team")}), 201)
+    team = ok(api.admin.post("/api/v1/teams", json={"name": unique("team")}), 201)
     schedule(api, [], time_zone="Europe/Berlin", team_id=team["id"])
     svc = ok(
-        api.responder.post("/api/v1/services", json={"name": unique("svc"), "team_id": team["id"]}),
+        api.admin.post("/api/v1/services", json={"name": unique("svc"), "team_id": team["id"]}),
         201,
     )
     iid = declare(api, severity="SEV1", services=[svc["name"]])["id"]

@@ -111,7 +111,7 @@ def test_errors_sent_have_the_documented_keys(api: Api) -> None:
 
 
 def test_a_services_invalid_input_lists_its_errors_like_a_validation_failure(api: Api) -> None:
-    refused = api.responder.post("/api/v1/teams", json={"name": "t-doc", "members": [987654]})
+    refused = api.admin.post("/api/v1/teams", json={"name": "t-doc", "members": [987654]})
     assert refused.status_code == 422
     body = refused.json()
     assert body["field"] == "members"

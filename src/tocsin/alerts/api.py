@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
 from tocsin import clock
-from tocsin.access.api import Admin, Responder, Viewer
+from tocsin.access.api import Responder, Viewer
+from tocsin.access.service import Principal
 from tocsin.alerts import feedback, integrations, service, silences
 from tocsin.alerts.schemas import (
     AlertOut,
@@ -26,9 +27,11 @@ from tocsin.alerts.schemas import (
     SilenceOut,
 )
 from tocsin.alerts.state import IngestState
+from tocsin.db import Database
 from tocsin.deps import DbDep, SettingsDep
-from tocsin.errors import Conflict, InvalidInput, answers
+from tocsin.errors import Conflict, Forbidden, InvalidInput, answers
 from tocsin.fields import Id
+from tocsin.oncall import service as oncall
 from tocsin.storage import Page
 
 router = APIRouter(prefix="/api/v1")
@@ -44,13 +47,25 @@ State = Annotated[IngestState, Depends(ingest_state)]
 AlertStatus = Literal["firing", "acknowledged", "resolved", "silenced"]
 
 
-@router.post("/integrations", status_code=201, tags=["alerts"], responses=answers(Conflict))
+def _may_change_integration(
+    db: Database, state: IngestState, principal: Principal, integration_id: int
+) -> None:
+    """Admins change any integration; a team admin those of their team's services."""
+    found = integrations.get_integration(db, state=state, integration_id=integration_id)
+    oncall.require_change(db, principal, oncall.service_team_if_any(db, name=found.service))
+
+
+@router.post(
+    "/integrations", status_code=201, tags=["alerts"], responses=answers(Conflict, Forbidden)
+)
 def create_integration(
-    body: IntegrationCreate, db: DbDep, state: State, settings: SettingsDep, principal: Admin
+    body: IntegrationCreate, db: DbDep, state: State, settings: SettingsDep, principal: Responder
 ) -> IntegrationCreated:
     """Create an integration; the answer holds its secret ``key`` (shown once) and ``url``.
+    Admins, or a team admin for a service of their team.
 
     ``legacy_key`` (an old tool's key, write-only) also reaches it; 409 if another has it."""
+    oncall.require_change(db, principal, oncall.service_team_if_any(db, name=body.service))
     return integrations.create_integration(
         db, state=state, integration=body, created_by=principal.actor, base_url=settings.base_url
     )
@@ -68,30 +83,37 @@ def get_integration(integration_id: Id, db: DbDep, state: State, _: Viewer) -> I
     return integrations.get_integration(db, state=state, integration_id=integration_id)
 
 
-@router.patch("/integrations/{integration_id}", tags=["alerts"], responses=answers(Conflict))
+@router.patch(
+    "/integrations/{integration_id}", tags=["alerts"], responses=answers(Conflict, Forbidden)
+)
 def change_integration(
-    integration_id: Id, body: IntegrationPatch, db: DbDep, state: State, _: Admin
+    integration_id: Id, body: IntegrationPatch, db: DbDep, state: State, principal: Responder
 ) -> IntegrationOut:
     """Change rules; ``legacy_key`` sets the old tool's key, ``null`` removes it (409 if
     another integration has it)."""
+    _may_change_integration(db, state, principal, integration_id)
     return integrations.change_integration(
         db, state=state, integration_id=integration_id, patch=body
     )
 
 
-@router.post("/integrations/{integration_id}/rotate", tags=["alerts"])
+@router.post("/integrations/{integration_id}/rotate", tags=["alerts"], responses=answers(Forbidden))
 def rotate_key(
-    integration_id: Id, db: DbDep, state: State, settings: SettingsDep, _: Admin
+    integration_id: Id, db: DbDep, state: State, settings: SettingsDep, principal: Responder
 ) -> IntegrationCreated:
     """Replace the key; the old one stops working."""
+    _may_change_integration(db, state, principal, integration_id)
     return integrations.rotate_key(
         db, state=state, integration_id=integration_id, base_url=settings.base_url
     )
 
 
-@router.delete("/integrations/{integration_id}", tags=["alerts"])
-def revoke_integration(integration_id: Id, db: DbDep, state: State, _: Admin) -> IntegrationOut:
+@router.delete("/integrations/{integration_id}", tags=["alerts"], responses=answers(Forbidden))
+def revoke_integration(
+    integration_id: Id, db: DbDep, state: State, principal: Responder
+) -> IntegrationOut:
     """Revoke: its key gets 404/401 from then on and nothing more is stored."""
+    _may_change_integration(db, state, principal, integration_id)
     return integrations.revoke_integration(db, state=state, integration_id=integration_id)
 
 

@@ -26,6 +26,7 @@ from tocsin.cli import importers as importers_cli
 from tocsin.cli import oncall as oncall_cli
 from tocsin.cli import postmortems as postmortems_cli
 from tocsin.cli import statuspage as statuspage_cli
+from tocsin.cli import teams as teams_cli
 from tocsin.cli.output import examples
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ for _name, _group in alerts_cli.GROUPS:  # integration, silence, alert
 app.add_typer(oncall_cli.app, name="oncall")
 for _name, _group in directory_cli.GROUPS:  # person, schedule, override, policy, service
     app.add_typer(_group, name=_name)
+app.add_typer(teams_cli.app, name="team")
 app.add_typer(context_cli.app, name="context")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(statuspage_cli.app, name="statuspage")

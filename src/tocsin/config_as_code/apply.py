@@ -237,17 +237,26 @@ class _Run:
     def _team_members(self, doc: TeamDoc) -> list[int]:
         return [self.ids["people"][k] for k in sorted(set(doc.members))]
 
+    def _team_admins(self, doc: TeamDoc) -> list[int]:
+        return [self.ids["people"][k] for k in sorted(set(doc.admins))]
+
     def _create_teams(self, change: Change) -> None:
         doc = self.docs["teams"][change.key]
         body = TeamCreate(
-            name=doc.name, description=doc.description, members=self._team_members(doc)
+            name=doc.name,
+            description=doc.description,
+            members=self._team_members(doc),
+            admins=self._team_admins(doc),
         )
         self.remember("teams", doc.key, teams.create_team(self.db, body=body).id)
 
     def _change_teams(self, change: Change) -> None:
         doc = self.docs["teams"][change.key]
         patch = TeamPatch(
-            name=doc.name, description=doc.description, members=self._team_members(doc)
+            name=doc.name,
+            description=doc.description,
+            members=self._team_members(doc),
+            admins=self._team_admins(doc),
         )
         teams.edit_team(self.db, team_id=self.ids["teams"][doc.key], patch=patch)
 
@@ -331,7 +340,11 @@ class _Run:
             ]
             levels.append(LevelIn(timeout_minutes=level.timeout_minutes, targets=targets))
         return PolicyCreate(
-            name=doc.name, description=doc.description, repeat=doc.repeat, levels=levels
+            name=doc.name,
+            description=doc.description,
+            repeat=doc.repeat,
+            team_id=self.id_of("teams", doc.team),
+            levels=levels,
         )
 
     def _create_escalation_policies(self, change: Change) -> None:

@@ -116,6 +116,19 @@ class TeamDoc(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     description: Description = ""
     members: list[Key] = Field(default_factory=list, max_length=500, description="Person keys.")
+    admins: list[Key] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Members (person keys) who are team admins: they manage the team's "
+        "schedules, escalation policies and services.",
+    )
+
+    @model_validator(mode="after")
+    def _admins_are_members(self) -> TeamDoc:
+        outside = sorted(set(self.admins) - set(self.members))
+        if outside:
+            raise ValueError(f"admins: {outside[0]!r} is not among the team's members")
+        return self
 
 
 # ---------------------------------------------------------------- schedules
@@ -181,6 +194,7 @@ class PolicyDoc(Strict):
     name: Name
     description: Description = ""
     repeat: int = Field(default=0, ge=0, le=9)
+    team: Key | None = None
     levels: list[LevelDoc] = Field(min_length=1, max_length=20)
 
 

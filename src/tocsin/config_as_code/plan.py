@@ -107,6 +107,7 @@ def make_plan(document: Document, current: Current, *, prune: bool, now: datetim
     for t in document.teams:
         data = dump(t)
         data["members"] = sorted(set(data["members"]))
+        data["admins"] = sorted(set(data["admins"]))
         wanted["teams"][t.key] = data
     for s in document.schedules:
         data = dump(s)
@@ -170,6 +171,7 @@ def _check_references(
         for j, o in enumerate(s.overrides or []):
             need(people, o.person, f"schedules.{i}.overrides.{j}.person", "person")
     for i, pol in enumerate(document.escalation_policies):
+        need(teams, pol.team, f"escalation_policies.{i}.team", "team")
         for j, level in enumerate(pol.levels):
             for k, target in enumerate(level.targets):
                 where = f"escalation_policies.{i}.levels.{j}.targets.{k}"

@@ -44,6 +44,7 @@ from tocsin.config_as_code.document import (
     layer_fields,
 )
 from tocsin.config_as_code.tables import ConfigKey
+from tocsin.core.roles import TeamRole
 from tocsin.core.severity import Severity
 from tocsin.db import Database
 from tocsin.incidents import severity_policies as stored_policies
@@ -178,8 +179,11 @@ def read_current(
     for t in teams.list_teams(db):
         tkey = named("teams", t.id)
         members = sorted(person_key[m.id] for m in t.members)
+        admins = sorted(person_key[m.id] for m in t.members if m.role is TeamRole.ADMIN)
         team_docs[tkey] = dump(
-            TeamDoc(key=tkey, name=t.name, description=t.description, members=members)
+            TeamDoc(
+                key=tkey, name=t.name, description=t.description, members=members, admins=admins
+            )
         )
     team_key = key_by_id("teams")
 
@@ -231,6 +235,7 @@ def read_current(
                 name=pol.name,
                 description=pol.description,
                 repeat=pol.repeat,
+                team=team_key.get(pol.team_id) if pol.team_id else None,
                 levels=levels,
             )
         )

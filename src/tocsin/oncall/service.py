@@ -14,7 +14,10 @@ and ``mail_contact_in`` (a person's first mail contact method); for the worker,
 for postmortems, ``owning_team_in`` (a service's team and its zone) and
 ``services_of_team_in``, and ``directory_in`` (everyone, for the blamelessness check); in a
 read of its own, ``get_person`` (paging's acknowledge page names who followed a link); for the
-metrics (``reports.py``), ``service_teams``, ``shifts_between_in`` and ``zones_in``.
+metrics (``reports.py``), ``service_teams``, ``shifts_between_in`` and ``zones_in``; for
+every route or page that changes a team's configuration (an integration of a team's
+service), ``require_change`` and ``may_change`` (admins, and the owning team's admins), with
+``service_team_if_any`` (the team of a service named in the catalog).
 
 Each is written in the sub-feature it belongs to; this module only names them. The
 sub-features are ``people/`` (people, contact methods, notification rules), ``teams/``,
@@ -26,7 +29,11 @@ sub-features are ``people/`` (people, contact methods, notification rules), ``te
 from __future__ import annotations
 
 from tocsin.oncall.escalation.ownership import OwningTeam, owning_team_in, services_of_team_in
-from tocsin.oncall.escalation.service import escalation_snapshot_in, resolve_people_in
+from tocsin.oncall.escalation.service import (
+    escalation_snapshot_in,
+    resolve_people_in,
+    service_team_if_any,
+)
 from tocsin.oncall.people.schemas import Email
 from tocsin.oncall.people.service import (
     PersonRef,
@@ -40,6 +47,7 @@ from tocsin.oncall.people.service import (
     people_in,
 )
 from tocsin.oncall.reports import service_teams, shifts_between_in, zones_in
+from tocsin.oncall.teams.access import may_change, require_change
 
 __all__ = [
     "Email",
@@ -52,10 +60,13 @@ __all__ = [
     "get_person",
     "list_people",
     "mail_contact_in",
+    "may_change",
     "notification_plan_in",
     "owning_team_in",
     "people_in",
+    "require_change",
     "resolve_people_in",
+    "service_team_if_any",
     "service_teams",
     "services_of_team_in",
     "shifts_between_in",

@@ -40,6 +40,7 @@ from tocsin.incidents import pages as incidents_pages
 from tocsin.metrics import api as metrics_api
 from tocsin.metrics import pages as metrics_pages
 from tocsin.oncall import api as oncall_api
+from tocsin.oncall import team_pages as oncall_team_pages
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
@@ -227,6 +228,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         incidents_pages.router,
         oncall_api.router,
         oncall_pages.router,
+        oncall_team_pages.router,
         alerts_api.router,
         alerts_pages.router,
         checks_api.router,

@@ -52,24 +52,24 @@ def test_policy_crud_shows_target_names(api: Api) -> None:
         "name": "one level",
         "levels": [level(people=[ana["id"]])],
     }
-    replaced = ok(api.responder.put(f"/api/v1/escalation-policies/{pid}", json=body))
+    replaced = ok(api.admin.put(f"/api/v1/escalation-policies/{pid}", json=body))
     assert replaced["name"] == "one level" and len(replaced["levels"]) == 1
     assert replaced["repeat"] == 0
     # Targets in use cannot be deleted from under the policy.
     assert api.responder.delete(f"/api/v1/people/{ana['id']}").status_code == 409
     svc = service(api, pid)
-    assert api.responder.delete(f"/api/v1/escalation-policies/{pid}").status_code == 409
-    ok(api.responder.patch(f"/api/v1/services/{svc['name']}", json={"escalation_policy_id": None}))
-    ok(api.responder.delete(f"/api/v1/escalation-policies/{pid}"), 204)
+    assert api.admin.delete(f"/api/v1/escalation-policies/{pid}").status_code == 409
+    ok(api.admin.patch(f"/api/v1/services/{svc['name']}", json={"escalation_policy_id": None}))
+    ok(api.admin.delete(f"/api/v1/escalation-policies/{pid}"), 204)
     assert api.viewer.get(f"/api/v1/escalation-policies/{pid}").status_code == 404
-    ok(api.responder.delete(f"/api/v1/schedules/{sched['id']}"), 204)
+    ok(api.admin.delete(f"/api/v1/schedules/{sched['id']}"), 204)
 
 
 def test_schedule_targeted_by_a_policy_cannot_be_deleted(api: Api) -> None:
     ana = person(api)
     sched = schedule(api, [layer([ana["id"]])])
     policy(api, [level(schedules=[sched["id"]])])
-    response = api.responder.delete(f"/api/v1/schedules/{sched['id']}")
+    response = api.admin.delete(f"/api/v1/schedules/{sched['id']}")
     assert response.status_code == 409 and response.json()["field"] == "schedule_id"
 
 
@@ -104,26 +104,26 @@ def test_bad_policy_is_422_naming_the_field(api: Api, change: dict[str, Any], fi
         for target in each["targets"]:
             if target["id"] == 0:
                 target["id"] = ana["id"]
-    response = api.responder.post("/api/v1/escalation-policies", json=body)
+    response = api.admin.post("/api/v1/escalation-policies", json=body)
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
 
 
 def test_services_catalog(api: Api) -> None:
-    team = ok(api.responder.post("/api/v1/teams", json={"name": unique("team")}), 201)
+    team = ok(api.admin.post("/api/v1/teams", json={"name": unique("team")}), 201)
     svc = service(api, description="takes the money", team_id=team["id"])
     name = svc["name"]
     assert (svc["team_id"], svc["escalation_policy_id"]) == (team["id"], None)
     assert ok(api.viewer.get(f"/api/v1/services/{name}")) == svc
     assert name in [s["name"] for s in ok(api.viewer.get("/api/v1/services"))]
-    again = api.responder.post("/api/v1/services", json={"name": name})
+    again = api.admin.post("/api/v1/services", json={"name": name})
     assert again.status_code == 409 and again.json()["field"] == "name"
-    patched = ok(api.responder.patch(f"/api/v1/services/{name}", json={"description": "new"}))
+    patched = ok(api.admin.patch(f"/api/v1/services/{name}", json={"description": "new"}))
     assert patched["description"] == "new" and patched["team_id"] == team["id"]
     assert (
         api.viewer.patch(f"/api/v1/services/{name}", json={"description": "x"}).status_code == 403
     )
-    ok(api.responder.delete(f"/api/v1/services/{name}"), 204)
+    ok(api.admin.delete(f"/api/v1/services/{name}"), 204)
     assert api.viewer.get(f"/api/v1/services/{name}").status_code == 404
 
 
@@ -140,7 +140,7 @@ def test_services_catalog(api: Api) -> None:
 def test_bad_service_is_422(api: Api, body: dict[str, Any], field: str) -> None:
     if body["name"] == "ok":
         body["name"] = unique("ok")
-    response = api.responder.post("/api/v1/services", json=body)
+    response = api.admin.post("/api/v1/services", json=body)
     assert response.status_code == 422 and response.json()["field"] == field
 
 

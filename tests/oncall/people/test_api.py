@@ -180,24 +180,24 @@ def test_person_in_a_rotation_cannot_be_deleted(api: Api) -> None:
 def test_teams(api: Api) -> None:
     ana, ben = person(api, "Ana"), person(api, "Ben")
     name = unique("team")
-    team = ok(api.responder.post("/api/v1/teams", json={"name": name, "members": [ana["id"]]}), 201)
+    team = ok(api.admin.post("/api/v1/teams", json={"name": name, "members": [ana["id"]]}), 201)
     assert [m["id"] for m in team["members"]] == [ana["id"]]
-    added = ok(api.responder.put(f"/api/v1/teams/{team['id']}/members/{ben['id']}"))
+    added = ok(api.admin.put(f"/api/v1/teams/{team['id']}/members/{ben['id']}"))
     assert {m["handle"] for m in added["members"]} == {ana["handle"], ben["handle"]}
-    removed = ok(api.responder.delete(f"/api/v1/teams/{team['id']}/members/{ana['id']}"))
+    removed = ok(api.admin.delete(f"/api/v1/teams/{team['id']}/members/{ana['id']}"))
     assert [m["id"] for m in removed["members"]] == [ben["id"]]
     patched = ok(
-        api.responder.patch(
+        api.admin.patch(
             f"/api/v1/teams/{team['id']}", json={"members": [ana["id"]], "description": "db"}
         )
     )
     assert [m["id"] for m in patched["members"]] == [ana["id"]] and patched["description"] == "db"
-    assert api.responder.post("/api/v1/teams", json={"name": name}).status_code == 409
-    unknown = api.responder.post("/api/v1/teams", json={"name": unique("t"), "members": [999_999]})
+    assert api.admin.post("/api/v1/teams", json={"name": name}).status_code == 409
+    unknown = api.admin.post("/api/v1/teams", json={"name": unique("t"), "members": [999_999]})
     assert unknown.status_code == 422 and unknown.json()["field"] == "members"
     owned = schedule(api, [layer([ana["id"]])], team_id=team["id"])
     assert owned["team_id"] == team["id"]
     assert any(t["id"] == team["id"] for t in ok(api.viewer.get("/api/v1/teams")))
-    ok(api.responder.delete(f"/api/v1/teams/{team['id']}"), 204)
+    ok(api.admin.delete(f"/api/v1/teams/{team['id']}"), 204)
     assert ok(api.viewer.get(f"/api/v1/schedules/{owned['id']}"))["team_id"] is None
     assert api.viewer.get(f"/api/v1/teams/{team['id']}").status_code == 404

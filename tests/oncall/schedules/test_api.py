@@ -65,11 +65,11 @@ def test_create_read_replace_delete(api: Api) -> None:
         "time_zone": "Europe/Berlin",
         "layers": [layer([ben["id"]], position=1)],
     }
-    replaced = ok(api.responder.put(f"/api/v1/schedules/{sid}", json=body))
+    replaced = ok(api.admin.put(f"/api/v1/schedules/{sid}", json=body))
     assert replaced["name"] == "renamed" and replaced["time_zone"] == "Europe/Berlin"
     assert [[p["id"] for p in la["participants"]] for la in replaced["layers"]] == [[ben["id"]]]
     assert api.viewer.put(f"/api/v1/schedules/{sid}", json=body).status_code == 403
-    ok(api.responder.delete(f"/api/v1/schedules/{sid}"), 204)
+    ok(api.admin.delete(f"/api/v1/schedules/{sid}"), 204)
     assert api.viewer.get(f"/api/v1/schedules/{sid}").status_code == 404
 
 
@@ -215,7 +215,7 @@ def test_bad_schedule_is_422_naming_the_field(api: Api, path: str, value: Any, f
         for part in parents:
             target = target[int(part)] if part.isdigit() else target[part]
         target[int(last) if last.isdigit() else last] = copy.deepcopy(value)
-    response = api.responder.post("/api/v1/schedules", json=body)
+    response = api.admin.post("/api/v1/schedules", json=body)
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
 
@@ -264,7 +264,7 @@ def test_naive_at_and_unknown_schedule(api: Api) -> None:
     response = api.viewer.get("/api/v1/oncall", params={"at": "2026-03-01T00:00:00"})
     assert response.status_code == 422 and response.json()["field"] == "at"
     assert api.viewer.get("/api/v1/schedules/999999/on-call").status_code == 404
-    missing = api.responder.put(
+    missing = api.admin.put(
         "/api/v1/schedules/999999", json={"name": unique("s"), "time_zone": "UTC"}
     )
     assert missing.status_code == 404

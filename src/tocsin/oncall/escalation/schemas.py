@@ -48,6 +48,7 @@ class PolicyCreate(Strict):
     description: Description = ""
     repeat: int = Field(default=0, ge=0, le=9, description="Extra passes through all levels.")
     levels: list[LevelIn] = Field(min_length=1, max_length=20)
+    team_id: Id | None = Field(default=None, description="The team that owns the policy.")
 
 
 class TargetOut(BaseModel):
@@ -67,6 +68,7 @@ class PolicyOut(BaseModel):
     name: str
     description: str
     repeat: int
+    team_id: int | None = None
     levels: list[LevelOut]
     created_at: datetime
     updated_at: datetime

@@ -191,10 +191,12 @@ def _level_rows(session: Session, body: PolicyCreate) -> list[tables.EscalationL
 def create_policy(db: Database, *, body: PolicyCreate) -> PolicyOut:
     with db.transaction() as session:
         now = clock.now()
+        _check_links(session, body.team_id, None)
         row = tables.EscalationPolicy(
             name=body.name,
             description=body.description,
             repeat=body.repeat,
+            team_id=body.team_id,
             created_at=now,
             updated_at=now,
             levels=_level_rows(session, body),
@@ -208,10 +210,12 @@ def replace_policy(db: Database, *, policy_id: int, body: PolicyCreate) -> Polic
     """Paging already under way keeps the snapshot it took; new pages use this version."""
     with db.transaction() as session:
         row = get_or_404(session, tables.EscalationPolicy, policy_id, "escalation policy")
+        _check_links(session, body.team_id, None)
         levels = _level_rows(session, body)
         row.levels.clear()
         session.flush()  # old levels go before new ones reuse their positions
         row.name, row.description, row.repeat = body.name, body.description, body.repeat
+        row.team_id = body.team_id
         row.levels, row.updated_at = levels, clock.now()
         session.flush()
         return policy_out(session, row)
@@ -227,6 +231,12 @@ def get_policy(db: Database, *, policy_id: int) -> PolicyOut:
     with db.reading() as session:
         row = get_or_404(session, tables.EscalationPolicy, policy_id, "escalation policy")
         return policy_out(session, row)
+
+
+def policy_team(db: Database, *, policy_id: int) -> int | None:
+    """The team that owns the policy (404 if there is no such policy)."""
+    with db.reading() as session:
+        return get_or_404(session, tables.EscalationPolicy, policy_id, "escalation policy").team_id
 
 
 def delete_policy(db: Database, *, policy_id: int) -> None:
@@ -294,6 +304,19 @@ def list_services(db: Database) -> list[ServiceOut]:
 def get_service(db: Database, *, name: str) -> ServiceOut:
     with db.reading() as session:
         return ServiceOut.model_validate(service_by_name(session, name))
+
+
+def service_team(db: Database, *, name: str) -> int | None:
+    """The team that owns the service (404 if there is none of that name)."""
+    with db.reading() as session:
+        return service_by_name(session, name).team_id
+
+
+def service_team_if_any(db: Database, *, name: str) -> int | None:
+    """The team that owns the service of that name, if it is in the catalog."""
+    with db.reading() as session:
+        query = select(tables.Service.team_id).where(tables.Service.name == name)
+        return session.scalar(query)
 
 
 def delete_service(db: Database, *, name: str) -> None:

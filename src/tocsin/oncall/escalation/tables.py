@@ -17,6 +17,9 @@ class EscalationPolicy(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     repeat: Mapped[int] = mapped_column(Integer, default=0)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oncall_teams.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -22,6 +22,7 @@ from tocsin.oncall.schedules.schemas import (
     ScheduleOut,
     ShiftsOut,
 )
+from tocsin.oncall.teams import access
 
 # Tagged here and again by the feature's router (tocsin.oncall.api): the API document lists
 # "on-call" twice for these routes, as it always has.
@@ -42,10 +43,12 @@ def _linked(schedule: ScheduleOut, settings: Settings) -> ScheduleOut:
     return schedule.model_copy(update={"calendar_url": url})
 
 
-@router.post("/schedules", status_code=201)
+@router.post("/schedules", status_code=201, responses=answers(Forbidden))
 def create_schedule(
-    body: ScheduleIn, db: DbDep, settings: SettingsDep, _: Responder
+    body: ScheduleIn, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> ScheduleOut:
+    """Admins, or a team admin for their own team (``team_id``)."""
+    access.require_change(db, principal, body.team_id)
     return _linked(service.create_schedule(db, body=body), settings)
 
 
@@ -59,17 +62,21 @@ def get_schedule(schedule_id: Id, db: DbDep, settings: SettingsDep, _: Viewer) -
     return _linked(service.get_schedule(db, schedule_id=schedule_id), settings)
 
 
-@router.put("/schedules/{schedule_id}")
+@router.put("/schedules/{schedule_id}", responses=answers(Forbidden))
 def replace_schedule(
-    schedule_id: Id, body: ScheduleIn, db: DbDep, settings: SettingsDep, _: Responder
+    schedule_id: Id, body: ScheduleIn, db: DbDep, settings: SettingsDep, principal: Responder
 ) -> ScheduleOut:
-    """Replace name, zone, team and all layers; overrides are kept."""
+    """Replace name, zone, team and all layers; overrides are kept. Moving the schedule to
+    another team needs the right to change both teams' configuration."""
+    old_team = service.schedule_team(db, schedule_id=schedule_id)
+    access.require_change(db, principal, old_team, body.team_id)
     return _linked(service.replace_schedule(db, schedule_id=schedule_id, body=body), settings)
 
 
-@router.delete("/schedules/{schedule_id}", status_code=204, responses=answers(Conflict))
-def delete_schedule(schedule_id: Id, db: DbDep, _: Responder) -> None:
+@router.delete("/schedules/{schedule_id}", status_code=204, responses=answers(Conflict, Forbidden))
+def delete_schedule(schedule_id: Id, db: DbDep, principal: Responder) -> None:
     """Refused (409) while an escalation policy targets the schedule."""
+    access.require_change(db, principal, service.schedule_team(db, schedule_id=schedule_id))
     service.delete_schedule(db, schedule_id=schedule_id)
 
 

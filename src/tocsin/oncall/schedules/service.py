@@ -202,6 +202,12 @@ def get_schedule(db: Database, *, schedule_id: int) -> ScheduleOut:
         return schedule_out(session, get_or_404(session, tables.Schedule, schedule_id, "schedule"))
 
 
+def schedule_team(db: Database, *, schedule_id: int) -> int | None:
+    """The team that owns the schedule (404 if there is no such schedule)."""
+    with db.reading() as session:
+        return get_or_404(session, tables.Schedule, schedule_id, "schedule").team_id
+
+
 def delete_schedule(db: Database, *, schedule_id: int) -> None:
     """Refused while an escalation policy targets the schedule."""
     with db.transaction() as session:

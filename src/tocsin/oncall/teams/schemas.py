@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from tocsin.core.roles import TeamRole
 from tocsin.fields import Id, Strict, unchanged
 from tocsin.oncall.people.schemas import Description, PersonBrief
 
@@ -15,6 +16,9 @@ class TeamCreate(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     description: Description = ""
     members: list[Id] = Field(default_factory=list, max_length=500)
+    admins: list[Id] = Field(
+        default_factory=list, max_length=500, description="Members who are team admins."
+    )
 
 
 class TeamPatch(Strict):
@@ -25,11 +29,22 @@ class TeamPatch(Strict):
     )
     description: Description = unchanged()
     members: list[Id] = unchanged(max_length=500)
+    admins: list[Id] = unchanged(
+        max_length=500, description="The members who are team admins (replaces the set)."
+    )
+
+
+class MemberRole(Strict):
+    role: TeamRole = Field(description="member, or admin: manages the team's configuration.")
+
+
+class TeamMemberOut(PersonBrief):
+    role: TeamRole
 
 
 class TeamOut(BaseModel):
     id: int
     name: str
     description: str
-    members: list[PersonBrief]
+    members: list[TeamMemberOut]
     created_at: datetime

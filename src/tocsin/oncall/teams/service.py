@@ -8,24 +8,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
+from tocsin.core.roles import TeamRole
 from tocsin.db import Database
-from tocsin.errors import Conflict, NotFound
-from tocsin.oncall.people.schemas import PersonBrief
+from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.oncall.people.service import require_people
 from tocsin.oncall.people.tables import Person
 from tocsin.oncall.teams import tables
-from tocsin.oncall.teams.schemas import TeamCreate, TeamOut, TeamPatch
+from tocsin.oncall.teams.schemas import TeamCreate, TeamMemberOut, TeamOut, TeamPatch
 from tocsin.storage import column_values, flush_unique, get_or_404
 
 
 def _team_out(session: Session, row: tables.Team) -> TeamOut:
-    members = session.scalars(
-        select(Person)
+    members = session.execute(
+        select(Person, tables.TeamMember.role)
         .join(tables.TeamMember, tables.TeamMember.person_id == Person.id)
         .where(tables.TeamMember.team_id == row.id)
         .order_by(Person.name)
     )
-    people = [PersonBrief.model_validate(person) for person in members]
+    people = [
+        TeamMemberOut(id=person.id, name=person.name, handle=person.handle, role=TeamRole(role))
+        for person, role in members
+    ]
     return TeamOut.model_validate({**column_values(row), "members": people})
 
 
@@ -36,6 +39,7 @@ def _name_taken(session: Session, name: str, but: int | None = None) -> None:
 
 
 def _set_members(session: Session, team_id: int, members: Sequence[int]) -> None:
+    """The team's members become ``members``; those who stay keep their team role."""
     unique = list(dict.fromkeys(members))
     require_people(session, unique, field="members")
     # Only who leaves and who joins is written, through the ORM: the audit log sees them.
@@ -51,6 +55,23 @@ def _set_members(session: Session, team_id: int, members: Sequence[int]) -> None
     )
 
 
+def _set_admins(session: Session, team_id: int, admins: Sequence[int]) -> None:
+    """The team's admins become ``admins`` (each a member); every other member a member."""
+    wanted = set(admins)
+    current = session.scalars(
+        select(tables.TeamMember).where(tables.TeamMember.team_id == team_id)
+    ).all()
+    outside = sorted(wanted - {member.person_id for member in current})
+    if outside:
+        raise InvalidInput(
+            f"admins: person {outside[0]} is not a member of the team", field="admins"
+        )
+    for member in current:
+        role = TeamRole.ADMIN if member.person_id in wanted else TeamRole.MEMBER
+        if member.role != role.value:
+            member.role = role.value
+
+
 def create_team(db: Database, *, body: TeamCreate) -> TeamOut:
     with db.transaction() as session:
         _name_taken(session, body.name)
@@ -58,6 +79,8 @@ def create_team(db: Database, *, body: TeamCreate) -> TeamOut:
         session.add(row)
         flush_unique(session, field="name", message=f"a team is already named {body.name!r}")
         _set_members(session, row.id, body.members)
+        session.flush()
+        _set_admins(session, row.id, body.admins)
         session.flush()
         return _team_out(session, row)
 
@@ -72,17 +95,38 @@ def edit_team(db: Database, *, team_id: int, patch: TeamPatch) -> TeamOut:
             row.description = patch.description
         if patch.members is not None:
             _set_members(session, team_id, patch.members)
+            session.flush()
+        if patch.admins is not None:
+            _set_admins(session, team_id, patch.admins)
         flush_unique(session, field="name", message="a team is already named so")
         return _team_out(session, row)
 
 
-def add_member(db: Database, *, team_id: int, person_id: int) -> TeamOut:
+def add_member(
+    db: Database, *, team_id: int, person_id: int, role: TeamRole | None = None
+) -> TeamOut:
+    """Add a person (as a ``member`` unless ``role`` says); already in, only ``role`` changes."""
     with db.transaction() as session:
         row = get_or_404(session, tables.Team, team_id, "team")
         get_or_404(session, Person, person_id, "person")
-        if session.get(tables.TeamMember, (team_id, person_id)) is None:
-            session.add(tables.TeamMember(team_id=team_id, person_id=person_id))
-            session.flush()
+        member = session.get(tables.TeamMember, (team_id, person_id))
+        if member is None:
+            role = role or TeamRole.MEMBER
+            session.add(tables.TeamMember(team_id=team_id, person_id=person_id, role=role.value))
+        elif role is not None:
+            member.role = role.value
+        session.flush()
+        return _team_out(session, row)
+
+
+def set_member_role(db: Database, *, team_id: int, person_id: int, role: TeamRole) -> TeamOut:
+    with db.transaction() as session:
+        row = get_or_404(session, tables.Team, team_id, "team")
+        member = session.get(tables.TeamMember, (team_id, person_id))
+        if member is None:
+            raise NotFound(f"person {person_id} is not in team {team_id}", field="person_id")
+        member.role = role.value
+        session.flush()
         return _team_out(session, row)
 
 

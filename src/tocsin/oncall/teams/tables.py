@@ -28,3 +28,6 @@ class TeamMember(Base):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("oncall_people.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    role: Mapped[str] = mapped_column(String(10), default="member", server_default="member")
+    """``member`` or ``admin`` (``tocsin.core.roles.TeamRole``): a team admin manages the
+    team's configuration, acting as a user linked to the person."""

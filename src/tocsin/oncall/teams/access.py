@@ -1,0 +1,65 @@
+"""Who may change configuration a team owns: the one check of every route that changes a
+schedule, an escalation policy, a service (and its integrations) or a team.
+
+The rule is :func:`tocsin.core.roles.may_change_team_config`; this module only reads which
+teams the caller administers (as the user linked to a team admin person), fresh at each
+check, so a new team admin acts at once and a demoted one stops at once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.access.service import Principal
+from tocsin.core.roles import AccessRole, TeamRole, may_change_team_config
+from tocsin.db import Database
+from tocsin.errors import Forbidden
+from tocsin.oncall.teams import tables
+
+
+def admin_of_in(session: Session, person_id: int | None) -> frozenset[int]:
+    """The teams the person is a team admin of."""
+    if person_id is None:
+        return frozenset()
+    query = select(tables.TeamMember.team_id).where(
+        tables.TeamMember.person_id == person_id, tables.TeamMember.role == TeamRole.ADMIN.value
+    )
+    return frozenset(session.scalars(query))
+
+
+def admin_of(db: Database, principal: Principal) -> frozenset[int]:
+    with db.reading() as session:
+        return admin_of_in(session, principal.person_id)
+
+
+def may_change(db: Database, principal: Principal, team_id: int | None) -> bool:
+    """Whether ``principal`` may change configuration owned by ``team_id`` (``None``: by no
+    team); pages ask it to show or hide their edit forms."""
+    if principal.role.allows(AccessRole.ADMIN):
+        return True
+    return may_change_team_config(principal.role, admin_of(db, principal), team_id)
+
+
+def require_change(db: Database, principal: Principal, *team_ids: int | None) -> None:
+    """Refuse (403, naming the team) unless ``principal`` may change configuration of every
+    one of ``team_ids``: an object's team, and the team it moves to."""
+    if principal.role.allows(AccessRole.ADMIN):
+        return
+    with db.reading() as session:
+        mine = admin_of_in(session, principal.person_id)
+        for team_id in dict.fromkeys(team_ids):
+            if may_change_team_config(principal.role, mine, team_id):
+                continue
+            if team_id is None:
+                raise Forbidden(
+                    "configuration of no team (no team_id) needs the admin role; "
+                    f"the caller has {principal.role}"
+                )
+            name = session.scalar(select(tables.Team.name).where(tables.Team.id == team_id))
+            team = repr(name) if name is not None else str(team_id)
+            raise Forbidden(
+                f"team {team}: changing its configuration needs the admin role, or a team admin "
+                f"of {team} with the responder role (the caller has {principal.role})",
+                team_id=team_id,
+            )
