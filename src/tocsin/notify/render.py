@@ -20,6 +20,7 @@ PAGE_EVENT = "incident.page"
 RESOLVED_EVENT = "incident.resolved"
 REMINDER_EVENT = "incident.reminder"
 UPDATE_EVENT = "incident.update"
+TEST_EVENT = "test.page"
 
 
 def one_line(value: object, limit: int = SUBJECT_LIMIT) -> str:
@@ -241,4 +242,23 @@ def update_message(
         event=UPDATE_EVENT,
         incident_id=fields["id"],
         data={**fields, "update": dict(update)},
+    )
+
+
+def test_message(
+    *, idempotency_key: str, person: str, contact: str, sent_by: str, url: str | None
+) -> Message:
+    """A test page: proof that ``contact`` of ``person`` reaches them; nothing to act on."""
+    who, label, by = one_line(person, 200), one_line(contact, 100), one_line(sent_by, 200)
+    lines = [
+        f"Test page for {who}: this is how Tocsin reaches you at {label}.",
+        f"Sent by {by}. There is no incident; nothing to acknowledge.",
+        *_links(None, url, "Your on-call settings"),
+    ]
+    return Message(
+        idempotency_key=idempotency_key,
+        subject=one_line(f"[TEST] Tocsin test page for {who}"),
+        text="\n".join(lines),
+        event=TEST_EVENT,
+        data={"person": who, "contact": label, "sent_by": by, "url": url},
     )

@@ -10,7 +10,8 @@ Inside the caller's transaction, for paging:
 
 for the incidents feature (roles and stakeholders name people), ``people_in``, ``list_people``
 and ``mail_contact_in`` (a person's first mail contact method); for the worker,
-``delivery_target_in``: where a contact method delivers, secrets opened; and,
+``delivery_target_in``: where a contact method delivers, secrets opened, and
+``contact_method_in`` (one of a person's methods, for a test page); and,
 for postmortems, ``owning_team_in`` (a service's team and its zone) and
 ``services_of_team_in``, and ``directory_in`` (everyone, for the blamelessness check); in a
 read of its own, ``get_person`` (paging's acknowledge page names who followed a link); for the
@@ -38,6 +39,7 @@ from tocsin.oncall.people.schemas import Email
 from tocsin.oncall.people.service import (
     PersonRef,
     PlannedContact,
+    contact_method_in,
     delivery_target_in,
     directory_in,
     get_person,
@@ -54,6 +56,7 @@ __all__ = [
     "OwningTeam",
     "PersonRef",
     "PlannedContact",
+    "contact_method_in",
     "delivery_target_in",
     "directory_in",
     "escalation_snapshot_in",

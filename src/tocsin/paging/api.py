@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from tocsin.access.api import Viewer
+from tocsin.access.api import Responder, Viewer
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.fields import Id
-from tocsin.paging import links, service
+from tocsin.notify.schemas import NotificationOut
+from tocsin.paging import links, service, trial_pages
 from tocsin.paging.schemas import PagingOut
 from tocsin.templating import templates
 
@@ -19,6 +20,26 @@ router = APIRouter(tags=["paging"])
 def paging_history(incident_id: Id, db: DbDep, _: Viewer) -> PagingOut:
     """The escalation (frozen policy, current level) and every notification with its attempts."""
     return service.paging_of(db, incident_id=incident_id)
+
+
+@router.post("/api/v1/people/{person_id}/contact-methods/{contact_method_id}/test", status_code=202)
+def send_test_page(
+    person_id: Id, contact_method_id: Id, db: DbDep, settings: SettingsDep, principal: Responder
+) -> NotificationOut:
+    """Send one test message to this contact method now, through the outbox like a page."""
+    return trial_pages.send_test_page(
+        db,
+        person_id=person_id,
+        contact_method_id=contact_method_id,
+        actor=principal.actor,
+        base_url=settings.base_url,
+    )
+
+
+@router.get("/api/v1/people/{person_id}/test-pages")
+def list_test_pages(person_id: Id, db: DbDep, _: Viewer) -> list[NotificationOut]:
+    """The person's latest 20 test pages, with every delivery attempt."""
+    return trial_pages.recent_test_pages(db, person_id=person_id)
 
 
 def _ack_response(request: Request, shown: links.AckPage) -> Response:

@@ -41,6 +41,8 @@ from tocsin.metrics import api as metrics_api
 from tocsin.metrics import pages as metrics_pages
 from tocsin.oncall import api as oncall_api
 from tocsin.oncall import team_pages as oncall_team_pages
+from tocsin.oncall.escalation import pages as policies_pages
+from tocsin.oncall.people import pages as people_pages
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
 from tocsin.paging import pages as paging_pages
@@ -229,6 +231,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         oncall_api.router,
         oncall_pages.router,
         oncall_team_pages.router,
+        people_pages.router,
+        policies_pages.router,
         alerts_api.router,
         alerts_pages.router,
         checks_api.router,

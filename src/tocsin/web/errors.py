@@ -34,7 +34,18 @@ def _wants_json(request: Request) -> bool:
     return not (
         path == "/"
         or path.startswith(
-            ("/incidents", "/login", "/logout", "/ack", "/oncall", "/report/", "/subscribe/")
+            (
+                "/incidents",
+                "/login",
+                "/logout",
+                "/ack",
+                "/oncall",
+                "/report/",
+                "/subscribe/",
+                "/people",
+                "/schedules",
+                "/policies",
+            )
         )
     )
 

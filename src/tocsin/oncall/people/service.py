@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
@@ -249,6 +249,16 @@ def list_contact_methods(db: Database, *, person_id: int) -> list[ContactMethodO
         return [_method_out(row) for row in rows]
 
 
+def contact_method_counts(db: Database) -> dict[int, int]:
+    """How many contact methods each person has (people with none are left out)."""
+    method = tables.ContactMethod
+    with db.reading() as session:
+        rows = session.execute(
+            select(method.person_id, func.count(method.id)).group_by(method.person_id)
+        ).all()
+        return {person_id: count for person_id, count in rows}
+
+
 def delete_contact_method(db: Database, *, person_id: int, contact_method_id: int) -> None:
     """Its notification rules go with it."""
     with db.transaction() as session:
@@ -366,6 +376,16 @@ def mail_contact_in(session: Session, *, person_id: int) -> PlannedContact | Non
     )
     if method is None:
         return None
+    return PlannedContact(
+        contact_method_id=method.id, kind=method.kind, label=method.label, delay_minutes=0
+    )
+
+
+def contact_method_in(
+    session: Session, *, person_id: int, contact_method_id: int
+) -> PlannedContact:
+    """One contact method of the person (a test page goes to it); NotFound if not theirs."""
+    method = _own_method(session, person_id, contact_method_id, missing=NotFound)
     return PlannedContact(
         contact_method_id=method.id, kind=method.kind, label=method.label, delay_minutes=0
     )

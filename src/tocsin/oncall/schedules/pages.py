@@ -1,19 +1,31 @@
-"""The on-call page: each schedule with who is on call now and the next 7 days of shifts."""
+"""The on-call page (each schedule with who is on call now and the next 7 days of shifts),
+and the schedule pages: the list, the form of a schedule's layers, one schedule's layered
+timeline with its overrides, and "Take this shift". Changes go through the API's use cases
+with the API's bodies (``ScheduleIn``, ``OverrideCreate``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tocsin import clock
 from tocsin.access.pages import PagePrincipal
-from tocsin.core.schedule import load_zone
+from tocsin.access.service import Principal
+from tocsin.core.roles import AccessRole
+from tocsin.core.schedule import RotationKind, load_zone
+from tocsin.db import Database
 from tocsin.deps import DbDep
-from tocsin.oncall.schedules import service
-from tocsin.oncall.schedules.schemas import OnCallOut, ScheduleOut, ShiftOut
+from tocsin.errors import Forbidden, InvalidInput, TocsinError, Unavailable
+from tocsin.fields import Id
+from tocsin.oncall.people import service as people_service
+from tocsin.oncall.schedules import console, service
+from tocsin.oncall.schedules.schemas import OnCallOut, OverrideCreate, ScheduleOut, ShiftOut
+from tocsin.oncall.teams import service as teams_service
+from tocsin.page_forms import Form, attempt, back, in_zone, refusal, text
 from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -65,3 +77,209 @@ def oncall_page(request: Request, db: DbDep, principal: PagePrincipal) -> Respon
         rosters.append(Roster(schedule=schedule, now=on_call, until=until, shifts=shifts))
     context = {"principal": principal, "rosters": rosters, "now": now}
     return templates.TemplateResponse(request, "oncall_list.html", context)
+
+
+# ---------------------------------------------------------------- schedule pages
+
+SPANS = (7, 14)
+NOT_LINKED = "your user is not linked to an on-call person; an admin links it on the Users page"
+
+
+def may_change(principal: Principal) -> bool:
+    """Whether the signed-in user may change schedules and overrides: the API's role for it
+    (a responder). The one place these pages decide it; team-scoped rights would go here."""
+    return principal.role.allows(AccessRole.RESPONDER)
+
+
+def _require_change(principal: Principal) -> None:
+    if not may_change(principal):
+        raise Forbidden("viewers cannot change schedules")
+
+
+def _page(request: Request, principal: Principal, name: str, **values: Any) -> Response:
+    context = {
+        "principal": principal,
+        "can_change": may_change(principal),
+        "error": request.query_params.get("error"),
+        "notice": request.query_params.get("notice", "")[:200],
+        **values,
+    }
+    return templates.TemplateResponse(request, name, context)
+
+
+def _handles(db: Database) -> dict[str, int]:
+    return {p.handle: p.id for p in people_service.list_people(db)}
+
+
+def _form_page(
+    request: Request, db: Database, principal: Principal, schedule: ScheduleOut | None
+) -> Response:
+    return _page(
+        request,
+        principal,
+        "schedules_form.html",
+        schedule=schedule,
+        layers=console.form_layers(schedule),
+        kinds=[k.value for k in RotationKind],
+        teams=teams_service.list_teams(db),
+        people=people_service.list_people(db),
+    )
+
+
+@router.get("/schedules", response_class=HTMLResponse)
+def schedules_page(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
+    current = {c.schedule_id: c for c in service.on_call_everywhere(db, at=clock.now())}
+    schedules = service.list_schedules(db)
+    return _page(request, principal, "schedules_list.html", schedules=schedules, now=current)
+
+
+@router.get("/schedules/new", response_class=HTMLResponse)
+def new_schedule_page(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
+    _require_change(principal)
+    return _form_page(request, db, principal, None)
+
+
+@router.post("/schedules")
+def create_schedule_from_form(db: DbDep, principal: PagePrincipal, form: Form) -> Response:
+    _require_change(principal)
+    try:
+        body = console.schedule_body(form, _handles(db))
+        created = service.create_schedule(db, body=body)
+    except Unavailable:
+        raise
+    except (TocsinError, ValueError) as exc:
+        return back("/schedules/new", error=refusal(exc))
+    return back(f"/schedules/{created.id}", notice="Schedule created.")
+
+
+def _window(schedule: ScheduleOut, start: str, days: int) -> tuple[datetime, datetime]:
+    """From local midnight of ``start`` (YYYY-MM-DD) in the schedule's zone, else from now."""
+    if not start:
+        since = clock.now()
+    else:
+        try:
+            day = date.fromisoformat(start)
+        except ValueError:
+            problem = f"from: {start!r} is not a date (YYYY-MM-DD)"
+            raise InvalidInput(problem, field="from") from None
+        local = in_zone(day.isoformat() + "T00:00", schedule.time_zone)
+        assert isinstance(local, datetime)
+        since = local
+    return since, since + timedelta(days=days if days in SPANS else SPANS[0])
+
+
+@router.get("/schedules/{schedule_id}", response_class=HTMLResponse)
+def schedule_page(
+    request: Request,
+    schedule_id: Id,
+    db: DbDep,
+    principal: PagePrincipal,
+    start: Annotated[str, Query(alias="from", max_length=10)] = "",
+    days: Annotated[int, Query(ge=1, le=60)] = SPANS[0],
+) -> Response:
+    schedule = service.get_schedule(db, schedule_id=schedule_id)
+    since, until = _window(schedule, start, days)
+    timeline = service.timeline(db, schedule_id=schedule_id, since=since, until=until)
+    return _page(
+        request,
+        principal,
+        "schedules_detail.html",
+        schedule=schedule,
+        timeline=timeline,
+        rows=console.rows(timeline),
+        days=(until - since).days,
+        start=start,
+        spans=SPANS,
+        overrides=service.list_overrides(db, schedule_id=schedule_id),
+        people=people_service.list_people(db),
+        not_linked=NOT_LINKED if principal.person_id is None else None,
+    )
+
+
+@router.get("/schedules/{schedule_id}/edit", response_class=HTMLResponse)
+def edit_schedule_page(
+    request: Request, schedule_id: Id, db: DbDep, principal: PagePrincipal
+) -> Response:
+    _require_change(principal)
+    return _form_page(request, db, principal, service.get_schedule(db, schedule_id=schedule_id))
+
+
+@router.post("/schedules/{schedule_id}")
+def replace_schedule_from_form(
+    schedule_id: Id, db: DbDep, principal: PagePrincipal, form: Form
+) -> Response:
+    _require_change(principal)
+    try:
+        body = console.schedule_body(form, _handles(db))
+        service.replace_schedule(db, schedule_id=schedule_id, body=body)
+    except Unavailable:
+        raise
+    except (TocsinError, ValueError) as exc:
+        return back(f"/schedules/{schedule_id}/edit", error=refusal(exc))
+    return back(f"/schedules/{schedule_id}", notice="Saved.")
+
+
+@router.post("/schedules/{schedule_id}/delete")
+def delete_schedule_from_form(schedule_id: Id, db: DbDep, principal: PagePrincipal) -> Response:
+    _require_change(principal)
+    try:
+        service.delete_schedule(db, schedule_id=schedule_id)
+    except Unavailable:
+        raise
+    except TocsinError as exc:
+        return back(f"/schedules/{schedule_id}", error=refusal(exc))
+    return back("/schedules", notice="Schedule deleted.")
+
+
+def _override(
+    db: Database, schedule_id: int, principal: Principal, person: object, start: str, end: str
+) -> None:
+    zone = service.get_schedule(db, schedule_id=schedule_id).time_zone
+    body = {"person_id": person, "start": in_zone(start, zone), "end": in_zone(end, zone)}
+    service.create_override(
+        db,
+        schedule_id=schedule_id,
+        body=OverrideCreate.model_validate(body),
+        actor=principal.actor,
+    )
+
+
+@router.post("/schedules/{schedule_id}/overrides")
+def override_from_form(
+    schedule_id: Id, db: DbDep, principal: PagePrincipal, form: Form
+) -> Response:
+    _require_change(principal)
+    person, start, end = text(form, "person_id"), text(form, "start"), text(form, "end")
+    return attempt(
+        f"/schedules/{schedule_id}",
+        lambda: _override(db, schedule_id, principal, person, start, end),
+        notice="Override added.",
+    )
+
+
+@router.post("/schedules/{schedule_id}/take")
+def take_shift_from_form(
+    schedule_id: Id, db: DbDep, principal: PagePrincipal, form: Form
+) -> Response:
+    """An override of the shift ``start``–``end`` for the signed-in user's own person."""
+    _require_change(principal)
+    if principal.person_id is None:
+        return back(f"/schedules/{schedule_id}", error=NOT_LINKED)
+    person, start, end = principal.person_id, text(form, "start"), text(form, "end")
+    return attempt(
+        f"/schedules/{schedule_id}",
+        lambda: _override(db, schedule_id, principal, person, start, end),
+        notice="The shift is yours.",
+    )
+
+
+@router.post("/schedules/{schedule_id}/overrides/{override_id}/delete")
+def delete_override_from_form(
+    schedule_id: Id, override_id: Id, db: DbDep, principal: PagePrincipal
+) -> Response:
+    _require_change(principal)
+    return attempt(
+        f"/schedules/{schedule_id}",
+        lambda: service.delete_override(db, schedule_id=schedule_id, override_id=override_id),
+        notice="Override deleted.",
+    )

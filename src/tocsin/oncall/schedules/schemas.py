@@ -131,3 +131,20 @@ class ShiftsOut(BaseModel):
     since: datetime
     until: datetime
     shifts: list[ShiftOut]
+
+
+class LayerShiftsOut(BaseModel):
+    position: int
+    name: str
+    shifts: list[ShiftOut]
+
+
+class TimelineOut(BaseModel):
+    """Each layer's own shifts (restrictions applied, overrides not) and the final shifts."""
+
+    schedule_id: int
+    time_zone: str
+    since: datetime
+    until: datetime
+    layers: list[LayerShiftsOut]
+    final: list[ShiftOut]

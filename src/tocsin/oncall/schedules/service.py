@@ -29,6 +29,7 @@ from tocsin.oncall.schedules.rosters import core_layer
 from tocsin.oncall.schedules.schemas import (
     LayerIn,
     LayerOut,
+    LayerShiftsOut,
     OnCallOut,
     OverrideCreate,
     OverrideOut,
@@ -36,6 +37,7 @@ from tocsin.oncall.schedules.schemas import (
     ScheduleOut,
     ShiftOut,
     ShiftsOut,
+    TimelineOut,
     WeeklyWindow,
     Window,
 )
@@ -329,13 +331,7 @@ def check_span(since: datetime, until: datetime) -> None:
 def shifts_in(
     session: Session, schedule: tables.Schedule, since: datetime, until: datetime
 ) -> list[ShiftOut]:
-    found = rosters.final_shifts(session, schedule, since, until)
-    people = people_by_id(session, {int(s.person) for s in found})
-    return [
-        ShiftOut(start=s.start, end=s.end, person=PersonBrief.model_validate(people[int(s.person)]))
-        for s in found
-        if int(s.person) in people
-    ]
+    return _briefs(session, rosters.final_shifts(session, schedule, since, until))
 
 
 def shifts(db: Database, *, schedule_id: int, since: datetime, until: datetime) -> ShiftsOut:
@@ -350,4 +346,39 @@ def shifts(db: Database, *, schedule_id: int, since: datetime, until: datetime) 
             since=since,
             until=until,
             shifts=shifts_in(session, schedule, since, until),
+        )
+
+
+def _briefs(session: Session, shifts: Sequence[core.Shift]) -> list[ShiftOut]:
+    people = people_by_id(session, {int(s.person) for s in shifts})
+    return [
+        ShiftOut(start=s.start, end=s.end, person=PersonBrief.model_validate(people[int(s.person)]))
+        for s in shifts
+        if int(s.person) in people
+    ]
+
+
+def timeline(db: Database, *, schedule_id: int, since: datetime, until: datetime) -> TimelineOut:
+    """Each layer's shifts and the final ones across ``[since, until)``: the layered view."""
+    check_span(since, until)
+    since, until = since.astimezone(UTC), until.astimezone(UTC)
+    with db.reading() as session:
+        schedule = get_or_404(session, tables.Schedule, schedule_id, "schedule")
+        layers = [
+            LayerShiftsOut(
+                position=layer.position,
+                name=layer.name,
+                shifts=_briefs(
+                    session, core.layer_shifts(core_layer(layer), schedule.time_zone, since, until)
+                ),
+            )
+            for layer in schedule.layers
+        ]
+        return TimelineOut(
+            schedule_id=schedule.id,
+            time_zone=schedule.time_zone,
+            since=since,
+            until=until,
+            layers=layers,
+            final=shifts_in(session, schedule, since, until),
         )

@@ -1,0 +1,135 @@
+"""The escalation policy pages: levels through the form, read back through the API, on both
+databases; viewers see the levels and no forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.builders import layer, level, ok, person, policy, schedule, service, unique
+from tests.conftest import Api
+from tests.oncall.console import Browser, forms_posting_to, redirected_to, refusal_of
+
+
+@pytest.fixture
+def responder(api: Api) -> Iterator[Browser]:
+    browser = Browser(api, "responder")
+    yield browser
+    browser.close()
+
+
+def test_a_policy_is_created_edited_and_deleted_through_the_forms(
+    api: Api, responder: Browser
+) -> None:
+    ana, ben = person(api, "Ana"), person(api, "Ben")
+    rota = schedule(api, [layer([ana["id"]])])
+    name = unique("policy")
+    assert forms_posting_to(responder.page("/policies/new"), "/policies")
+    created = responder.submit(
+        "/policies",
+        [
+            ("name", name),
+            ("repeat", "2"),
+            ("levels-0-person", str(ana["id"])),
+            ("levels-0-schedule", str(rota["id"])),
+            ("levels-0-timeout", "10"),
+            ("levels-1-timeout", "30"),  # no targets: left out
+        ],
+    )
+    policy_id = int(redirected_to(created).split("?")[0].rsplit("/", 1)[1])
+    stored = ok(api.viewer.get(f"/api/v1/escalation-policies/{policy_id}"))
+    assert (stored["name"], stored["repeat"]) == (name, 2)
+    (first,) = stored["levels"]
+    assert first["timeout_minutes"] == 10
+    assert [(t["type"], t["id"]) for t in first["targets"]] == [
+        ("person", ana["id"]),
+        ("schedule", rota["id"]),
+    ]
+    assert name in responder.page("/policies")
+
+    page = responder.page(f"/policies/{policy_id}")
+    assert f'<option value="{ana["id"]}" selected>' in page
+    edited = responder.submit(
+        f"/policies/{policy_id}",
+        [
+            ("name", name),
+            ("repeat", "0"),
+            ("levels-0-schedule", str(rota["id"])),
+            ("levels-0-timeout", "5"),
+            ("levels-1-person", str(ben["id"])),
+            ("levels-1-timeout", "15"),
+        ],
+    )
+    assert redirected_to(edited) == f"/policies/{policy_id}?notice=Saved."
+    stored = ok(api.viewer.get(f"/api/v1/escalation-policies/{policy_id}"))
+    assert [
+        (lv["timeout_minutes"], [t["id"] for t in lv["targets"]]) for lv in stored["levels"]
+    ] == [
+        (5, [rota["id"]]),
+        (15, [ben["id"]]),
+    ]
+    assert stored["repeat"] == 0
+
+    assert f'data-confirm="Delete escalation policy {name}?"' in responder.page(
+        f"/policies/{policy_id}"
+    )
+    deleted = responder.submit(f"/policies/{policy_id}/delete")
+    assert redirected_to(deleted).startswith("/policies?")
+    assert api.viewer.get(f"/api/v1/escalation-policies/{policy_id}").status_code == 404
+
+
+def test_bad_values_come_back_naming_the_field(api: Api, responder: Browser) -> None:
+    ana = person(api, "Ana")
+    name = unique("bad")
+    empty = responder.submit("/policies", {"name": name, "levels-0-timeout": "5"})
+    assert refusal_of(empty).startswith("levels:")
+    timeout = responder.submit(
+        "/policies", {"name": name, "levels-0-person": str(ana["id"]), "levels-0-timeout": "0"}
+    )
+    assert refusal_of(timeout).startswith("levels.0.timeout_minutes:")
+    repeat = responder.submit(
+        "/policies",
+        {"name": name, "repeat": "12", "levels-0-person": str(ana["id"]), "levels-0-timeout": "5"},
+    )
+    assert refusal_of(repeat).startswith("repeat:")
+    unknown = responder.submit(
+        "/policies", {"name": name, "levels-0-person": "2147483000", "levels-0-timeout": "5"}
+    )
+    assert refusal_of(unknown).startswith("levels.0.targets.0.id:")
+    shown = responder.get(redirected_to(unknown))
+    assert shown.status_code == 200 and "levels.0.targets.0.id:" in shown.text
+    assert name not in [p["name"] for p in ok(api.viewer.get("/api/v1/escalation-policies"))]
+
+    used = policy(api, [level(people=[ana["id"]])])
+    service(api, used["id"])
+    refused = responder.submit(f"/policies/{used['id']}/delete")
+    assert "uses this policy" in refusal_of(refused)
+
+
+def test_a_viewer_sees_the_levels_and_no_forms(api: Api) -> None:
+    ana = person(api, "Ana")
+    made = policy(api, [level(people=[ana["id"]], timeout=7)])
+    viewer = Browser(api, "viewer")
+    try:
+        listed = viewer.page("/policies")
+        assert made["name"] in listed and 'href="/policies/new"' not in listed
+        page = viewer.page(f"/policies/{made['id']}")
+        assert "after 7 min" in page and ana["name"] in page
+        assert "<form" not in page.split("<main>", 1)[1]
+        body = {"name": "taken over", "levels-0-person": str(ana["id"]), "levels-0-timeout": "5"}
+        assert viewer.submit(f"/policies/{made['id']}", body).status_code == 403
+        assert viewer.submit(f"/policies/{made['id']}/delete").status_code == 403
+        assert viewer.get("/policies/new").status_code == 403
+    finally:
+        viewer.close()
+    assert ok(api.viewer.get(f"/api/v1/escalation-policies/{made['id']}"))["name"] == made["name"]
+
+
+def test_forms_need_the_csrf_token(api: Api, responder: Browser) -> None:
+    ana = person(api, "Ana")
+    name = unique("csrf")
+    body = {"name": name, "levels-0-person": str(ana["id"]), "levels-0-timeout": "5"}
+    refused = responder.submit("/policies", body, csrf=False)
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    assert name not in [p["name"] for p in ok(api.viewer.get("/api/v1/escalation-policies"))]
