@@ -22,6 +22,8 @@ from starlette.routing import Mount
 from tests.conftest import Api, csrf_of, user_email
 from tocsin.access import accounts, sessions
 from tocsin.access import service as access_service
+from tocsin.access.csrf import token_for
+from tocsin.access.schemas import UserOut
 from tocsin.alerts.ingest import is_ingest
 from tocsin.core.roles import AccessRole
 from tocsin.statuspage.public import is_public
@@ -49,7 +51,9 @@ class Caller:
     ``user`` is the test user (``tests.conftest.user_email``) whose API token and signed-in
     session make the calls; None calls with no credentials. ``key`` sends an integration's
     key as its bearer token. ``fills`` names, per path parameter, another object of the
-    world for this caller's requests (a private incident for a non-member, say).
+    world for this caller's requests (a private incident for a non-member, say);
+    ``refusal`` is what it gets below a need, when signed in (a 404 for what it may not
+    even know exists, say).
     """
 
     name: str
@@ -57,6 +61,7 @@ class Caller:
     user: str | None = None
     key: bool = False
     fills: Mapping[str, str] = field(default_factory=dict)
+    refusal: int = 403
 
     @property
     def signed_in(self) -> bool:
@@ -129,15 +134,15 @@ def front_path(path: str) -> bool:
     return is_ingest(path) or is_public(path)
 
 
-def user_id(api: Api, role: str) -> int:
-    return next(u.id for u in accounts.list_users(api.db) if u.email == user_email(role))
+def matrix_user(api: Api, name: str) -> UserOut:
+    """The user ``user_email(name)``: one per role from ``tests.conftest``; another caller's
+    user is made by the ``world`` fixture before the credentials are."""
+    return next(u for u in accounts.list_users(api.db) if u.email == user_email(name))
 
 
 def new_session(api: Api, role: str) -> Credentials:
     """A signed-in session of the test user of ``role``, with its CSRF token."""
-    raw = sessions.start(api.db, user_id=user_id(api, role), lifetime=timedelta(hours=1))
-    from tocsin.access.csrf import token_for
-
+    raw = sessions.start(api.db, user_id=matrix_user(api, role).id, lifetime=timedelta(hours=1))
     return Credentials(session=raw, csrf=token_for(raw))
 
 
@@ -149,12 +154,9 @@ def credentials_of(api: Api, caller: Caller, integration_key: str) -> Credential
         token = integration_key if caller.key else None
         return Credentials(token=token, csrf=csrf, pre_session=pre_session)
     made = new_session(api, caller.user)
+    user = matrix_user(api, caller.user)
     made.token = access_service.create_token(
-        api.db,
-        name=f"authz-{caller.name}",
-        role=AccessRole(caller.user),
-        created_by="tests",
-        user_id=user_id(api, caller.user),
+        api.db, name=f"authz-{caller.name}", role=user.role, created_by="tests", user_id=user.id
     ).token
     return made
 
@@ -196,7 +198,9 @@ def verdict(route: Route, caller: Caller, how: str, response: httpx.Response) ->
         expected = str(route.refused)
         return None if status == route.refused else f"expected {expected}, got {got}"
     if caller.signed_in:
-        return None if status == 403 else f"expected 403, got {got}: {response.text[:200]}"
+        expected = str(caller.refusal)
+        refused = status == caller.refusal
+        return None if refused else f"expected {expected}, got {got}: {response.text[:200]}"
     if page:
         return None if _to_login(response) else f"expected a redirect to /login, got {got}"
     return None if status == 401 else f"expected 401, got {got}: {response.text[:200]}"
