@@ -13,6 +13,7 @@ from tocsin.alerts import feedback
 from tocsin.alerts.schemas import Verdict
 from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep
+from tocsin.errors import Forbidden
 from tocsin.fields import Id
 
 router = APIRouter(include_in_schema=False)
@@ -28,8 +29,8 @@ def feedback_from_form(
 ) -> Response:
     target = f"/incidents/{incident_id}"
     if not principal.role.allows(AccessRole.RESPONDER):
-        message = "viewers cannot mark alerts"
-    elif verdict not in {v.value for v in Verdict}:
+        raise Forbidden("viewers cannot mark alerts")
+    if verdict not in {v.value for v in Verdict}:
         message = "verdict: actionable or noise"
     else:
         feedback.mark_alert(

@@ -44,8 +44,8 @@ def _attempt(target: str, action: Callable[[], Any]) -> Response:
     """
     try:
         action()
-    except Unavailable:
-        raise
+    except (Unavailable, Forbidden):
+        raise  # its 503 page; a refusal of the role is a 403, not a form's problem
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -107,13 +107,14 @@ def declare_from_form(
     created: list[int] = []
 
     def action() -> None:
+        actor = _actor(principal)  # the role first: a viewer hears that, not the form's faults
         body = IncidentCreate(
             title=title,
             severity=severity,  # parsed by the model
             summary=summary,
             services=[s.strip() for s in services.split(",") if s.strip()],
         )
-        out = service.declare(db, actor=_actor(principal), incident=body, policies=policies)
+        out = service.declare(db, actor=actor, incident=body, policies=policies)
         created.append(out.id)
 
     response = _attempt("/incidents", action)
@@ -192,6 +193,7 @@ def update_from_form(
     next_update_in_minutes: Text = "",
 ) -> Response:
     def action() -> None:
+        actor = _actor(principal)
         update = UpdateCreate(
             status=status,
             impact=impact,
@@ -201,7 +203,7 @@ def update_from_form(
         service.post_update(
             db,
             incident_id=incident_id,
-            actor=_actor(principal),
+            actor=actor,
             update=update,
             policies=policies,
             base_url=settings.base_url,

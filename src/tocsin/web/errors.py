@@ -29,25 +29,18 @@ log = logging.getLogger("tocsin.web")
 UNEXPECTED = "an unexpected error occurred; it is logged"
 
 
+PAGES = (
+    "/incidents", "/login", "/logout", "/ack", "/oncall", "/report/", "/subscribe/", "/users",
+    "/account", "/metrics", "/postmortems/", "/reset", "/invite/", "/people", "/schedules",
+    "/policies", "/teams",
+)  # fmt: skip
+"""Where the web pages are: an error there is a page (or a sign-in), not JSON. A new page's
+path goes here; the authorization matrix (tests/web/test_authorization.py) finds one missing."""
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return not (
-        path == "/"
-        or path.startswith(
-            (
-                "/incidents",
-                "/login",
-                "/logout",
-                "/ack",
-                "/oncall",
-                "/report/",
-                "/subscribe/",
-                "/people",
-                "/schedules",
-                "/policies",
-            )
-        )
-    )
+    return not (path == "/" or path.startswith(PAGES))
 
 
 def _headers(error: TocsinError) -> dict[str, str]:

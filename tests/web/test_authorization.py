@@ -1,0 +1,516 @@
+"""The authorization matrix: every route of the app × every kind of caller gets exactly what
+its need allows (``tests/web/authz.py`` says how a row is sent and judged).
+
+To add a route: one ``Route(method, path, need)`` line in ``ROUTES`` (a body or throwaway
+objects only if the defaults do not fit). To add a role: one ``Caller`` line in
+``CALLERS``, and its need on the rows it opens. ``test_every_route_is_in_the_table`` fails
+for a route of the app no row names, so none escapes the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from tests.builders import integration, layer, level, ok, person, policy, schedule, service, unique
+from tests.conftest import PASSWORD, Api, settings_for
+from tests.web.authz import (
+    ABSENT,
+    ADMIN,
+    INGEST,
+    PUBLIC,
+    RESPONDER,
+    SIGNED_IN,
+    VIEWER,
+    Caller,
+    Route,
+    World,
+    call,
+    credentials_of,
+    missing_rows,
+    verdict,
+)
+from tocsin.access import accounts
+from tocsin.access import service as access_service
+from tocsin.core.roles import AccessRole
+from tocsin.paging import links as ack_links
+from tocsin.statuspage.subscribers import links as subscriber_links
+from tocsin.statuspage.subscribers.tables import Subscriber
+from tocsin.web.app import create_app
+
+EVERYONE = frozenset({PUBLIC})
+VIEWERS = EVERYONE | {SIGNED_IN, VIEWER}
+RESPONDERS = VIEWERS | {RESPONDER}
+ADMINS = RESPONDERS | {ADMIN}
+
+CALLERS = [
+    Caller("anonymous", EVERYONE),
+    Caller("integration", EVERYONE | {INGEST}, key=True),
+    Caller("viewer", VIEWERS, user=VIEWER),
+    Caller("responder", RESPONDERS, user=RESPONDER),
+    Caller("admin", ADMINS, user=ADMIN),
+]
+
+
+# --- throwaway objects, for the rows that destroy what they name -------------------------
+
+
+def _token(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    made = access_service.create_token(
+        api.db, name=unique("authz"), role=AccessRole.VIEWER, created_by="tests"
+    )
+    return {"token_id": str(made.id)}
+
+
+def _user(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    email = f"{unique('authz')}@users.tocsin.test"
+    made = accounts.create_user(api.db, email=email, role=AccessRole.VIEWER, created_by="tests")
+    return {"user_id": str(made.id)}
+
+
+def _person(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return {"person_id": str(person(api)["id"])}
+
+
+def _team(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return {"team_id": _new_team(api)}
+
+
+def _new_team(api: Api) -> str:
+    return str(ok(api.responder.post("/api/v1/teams", json={"name": unique("team")}), 201)["id"])
+
+
+def _schedule(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return {"schedule_id": str(schedule(api, [layer([int(world.fill["person_id"])])])["id"])}
+
+
+def _policy(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return {"policy_id": str(policy(api, [level(people=[int(world.fill["person_id"])])])["id"])}
+
+
+def _service(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return {"name": service(api)["name"]}
+
+
+def _integration(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return {"integration_id": str(integration(api)["id"])}
+
+
+def _page(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return {"page_id": str(_status_page(api)["id"])}
+
+
+def _session(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return {"session": "throwaway"}  # ``call`` signs the caller in anew for this request
+
+
+def _status_page(api: Api, **fields: str) -> dict[str, str]:
+    slug = unique("authz")
+    body = {"slug": slug, "name": f"Page {slug}", **fields}
+    made: dict[str, str] = ok(api.admin.post("/api/v1/statuspage/pages", json=body), 201)
+    return made
+
+
+def _subscriber(api: Api, caller: Caller, world: World) -> dict[str, str]:
+    return _subscriber_tokens(api, int(world.fill["page_id"]))  # a confirmation works once
+
+
+# --- bodies that get past validation where that is easy (``f``: the filled parameters) ----
+
+TOKEN = {"json": lambda f: {"name": unique("authz"), "role": "viewer"}}
+INVITE = {"data": lambda f: {"email": f"{unique('invited')}@x.test", "role": "viewer"}}
+SIGN_IN = {"data": lambda f: {"email": f["email"], "password": PASSWORD}, "fresh": _session}
+PASSWORD_CHANGE = {"data": lambda f: {"current_password": "wrong", "new_password": "x" * 20}}
+NEW_PASSWORD = {"data": lambda f: {"password": "x" * 20}}
+RESET = {"data": lambda f: {"email": "nobody@x.test"}}
+DECLARE = {"data": lambda f: {"title": "Matrix", "severity": "SEV4", "services": "authz"}}
+STATUS = {"json": lambda f: {"status": "triggered"}}
+STATUS_FORM = {"data": lambda f: {"status": "triggered"}}
+UPDATE_FORM = {"data": lambda f: {"status": "looking", "impact": "none", "actions": "none"}}
+VERDICT_FORM = {"data": lambda f: {"verdict": "noise"}}
+SUBSCRIBE = {"json": lambda f: {"email": f"{unique('reader')}@example.com"}}
+SUBSCRIBE_FORM = {"data": lambda f: {"email": f"{unique('reader')}@example.com"}}
+REPORT_FORM = {"data": lambda f: {"name": "Ana", "contact": "ana@x.test", "text": "down"}}
+ENQUEUE = {
+    "json": lambda f: {
+        "routing_key": f["key"],
+        "event_action": "resolve",
+        "dedup_key": unique("authz"),
+    }
+}
+GENIE = {
+    "url": "/v2/alerts/authz/close?identifierType=alias",
+    "headers": lambda f: {"Authorization": f"GenieKey {f['key']}"},
+}
+CONFIRM = {"url": "/subscribe/{page_id}/confirm?token={confirm_token}", "fresh": _subscriber}
+UNSUBSCRIBE = {"url": "/subscribe/{page_id}/unsubscribe?token={unsubscribe_token}"}
+PERSON_FEED = {"url": "/api/v1/people/{person_id}/calendar.ics?sig={person_sig}"}
+SCHEDULE_FEED = {"url": "/api/v1/schedules/{schedule_id}/calendar.ics?sig={schedule_sig}"}
+# The ingest paths: a caller without the key sends a wrong one (or its own token), and the
+# answer to that is the ingest's own (``refused``), not the API's.
+KEY_IN_PATH = {"via": "token", "refused": 404}
+KEY_IN_HEADER = {"via": "token", "refused": 401}
+EVERY_WAY = {"via": "both"}  # a status page document: by token and by session cookie
+
+R = RESPONDER
+# fmt: off
+ROUTES = [
+    # documents of the app
+    Route("GET", "/openapi.json", PUBLIC),
+    Route("HEAD", "/openapi.json", PUBLIC),
+    Route("GET", "/docs", PUBLIC),
+    Route("GET", "/static", PUBLIC, url="/static/tocsin.css"),
+    Route("GET", "/static/swagger", PUBLIC, url="/static/swagger/swagger-ui.css"),
+    Route("GET", "/healthz", PUBLIC),
+    Route("GET", "/readyz", PUBLIC),
+    # access
+    Route("POST", "/api/v1/tokens", ADMIN, **TOKEN),
+    Route("GET", "/api/v1/tokens", ADMIN),
+    Route("DELETE", "/api/v1/tokens/{token_id}", ADMIN, fresh=_token),
+    Route("POST", "/api/v1/users", ADMIN),
+    Route("POST", "/api/v1/users/{user_id}/invitation", ADMIN, fresh=_user),
+    Route("PATCH", "/api/v1/users/{user_id}", ADMIN, fresh=_user),
+    Route("GET", "/api/v1/users", ADMIN),
+    Route("GET", "/api/v1/users/me", VIEWER),
+    Route("GET", "/users", ADMIN),
+    Route("POST", "/users", ADMIN, **INVITE),
+    Route("GET", "/login", PUBLIC),
+    Route("POST", "/login", PUBLIC, **SIGN_IN),
+    Route("POST", "/logout", PUBLIC, fresh=_session),
+    Route("GET", "/account", SIGNED_IN),
+    Route("POST", "/account/password", SIGNED_IN, **PASSWORD_CHANGE),
+    Route("GET", "/reset", PUBLIC),
+    Route("POST", "/reset", PUBLIC, **RESET),
+    Route("GET", "/reset/{token}", PUBLIC),
+    Route("POST", "/reset/{token}", PUBLIC, **NEW_PASSWORD),
+    Route("GET", "/invite/{token}", PUBLIC),
+    Route("POST", "/invite/{token}", PUBLIC, **NEW_PASSWORD),
+    # incidents
+    Route("GET", "/api/v1/severities", VIEWER),
+    Route("GET", "/api/v1/severity-policies", ADMIN),
+    Route("GET", "/api/v1/severity-policies/{severity}", ADMIN),
+    Route("PUT", "/api/v1/severity-policies/{severity}", ADMIN),
+    Route("DELETE", "/api/v1/severity-policies/{severity}", ADMIN),
+    Route("POST", "/api/v1/incidents", R),
+    Route("GET", "/api/v1/incidents", VIEWER),
+    Route("GET", "/api/v1/incidents/{incident_id}", VIEWER),
+    Route("PATCH", "/api/v1/incidents/{incident_id}", R),
+    Route("POST", "/api/v1/incidents/{incident_id}/status", R, **STATUS),
+    Route("POST", "/api/v1/incidents/{incident_id}/severity", R),
+    Route("PUT", "/api/v1/incidents/{incident_id}/roles/{role}", R),
+    Route("DELETE", "/api/v1/incidents/{incident_id}/roles/{role}", R),
+    Route("POST", "/api/v1/incidents/{incident_id}/updates", R),
+    Route("GET", "/api/v1/incidents/{incident_id}/updates", VIEWER),
+    Route("POST", "/api/v1/incidents/{incident_id}/notes", R),
+    Route("PUT", "/api/v1/incidents/{incident_id}/learning", R),
+    Route("GET", "/api/v1/incidents/{incident_id}/events", VIEWER),
+    Route("POST", "/api/v1/incidents/{incident_id}/stakeholders", R),
+    Route("GET", "/api/v1/incidents/{incident_id}/stakeholders", VIEWER),
+    Route("DELETE", "/api/v1/incidents/{incident_id}/stakeholders/{stakeholder_id}", R),
+    Route("GET", "/api/v1/incidents/{incident_id}/paging", VIEWER),
+    Route("GET", "/api/v1/incidents/{incident_id}/similar", VIEWER),
+    Route("GET", "/", PUBLIC),
+    Route("GET", "/incidents", SIGNED_IN),
+    Route("POST", "/incidents", R, **DECLARE),
+    Route("GET", "/incidents/{incident_id}", SIGNED_IN),
+    Route("POST", "/incidents/{incident_id}/status", R, **STATUS_FORM),
+    Route("POST", "/incidents/{incident_id}/severity", R),
+    Route("POST", "/incidents/{incident_id}/updates", R, **UPDATE_FORM),
+    Route("POST", "/incidents/{incident_id}/notes", R),
+    Route("POST", "/incidents/{incident_id}/roles", R),
+    Route("POST", "/incidents/{incident_id}/stakeholders", R),
+    Route("POST", "/incidents/{incident_id}/stakeholders/{stakeholder_id}/remove", R),
+    # paging
+    Route("GET", "/incidents/{incident_id}/paging", SIGNED_IN),
+    Route("GET", "/ack/{incident_id}/{person_id}/{expires}/{signature}", PUBLIC),
+    Route("POST", "/ack/{incident_id}/{person_id}/{expires}/{signature}", PUBLIC),
+    Route("GET", "/ack/{incident_id}/{person_id}/{signature}", PUBLIC),
+    Route("POST", "/ack/{incident_id}/{person_id}/{signature}", PUBLIC),
+    # on-call
+    Route("GET", "/oncall", SIGNED_IN),
+    Route("POST", "/api/v1/people", R),
+    Route("GET", "/api/v1/people", VIEWER),
+    Route("GET", "/api/v1/people/{person_id}", VIEWER),
+    Route("PATCH", "/api/v1/people/{person_id}", R),
+    Route("DELETE", "/api/v1/people/{person_id}", R, fresh=_person),
+    Route("GET", "/api/v1/people/{person_id}/calendar.ics", PUBLIC, **PERSON_FEED),
+    Route("POST", "/api/v1/people/{person_id}/contact-methods", R),
+    Route("GET", "/api/v1/people/{person_id}/contact-methods", VIEWER),
+    Route("DELETE", "/api/v1/people/{person_id}/contact-methods/{contact_method_id}", R),
+    Route("POST", "/api/v1/people/{person_id}/notification-rules", R),
+    Route("GET", "/api/v1/people/{person_id}/notification-rules", VIEWER),
+    Route("DELETE", "/api/v1/people/{person_id}/notification-rules/{rule_id}", R),
+    Route("GET", "/api/v1/people/{person_id}/notification-plan", VIEWER),
+    Route("POST", "/api/v1/teams", R),
+    Route("GET", "/api/v1/teams", VIEWER),
+    Route("GET", "/api/v1/teams/{team_id}", VIEWER),
+    Route("PATCH", "/api/v1/teams/{team_id}", R),
+    Route("PUT", "/api/v1/teams/{team_id}/members/{person_id}", R),
+    Route("DELETE", "/api/v1/teams/{team_id}/members/{person_id}", R),
+    Route("DELETE", "/api/v1/teams/{team_id}", R, fresh=_team),
+    Route("POST", "/api/v1/schedules", R),
+    Route("GET", "/api/v1/schedules", VIEWER),
+    Route("GET", "/api/v1/schedules/{schedule_id}", VIEWER),
+    Route("PUT", "/api/v1/schedules/{schedule_id}", R),
+    Route("DELETE", "/api/v1/schedules/{schedule_id}", R, fresh=_schedule),
+    Route("GET", "/api/v1/schedules/{schedule_id}/on-call", VIEWER),
+    Route("GET", "/api/v1/schedules/{schedule_id}/shifts", VIEWER),
+    Route("GET", "/api/v1/schedules/{schedule_id}/calendar.ics", PUBLIC, **SCHEDULE_FEED),
+    Route("POST", "/api/v1/schedules/{schedule_id}/overrides", R),
+    Route("GET", "/api/v1/schedules/{schedule_id}/overrides", VIEWER),
+    Route("DELETE", "/api/v1/schedules/{schedule_id}/overrides/{override_id}", R),
+    Route("GET", "/api/v1/oncall", VIEWER),
+    Route("POST", "/api/v1/escalation-policies", R),
+    Route("GET", "/api/v1/escalation-policies", VIEWER),
+    Route("GET", "/api/v1/escalation-policies/{policy_id}", VIEWER),
+    Route("PUT", "/api/v1/escalation-policies/{policy_id}", R),
+    Route("DELETE", "/api/v1/escalation-policies/{policy_id}", R, fresh=_policy),
+    Route("POST", "/api/v1/services", R),
+    Route("GET", "/api/v1/services", VIEWER),
+    Route("GET", "/api/v1/services/{name}", VIEWER),
+    Route("PATCH", "/api/v1/services/{name}", R),
+    Route("DELETE", "/api/v1/services/{name}", R, fresh=_service),
+    Route("GET", "/api/v1/services/{name}/escalation-preview", VIEWER),
+    # alerts: the integrations and their alerts (the API), and the ingest paths (a key)
+    Route("POST", "/api/v1/integrations", ADMIN),
+    Route("GET", "/api/v1/integrations", VIEWER),
+    Route("GET", "/api/v1/integrations/{integration_id}", VIEWER),
+    Route("PATCH", "/api/v1/integrations/{integration_id}", ADMIN),
+    Route("POST", "/api/v1/integrations/{integration_id}/rotate", ADMIN, fresh=_integration),
+    Route("DELETE", "/api/v1/integrations/{integration_id}", ADMIN, fresh=_integration),
+    Route("GET", "/api/v1/alerts", VIEWER),
+    Route("GET", "/api/v1/alerts/noise", VIEWER),
+    Route("GET", "/api/v1/alerts/{alert_id}", VIEWER),
+    Route("GET", "/api/v1/incidents/{incident_id}/alerts", VIEWER),
+    Route("POST", "/api/v1/alerts/{alert_id}/feedback", R),
+    Route("POST", "/api/v1/incidents/{incident_id}/alerts/feedback", R),
+    Route("POST", "/api/v1/silences", R),
+    Route("GET", "/api/v1/silences", VIEWER),
+    Route("GET", "/api/v1/silences/{silence_id}", VIEWER),
+    Route("DELETE", "/api/v1/silences/{silence_id}", R),
+    Route("POST", "/incidents/{incident_id}/alerts/{alert_id}/feedback", R, **VERDICT_FORM),
+    Route("POST", "/hooks/{key}", INGEST, **KEY_IN_PATH),
+    Route("GET", "/hooks/{key}/heartbeat", INGEST, **KEY_IN_PATH),
+    Route("POST", "/hooks", INGEST, **KEY_IN_HEADER),
+    Route("POST", "/hooks/heartbeat", INGEST, **KEY_IN_HEADER),
+    Route("POST", "/v2/enqueue", INGEST, via="token", refused=400, **ENQUEUE),
+    Route("POST", "/v2/alerts/{alias}/close", INGEST, **KEY_IN_HEADER, **GENIE),
+    Route("POST", "/integrations/v1/{kind}/{key}/heartbeat", INGEST, **KEY_IN_HEADER,
+          url="/integrations/v1/alertmanager/{key}/heartbeat"),
+    # checks
+    Route("POST", "/api/v1/checks", R),
+    Route("GET", "/api/v1/checks", VIEWER),
+    Route("GET", "/api/v1/checks/{check_id}", VIEWER),
+    Route("PATCH", "/api/v1/checks/{check_id}", R),
+    Route("DELETE", "/api/v1/checks/{check_id}", R),
+    Route("GET", "/api/v1/checks/{check_id}/results", VIEWER),
+    # the status pages: their API, their documents (bare ASGI), subscribers, reports
+    Route("GET", "/api/v1/statuspage/components", VIEWER),
+    Route("POST", "/api/v1/statuspage/components", R),
+    Route("GET", "/api/v1/statuspage/components/{component_id}", VIEWER),
+    Route("PATCH", "/api/v1/statuspage/components/{component_id}", R),
+    Route("GET", "/api/v1/statuspage/components/{component_id}/uptime", VIEWER),
+    Route("DELETE", "/api/v1/statuspage/components/{component_id}", R),
+    Route("GET", "/api/v1/statuspage/groups", VIEWER),
+    Route("POST", "/api/v1/statuspage/groups", R),
+    Route("PATCH", "/api/v1/statuspage/groups/{group_id}", R),
+    Route("DELETE", "/api/v1/statuspage/groups/{group_id}", R),
+    Route("GET", "/api/v1/statuspage/rule", VIEWER),
+    Route("PUT", "/api/v1/statuspage/rule", R),
+    Route("GET", "/api/v1/statuspage/incidents", VIEWER),
+    Route("POST", "/api/v1/statuspage/incidents", R),
+    Route("GET", "/api/v1/statuspage/incidents/{public_id}", VIEWER),
+    Route("PATCH", "/api/v1/statuspage/incidents/{public_id}", R),
+    Route("POST", "/api/v1/statuspage/incidents/{public_id}/updates", R),
+    Route("GET", "/api/v1/statuspage/incidents/{public_id}/report", VIEWER),
+    Route("PUT", "/api/v1/statuspage/incidents/{public_id}/report", R),
+    Route("POST", "/api/v1/statuspage/incidents/{public_id}/report/publish", R),
+    Route("GET", "/api/v1/incidents/{incident_id}/support-macro", VIEWER),
+    Route("GET", "/api/v1/statuspage/pages", VIEWER),
+    Route("POST", "/api/v1/statuspage/pages", ADMIN),
+    Route("GET", "/api/v1/statuspage/pages/{page_id}", VIEWER),
+    Route("PATCH", "/api/v1/statuspage/pages/{page_id}", ADMIN),
+    Route("DELETE", "/api/v1/statuspage/pages/{page_id}", ADMIN, fresh=_page),
+    Route("GET", "/api/v1/statuspage/maintenances", VIEWER),
+    Route("POST", "/api/v1/statuspage/maintenances", R),
+    Route("GET", "/api/v1/statuspage/maintenances/{maintenance_id}", VIEWER),
+    Route("PATCH", "/api/v1/statuspage/maintenances/{maintenance_id}", R),
+    Route("POST", "/api/v1/statuspage/maintenances/{maintenance_id}/updates", R),
+    Route("POST", "/api/v1/statuspage/maintenances/{maintenance_id}/start", R),
+    Route("POST", "/api/v1/statuspage/maintenances/{maintenance_id}/complete", R),
+    Route("POST", "/api/v1/statuspage/maintenances/{maintenance_id}/cancel", R),
+    Route("POST", "/api/v1/statuspage/pages/{page_id}/subscribe", PUBLIC, **SUBSCRIBE),
+    Route("GET", "/api/v1/statuspage/pages/{page_id}/subscribers", R),
+    Route("GET", "/api/v1/statuspage/pages/{page_id}/subscribers/counts", R),
+    Route("GET", "/api/v1/statuspage/pages/{page_id}/subscribers/{subscriber_id}", R),
+    Route("DELETE", "/api/v1/statuspage/pages/{page_id}/subscribers/{subscriber_id}", R),
+    Route("POST", "/api/v1/statuspage/pages/{page_id}/subscribers/{subscriber_id}/pause", R),
+    Route("POST", "/api/v1/statuspage/pages/{page_id}/subscribers/{subscriber_id}/resume", R),
+    Route("POST", "/subscribe/{page_id}", PUBLIC, **SUBSCRIBE_FORM),
+    Route("GET", "/subscribe/{page_id}/confirm", PUBLIC, **CONFIRM),
+    Route("POST", "/subscribe/{page_id}/confirm", PUBLIC, **CONFIRM),
+    Route("GET", "/subscribe/{page_id}/unsubscribe", PUBLIC, **UNSUBSCRIBE),
+    Route("POST", "/subscribe/{page_id}/unsubscribe", PUBLIC, **UNSUBSCRIBE),
+    Route("GET", "/status/", PUBLIC, **EVERY_WAY),
+    Route("GET", "/api/v2/summary.json", PUBLIC, **EVERY_WAY),
+    Route("GET", "/history.rss", PUBLIC, **EVERY_WAY),
+    Route("GET", "/history.atom", PUBLIC, **EVERY_WAY),
+    Route("GET", "/pages/{page_slug}/", PUBLIC, **EVERY_WAY),
+    # an internal page: its HTML sends a reader nobody knows to /login, its JSON a 401
+    Route("GET", "/pages/{internal_slug}/", SIGNED_IN, **EVERY_WAY, refused=303),
+    Route("GET", "/pages/{internal_slug}/api/v2/summary.json", SIGNED_IN, **EVERY_WAY,
+          refused=401),
+    Route("POST", "/api/v1/reports", R),
+    Route("GET", "/api/v1/reports", VIEWER),
+    Route("GET", "/api/v1/reports/{report_id}", VIEWER),
+    Route("POST", "/api/v1/reports/{report_id}/attach", R),
+    Route("POST", "/api/v1/reports/{report_id}/merge", R),
+    Route("POST", "/api/v1/reports/{report_id}/dismiss", R),
+    Route("GET", "/api/v1/incidents/{incident_id}/reports", VIEWER),
+    Route("GET", "/report/{page_slug}", PUBLIC),
+    Route("POST", "/report/{page_slug}", PUBLIC, **REPORT_FORM),
+    # postmortems
+    Route("GET", "/api/v1/postmortems/search", VIEWER),
+    Route("POST", "/api/v1/incidents/{incident_id}/postmortem", R),
+    Route("GET", "/api/v1/incidents/{incident_id}/postmortem", VIEWER),
+    Route("GET", "/api/v1/postmortems", VIEWER),
+    Route("GET", "/api/v1/postmortems/{postmortem_id}", VIEWER),
+    Route("GET", "/api/v1/postmortems/{postmortem_id}/blameless", VIEWER),
+    Route("GET", "/api/v1/postmortems/{postmortem_id}/export.md", VIEWER),
+    Route("GET", "/api/v1/postmortems/{postmortem_id}/export.pdf", VIEWER),
+    Route("GET", "/api/v1/postmortems/{postmortem_id}/sections", VIEWER),
+    Route("PATCH", "/api/v1/postmortems/{postmortem_id}/sections", R),
+    Route("POST", "/api/v1/postmortems/{postmortem_id}/status", R),
+    Route("POST", "/api/v1/postmortems/{postmortem_id}/comments", R),
+    Route("GET", "/api/v1/postmortems/{postmortem_id}/comments", VIEWER),
+    Route("GET", "/api/v1/postmortems/{postmortem_id}/timeline", VIEWER),
+    Route("PUT", "/api/v1/postmortems/{postmortem_id}/timeline/{entry}", R),
+    Route("POST", "/api/v1/postmortems/{postmortem_id}/action-items", R),
+    Route("GET", "/api/v1/postmortems/{postmortem_id}/action-items", VIEWER),
+    Route("PATCH", "/api/v1/action-items/{item_id}", R),
+    Route("GET", "/api/v1/action-items", VIEWER),
+    Route("GET", "/postmortems/{postmortem_id}", SIGNED_IN),
+    # metrics, config as code, audit
+    Route("GET", "/api/v1/metrics", VIEWER),
+    Route("GET", "/api/v1/metrics.csv", VIEWER),
+    Route("GET", "/metrics", SIGNED_IN),
+    Route("POST", "/api/v1/config/plan", ADMIN),
+    Route("POST", "/api/v1/config/apply", ADMIN),
+    Route("GET", "/api/v1/config/export", ADMIN),
+    Route("GET", "/api/v1/config/applies", ADMIN),
+    Route("GET", "/api/v1/config/schema", VIEWER),
+    Route("GET", "/api/v1/audit", ADMIN),
+    Route("GET", "/api/v1/audit.csv", ADMIN),
+]
+# fmt: on
+
+
+def test_every_route_is_in_the_table(tmp_path: Path) -> None:
+    settings = settings_for(f"sqlite:///{tmp_path / 'routes.db'}", tmp_path)
+    unlisted, stale = missing_rows(create_app(settings), ROUTES)
+    assert not unlisted, f"routes with no row in ROUTES (add one, with its need): {unlisted}"
+    assert not stale, f"rows of ROUTES that name no route of the app: {stale}"
+
+
+def _signature(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["sig"][0]
+
+
+def _subscriber_tokens(api: Api, page_id: int) -> dict[str, str]:
+    address = f"{unique('authz')}@example.com"
+    api.tocsin.client_limits.clear()
+    made = api.viewer.post(f"/api/v1/statuspage/pages/{page_id}/subscribe", json={"email": address})
+    assert made.status_code in (200, 201, 202), made.text
+    with api.db.reading() as session:
+        row = session.scalars(
+            select(Subscriber).where(Subscriber.page_id == page_id).order_by(Subscriber.id.desc())
+        ).first()
+        assert row is not None
+        subscriber_id, nonce = row.id, row.nonce
+    box = api.settings.secret_box
+    return {
+        "confirm_token": subscriber_links.token(box, "confirm", subscriber_id, nonce),
+        "unsubscribe_token": subscriber_links.token(box, "unsubscribe", subscriber_id, nonce),
+    }
+
+
+def _ack(api: Api, incident_id: int, person_id: int) -> dict[str, str]:
+    parts = urlsplit(ack_links.ack_url(api.settings, incident_id, person_id)).path.split("/")
+    return {"expires": parts[-2], "signature": parts[-1]}
+
+
+@pytest.fixture(scope="module")
+def world(api: Api) -> Iterator[World]:
+    """The objects the rows name, made once per server, and every caller's credentials."""
+    someone = person(api)
+    rota = schedule(api, [layer([someone["id"]])])
+    made = integration(api)
+    incident = ok(
+        api.responder.post(
+            "/api/v1/incidents",
+            json={"title": "Authorization matrix", "severity": "SEV4", "services": ["authz"]},
+        ),
+        201,
+    )
+    public, internal = _status_page(api), _status_page(api, visibility="internal")
+    fill = {
+        "incident_id": str(incident["id"]),
+        "person_id": str(someone["id"]),
+        "person_sig": _signature(someone["calendar_url"]),
+        "schedule_id": str(rota["id"]),
+        "schedule_sig": _signature(rota["calendar_url"]),
+        "team_id": _new_team(api),
+        "policy_id": str(policy(api, [level(people=[someone["id"]])])["id"]),
+        "name": service(api)["name"],
+        "integration_id": str(made["id"]),
+        "integration_key": made["key"],
+        "page_id": str(public["id"]),
+        "page_slug": str(public["slug"]),
+        "internal_slug": str(internal["slug"]),
+        "severity": "SEV5",
+        "role": "scribe",
+        "token": "not-a-link-token",
+        **_ack(api, incident["id"], someone["id"]),
+        **_subscriber_tokens(api, int(public["id"])),
+    }
+    for absent in (
+        "stakeholder_id",
+        "contact_method_id",
+        "rule_id",
+        "override_id",
+        "alert_id",
+        "silence_id",
+        "check_id",
+        "component_id",
+        "group_id",
+        "public_id",
+        "maintenance_id",
+        "subscriber_id",
+        "report_id",
+        "postmortem_id",
+        "entry",
+        "item_id",
+    ):
+        fill[absent] = ABSENT
+    built = World(api=api, fill=fill)
+    for caller in CALLERS:
+        built.credentials[caller.name] = credentials_of(api, caller, made["key"])
+    yield built
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c.name)
+def test_each_route_answers_each_caller_as_its_need_says(
+    world: World, caller: Caller, subtests: pytest.Subtests
+) -> None:
+    with httpx.Client(base_url=world.api.url, timeout=30) as client:
+        for route in ROUTES:
+            for how in route.how():
+                with subtests.test(msg=f"{caller.name} {route.method} {route.path} by {how}"):
+                    response = call(client, world, route, caller, how)
+                    problem = verdict(route, caller, how, response)
+                    assert problem is None, f"{caller.name} {route.method} {route.path}: {problem}"
