@@ -23,6 +23,8 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from tocsin.errors import InvalidInput
+
 POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
@@ -78,6 +80,17 @@ def cursor_of(request: Request) -> str | None:
     """Where the client is: ``Last-Event-ID`` (a reconnect), else ``?after=`` (the page)."""
     given = request.headers.get("last-event-id") or request.query_params.get("after")
     return given[:MAX_CURSOR] if given else None
+
+
+def number_cursor(request: Request) -> int | None:
+    """The client's cursor where it must be a number (an event id); else a 400."""
+    given = cursor_of(request)
+    if given is None:
+        return None
+    if not (given.isascii() and given.isdigit()) or len(given) > 18:
+        field = "Last-Event-ID" if request.headers.get("last-event-id") else "after"
+        raise InvalidInput(f"{field}: {given[:20]!r} is not an event id", field=field)
+    return int(given)
 
 
 def event_stream(request: Request, changes: Changes) -> StreamingResponse:
