@@ -27,6 +27,8 @@ from tocsin.templating import templates
 
 log = logging.getLogger("tocsin.web")
 UNEXPECTED = "an unexpected error occurred; it is logged"
+CONFIGURATION_PAGES = ("/services", "/integrations", "/alerts", "/silences", "/tokens", "/audit")
+"""The console's configuration pages (docs/console.md): browsers, not API clients."""
 
 
 def _wants_json(request: Request) -> bool:
@@ -34,7 +36,10 @@ def _wants_json(request: Request) -> bool:
     return not (
         path == "/"
         or path.startswith(
-            ("/incidents", "/login", "/logout", "/ack", "/oncall", "/report/", "/subscribe/")
+            (
+                *("/incidents", "/login", "/logout", "/ack", "/oncall", "/report/", "/subscribe/"),
+                *CONFIGURATION_PAGES,
+            )
         )
     )
 
