@@ -29,7 +29,7 @@ class Browser:
         self.client.close()
 
     def get(self, path: str, **params: Any) -> httpx.Response:
-        return self.client.get(path, params=params)
+        return self.client.get(path, params=params or None)  # {} would drop the path's query
 
     def submit(self, action: str, **fields: str) -> httpx.Response:
         """Post a form the way the page's own form does (with its CSRF token)."""
