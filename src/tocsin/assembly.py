@@ -32,7 +32,8 @@ tells you everything that happens when something changes:
   go in batches (subscriber mail: 200 per thread, one SMTP connection, one transaction).
 - **Page sections**, added to the incident page by features the incidents feature must not
   import: the alerts behind the incident, its customer reports and affected customers, a
-  link to its postmortem, and the past incidents like it ("this happened before").
+  link to its postmortem, and the past incidents like it ("this happened before"); and the
+  open incidents of each service, for the services page (on-call must not import incidents).
 - **State kept in memory**, one of each per application so that two in one process never
   share them: the alert ingest's caches, the cache of checked API tokens and the status
   page's snapshot (rebuilt after the commits that change it; served without the database).
@@ -98,6 +99,8 @@ MAIL_BATCH = 200
 """Subscriber mails per delivery thread, claim, SMTP connection and recording transaction."""
 PageSection = Callable[[int], Mapping[str, Any]]
 """Extra context for the incident page: ``section(incident_id) -> {name: value}``."""
+ServiceCounts = Callable[[], Mapping[str, int]]
+"""Open incidents per service name, for the services page (on-call may not import incidents)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ class Tocsin:
     incident_sections: tuple[PageSection, ...] = ()
     paged_now: PagedNow = field(default=lambda ids: {})
     """Who is being paged now for each incident, for the console's list (paging's data)."""
+    open_incidents_by_service: ServiceCounts = dict
     outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
     client_limits: ClientLimits = field(default_factory=ClientLimits)
     """The public endpoints' per-address rate limits (sign-in per client and per mail
@@ -260,6 +264,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             partial(recurrence_service.incident_section, db),
         ),
         paged_now=partial(paging_service.paged_now, db),
+        open_incidents_by_service=partial(_open_incidents_by_service, db),
         outbox_routes={
             subscribers_delivery.GROUP: OutboxRoute(
                 send=partial(subscribers_delivery.send, db=db, settings=settings),
@@ -305,6 +310,12 @@ def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
 
 def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:
     return {"alerts": alerts_service.incident_alerts(db, incident_id=incident_id)}
+
+
+def _open_incidents_by_service(db: Database) -> Mapping[str, int]:
+    with db.reading() as session:
+        found = incidents_service.open_severities_by_service(session)
+    return {name: len(severities) for name, severities in found.items()}
 
 
 def _person_name(session: Session, person_id: int) -> str | None:

@@ -43,8 +43,11 @@ def back(target: str, *, error: str | None = None, notice: str | None = None) ->
     return RedirectResponse(target + (glue + "&".join(query) if query else ""), status_code=303)
 
 
-def attempt(target: str, action: Callable[[], Any], *, notice: str | None = None) -> Response:
-    """Run a form action; on refusal, come back to ``target`` with the reason shown.
+def attempt(
+    target: str, action: Callable[[], Any], *, notice: str | None = None, then: str | None = None
+) -> Response:
+    """Run a form action; on refusal, come back to ``target`` with the reason shown; done,
+    go to ``then`` (default ``target``) with ``notice``.
 
     An unavailable database is no refusal: it answers its 503 page (errors.py).
     """
@@ -54,7 +57,7 @@ def attempt(target: str, action: Callable[[], Any], *, notice: str | None = None
         raise
     except (ValidationError, TocsinError, ValueError) as exc:
         return back(target, error=refusal(exc))
-    return back(target, notice=notice)
+    return back(then or target, notice=notice)
 
 
 async def form_fields(request: Request) -> FormData:

@@ -46,9 +46,7 @@ def require(role: AccessRole) -> Callable[..., Awaitable[Principal]]:
         token = credentials.credentials if credentials else None
         names = request.app.state.tocsin.access.person_name
         principal = service.authenticate(db, token, cache=tokens, person_name=names)
-        if not principal.role.allows(role):
-            raise Forbidden(f"this needs the {role} role; the token has {principal.role}")
-        return principal
+        return check_role(principal, role)
 
     # Async, so it runs in the request's own task: the route's thread inherits who acts.
     async def dependency(
@@ -58,6 +56,15 @@ def require(role: AccessRole) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+def check_role(principal: Principal, role: AccessRole) -> Principal:
+    """``principal``, if its role includes ``role``; else Forbidden. Every API route checks
+    this (:func:`require`), and each console page that mirrors a route checks the same."""
+    if not principal.role.allows(role):
+        holder = "the session" if principal.session_id is not None else "the token"
+        raise Forbidden(f"this needs the {role} role; {holder} has {principal.role}")
+    return principal
 
 
 def request_acting(request: Request, principal: Principal, *, via: str) -> acting.Acting:

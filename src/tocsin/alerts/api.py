@@ -126,11 +126,23 @@ def list_alerts(
     incident: Id | None = None,
     name: Annotated[str | None, Query(max_length=255)] = None,
     open: bool | None = None,
+    service_name: Annotated[
+        str | None, Query(alias="service", max_length=100, description="Its integration's.")
+    ] = None,
+    text: Annotated[
+        str | None, Query(max_length=200, description="In the name or summary, any case.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=20, pattern=r"^\d+$")] = None,
 ) -> Page[AlertOut]:
     where = service.AlertFilter(
-        status=status, integration_id=integration, incident_id=incident, name=name, open=open
+        status=status,
+        integration_id=integration,
+        incident_id=incident,
+        name=name,
+        open=open,
+        service=service_name,
+        text=text,
     )
     return service.list_alerts(db, where=where, limit=limit, cursor=cursor)
 

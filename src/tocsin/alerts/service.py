@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from tocsin import clock
 from tocsin.alerts.batch_writer import run_batch
@@ -20,7 +20,7 @@ from tocsin.alerts.outcomes import Result
 from tocsin.alerts.processing import Job
 from tocsin.alerts.schemas import AlertOut, NoiseRow
 from tocsin.alerts.state import IngestState
-from tocsin.alerts.tables import Alert, AlertIncident
+from tocsin.alerts.tables import Alert, AlertIncident, Integration
 from tocsin.core.alerts import AlertAction, AlertStatus
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
@@ -37,6 +37,9 @@ class AlertFilter:
     incident_id: int | None = None
     name: str | None = None
     open: bool | None = None
+    service: str | None = None
+    text: str | None = None
+    """In the alert's name or summary, any case."""
 
 
 def alert_out(row: Alert) -> AlertOut:
@@ -61,6 +64,17 @@ def list_alerts(
         query = query.where(Alert.name == where.name)
     if where.open is not None:
         query = query.where(Alert.open.is_(where.open))
+    if where.service:
+        of_service = select(Integration.id).where(Integration.service == where.service)
+        query = query.where(Alert.integration_id.in_(of_service))
+    if where.text:
+        wanted = where.text.lower()
+        query = query.where(
+            or_(
+                func.lower(Alert.name).contains(wanted, autoescape=True),
+                func.lower(Alert.summary).contains(wanted, autoescape=True),
+            )
+        )
     with db.reading() as session:
         return keyset_page(
             session,

@@ -23,14 +23,18 @@ from tocsin.access import oidc_pages as access_oidc_pages
 from tocsin.access import pages as access_pages
 from tocsin.access import service as access_service
 from tocsin.access import sessions as access_sessions
+from tocsin.access import token_pages as access_token_pages
 from tocsin.access import users_api as access_users_api
 from tocsin.access import users_pages as access_users_pages
 from tocsin.access.service import Principal
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import ingest as alerts_ingest
+from tocsin.alerts import integration_pages as alerts_integration_pages
 from tocsin.alerts import pages as alerts_pages
+from tocsin.alerts import silence_pages as alerts_silence_pages
 from tocsin.assembly import Tocsin, assemble
 from tocsin.audit import api as audit_api
+from tocsin.audit import pages as audit_pages
 from tocsin.checks import api as checks_api
 from tocsin.config import Settings
 from tocsin.config_as_code import api as config_as_code_api
@@ -42,6 +46,7 @@ from tocsin.metrics import pages as metrics_pages
 from tocsin.oncall import api as oncall_api
 from tocsin.oncall import team_pages as oncall_team_pages
 from tocsin.oncall.escalation import pages as policies_pages
+from tocsin.oncall.escalation import service_pages as services_pages
 from tocsin.oncall.people import pages as people_pages
 from tocsin.oncall.schedules import pages as oncall_pages
 from tocsin.paging import api as paging_api
@@ -222,6 +227,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         access_api.router,
         access_users_api.router,
         access_users_pages.router,
+        access_token_pages.router,
         incidents_api.router,
         paging_api.router,
         paging_pages.router,
@@ -233,8 +239,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         oncall_team_pages.router,
         people_pages.router,
         policies_pages.router,
+        services_pages.router,
         alerts_api.router,
         alerts_pages.router,
+        alerts_integration_pages.router,
+        alerts_silence_pages.router,
         checks_api.router,
         statuspage_api.router,
         statuspage_comms_api.router,
@@ -250,6 +259,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         recurrence_api.router,
         config_as_code_api.router,
         audit_api.router,
+        audit_pages.router,
         health.router,
     ):
         app.include_router(router)

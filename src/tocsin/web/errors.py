@@ -27,12 +27,14 @@ from tocsin.templating import templates
 
 log = logging.getLogger("tocsin.web")
 UNEXPECTED = "an unexpected error occurred; it is logged"
+CONFIGURATION_PAGES = ("/services", "/integrations", "/alerts", "/silences", "/tokens", "/audit")
+"""The console's configuration pages (docs/console.md): browsers, not API clients."""
 
 
 PAGES = (
     "/incidents", "/login", "/logout", "/ack", "/oncall", "/report/", "/subscribe/", "/users",
     "/account", "/metrics", "/postmortems/", "/reset", "/invite/", "/people", "/schedules",
-    "/policies", "/teams",
+    "/policies", "/teams", *CONFIGURATION_PAGES,
 )  # fmt: skip
 """Where the web pages are: an error there is a page (or a sign-in), not JSON. A new page's
 path goes here; the authorization matrix (tests/web/test_authorization.py) finds one missing."""
