@@ -4,11 +4,13 @@ step that fires next (with whom it would page and when)."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from tocsin.db import Database
+from tocsin.errors import NotFound
 from tocsin.notify import service as notify_service
 from tocsin.notify.schemas import NotificationOut
 from tocsin.oncall import service as oncall_service
@@ -22,8 +24,9 @@ class PagedContact:
     """One contact method of one person for the latest page."""
 
     person: str
-    contact: str  # the contact method's label (its address or name)
-    kind: str  # email, sms, webhook...
+    contact: str  # the contact method's label
+    address: str  # where it goes (masked when the address is a secret URL)
+    kind: str  # email, slack, webhook...
     status: str  # pending, sending, delivered, failed, cancelled
     due_at: datetime
     sent_at: datetime | None  # the last attempt, if one was made
@@ -62,10 +65,21 @@ def _latest_page(notifications: list[NotificationOut]) -> list[NotificationOut]:
     return [n for n in pages if _page_of(n.key) == latest]
 
 
-def _contact(n: NotificationOut) -> PagedContact:
-    person, _, contact = n.target.partition(" · ")
+def _addresses(db: Database, notifications: list[NotificationOut]) -> dict[int, str]:
+    """Each contact method's shown address, by id (a person deleted since: none)."""
+    found: dict[int, str] = {}
+    for person_id in {n.person_id for n in notifications if n.person_id is not None}:
+        with suppress(NotFound):
+            methods = oncall_service.list_contact_methods(db, person_id=person_id)
+            found.update({m.id: m.address for m in methods})
+    return found
+
+
+def _contact(n: NotificationOut, addresses: dict[int, str]) -> PagedContact:
+    person, _, label = n.target.partition(" · ")
     sent = n.attempts[-1].at if n.attempts else None
-    return PagedContact(person, contact or n.kind, n.kind, n.status, n.due_at, sent)
+    address = addresses.get(n.contact_method_id or 0, "")
+    return PagedContact(person, label or n.kind, address, n.kind, n.status, n.due_at, sent)
 
 
 def paging_now(db: Database, *, incident_id: int) -> PagingNow | None:
@@ -91,9 +105,9 @@ def paging_now(db: Database, *, incident_id: int) -> PagingNow | None:
                 people=[p.name for p in named],
                 exhausted=exhausted,
             )
-    contacts = [
-        _contact(n) for n in _latest_page(notify_service.history(db, incident_id=incident_id))
-    ]
+    latest = _latest_page(notify_service.history(db, incident_id=incident_id))
+    addresses = _addresses(db, latest)
+    contacts = [_contact(n, addresses) for n in latest]
     acked = escalation.stopped_by if escalation.state == "acknowledged" else None
     return PagingNow(
         escalation=escalation,
