@@ -122,6 +122,10 @@ def test_the_built_wheel_installs_and_serves_pages(tmp_path: Path) -> None:
         css = httpx.get(f"{url}/static/tocsin.css")
         assert css.status_code == 200
         assert css.headers["content-type"].startswith("text/css")
+        for script in ("htmx.min.js", "tocsin.js"):  # the console's scripts, vendored
+            served = httpx.get(f"{url}/static/{script}")
+            assert served.status_code == 200, script
+            assert "javascript" in served.headers["content-type"], script
         with httpx.Client(base_url=url, follow_redirects=True) as browser:
             form = browser.get("/login").text
             csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form)

@@ -67,6 +67,7 @@ from tocsin.core.postmortems import ITEM_UNFINISHED
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.incidents.listing import PagedNow
 from tocsin.incidents.severity_policies import PolicyBook
 from tocsin.metrics import facts as metrics_facts
 from tocsin.notify.batches import Batching
@@ -145,6 +146,8 @@ class Tocsin:
     timer_batch_handlers: Mapping[str, TimersHandler] = field(default_factory=dict)
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
+    paged_now: PagedNow = field(default=lambda ids: {})
+    """Who is being paged now for each incident, for the console's list (paging's data)."""
     outbox_routes: Mapping[str, OutboxRoute] = field(default_factory=dict)
     client_limits: ClientLimits = field(default_factory=ClientLimits)
     """The public endpoints' per-address rate limits (sign-in per client and per mail
@@ -261,6 +264,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             partial(paging_now.incident_section, db),
             partial(statuspage_publishing.incident_section, db),
         ),
+        paged_now=partial(paging_service.paged_now, db),
         outbox_routes={
             subscribers_delivery.GROUP: OutboxRoute(
                 send=partial(subscribers_delivery.send, db=db, settings=settings),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from tocsin import clock
 from tocsin.access.csrf import form_token
@@ -17,6 +18,40 @@ STATIC = Path(__file__).parent / "static"
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+
+
+def _time(value: datetime | None) -> Markup | str:
+    """A time for a person: UTC in the page, rewritten into the viewer's zone by tocsin.js."""
+    if value is None:
+        return "—"
+    utc = value.astimezone(UTC)
+    iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    full = utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+    shown = utc.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup(f'<time datetime="{iso}" title="{full}">{shown}</time>')
+
+
+def ago_text(value: datetime, now: datetime) -> str:
+    """How long ago, coarsely: "just now", "12 min ago", "3 h ago", "2 d ago"."""
+    minutes = int((now - value).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 60 * 24:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (60 * 24)} d ago"
+
+
+def _ago(value: datetime | None) -> Markup | str:
+    """A time past as "12 min ago"; tocsin.js keeps it fresh (the title holds the time)."""
+    if value is None:
+        return "—"
+    utc = value.astimezone(UTC)
+    iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    full = utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+    text = escape(ago_text(utc, clock.now()))
+    return Markup(f'<time datetime="{iso}" title="{full}" data-ago>{text}</time>')
 
 
 def _from_now(value: datetime | None) -> str:
@@ -30,4 +65,6 @@ def _from_now(value: datetime | None) -> str:
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["when"] = _when
 templates.env.filters["from_now"] = _from_now
+templates.env.filters["time"] = _time
+templates.env.filters["ago"] = _ago
 templates.env.globals["csrf_token"] = form_token

@@ -86,9 +86,8 @@ def test_the_composer_is_prefilled_and_counts_down_to_the_next_update(api: Api) 
         composer = section(show(client, iid), "composer").replace("</form>", "")
         assert "Card payments fail</textarea>" in composer  # the first time: the summary
         assert 'name="next_update_in_minutes"' in composer and 'value="15"' in composer  # SEV1
-        assert re.search(
-            r"<time datetime=\"[^\"]+\" data-countdown>due in 1[45] min</time>", composer
-        )
+        countdown = r'<span class="countdown" data-due="[^"]+">due in 1[45] min</span>'
+        assert re.search(countdown, composer)
         page = submit(
             client,
             iid,
@@ -185,7 +184,7 @@ def test_a_viewer_sees_no_action_forms(api: Api) -> None:
     ok(api.responder.post(f"/api/v1/incidents/{iid}/status", json={"status": "resolved"}))
     with browser(api, "viewer") as client:
         page = show(client, iid)
-        assert "<form" not in page.split("<main>")[1]
+        assert "<form" not in page.split("<main")[1]
         token = csrf_of(page)
         refused = client.post(
             f"/incidents/{iid}/learning", data={"csrf_token": token, "state": "done"}

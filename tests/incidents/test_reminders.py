@@ -185,7 +185,7 @@ def test_overdue_since_on_the_incident_the_list_and_their_pages(
     listed = ok(api.viewer.get("/api/v1/incidents", params={"status": "triggered", "limit": 200}))
     [row] = [i for i in listed["items"] if i["id"] == iid]
     assert row["update_overdue_since"] == due and row["update_overdue"] is True
-    shown = datetime.fromisoformat(due).strftime("%Y-%m-%d %H:%M:%S UTC")
+    shown = datetime.fromisoformat(due).strftime('<time datetime="%Y-%m-%dT%H:%M:%SZ"')
     assert f"Update overdue since {shown}" in page(api, f"/incidents/{iid}")
     assert f"overdue since {shown}" in page(api, "/incidents?severity=SEV3&status=triggered")
 
@@ -204,7 +204,7 @@ def test_the_public_acknowledgement_is_reminded_until_published(
     assert len(mails_to(smtp_server, lead_to, ACK_SUBJECT)) == 1
     overdue = incident(api, iid)
     assert datetime.fromisoformat(overdue["public_ack_overdue_since"]) == due
-    shown = due.strftime("%Y-%m-%d %H:%M:%S UTC")
+    shown = due.strftime('<time datetime="%Y-%m-%dT%H:%M:%SZ"')
     assert f"Public acknowledgement overdue since {shown}" in page(api, f"/incidents/{iid}")
 
     body = {"incident_id": iid, "name": "Checkout errors", "body": "We are investigating."}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -134,6 +135,20 @@ def edit_user(
             if patch.disabled:
                 sessions.end_all_in(session, user_id=row.id)
         return _out(row)
+
+
+def set_time_zone(db: Database, *, user_id: int, time_zone: str) -> str | None:
+    """Set the zone the console shows a user's times in ("" for their browser's)."""
+    zone = time_zone.strip() or None
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problem = f"time_zone: {zone!r} is not an IANA time zone (like Europe/Berlin)"
+            raise InvalidInput(problem, field="time_zone") from None
+    with db.transaction() as session:
+        get_or_404(session, User, user_id, "user").time_zone = zone
+    return zone
 
 
 def check_password(db: Database, *, email: str, password: str) -> int:

@@ -197,6 +197,22 @@ def change_password(
     return RedirectResponse("/account?notice=password-changed", status_code=303)
 
 
+@router.post("/account/time-zone")
+def set_time_zone(
+    request: Request,
+    db: DbDep,
+    principal: PagePrincipal,
+    time_zone: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    assert principal.user_id is not None  # a session's principal is a user
+    try:
+        accounts.set_time_zone(db, user_id=principal.user_id, time_zone=time_zone)
+    except TocsinError as exc:
+        context = {"principal": principal, "error": exc.message, "notice": ""}
+        return templates.TemplateResponse(request, "account.html", context, status_code=400)
+    return RedirectResponse("/account?notice=time-zone-set", status_code=303)
+
+
 # ---------------------------------------------------------------- reset and invitation
 
 

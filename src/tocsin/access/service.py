@@ -44,6 +44,8 @@ class Principal:
     person_id: int | None = None
     person_name: str | None = None
     session_id: int | None = None
+    time_zone: str | None = None
+    """The zone the user chose for the console (None: their browser's)."""
 
     @property
     def actor(self) -> str:
@@ -179,6 +181,7 @@ def user_principal(
         person_id=user.person_id,
         person_name=name,
         session_id=session_id,
+        time_zone=user.time_zone,
     )
 
 

@@ -32,6 +32,8 @@ class User(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """The IANA zone the console shows times in; None: the browser's."""
 
 
 class UserSession(Base):

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tocsin import clock
+from tocsin import clock, live
 from tocsin.access.pages import PagePrincipal
-from tocsin.core.lifecycle import Status
+from tocsin.core.lifecycle import RuleViolation, Status
 from tocsin.core.roles import AccessRole, Role
 from tocsin.core.severity import parse_severity
 from tocsin.deps import DbDep, PoliciesDep, SettingsDep
+from tocsin.errors import InvalidInput, TocsinError, Unavailable
 from tocsin.fields import MAX_ID, Id
-from tocsin.incidents import detail, service
+from tocsin.incidents import detail, listing, service
 from tocsin.incidents.describe import describe
 from tocsin.incidents.forms import attempt as _attempt
 from tocsin.incidents.forms import form_actor as _actor
@@ -31,6 +32,7 @@ from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=20_000)]
+PAGE_SIZE_MAX = 200
 
 
 def _context(request: Request, principal: PagePrincipal, **values: Any) -> dict[str, Any]:
@@ -49,35 +51,108 @@ def home() -> Response:
 
 
 @router.get("/incidents", response_class=HTMLResponse)
-def incident_list(
-    request: Request,
+def incident_list(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
+    view = _list_view(request, db, principal)
+    return templates_response(request, "incidents_list.html", _context(request, principal, **view))
+
+
+@router.get("/incidents/live")
+def incident_list_live(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
+    """The list's rows (``event: list``, the ``<tbody>``'s HTML) each time an incident
+    changes; the page passes its version as ``after``."""
+    _list_view(request, db, principal)  # a bad tab or filter is a 4xx, now
+    live.number_cursor(request)
+
+    def changes(cursor: str | None) -> list[live.Frame]:
+        now = listing.version(db)
+        if cursor is not None and int(cursor) >= now:
+            return []
+        fresh = _list_view(request, db, principal)
+        can_change = principal.role.allows(AccessRole.RESPONDER)
+        html = templates.get_template("_incident_rows.html").render(
+            {**fresh, "can_change": can_change}
+        )
+        return [live.Frame(data=html, id=str(fresh["version"]), event="list")]
+
+    return live.event_stream(request, changes)
+
+
+def _list_view(request: Request, db: DbDep, principal: PagePrincipal) -> dict[str, Any]:
+    """The list's tab, filters and rows from the query string (a bad value is a 4xx)."""
+    query = request.query_params
+    tab_name, severity, service_name = (query.get(k, "") for k in ("tab", "severity", "service"))
+    try:
+        tab = listing.Tab(tab_name or listing.Tab.OPEN)
+    except ValueError:
+        raise InvalidInput(
+            f"tab: {tab_name!r} is none of {[t.value for t in listing.Tab]}", field="tab"
+        ) from None
+    try:
+        severities = [parse_severity(severity)] if severity else []
+    except ValueError as exc:
+        raise InvalidInput(f"severity: {exc}", field="severity") from None
+    version = listing.version(db)  # before the read: a change after it is sent again
+    page = listing.console_incidents(
+        db,
+        viewer=principal,
+        tab=tab,
+        severities=severities,
+        service=service_name or None,
+        cursor=query.get("cursor") or None,
+    )
+    filters = {"tab": tab.value, "severity": severity, "service": service_name}
+    narrowed = {key: value for key, value in filters.items() if value and key != "tab"}
+    live_query = urlencode({"tab": tab.value, **narrowed, "after": version})
+    return {
+        "tab": tab,
+        "tabs": [
+            (value, label, "?" + urlencode({"tab": value, **narrowed}))
+            for value, label in listing.TAB_LABELS.items()
+        ],
+        "filters": filters,
+        "rows": listing.rows(page.items, request.app.state.tocsin.paged_now),
+        "next_query": urlencode({**filters, "cursor": page.next_cursor or ""}),
+        "next_cursor": page.next_cursor,
+        "version": version,
+        "live_url": None if query.get("cursor") else f"/incidents/live?{live_query}",
+        "notice": query.get("notice"),
+    }
+
+
+@router.post("/incidents/acknowledge")
+def acknowledge_selected(
     db: DbDep,
     principal: PagePrincipal,
-    status: str = "",
-    severity: str = "",
-    cursor: str | None = None,
+    incident_id: Annotated[list[str] | None, Form()] = None,
+    tab: Text = "",
 ) -> Response:
-    service_name = request.query_params.get("service", "")
-    try:
-        where = service.IncidentFilter(
-            statuses=[Status(status)] if status else [],
-            severities=[parse_severity(severity)] if severity else [],
-            service=service_name or None,
-        )
-    except ValueError as exc:
-        return RedirectResponse(f"/incidents?error={quote(str(exc))}", status_code=303)
-    page = service.list_incidents(db, where=where, limit=50, cursor=cursor)
-    filters = {"status": status, "severity": severity, "service": service_name}
-    next_query = urlencode({**filters, "cursor": page.next_cursor or ""})
-    context = _context(
-        request,
-        principal,
-        page=page,
-        filters=filters,
-        statuses=list(Status),
-        next_query=next_query,
-    )
-    return templates_response(request, "incidents_list.html", context)
+    """Acknowledge the ticked incidents one by one (one timeline event each); the page
+    names each one refused, with its reason."""
+    back = f"/incidents?tab={tab if tab in set(listing.Tab) else listing.Tab.OPEN.value}"
+    if not principal.role.allows(AccessRole.RESPONDER):
+        return _back(back, error="viewers cannot change incidents")
+    if not incident_id:
+        return _back(back, error="incident_id: tick at least one incident")
+    done, refused = 0, []
+    for raw in incident_id[:PAGE_SIZE_MAX]:
+        try:
+            iid = _form_id(raw, "incident_id")
+            if iid is None:
+                continue
+            status = Status.ACKNOWLEDGED
+            service.change_status(db, incident_id=iid, actor=principal.actor, status=status)
+            done += 1
+        except Unavailable:
+            raise
+        except (TocsinError, RuleViolation, ValueError) as exc:
+            refused.append(f"INC-{raw[:20]}: {exc}")
+    notice = f"Acknowledged {done} incident{'' if done == 1 else 's'}." if done else None
+    return _back(back, notice=notice, error="; ".join(refused) or None)
+
+
+def _back(target: str, **values: str | None) -> Response:
+    given = urlencode({key: value for key, value in values.items() if value})
+    return RedirectResponse(f"{target}&{given}" if given else target, status_code=303)
 
 
 @router.post("/incidents")
@@ -139,6 +214,31 @@ def incident_detail(
         **sections,
     )
     return templates_response(request, "incident_detail.html", context)
+
+
+@router.get("/incidents/{incident_id}/live")
+def timeline_live(
+    request: Request, incident_id: Id, db: DbDep, principal: PagePrincipal
+) -> Response:
+    """The incident's new timeline events as they happen: one ``event: timeline`` frame per
+    event, its ``id`` the event's id and its data the ``<li>`` of ``_timeline_event.html``.
+    A page passes the last event it shows as ``?after=`` (a reconnect sends
+    ``Last-Event-ID``); without either the stream starts with the whole timeline. Use it
+    with ``<ol class="timeline" data-live="/incidents/ID/live?after=LAST"
+    data-live-event="timeline" data-live-swap="append">`` (tocsin.js listens)."""
+    service.get_incident(db, incident_id=incident_id)  # a 404 now, not a silent stream
+    live.number_cursor(request)  # a bad cursor is a 4xx now
+    item = templates.get_template("_timeline_event.html")
+
+    def changes(cursor: str | None) -> list[live.Frame]:
+        after = int(cursor) if cursor is not None else None
+        events = listing.events_after(db, incident_id=incident_id, after=after)
+        return [
+            live.Frame(data=item.render(e=e, describe=describe), id=str(e.id), event="timeline")
+            for e in events
+        ]
+
+    return live.event_stream(request, changes)
 
 
 @router.post("/incidents/{incident_id}/status")
@@ -259,7 +359,7 @@ def role_from_form(
             actor=_actor(principal),
             role=Role(role),
             holder=holder.strip() or None,
-            person_id=_person_id(person_id),
+            person_id=_form_id(person_id),
             reason=None,
         ),
     )
@@ -270,7 +370,7 @@ def stakeholder_from_form(
     incident_id: Id, db: DbDep, principal: PagePrincipal, person_id: Text = "", email: Text = ""
 ) -> Response:
     def action() -> None:
-        body = StakeholderCreate(person_id=_person_id(person_id), email=email.strip() or None)
+        body = StakeholderCreate(person_id=_form_id(person_id), email=email.strip() or None)
         service.add_stakeholder(db, incident_id=incident_id, actor=_actor(principal), body=body)
 
     return _attempt(f"/incidents/{incident_id}", action)
@@ -288,13 +388,13 @@ def remove_stakeholder_from_form(
     )
 
 
-def _person_id(value: str) -> int | None:
-    """A person id from a form's select ("" for none); not a number is a ValueError."""
+def _form_id(value: str, field: str = "person_id") -> int | None:
+    """An id from a form's field ("" for none); not an id is a ValueError naming ``field``."""
     value = value.strip()
     if not value:
         return None
     if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
-        raise ValueError(f"person_id: {value!r} is not a person id")
+        raise ValueError(f"{field}: {value[:20]!r} is not an id")
     return int(value)
 
 

@@ -307,3 +307,23 @@ def paging_of(db: Database, *, incident_id: int) -> PagingOut:
     return PagingOut(
         escalation=out, notifications=notify_service.history(db, incident_id=incident_id)
     )
+
+
+def paged_now(db: Database, incident_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Who is being paged now for each incident whose escalation runs: the names on its
+    latest ``paged`` event (the level paged last), for the console's incident list."""
+    if not incident_ids:
+        return {}
+    with db.reading() as session:
+        running = session.scalars(
+            select(Escalation.incident_id).where(
+                Escalation.incident_id.in_(list(incident_ids)), Escalation.state == "active"
+            )
+        ).all()
+        found: dict[int, list[str]] = {}
+        for incident_id in running:
+            pages = incidents_service.events_in(session, incident_id=incident_id, kinds=["paged"])
+            if pages:
+                people = pages[-1].data.get("people") or []
+                found[incident_id] = [str(p.get("name")) for p in people if p.get("name")]
+        return found
