@@ -187,7 +187,7 @@ def test_overdue_since_on_the_incident_the_list_and_their_pages(
     assert row["update_overdue_since"] == due and row["update_overdue"] is True
     shown = datetime.fromisoformat(due).strftime('<time datetime="%Y-%m-%dT%H:%M:%SZ"')
     assert f"Update overdue since {shown}" in page(api, f"/incidents/{iid}")
-    assert f"overdue since {shown}" in page(api, "/incidents?severity=SEV3&status=triggered")
+    assert f"overdue since {shown}" in page(api, "/incidents?severity=SEV3&tab=triggered")
 
 
 def test_the_public_acknowledgement_is_reminded_until_published(
