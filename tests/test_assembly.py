@@ -18,17 +18,20 @@ from tests.conftest import Api, settings_for
 from tocsin import wakeup
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import maintenance_silences
+from tocsin.alerts import service as alerts_service
 from tocsin.assembly import assemble
 from tocsin.db import Database
 from tocsin.hooks import after_commit, publish
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.paging import now as paging_now
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
 from tocsin.recurrence import service as recurrence_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.schema import migrate
 from tocsin.statuspage import post_incident
+from tocsin.statuspage import publishing as statuspage_publishing
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
 from tocsin.statuspage.maintenance.hooks import MaintenanceNotice, MaintenanceWindowChanged
@@ -89,7 +92,11 @@ def test_the_assembly_lists_every_reaction_to_an_incident_change(api: Api) -> No
         "check-results-retention",
         "unconfirmed-subscribers",
     }
-    assert len(api.tocsin.incident_sections) == 4
+    sections = [p.func for p in api.tocsin.incident_sections if isinstance(p, partial)]
+    assert alerts_service.incident_section in sections
+    assert paging_now.incident_section in sections
+    assert statuspage_publishing.incident_section in sections
+    assert len(api.tocsin.incident_sections) == 6
 
 
 def test_a_database_is_assembled_once(api: Api) -> None:

@@ -64,6 +64,7 @@ from tocsin.audit import recorder as audit_recorder
 from tocsin.audit import service as audit_service
 from tocsin.checks import runs as checks_runs
 from tocsin.config import Settings
+from tocsin.core.postmortems import ITEM_UNFINISHED
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
@@ -75,6 +76,7 @@ from tocsin.notify.channels.base import Channel, Delivery, Message, Target
 from tocsin.notify.channels.registry import build_channels
 from tocsin.notify.service import ClaimedMessage, Outcome
 from tocsin.oncall import service as oncall_service
+from tocsin.paging import now as paging_now
 from tocsin.paging import service as paging_service
 from tocsin.postmortems import service as postmortems_service
 from tocsin.rate_limits import ClientLimits
@@ -82,6 +84,7 @@ from tocsin.recurrence import service as recurrence_service
 from tocsin.reports import resolved as reports_resolved
 from tocsin.reports import service as reports_service
 from tocsin.statuspage import post_incident
+from tocsin.statuspage import publishing as statuspage_publishing
 from tocsin.statuspage import service as statuspage_service
 from tocsin.statuspage.maintenance import lifecycle as maintenance_lifecycle
 from tocsin.statuspage.maintenance import service as maintenance_service
@@ -258,10 +261,12 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             ),
         },
         incident_sections=(
-            partial(_incident_alerts, db),
+            partial(alerts_service.incident_section, db),
             partial(reports_service.incident_section, db),
             partial(_incident_postmortem, db),
             partial(recurrence_service.incident_section, db),
+            partial(paging_now.incident_section, db),
+            partial(statuspage_publishing.incident_section, db),
         ),
         paged_now=partial(paging_service.paged_now, db),
         open_incidents_by_service=partial(_open_incidents_by_service, db),
@@ -305,11 +310,11 @@ def _record_many_recurrences(db: Database, timers: Sequence[DueTimer]) -> None:
 
 
 def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
-    return {"postmortem": postmortems_service.find_for_incident(db, incident_id=incident_id)}
-
-
-def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:
-    return {"alerts": alerts_service.incident_alerts(db, incident_id=incident_id)}
+    """The incident's postmortem, and its action items (how many, how many still open)."""
+    found = postmortems_service.find_for_incident(db, incident_id=incident_id)
+    items = postmortems_service.items_of(db, postmortem_id=found.id) if found else []
+    unfinished = [item for item in items if item.status in ITEM_UNFINISHED]
+    return {"postmortem": found, "action_items": len(items), "open_action_items": len(unfinished)}
 
 
 def _open_incidents_by_service(db: Database) -> Mapping[str, int]:

@@ -17,8 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from tocsin.core.lifecycle import RuleViolation
 from tocsin.core.rotation import ScheduleError, load_zone
-from tocsin.errors import TocsinError, Unavailable
+from tocsin.errors import Forbidden, TocsinError, Unavailable
 
 
 def refusal(error: Exception) -> str:
@@ -49,13 +50,14 @@ def attempt(
     """Run a form action; on refusal, come back to ``target`` with the reason shown; done,
     go to ``then`` (default ``target``) with ``notice``.
 
-    An unavailable database is no refusal: it answers its 503 page (errors.py).
+    An unavailable database is no refusal: it answers its 503 page (errors.py); a role too
+    low is no form's problem either: it answers 403.
     """
     try:
         action()
-    except Unavailable:
+    except (Unavailable, Forbidden):
         raise
-    except (ValidationError, TocsinError, ValueError) as exc:
+    except (ValidationError, TocsinError, RuleViolation, ValueError) as exc:
         return back(target, error=refusal(exc))
     return back(then or target, notice=notice)
 

@@ -62,7 +62,8 @@ def test_declare_and_work_an_incident_in_the_browser(api: Api, page: Page, tmp_p
     expect(page.get_by_role("heading", level=1)).to_contain_text("Payments time out")
     expect(page.locator("#status")).to_have_text("triggered")
 
-    page.get_by_role("button", name="Acknowledged").click()
+    page.on("dialog", lambda dialog: dialog.accept())  # data-confirm asks first
+    page.get_by_role("button", name="Acknowledge").click()
     expect(page.locator("#status")).to_have_text("acknowledged")
 
     page.get_by_role("textbox", name="Note").fill("latency up since deploy 4.2")
@@ -70,13 +71,15 @@ def test_declare_and_work_an_incident_in_the_browser(api: Api, page: Page, tmp_p
     expect(page.locator("#timeline")).to_contain_text("Note: latency up since deploy 4.2")
 
     page.get_by_role("textbox", name="or a name").fill("dana")
-    page.get_by_role("button", name="Assign").click()
-    expect(page.locator("aside")).to_contain_text("Incident Commander: dana")
+    page.get_by_role("button", name="Assign role").click()
+    expect(page.locator("#roles-pinned")).to_contain_text("Incident Commander: dana")
 
-    expect(page.get_by_role("button", name="Closed")).to_have_count(0)  # not before resolved
-    page.get_by_role("button", name="Resolved").click()
+    expect(page.get_by_role("button", name="Close", exact=True)).to_have_count(
+        0
+    )  # not before resolved
+    page.get_by_role("button", name="Resolve", exact=True).click()
     expect(page.locator("#status")).to_have_text("resolved")
-    page.get_by_role("button", name="Closed").click()
+    page.get_by_role("button", name="Close", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("requires a postmortem")
     page.screenshot(path=str(tmp_path / "incident.png"), full_page=True)
 

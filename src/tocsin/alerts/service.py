@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, or_, select
 
@@ -17,6 +18,7 @@ from tocsin.alerts.batch_writer import run_batch
 from tocsin.alerts.heartbeats import heartbeat_alert, heartbeat_key
 from tocsin.alerts.integrations import active_heartbeats
 from tocsin.alerts.outcomes import Result
+from tocsin.alerts.page_context import alert_facts
 from tocsin.alerts.processing import Job
 from tocsin.alerts.schemas import AlertOut, NoiseRow
 from tocsin.alerts.state import IngestState
@@ -97,6 +99,24 @@ def incident_alerts(db: Database, *, incident_id: int, limit: int = 200) -> list
     query = select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id).limit(limit)
     with db.reading() as session:
         return [alert_out(row) for row in session.scalars(query)]
+
+
+def incident_section(db: Database, incident_id: int) -> dict[str, Any]:
+    """The incident page's alerts, each with the facts a page mail shows of it (labels,
+    annotations, runbook and source links: :func:`~tocsin.alerts.page_context.alert_facts`)."""
+    alerts = incident_alerts(db, incident_id=incident_id)
+    facts = {
+        a.id: alert_facts(
+            name=a.name,
+            summary=a.summary,
+            labels=a.labels,
+            details=a.details,
+            started_at=a.starts_at or a.first_seen_at,
+            alerts=len(alerts),
+        )
+        for a in alerts
+    }
+    return {"alerts": alerts, "alert_facts": facts}
 
 
 def noise(db: Database, *, since: datetime, until: datetime | None = None) -> list[NoiseRow]:

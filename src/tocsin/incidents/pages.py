@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
-from tocsin import live
+from tocsin import clock, live
 from tocsin.access.pages import PagePrincipal
 from tocsin.core.lifecycle import RuleViolation, Status
 from tocsin.core.roles import AccessRole, Role
 from tocsin.core.severity import parse_severity
 from tocsin.deps import DbDep, PoliciesDep, SettingsDep
-from tocsin.errors import Forbidden, InvalidInput, TocsinError, Unavailable
+from tocsin.errors import InvalidInput, TocsinError, Unavailable
 from tocsin.fields import MAX_ID, Id
-from tocsin.incidents import listing, service
+from tocsin.incidents import detail, listing, service
 from tocsin.incidents.describe import describe
-from tocsin.incidents.schemas import IncidentCreate, NoteCreate, StakeholderCreate, UpdateCreate
+from tocsin.incidents.forms import attempt as _attempt
+from tocsin.incidents.forms import form_actor as _actor
+from tocsin.incidents.schemas import (
+    IncidentCreate,
+    LearningChange,
+    NoteCreate,
+    StakeholderCreate,
+    UpdateCreate,
+)
 from tocsin.oncall import service as oncall_service
 from tocsin.templating import templates
 
@@ -37,25 +43,6 @@ def _context(request: Request, principal: PagePrincipal, **values: Any) -> dict[
         "error": request.query_params.get("error"),
         **values,
     }
-
-
-def _attempt(target: str, action: Callable[[], Any]) -> Response:
-    """Run a form action; on refusal, come back to the page with the reason shown.
-
-    An unavailable database is no refusal: it answers its 503 page (errors.py).
-    """
-    try:
-        action()
-    except (Unavailable, Forbidden):
-        raise  # its 503 page; a refusal of the role is a 403, not a form's problem
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        message = f"{where}: {first['msg']}"
-        return RedirectResponse(f"{target}?error={quote(message)}", status_code=303)
-    except (TocsinError, RuleViolation, ValueError) as exc:
-        return RedirectResponse(f"{target}?error={quote(str(exc))}", status_code=303)
-    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/", include_in_schema=False)
@@ -200,10 +187,12 @@ def declare_from_form(
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_detail(
-    request: Request, incident_id: Id, db: DbDep, principal: PagePrincipal
+    request: Request, incident_id: Id, db: DbDep, policies: PoliciesDep, principal: PagePrincipal
 ) -> Response:
     incident = service.get_incident(db, incident_id=incident_id)
     events = service.timeline(db, incident_id=incident_id, limit=200).items
+    updates = service.list_updates(db, incident_id=incident_id)  # newest first
+    latest = updates[0] if updates else None
     sections: dict[str, Any] = {}
     for section in request.app.state.tocsin.incident_sections:  # other features' parts
         sections.update(section(incident_id))
@@ -216,6 +205,13 @@ def incident_detail(
         describe=describe,
         people=oncall_service.list_people(db),
         stakeholders=service.list_stakeholders(db, incident_id=incident_id),
+        latest_update=latest,
+        composer=detail.composer(incident, latest, policies.get(incident.severity)),
+        update_countdown=detail.countdown(incident.next_update_due_at, clock.now()),
+        actions=detail.actions(incident),
+        close_needs=detail.close_needs(incident),
+        learning_open=detail.learning_open(incident),
+        notice=request.query_params.get("notice"),
         **sections,
     )
     return templates_response(request, "incident_detail.html", context)
@@ -248,12 +244,16 @@ def timeline_live(
 
 @router.post("/incidents/{incident_id}/status")
 def status_from_form(
-    incident_id: Id, db: DbDep, principal: PagePrincipal, status: Text = ""
+    incident_id: Id, db: DbDep, principal: PagePrincipal, status: Text = "", message: Text = ""
 ) -> Response:
     return _attempt(
         f"/incidents/{incident_id}",
         lambda: service.change_status(
-            db, incident_id=incident_id, actor=_actor(principal), status=Status(status)
+            db,
+            incident_id=incident_id,
+            actor=_actor(principal),
+            status=Status(status),
+            message=message.strip() or None,
         ),
     )
 
@@ -307,6 +307,26 @@ def update_from_form(
             update=update,
             policies=policies,
             base_url=settings.base_url,
+        )
+
+    return _attempt(f"/incidents/{incident_id}", action)
+
+
+@router.post("/incidents/{incident_id}/learning")
+def learning_from_form(
+    incident_id: Id, db: DbDep, principal: PagePrincipal, state: Text = "", reason: Text = ""
+) -> Response:
+    """Settle the learning phase as the API's PUT .../learning does: done, or waived with a
+    reason (closing a SEV1/SEV2 needs one of the two)."""
+
+    def action() -> None:
+        body = LearningChange(state=state, reason=reason.strip() or None)
+        service.settle_learning(
+            db,
+            incident_id=incident_id,
+            actor=_actor(principal),
+            outcome=body.state,
+            reason=body.reason,
         )
 
     return _attempt(f"/incidents/{incident_id}", action)
@@ -378,13 +398,6 @@ def _form_id(value: str, field: str = "person_id") -> int | None:
     if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
         raise ValueError(f"{field}: {value[:20]!r} is not an id")
     return int(value)
-
-
-def _actor(principal: PagePrincipal) -> str:
-    """Pages act for the signed-in principal, and need at least the responder role."""
-    if not principal.role.allows(AccessRole.RESPONDER):
-        raise Forbidden("viewers cannot change incidents")
-    return principal.actor
 
 
 def templates_response(request: Request, name: str, context: dict[str, Any]) -> Response:

@@ -4,11 +4,12 @@ blamelessness check's findings beside the sections they are in."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.access.pages import PagePrincipal
-from tocsin.deps import DbDep, SettingsDep
+from tocsin.deps import DbDep, PoliciesDep, SettingsDep
 from tocsin.fields import Id
+from tocsin.incidents.forms import attempt, form_actor
 from tocsin.postmortems import service
 from tocsin.postmortems.blameless import BlamelessFinding
 from tocsin.templating import templates
@@ -28,3 +29,31 @@ def postmortem_page(
         by_section.setdefault(finding.section, []).append(finding)
     context = {"principal": principal, "doc": doc, "findings": by_section, "error": None}
     return templates.TemplateResponse(request, "postmortem.html", context)
+
+
+@router.post("/incidents/{incident_id}/postmortem")
+def open_from_form(
+    incident_id: Id,
+    db: DbDep,
+    settings: SettingsDep,
+    policies: PoliciesDep,
+    principal: PagePrincipal,
+) -> Response:
+    """Open the incident's postmortem from its page (one per incident: if it has one, that
+    one opens), as the API's POST .../postmortem does."""
+    opened: list[int] = []
+
+    def action() -> None:
+        postmortem_id, _ = service.open_postmortem(
+            db,
+            incident_id=incident_id,
+            actor=form_actor(principal),
+            settings=settings,
+            policies=policies,
+        )
+        opened.append(postmortem_id)
+
+    refused = attempt(f"/incidents/{incident_id}", action)
+    if opened:
+        return RedirectResponse(f"/postmortems/{opened[0]}", status_code=303)
+    return refused

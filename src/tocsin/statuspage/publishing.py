@@ -259,3 +259,15 @@ def public_updates_of_in(session: Session, *, incident_id: int) -> list[dict[str
         }
         for update, page_id, name in rows
     ]
+
+
+def incident_section(db: Database, incident_id: int) -> dict[str, Any]:
+    """The incident page's status page part: the public incidents that tell of it, newest
+    first, each with its updates."""
+    with db.reading() as session:
+        rows = session.scalars(
+            select(PublicIncident)
+            .where(PublicIncident.incident_id == incident_id)
+            .order_by(PublicIncident.id.desc())
+        )
+        return {"public_incidents": [_out(session, row) for row in rows]}

@@ -112,6 +112,17 @@ def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def next_pending_in(session: Session, *, group: str) -> tuple[datetime, dict[str, Any]] | None:
+    """The due time and payload of the group's next pending timer (what fires next), if any."""
+    row = session.execute(
+        select(Timer.due_at, Timer.payload)
+        .where(Timer.group == group, Timer.status == "pending")
+        .order_by(Timer.due_at, Timer.id)
+        .limit(1)
+    ).first()
+    return (row[0], dict(row[1] or {})) if row else None
+
+
 def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> list[DueTimer]:
     now = clock.now()
     query = (

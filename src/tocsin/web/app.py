@@ -58,6 +58,7 @@ from tocsin.reports import api as reports_api
 from tocsin.reports import pages as reports_pages
 from tocsin.statuspage import api as statuspage_api
 from tocsin.statuspage import comms_api as statuspage_comms_api
+from tocsin.statuspage import incident_pages as statuspage_incident_pages
 from tocsin.statuspage import public as statuspage_public
 from tocsin.statuspage.maintenance import api as maintenance_api
 from tocsin.statuspage.subscribers import api as subscribers_api
@@ -247,6 +248,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         checks_api.router,
         statuspage_api.router,
         statuspage_comms_api.router,
+        statuspage_incident_pages.router,
         reports_api.router,
         reports_pages.router,
         maintenance_api.router,
