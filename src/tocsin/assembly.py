@@ -53,7 +53,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tocsin.access.hooks import SignedIn
-from tocsin.access.service import TokenCache
+from tocsin.access.service import Principal, TokenCache
 from tocsin.access.wiring import AccessWiring
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import maintenance_silences
@@ -63,6 +63,7 @@ from tocsin.audit import recorder as audit_recorder
 from tocsin.audit import service as audit_service
 from tocsin.checks import runs as checks_runs
 from tocsin.config import Settings
+from tocsin.core.visibility import Reader
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
@@ -95,8 +96,9 @@ TimersHandler = Callable[[Sequence[DueTimer]], None]
 Prepare = Callable[[Sequence[ClaimedMessage]], list[tuple[Target, Message] | Delivery]]
 MAIL_BATCH = 200
 """Subscriber mails per delivery thread, claim, SMTP connection and recording transaction."""
-PageSection = Callable[[int], Mapping[str, Any]]
-"""Extra context for the incident page: ``section(incident_id) -> {name: value}``."""
+PageSection = Callable[[int, Reader], Mapping[str, Any]]
+"""Extra context for the incident page: ``section(incident_id, reader) -> {name: value}``;
+``reader`` (who views the page) sees no other private incident it is no member of."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,11 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         tokens=TokenCache(),
         statuspage=statuspage,
         policies=policies,
-        access=AccessWiring(person_name=_person_name, send_mail=partial(_account_mail, settings)),
+        access=AccessWiring(
+            person_name=_person_name,
+            send_mail=partial(_account_mail, settings),
+            sees_path=partial(_sees_path, db),
+        ),
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
@@ -252,7 +258,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         },
         incident_sections=(
             partial(_incident_alerts, db),
-            partial(reports_service.incident_section, db),
+            partial(_incident_reports, db),
             partial(_incident_postmortem, db),
             partial(recurrence_service.incident_section, db),
         ),
@@ -295,12 +301,36 @@ def _record_many_recurrences(db: Database, timers: Sequence[DueTimer]) -> None:
     recurrence_service.fire_many(db, timers=timers)
 
 
-def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
+# The page's own incident is one ``reader`` sees: these sections show only what is of it.
+def _incident_postmortem(db: Database, incident_id: int, _: Reader) -> Mapping[str, Any]:
     return {"postmortem": postmortems_service.find_for_incident(db, incident_id=incident_id)}
 
 
-def _incident_alerts(db: Database, incident_id: int) -> Mapping[str, Any]:
+def _incident_alerts(db: Database, incident_id: int, _: Reader) -> Mapping[str, Any]:
     return {"alerts": alerts_service.incident_alerts(db, incident_id=incident_id)}
+
+
+def _incident_reports(db: Database, incident_id: int, _: Reader) -> Mapping[str, Any]:
+    return reports_service.incident_section(db, incident_id)
+
+
+def _sees_path(db: Database, principal: Principal, params: Mapping[str, str]) -> bool:
+    """The visibility rule for the incident a route's path names, directly or through its
+    postmortem or alert (access asks before every route with path parameters)."""
+    reader = incidents_service.reader_of(principal)
+    if reader.admin:
+        return True
+    ids = {name: int(value) for name, value in params.items() if str(value).isdigit()}
+    with db.reading() as session:
+        incident_id = ids.get("incident_id")
+        if incident_id is None and "postmortem_id" in ids:
+            incident_id = postmortems_service.incident_id_of_in(session, ids["postmortem_id"])
+        if incident_id is None and "alert_id" in ids:
+            incident_id = alerts_service.incident_id_of_in(session, ids["alert_id"])
+        if incident_id is None:
+            return True
+        exists = incidents_service.may_see_in(session, incidents_service.EVERYONE, incident_id)
+        return not exists or incidents_service.may_see_in(session, reader, incident_id)
 
 
 def _person_name(session: Session, person_id: int) -> str | None:

@@ -13,7 +13,7 @@ from tocsin.access.schemas import TokenCreate, TokenCreated, TokenOut
 from tocsin.access.service import Principal
 from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep
-from tocsin.errors import Forbidden
+from tocsin.errors import Forbidden, NotFound
 from tocsin.fields import Id
 
 
@@ -48,6 +48,7 @@ def require(role: AccessRole) -> Callable[..., Awaitable[Principal]]:
         principal = service.authenticate(db, token, cache=tokens, person_name=names)
         if not principal.role.allows(role):
             raise Forbidden(f"this needs the {role} role; the token has {principal.role}")
+        refuse_hidden_incident(request, principal)
         return principal
 
     # Async, so it runs in the request's own task: the route's thread inherits who acts.
@@ -58,6 +59,18 @@ def require(role: AccessRole) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+def refuse_hidden_incident(request: Request, principal: Principal) -> None:
+    """A route about one incident (an ``{incident_id}`` in its path, or the id of something
+    of one) answers 404, as for a missing one, when the incident is private and
+    ``principal`` is no member of it (``AccessWiring.sees_path``)."""
+    sees = request.app.state.tocsin.access.sees_path
+    params = request.path_params
+    if sees is None or not params or sees(principal, params):
+        return
+    name = next(iter(params))
+    raise NotFound(f"no such {name.removesuffix('_id')}: {params[name]}", field=name)
 
 
 def request_acting(request: Request, principal: Principal, *, via: str) -> acting.Acting:

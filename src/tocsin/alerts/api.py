@@ -29,6 +29,7 @@ from tocsin.alerts.state import IngestState
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
+from tocsin.incidents import service as incidents_service
 from tocsin.storage import Page
 
 router = APIRouter(prefix="/api/v1")
@@ -98,7 +99,7 @@ def revoke_integration(integration_id: Id, db: DbDep, state: State, _: Admin) ->
 @router.get("/alerts", tags=["alerts"])
 def list_alerts(
     db: DbDep,
-    _: Viewer,
+    principal: Viewer,
     status: AlertStatus | None = None,
     integration: Id | None = None,
     incident: Id | None = None,
@@ -110,7 +111,8 @@ def list_alerts(
     where = service.AlertFilter(
         status=status, integration_id=integration, incident_id=incident, name=name, open=open
     )
-    return service.list_alerts(db, where=where, limit=limit, cursor=cursor)
+    reader = incidents_service.reader_of(principal)
+    return service.list_alerts(db, where=where, limit=limit, cursor=cursor, reader=reader)
 
 
 @router.get("/alerts/noise", tags=["alerts"])
@@ -129,9 +131,10 @@ def noise(
 
 
 @router.get("/alerts/{alert_id}", tags=["alerts"])
-def get_alert(alert_id: Id, db: DbDep, _: Viewer) -> AlertOut:
-    """One alert with its decision trace: why it opened, joined or did not open an incident."""
-    return service.get_alert(db, alert_id=alert_id)
+def get_alert(alert_id: Id, db: DbDep, principal: Viewer) -> AlertOut:
+    """One alert with its decision trace: why it opened, joined or did not open an incident.
+    An alert of a private incident the caller is no member of answers 404."""
+    return service.get_alert(db, alert_id=alert_id, reader=incidents_service.reader_of(principal))
 
 
 @router.get("/incidents/{incident_id}/alerts", tags=["alerts"])

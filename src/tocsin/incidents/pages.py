@@ -79,7 +79,8 @@ def incident_list(
         )
     except ValueError as exc:
         return RedirectResponse(f"/incidents?error={quote(str(exc))}", status_code=303)
-    page = service.list_incidents(db, where=where, limit=50, cursor=cursor)
+    reader = service.reader_of(principal)
+    page = service.list_incidents(db, where=where, limit=50, cursor=cursor, reader=reader)
     filters = {"status": status, "severity": severity, "service": service_name}
     next_query = urlencode({**filters, "cursor": page.next_cursor or ""})
     context = _context(
@@ -103,6 +104,7 @@ def declare_from_form(
     severity: Text = "",
     services: Text = "",
     summary: Text = "",
+    private: Text = "",
 ) -> Response:
     created: list[int] = []
 
@@ -112,8 +114,15 @@ def declare_from_form(
             severity=severity,  # parsed by the model
             summary=summary,
             services=[s.strip() for s in services.split(",") if s.strip()],
+            private=bool(private),
         )
-        out = service.declare(db, actor=_actor(principal), incident=body, policies=policies)
+        out = service.declare(
+            db,
+            actor=_actor(principal),
+            incident=body,
+            policies=policies,
+            declarer=service.reader_of(principal),
+        )
         created.append(out.id)
 
     response = _attempt("/incidents", action)
@@ -126,11 +135,12 @@ def declare_from_form(
 def incident_detail(
     request: Request, incident_id: Id, db: DbDep, principal: PagePrincipal
 ) -> Response:
-    incident = service.get_incident(db, incident_id=incident_id)
-    events = service.timeline(db, incident_id=incident_id, limit=200).items
+    reader = service.reader_of(principal)
+    incident = service.get_incident(db, incident_id=incident_id, reader=reader)
+    events = service.timeline(db, incident_id=incident_id, limit=200, reader=reader).items
     sections: dict[str, Any] = {}
     for section in request.app.state.tocsin.incident_sections:  # other features' parts
-        sections.update(section(incident_id))
+        sections.update(section(incident_id, reader))
     context = _context(
         request,
         principal,
@@ -139,7 +149,7 @@ def incident_detail(
         roles=list(Role),
         describe=describe,
         people=oncall_service.list_people(db),
-        stakeholders=service.list_stakeholders(db, incident_id=incident_id),
+        stakeholders=service.list_stakeholders(db, incident_id=incident_id, reader=reader),
         **sections,
     )
     return templates_response(request, "incident_detail.html", context)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from tocsin import clock
 from tocsin.core import reports as rule
 from tocsin.core.lifecycle import ACTIVE
+from tocsin.core.visibility import NOBODY
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.incidents import service as incidents_service
@@ -58,7 +59,8 @@ def _services(session: Session, body: ReportCreate) -> frozenset[str]:
 
 def _candidates(db: Database) -> list[rule.Candidate]:
     where = incidents_service.IncidentFilter(statuses=sorted(ACTIVE))
-    found = incidents_service.list_incidents(db, where=where, limit=MAX_CANDIDATES)
+    # a customer's report never joins (nor names) a private incident
+    found = incidents_service.list_incidents(db, where=where, limit=MAX_CANDIDATES, reader=NOBODY)
     return [
         rule.Candidate(
             incident_id=i.id,
