@@ -21,6 +21,7 @@ from tocsin.core.roles import Role
 from tocsin.core.visibility import Reader
 from tocsin.db import Database
 from tocsin.errors import Conflict, Forbidden, NotFound
+from tocsin.incidents import reminders
 from tocsin.incidents.queries import load, people_briefs, to_out
 from tocsin.incidents.schemas import IncidentOut, MemberOut
 from tocsin.incidents.tables import IncidentMember, IncidentRole
@@ -192,8 +193,10 @@ def set_private(
             )
         if row.private != private:
             now = clock.now()
+            before = reminders.deadlines(row)
             row.private = private
             touch(row, now)
+            reminders.sync_in(session, row, before)  # a private one is not to be published
             kind = "made_private" if private else "made_public"
             append(session, row, actor, now, EventDraft(kind, {"reason": reason}))
             if private:

@@ -241,6 +241,6 @@ def to_out(session: Session, rows: Sequence[Incident]) -> list[IncidentOut]:
 
 
 def _public_ack_overdue(row: Incident, now: datetime) -> datetime | None:
-    if row.first_public_at is not None or Status(row.status) not in ACTIVE:
+    if row.first_public_at is not None or row.private or Status(row.status) not in ACTIVE:
         return None
     return overdue_since(row.public_ack_due_at, now)
