@@ -1,7 +1,9 @@
 """incidents: private incidents and their members (users or directory people)
 
 Revision ID: 0011_private_incidents
-Revises: 0009_accounts_users (users and, through it, oncall_people)
+Revises: 0009_accounts_users (users and, through it, oncall_people); needs
+0004_incident_comms (stakeholders): the people holding roles or following an incident
+become its members, as they do from now on.
 """
 
 from collections.abc import Sequence
@@ -14,7 +16,7 @@ import tocsin.db
 revision: str = "0011_private_incidents"
 down_revision: str | None = "0009_accounts_users"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = ("0004_incident_comms",)
 
 When = tocsin.db.UTCDateTime(timezone=True)
 
@@ -60,6 +62,16 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_incident_members_person_id"), "incident_members", ["person_id"], unique=False
+    )
+    op.execute(
+        "INSERT INTO incident_members (incident_id, person_id, source, added_at, added_by) "
+        "SELECT incident_id, person_id, min(source), min(at), 'tocsin:migration' FROM ("
+        " SELECT incident_id, person_id, 'role' AS source, assigned_at AS at"
+        " FROM incident_roles WHERE person_id IS NOT NULL"
+        " UNION ALL"
+        " SELECT incident_id, person_id, 'stakeholder', added_at"
+        " FROM incident_stakeholders WHERE person_id IS NOT NULL"
+        ") AS brought GROUP BY incident_id, person_id"
     )
 
 
