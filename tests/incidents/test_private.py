@@ -21,7 +21,7 @@ from fastapi import FastAPI
 
 from tests.alerts.helpers import am_alert, post_alerts
 from tests.builders import declare, integration, ok, person, unique
-from tests.conftest import Api, session_cookie, user_email
+from tests.conftest import Api, run_cli, session_cookie, sign_in, use_cli, user_email
 from tocsin.access import accounts as access_accounts
 from tocsin.access import service as access_service
 from tocsin.core.roles import AccessRole
@@ -317,3 +317,27 @@ def test_members_are_added_and_removed_by_user_or_person(api: Api) -> None:
     assert ok(api.admin.get(f"/api/v1/incidents/{iid}/members")) == []
     not_one = api.admin.delete(f"/api/v1/incidents/{iid}/members/people/{someone['id']}")
     assert not_one.status_code == 404
+
+
+def test_the_cli_declares_a_private_incident(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cli(api, monkeypatch, "responder")
+    title = unique("cli-private")
+    iid = int(run_cli("incident", "declare", title, "-s", "SEV3", "--private", "-q").strip())
+    assert ok(api.admin.get(f"/api/v1/incidents/{iid}"))["private"] is True
+    assert api.viewer.get(f"/api/v1/incidents/{iid}").status_code == 404
+
+
+def test_the_declare_form_makes_a_private_incident_with_its_badge(api: Api) -> None:
+    title = unique("form-private")
+    with httpx.Client(base_url=api.url, timeout=30) as browser:
+        sign_in(browser, api, "responder")
+        form = {"title": title, "severity": "SEV3", "private": "1"}
+        answer = browser.post("/incidents", data=form, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        page = browser.get(answer.headers["location"])
+        assert page.status_code == 200 and title in page.text and "Private</span>" in page.text
+        assert title in browser.get("/incidents").text  # the declarer is a member
+    with httpx.Client(base_url=api.url, timeout=30) as other:
+        sign_in(other, api, "viewer")
+        assert title not in other.get("/incidents").text
+        assert other.get(answer.headers["location"]).status_code == 404
