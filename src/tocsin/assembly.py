@@ -52,6 +52,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tocsin.access.api import HIDING_PARAMS
 from tocsin.access.hooks import SignedIn
 from tocsin.access.service import Principal, TokenCache
 from tocsin.access.wiring import AccessWiring
@@ -316,11 +317,13 @@ def _incident_reports(db: Database, incident_id: int, _: Reader) -> Mapping[str,
 
 def _sees_path(db: Database, principal: Principal, params: Mapping[str, str]) -> bool:
     """The visibility rule for the incident a route's path names, directly or through its
-    postmortem or alert (access asks before every route with path parameters)."""
-    reader = incidents_service.reader_of(principal)
-    if reader.admin:
-        return True
+    postmortem or alert (access asks before every route with path parameters). A missing
+    incident is not seen either, by anyone: its routes answer 404 alike, so a hidden one
+    answers exactly as a missing one does."""
     ids = {name: int(value) for name, value in params.items() if str(value).isdigit()}
+    if not ids.keys() & set(HIDING_PARAMS):
+        return True
+    reader = incidents_service.reader_of(principal)
     with db.reading() as session:
         incident_id = ids.get("incident_id")
         if incident_id is None and "postmortem_id" in ids:
@@ -328,9 +331,8 @@ def _sees_path(db: Database, principal: Principal, params: Mapping[str, str]) ->
         if incident_id is None and "alert_id" in ids:
             incident_id = alerts_service.incident_id_of_in(session, ids["alert_id"])
         if incident_id is None:
-            return True
-        exists = incidents_service.may_see_in(session, incidents_service.EVERYONE, incident_id)
-        return not exists or incidents_service.may_see_in(session, reader, incident_id)
+            return True  # no such postmortem or alert, or one of no incident: the route says
+        return incidents_service.may_see_in(session, reader, incident_id)
 
 
 def _person_name(session: Session, person_id: int) -> str | None:

@@ -10,6 +10,7 @@ missing one; a member (by user id) and an admin see it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -208,6 +209,27 @@ def _walk(api: Api, client: httpx.Client, world: World) -> dict[str, httpx.Respo
     return answers
 
 
+MISSING = 999_999_999
+
+
+def _answered_as_missing(
+    api: Api, *, client_token: str, world: World, answers: dict[str, httpx.Response]
+) -> None:
+    """Each API route about the hidden incident answers what it answers for a missing one."""
+    gone = dataclasses.replace(world, incident_id=MISSING, postmortem_id=MISSING, alert_id=MISSING)
+    headers = {"Authorization": f"Bearer {client_token}"}
+    with httpx.Client(base_url=api.url, headers=headers, timeout=30) as client:
+        for path, hidden in answers.items():
+            if not (_about_the_incident(path) and path.startswith("/api/")):
+                continue
+            missing = client.get(_filled(path, gone))
+            ids = {str(world.incident_id), str(world.postmortem_id), str(world.alert_id)}
+            text = hidden.text
+            for i in sorted(ids, key=len, reverse=True):
+                text = re.sub(rf"\b{i}\b", str(MISSING), text)
+            assert (hidden.status_code, text) == (missing.status_code, missing.text), path
+
+
 @pytest.fixture
 def world(api: Api) -> World:
     return _private_world(api)
@@ -230,6 +252,8 @@ def test_a_non_member_finds_nothing_of_a_private_incident_on_any_read_route(
             if _about_the_incident(p) and r.status_code != 404 and not _not_signed_in(r)
         }
         assert shown == {}, f"by {how}: routes about the incident answer 404: {shown}"
+        if how == "token":
+            _answered_as_missing(api, client_token=token, world=world, answers=answers)
     assert len(answers) > 90  # the walk read the app's routes, not a handful
 
 

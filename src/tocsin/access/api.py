@@ -61,6 +61,10 @@ def require(role: AccessRole) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
+HIDING_PARAMS = ("incident_id", "postmortem_id", "alert_id")
+"""The path parameters through which a route is about an incident (the first one named)."""
+
+
 def refuse_hidden_incident(request: Request, principal: Principal) -> None:
     """A route about one incident (an ``{incident_id}`` in its path, or the id of something
     of one) answers 404, as for a missing one, when the incident is private and
@@ -69,8 +73,10 @@ def refuse_hidden_incident(request: Request, principal: Principal) -> None:
     params = request.path_params
     if sees is None or not params or sees(principal, params):
         return
-    name = next(iter(params))
-    raise NotFound(f"no such {name.removesuffix('_id')}: {params[name]}", field=name)
+    # worded as storage.get_or_404 words a missing row: the two answers are the same
+    name = next((n for n in HIDING_PARAMS if n in params), next(iter(params)))
+    what = name.removesuffix("_id").replace("_", " ")
+    raise NotFound(f"no {what} with id {params[name]}", field=name)
 
 
 def request_acting(request: Request, principal: Principal, *, via: str) -> acting.Acting:
