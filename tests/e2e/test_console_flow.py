@@ -196,11 +196,16 @@ def test_a_schedule_an_override_and_taking_a_shift_in_the_browser(
         page.goto(f"{api.url}/people")
         expect(page.get_by_role("link", name=name).first).to_be_visible()
         expect(page.locator("table.list")).to_contain_text(f"@{handles[name]}")
-    people = {p["handle"]: p for p in ok(api.viewer.get("/api/v1/people"))}
-    me = people[handles["Me Myself"]]
-    # the user's on-call person: what an admin sets (PATCH /api/v1/users/{id}); no page yet
-    user = next(u for u in ok(api.admin.get("/api/v1/users")) if u["email"] == email)
-    ok(api.admin.patch(f"/api/v1/users/{user['id']}", json={"person_id": me["id"]}))
+    # the user's on-call person, linked on the Users page by the id in the person's address
+    row = page.locator("table.list tr", has_text=f"@{handles['Me Myself']}")
+    href = row.get_by_role("link", name="Me Myself").get_attribute("href") or ""
+    me = ok(api.viewer.get(f"/api/v1{href}"))
+    assert me["handle"] == handles["Me Myself"], me
+    page.goto(f"{api.url}/users")
+    link = page.get_by_role("form", name=f"On-call person of {email}")
+    link.get_by_label("Person id").fill(str(me["id"]))
+    link.get_by_role("button", name="Link person").click()
+    expect(page.locator("#notice")).to_contain_text(f"linked to person {me['id']}")
 
     page.goto(f"{api.url}/schedules")
     page.get_by_role("link", name=re.compile("New schedule", re.I)).click()
