@@ -317,9 +317,15 @@ def _record_many_recurrences(db: Database, timers: Sequence[DueTimer]) -> None:
 
 
 # The page's own incident is one its reader sees: most sections show only what is of it.
-def _own(section: Callable[[int], Mapping[str, Any]]) -> PageSection:
+def own_section(
+    section: Callable[[int], Mapping[str, Any]], incident_id: int, _reader: Reader
+) -> Mapping[str, Any]:
     """A section of the page's own incident alone, which needs no reader."""
-    return lambda incident_id, _reader: section(incident_id)
+    return section(incident_id)
+
+
+def _own(section: Callable[[int], Mapping[str, Any]]) -> PageSection:
+    return partial(own_section, section)
 
 
 def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
