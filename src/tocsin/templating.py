@@ -16,10 +16,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
-
-
 def _time(value: datetime | None) -> Markup | str:
     """A time for a person: UTC in the page, rewritten into the viewer's zone by tocsin.js."""
     if value is None:
@@ -63,7 +59,6 @@ def _from_now(value: datetime | None) -> str:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters["when"] = _when
 templates.env.filters["from_now"] = _from_now
 templates.env.filters["time"] = _time
 templates.env.filters["ago"] = _ago
