@@ -109,7 +109,7 @@ def test_an_acknowledge_link_acknowledges_only_when_the_button_is_pressed(
 
     button.click()
     expect(page.locator("#ack-result")).to_contain_text("Acknowledged")
-    expect(page.locator("#ack-by")).to_have_text(f"person:{paged['handle']} (link)")
+    expect(page.locator("#ack-by")).to_have_text(f"{paged['name']} (page link)")
     status = api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["status"]
     assert status == "acknowledged"
 
