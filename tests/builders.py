@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Api
+from tests.conftest import PASSWORD, Api
+from tocsin.access import accounts
+from tocsin.core.roles import AccessRole
 
 PUBLIC_HOOK = "https://93.184.215.14/hook"  # a public address: allowed without DNS
 
@@ -73,6 +75,34 @@ def schedule(
     return created
 
 
+def team(api: Api, *members: int, admins: Sequence[int] = ()) -> dict[str, Any]:
+    body = {"name": unique("team"), "members": [*members, *admins], "admins": list(admins)}
+    created: dict[str, Any] = ok(api.admin.post("/api/v1/teams", json=body), 201)
+    return created
+
+
+def user_of(api: Api, person_id: int, role: str = "responder") -> str:
+    """The email of a new user linked to the person (password ``PASSWORD``); made in the
+    database, as the API only invites users."""
+    email = f"{unique('user')}@users.tocsin.test"
+    accounts.create_user(
+        api.db,
+        email=email,
+        role=AccessRole(role),
+        password=PASSWORD,
+        created_by="tests",
+        person_id=person_id,
+        person_name=api.tocsin.access.person_name,
+    )
+    return email
+
+
+def team_admin(api: Api, role: str = "responder") -> tuple[dict[str, Any], str]:
+    """A new team and the email of a user (global ``role``) who is its team admin."""
+    admin = person(api, "Tia")
+    return team(api, admins=[admin["id"]]), user_of(api, admin["id"], role)
+
+
 def level(
     *, people: Iterable[int] = (), schedules: Iterable[int] = (), timeout: int = 5
 ) -> dict[str, Any]:
@@ -82,8 +112,10 @@ def level(
     return {"timeout_minutes": timeout, "targets": targets}
 
 
-def policy(api: Api, levels: list[dict[str, Any]], repeat: int = 0) -> dict[str, Any]:
-    body = {"name": unique("policy"), "repeat": repeat, "levels": levels}
+def policy(
+    api: Api, levels: list[dict[str, Any]], repeat: int = 0, **fields: Any
+) -> dict[str, Any]:
+    body = {"name": unique("policy"), "repeat": repeat, "levels": levels, **fields}
     url = "/api/v1/escalation-policies"
     created: dict[str, Any] = ok(api.admin.post(url, json=body), 201)
     return created

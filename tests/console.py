@@ -10,16 +10,22 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Api, csrf_of, session_cookie
+from tests.conftest import PASSWORD, Api, csrf_of, session_cookie
 from tocsin.access.sessions import COOKIE
 
 
 class Browser:
-    """One signed-in user of ``role``; redirects are followed, as a browser does."""
+    """The test user of ``role`` signed in, or the user of ``email`` (password
+    ``PASSWORD``); redirects are followed, as a browser does."""
 
-    def __init__(self, api: Api, role: str) -> None:
+    def __init__(self, api: Api, role: str = "viewer", *, email: str | None = None) -> None:
         self.client = httpx.Client(base_url=api.url, timeout=30, follow_redirects=True)
-        self.client.cookies.set(COOKIE, session_cookie(api, role))
+        if email is None:
+            self.client.cookies.set(COOKIE, session_cookie(api, role))
+        else:
+            form = {"email": email, "password": PASSWORD}
+            form["csrf_token"] = csrf_of(self.client.get("/login").text)
+            assert "/login" not in str(self.client.post("/login", data=form).url)
         self.csrf = csrf_of(self.client.get("/account").text)
 
     def __enter__(self) -> Browser:
@@ -51,3 +57,10 @@ def text_of(page: httpx.Response, element_id: str) -> str:
     found = re.search(rf'id="{element_id}"[^>]*>(.*?)</', page.text, re.S)
     assert found, f"no #{element_id} on the page"
     return html.unescape(found.group(1))
+
+
+def choices(page: str, select_id: str) -> list[str]:
+    """The option values of the <select> with ``id`` on the page."""
+    found = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, f"no select #{select_id} on the page"
+    return re.findall(r'<option value="([^"]*)"', found.group(1))

@@ -16,10 +16,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
-
-
 def _time(value: datetime | None) -> Markup | str:
     """A time for a person: UTC in the page, rewritten into the viewer's zone by tocsin.js."""
     if value is None:
@@ -54,6 +50,26 @@ def _ago(value: datetime | None) -> Markup | str:
     return Markup(f'<time datetime="{iso}" title="{full}" data-ago>{text}</time>')
 
 
+def countdown_text(due: datetime, now: datetime) -> str:
+    """ "due in 12 min" or "overdue by 3 min"."""
+    minutes = (due - now).total_seconds() / 60
+    if minutes >= 0:
+        return f"due in {math.ceil(minutes)} min"
+    return f"overdue by {math.ceil(-minutes)} min"
+
+
+def _countdown(value: datetime | None) -> Markup | str:
+    """A time to come as "due in 12 min" (past: "overdue by 3 min"); tocsin.js keeps it
+    fresh (the title holds the time)."""
+    if value is None:
+        return "—"
+    utc = value.astimezone(UTC)
+    iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    full = utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+    text = escape(countdown_text(utc, clock.now()))
+    return Markup(f'<time datetime="{iso}" title="{full}" data-countdown>{text}</time>')
+
+
 def _from_now(value: datetime | None) -> str:
     """A time to come as "in 12 min" (a time past as "now")."""
     if value is None:
@@ -63,8 +79,8 @@ def _from_now(value: datetime | None) -> str:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters["when"] = _when
 templates.env.filters["from_now"] = _from_now
 templates.env.filters["time"] = _time
 templates.env.filters["ago"] = _ago
+templates.env.filters["countdown"] = _countdown
 templates.env.globals["csrf_token"] = form_token

@@ -1,5 +1,5 @@
 """The integrations pages: the key shown once with a first request that works, rotate,
-delete; admins only, as the API."""
+delete; admins, and a team admin for their team's services, as the API."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.builders import integration, ok, unique
+from tests.builders import integration, ok, service, team_admin, unique
 from tests.conftest import Api
 from tests.console import Browser, shown_error, text_of
 
@@ -181,8 +181,10 @@ def test_the_forms_need_the_csrf_token(api: Api) -> None:
     assert not [i for i in ok(api.viewer.get("/api/v1/integrations")) if i["name"] == name]
 
 
-@pytest.mark.parametrize("role", ["viewer", "responder"])
-def test_only_admins_get_the_forms_as_in_the_api(api: Api, role: str) -> None:
+@pytest.mark.parametrize(
+    ("role", "needs"), [("viewer", "the responder role"), ("responder", "the admin role")]
+)
+def test_a_viewer_or_responder_gets_no_forms_as_in_the_api(api: Api, role: str, needs: str) -> None:
     made = integration(api)
     name = unique("am")
     with Browser(api, role) as browser:
@@ -192,10 +194,34 @@ def test_only_admins_get_the_forms_as_in_the_api(api: Api, role: str) -> None:
         refused = browser.submit(
             "/integrations", kind="alertmanager", name=name, service="checkout"
         )
-        assert "needs the admin role" in shown_error(refused)
+        assert refused.status_code == 403 and needs in refused.text
         assert "integration-key" not in refused.text
         refused = browser.submit(f"/integrations/{made['id']}/rotate")
-        assert "needs the admin role" in shown_error(refused)
-        browser.submit(f"/integrations/{made['id']}/delete")
+        assert refused.status_code == 403 and needs in refused.text
+        assert browser.submit(f"/integrations/{made['id']}/delete").status_code == 403
     assert not [i for i in ok(api.viewer.get("/api/v1/integrations")) if i["name"] == name]
     assert 200 <= httpx.post(f"{api.url}/hooks/{made['key']}/heartbeat").status_code < 300
+
+
+def test_a_team_admin_changes_the_integrations_of_their_teams_services_only(api: Api) -> None:
+    mine, email = team_admin(api)
+    own = service(api, team_id=mine["id"])["name"]
+    ours, theirs = integration(api, service=own), integration(api)  # theirs: "checkout"
+    with Browser(api, email=email) as browser:
+        page = browser.get("/integrations").text
+        assert "Add an integration" in page
+        assert f'action="/integrations/{ours["id"]}/rotate"' in page
+        assert f'action="/integrations/{theirs["id"]}/rotate"' not in page
+        assert f'action="/integrations/{theirs["id"]}/delete"' not in page
+        made = browser.submit("/integrations", kind="alertmanager", name=unique("am"), service=own)
+        assert made.status_code == 200 and text_of(made, "integration-key")
+        rotated = browser.submit(f"/integrations/{ours['id']}/rotate")
+        assert text_of(rotated, "integration-key") != ours["key"]
+        refused = browser.submit(
+            "/integrations", kind="alertmanager", name=unique("am"), service="checkout"
+        )
+        assert refused.status_code == 403
+        assert browser.submit(f"/integrations/{theirs['id']}/rotate").status_code == 403
+        assert browser.submit(f"/integrations/{theirs['id']}/delete").status_code == 403
+    assert ok(api.viewer.get(f"/api/v1/integrations/{theirs['id']}"))["revoked_at"] is None
+    assert 200 <= httpx.post(f"{api.url}/hooks/{theirs['key']}/heartbeat").status_code < 300

@@ -63,5 +63,10 @@ def refusal_of(response: httpx.Response) -> str:
     return query["error"][0]
 
 
+def main_of(page: str) -> str:
+    """The page's <main> and after (its header, with the sign-out form, left out)."""
+    return page.split("<main", 1)[1]
+
+
 def forms_posting_to(page: str, path: str) -> list[str]:
     return re.findall(rf'<form[^>]*action="{re.escape(path)}"[^>]*>', page)

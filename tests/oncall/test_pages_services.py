@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from tests.builders import declare, level, ok, person, policy, unique
+from typing import Any
+
+from tests.builders import declare, level, ok, person, policy, service, team_admin, unique
 from tests.conftest import Api
-from tests.console import Browser, shown_error
+from tests.console import Browser, choices, shown_error
 
 
-def _team(api: Api) -> dict[str, object]:
+def _team(api: Api) -> dict[str, Any]:
     body = {"name": unique("team")}
-    created: dict[str, object] = ok(api.responder.post("/api/v1/teams", json=body), 201)
+    created: dict[str, Any] = ok(api.admin.post("/api/v1/teams", json=body), 201)
     return created
 
 
@@ -17,7 +19,7 @@ def test_a_service_is_added_edited_and_deleted_through_the_forms(api: Api) -> No
     team = _team(api)
     paging = policy(api, [level(people=[person(api)["id"]])])
     name = unique("svc")
-    with Browser(api, "responder") as browser:
+    with Browser(api, "admin") as browser:
         page = browser.submit(
             "/services",
             name=name,
@@ -50,7 +52,7 @@ def test_a_service_is_added_edited_and_deleted_through_the_forms(api: Api) -> No
 
 def test_the_catalog_counts_each_services_open_incidents(api: Api) -> None:
     name = unique("svc")
-    ok(api.responder.post("/api/v1/services", json={"name": name}), 201)
+    ok(api.admin.post("/api/v1/services", json={"name": name}), 201)
     declare(api, services=[name])
     declare(api, services=[name])
     with Browser(api, "viewer") as browser:
@@ -60,7 +62,7 @@ def test_the_catalog_counts_each_services_open_incidents(api: Api) -> None:
 
 
 def test_a_bad_field_is_shown_naming_it_never_a_500(api: Api) -> None:
-    with Browser(api, "responder") as browser:
+    with Browser(api, "admin") as browser:
         page = browser.submit("/services", name="Not A Slug!")
         assert page.status_code == 200
         assert shown_error(page).startswith("name:")
@@ -85,17 +87,50 @@ def test_the_forms_need_the_csrf_token(api: Api) -> None:
 
 def test_a_viewer_gets_no_forms_and_a_viewers_post_is_refused(api: Api) -> None:
     name = unique("svc")
-    ok(api.responder.post("/api/v1/services", json={"name": name, "description": "kept"}), 201)
+    ok(api.admin.post("/api/v1/services", json={"name": name, "description": "kept"}), 201)
     with Browser(api, "viewer") as browser:
         assert "Add a service" not in browser.get("/services").text
         detail = browser.get(f"/services/{name}").text
         assert "<form" not in detail.split("<main", 1)[1]
         refused = browser.submit("/services", name=unique("svc"))
-        assert "needs the responder role" in shown_error(refused)
+        assert refused.status_code == 403 and "needs the responder role" in refused.text
         refused = browser.submit(f"/services/{name}", description="changed")
-        assert "needs the responder role" in shown_error(refused)
-        browser.submit(f"/services/{name}/delete")
+        assert refused.status_code == 403 and "needs the responder role" in refused.text
+        assert browser.submit(f"/services/{name}/delete").status_code == 403
     assert ok(api.viewer.get(f"/api/v1/services/{name}"))["description"] == "kept"
+
+
+def test_a_team_admin_changes_their_teams_services_and_no_others(api: Api) -> None:
+    mine, email = team_admin(api)
+    theirs = _team(api)
+    own, other = service(api, team_id=mine["id"]), service(api, team_id=theirs["id"])
+    with Browser(api, email=email) as browser:
+        listed = browser.get("/services").text
+        assert "Add a service" in listed and choices(listed, "team_id") == [str(mine["id"])]
+        page = browser.get(f"/services/{own['name']}").text
+        assert "Edit the service" in page and f"/services/{own['name']}/delete" in page
+        saved = browser.submit(
+            f"/services/{own['name']}", description="ours", team_id=str(mine["id"])
+        )
+        assert "Saved." in saved.text and not shown_error(saved)
+        name = unique("svc")
+        added = browser.submit("/services", name=name, team_id=str(mine["id"]))
+        assert f"Service {name} added." in added.text
+
+        page = browser.get(f"/services/{other['name']}").text
+        assert "<form" not in page.split("<main", 1)[1]
+        edit = {"description": "taken", "team_id": str(theirs["id"])}
+        assert browser.submit(f"/services/{other['name']}", **edit).status_code == 403
+        assert browser.submit(f"/services/{other['name']}/delete").status_code == 403
+        moved = browser.submit(f"/services/{own['name']}", team_id=str(theirs["id"]))
+        assert moved.status_code == 403 and theirs["name"] in moved.text
+        assert browser.submit("/services", name=unique("svc")).status_code == 403
+    assert ok(api.viewer.get(f"/api/v1/services/{own['name']}"))["team_id"] == mine["id"]
+    assert ok(api.viewer.get(f"/api/v1/services/{other['name']}"))["description"] == ""
+    with Browser(api, "responder") as browser:  # a plain responder changes no service
+        assert "Add a service" not in browser.get("/services").text
+        assert "Edit the service" not in browser.get(f"/services/{own['name']}").text
+        assert browser.submit(f"/services/{own['name']}/delete").status_code == 403
 
 
 def test_the_pages_need_a_sign_in(api: Api) -> None:

@@ -9,9 +9,10 @@ from datetime import datetime
 
 import pytest
 
-from tests.builders import layer, level, ok, person, policy, schedule, unique
+from tests.builders import layer, level, ok, person, policy, schedule, team, team_admin, unique
 from tests.conftest import PASSWORD, Api
-from tests.oncall.console import Browser, forms_posting_to, redirected_to, refusal_of
+from tests.console import choices
+from tests.oncall.console import Browser, forms_posting_to, main_of, redirected_to, refusal_of
 from tocsin.access import accounts
 from tocsin.core.roles import AccessRole
 
@@ -25,6 +26,14 @@ BAR = re.compile(
 @pytest.fixture
 def responder(api: Api) -> Iterator[Browser]:
     browser = Browser(api, "responder")
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def admin(api: Api) -> Iterator[Browser]:
+    """Schedules of no team are changed by admins (a team's also by its team admins)."""
+    browser = Browser(api, "admin")
     yield browser
     browser.close()
 
@@ -65,10 +74,10 @@ def berlin_form(name: str, people: str, **more: str) -> dict[str, str]:
 
 
 def test_a_schedule_made_in_the_form_hands_off_at_local_time_across_dst(
-    api: Api, responder: Browser
+    api: Api, admin: Browser, responder: Browser
 ) -> None:
     ana, ben = person(api, "Ana"), person(api, "Ben")
-    made = responder.submit(
+    made = admin.submit(
         "/schedules", berlin_form(unique("berlin"), f"{ana['handle']}, @{ben['handle']}")
     )
     schedule_id = int(redirected_to(made).split("?")[0].rsplit("/", 1)[1])
@@ -102,13 +111,13 @@ def test_a_schedule_made_in_the_form_hands_off_at_local_time_across_dst(
     )
 
 
-def test_layers_are_edited_with_restrictions_and_deleted(api: Api, responder: Browser) -> None:
+def test_layers_are_edited_with_restrictions_and_deleted(api: Api, admin: Browser) -> None:
     ana, ben = person(api, "Ana"), person(api, "Ben")
     made = schedule(api, [layer([ana["id"]])], time_zone="Europe/Berlin")
     path = f"/schedules/{made['id']}"
-    form = responder.page(f"{path}/edit")
+    form = admin.page(f"{path}/edit")
     assert f'value="{ana["handle"]}"' in form
-    edited = responder.submit(
+    edited = admin.submit(
         path,
         {
             **berlin_form(made["name"], ana["handle"]),
@@ -128,39 +137,39 @@ def test_layers_are_edited_with_restrictions_and_deleted(api: Api, responder: Br
         ("weekly", 5, 120),
         ("daily", None, 60),
     ]
-    assert "weekly Sat 08:00 120" in responder.page(f"{path}/edit")
+    assert "weekly Sat 08:00 120" in admin.page(f"{path}/edit")
 
-    page = responder.page(path)
+    page = admin.page(path)
     assert f'data-confirm="Delete schedule {made["name"]}?"' in page
-    assert redirected_to(responder.submit(f"{path}/delete")).startswith("/schedules?")
+    assert redirected_to(admin.submit(f"{path}/delete")).startswith("/schedules?")
     assert api.viewer.get(f"/api/v1{path}").status_code == 404
 
 
-def test_bad_values_come_back_naming_the_field(api: Api, responder: Browser) -> None:
+def test_bad_values_come_back_naming_the_field(api: Api, admin: Browser) -> None:
     ana = person(api, "Ana")
     name = unique("bad")
-    zone = responder.submit(
+    zone = admin.submit(
         "/schedules", {**berlin_form(name, ana["handle"]), "time_zone": "Mars/Base"}
     )
     assert refusal_of(zone).startswith("time_zone:")
-    stranger = responder.submit("/schedules", berlin_form(name, "nobody-here"))
+    stranger = admin.submit("/schedules", berlin_form(name, "nobody-here"))
     assert refusal_of(stranger).startswith("layers.0.participants:")
-    window = responder.submit(
+    window = admin.submit(
         "/schedules", {**berlin_form(name, ana["handle"]), "layers-0-restrictions": "sometimes"}
     )
     assert refusal_of(window).startswith("layers.0.restrictions:")
-    length = responder.submit(
+    length = admin.submit(
         "/schedules", {**berlin_form(name, ana["handle"]), "layers-0-length": "0"}
     )
     assert refusal_of(length).startswith("layers.0.length:")
-    shown = responder.get(redirected_to(length))
+    shown = admin.get(redirected_to(length))
     assert shown.status_code == 200 and "layers.0.length:" in shown.text
     assert name not in [s["name"] for s in ok(api.viewer.get("/api/v1/schedules"))]
     used = schedule(api, [layer([ana["id"]])])
     policy(api, [level(schedules=[used["id"]])])
-    refused = responder.submit(f"/schedules/{used['id']}/delete")
+    refused = admin.submit(f"/schedules/{used['id']}/delete")
     assert "escalation policy" in refusal_of(refused)
-    bad_from = responder.get(f"/schedules/{used['id']}?from=someday")
+    bad_from = admin.get(f"/schedules/{used['id']}?from=someday")
     assert bad_from.status_code == 422 and "from:" in bad_from.text
 
 
@@ -228,7 +237,7 @@ def test_a_viewer_sees_no_forms_and_cannot_post(api: Api) -> None:
         listed = viewer.page("/schedules")
         assert made["name"] in listed and 'href="/schedules/new"' not in listed
         page = viewer.page(f"/schedules/{made['id']}")
-        assert "timeline-bar" in page and "<form" not in page.split("<main>", 1)[1]
+        assert "timeline-bar" in page and "<form" not in main_of(page)
         assert viewer.get(f"/schedules/{made['id']}/edit").status_code == 403
         take = {"start": "2030-01-01T00:00:00+00:00", "end": "2030-01-02T00:00:00+00:00"}
         assert viewer.submit(f"/schedules/{made['id']}/take", take).status_code == 403
@@ -240,3 +249,58 @@ def test_a_viewer_sees_no_forms_and_cannot_post(api: Api) -> None:
         "/schedules", berlin_form(unique("c"), ana["handle"]), csrf=False
     )
     assert refused.status_code == 403 and "CSRF" in refused.text
+
+
+def test_a_team_admin_changes_their_teams_schedules_and_no_others(
+    api: Api, responder: Browser
+) -> None:
+    ana = person(api, "Ana")
+    mine, email = team_admin(api)
+    theirs = team(api, ana["id"])
+    own = schedule(api, [layer([ana["id"]])], team_id=mine["id"])
+    other = schedule(api, [layer([ana["id"]])], team_id=theirs["id"])
+    as_admin = Browser(api, email=email)
+    try:
+        assert 'href="/schedules/new"' in as_admin.page("/schedules")
+        new = as_admin.page("/schedules/new")  # only their team to choose, not "none"
+        assert choices(new, "team_id") == [str(mine["id"])]  # not "none", nor another team
+        page = as_admin.page(f"/schedules/{own['id']}")
+        assert forms_posting_to(page, f"/schedules/{own['id']}/delete")
+        assert f'href="/schedules/{own["id"]}/edit"' in page
+        edited = as_admin.submit(
+            f"/schedules/{own['id']}",
+            berlin_form(own["name"], ana["handle"], team_id=str(mine["id"])),
+        )
+        assert redirected_to(edited) == f"/schedules/{own['id']}?notice=Saved."
+        made = as_admin.submit(
+            "/schedules", berlin_form(unique("mine"), ana["handle"], team_id=str(mine["id"]))
+        )
+        assert "error" not in redirected_to(made)
+
+        page = as_admin.page(f"/schedules/{other['id']}")  # overrides still, as a responder
+        assert not forms_posting_to(page, f"/schedules/{other['id']}/delete")
+        assert f"/schedules/{other['id']}/edit" not in page
+        assert forms_posting_to(page, f"/schedules/{other['id']}/overrides")
+        assert as_admin.get(f"/schedules/{other['id']}/edit").status_code == 403
+        assert as_admin.submit(f"/schedules/{other['id']}/delete").status_code == 403
+        moved = as_admin.submit(
+            f"/schedules/{own['id']}",
+            berlin_form(own["name"], ana["handle"], team_id=str(theirs["id"])),
+        )
+        assert moved.status_code == 403 and "team " in moved.text
+        for team_id in (str(theirs["id"]), ""):
+            refused = as_admin.submit(
+                "/schedules", berlin_form(unique("x"), ana["handle"], team_id=team_id)
+            )
+            assert refused.status_code == 403
+    finally:
+        as_admin.close()
+    assert ok(api.viewer.get(f"/api/v1/schedules/{own['id']}"))["team_id"] == mine["id"]
+    assert ok(api.viewer.get(f"/api/v1/schedules/{other['id']}"))["name"] == other["name"]
+    # a plain responder changes no schedule (overrides only), as in the API
+    page = responder.page(f"/schedules/{own['id']}")
+    assert 'href="/schedules/new"' not in responder.page("/schedules")
+    assert not forms_posting_to(page, f"/schedules/{own['id']}/delete")
+    assert forms_posting_to(page, f"/schedules/{own['id']}/overrides")
+    assert responder.submit(f"/schedules/{own['id']}/delete").status_code == 403
+    assert responder.get("/schedules/new").status_code == 403

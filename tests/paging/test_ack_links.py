@@ -53,7 +53,7 @@ def test_the_button_acknowledges_and_the_page_then_says_who(
     api: Api, worker: Worker, smtp_server: SmtpServer
 ) -> None:
     link, gail, iid = paged_link(api, worker, smtp_server, "gail")
-    actor = f"person:{gail['handle']} (link)"
+    actor = f"{gail['name']} (page link)"
     with api.anonymous() as browser:
         done = browser.post(link)
         assert done.status_code == 200

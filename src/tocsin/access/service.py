@@ -48,6 +48,12 @@ class Principal:
     """The zone the user chose for the console (None: their browser's)."""
 
     @property
+    def form_zone(self) -> str:
+        """The zone a date and time typed in a console form is read in: the user's, else
+        UTC (the server does not know the browser's)."""
+        return self.time_zone or "UTC"
+
+    @property
     def actor(self) -> str:
         """The person's name where the user is linked to one; else the token or address."""
         if self.person_name:

@@ -48,10 +48,11 @@ State = Annotated[IngestState, Depends(ingest_state)]
 AlertStatus = Literal["firing", "acknowledged", "resolved", "silenced"]
 
 
-def _may_change_integration(
+def require_change_of(
     db: Database, state: IngestState, principal: Principal, integration_id: int
 ) -> None:
-    """Admins change any integration; a team admin those of their team's services."""
+    """Admins change any integration; a team admin those of their team's services (the
+    console's integration forms check the same)."""
     found = integrations.get_integration(db, state=state, integration_id=integration_id)
     oncall.require_change(db, principal, oncall.service_team_if_any(db, name=found.service))
 
@@ -92,7 +93,7 @@ def change_integration(
 ) -> IntegrationOut:
     """Change rules; ``legacy_key`` sets the old tool's key, ``null`` removes it (409 if
     another integration has it)."""
-    _may_change_integration(db, state, principal, integration_id)
+    require_change_of(db, state, principal, integration_id)
     return integrations.change_integration(
         db, state=state, integration_id=integration_id, patch=body
     )
@@ -103,7 +104,7 @@ def rotate_key(
     integration_id: Id, db: DbDep, state: State, settings: SettingsDep, principal: Responder
 ) -> IntegrationCreated:
     """Replace the key; the old one stops working."""
-    _may_change_integration(db, state, principal, integration_id)
+    require_change_of(db, state, principal, integration_id)
     return integrations.rotate_key(
         db, state=state, integration_id=integration_id, base_url=settings.base_url
     )
@@ -114,7 +115,7 @@ def revoke_integration(
     integration_id: Id, db: DbDep, state: State, principal: Responder
 ) -> IntegrationOut:
     """Revoke: its key gets 404/401 from then on and nothing more is stored."""
-    _may_change_integration(db, state, principal, integration_id)
+    require_change_of(db, state, principal, integration_id)
     return integrations.revoke_integration(db, state=state, integration_id=integration_id)
 
 

@@ -1,5 +1,6 @@
-"""The integrations pages: every integration (or one service's), and the admin's forms to
-add one, rotate its key and delete (revoke) it.
+"""The integrations pages: every integration (or one service's), and the forms to add one,
+rotate its key and delete (revoke) it, shown to whoever the API lets change the service's
+team's configuration (admins, and that team's admins).
 
 The key is shown once, on the answer to the form that made or rotated it, with a first
 request to paste; only its digest is stored, so no later page can show it again.
@@ -17,13 +18,15 @@ from tocsin.access.api import check_role
 from tocsin.access.pages import PagePrincipal
 from tocsin.access.service import Principal
 from tocsin.alerts import integrations
-from tocsin.alerts.api import State
+from tocsin.alerts.api import State, require_change_of
 from tocsin.alerts.samples import sample_for
 from tocsin.alerts.schemas import IntegrationCreate, IntegrationCreated, IntegrationKind
 from tocsin.core.roles import AccessRole
+from tocsin.db import Database
 from tocsin.deps import DbDep, PoliciesDep, SettingsDep
-from tocsin.errors import Forbidden, InvalidInput
+from tocsin.errors import InvalidInput
 from tocsin.fields import Id
+from tocsin.oncall import service as oncall
 from tocsin.page_forms import attempt
 from tocsin.templating import templates
 
@@ -36,12 +39,10 @@ def _check(principal: Principal, role: AccessRole) -> Principal:
     return check_role(principal, role)
 
 
-def _may(principal: Principal, role: AccessRole) -> bool:
-    try:
-        _check(principal, role)
-    except Forbidden:
-        return False
-    return True
+def _require_change(db: Database, principal: Principal, service: str) -> None:
+    """The API's check: the right to change the configuration of the service's team."""
+    _check(principal, AccessRole.RESPONDER)
+    oncall.require_change(db, principal, oncall.service_team_if_any(db, name=service))
 
 
 @router.get("/integrations", response_class=HTMLResponse)
@@ -58,9 +59,12 @@ def integrations_page(
     found = integrations.list_integrations(db, state=state, include_revoked=revoked)
     if service:
         found = [i for i in found if i.service == service]
+    services = {i.service for i in found}
+    owners = {name: oncall.service_team_if_any(db, name=name) for name in services}
     context = {
         "principal": principal,
-        "can_admin": _may(principal, AccessRole.ADMIN),
+        "rights": oncall.rights(db, principal),
+        "owners": owners,
         "integrations": found,
         "kinds": list(IntegrationKind),
         "severities": list(policies),
@@ -105,7 +109,7 @@ def create_from_form(
     made: list[IntegrationCreated] = []
 
     def action() -> None:
-        _check(principal, AccessRole.ADMIN)
+        _require_change(db, principal, service.strip())
         body: dict[str, Any] = {"kind": kind, "name": name, "service": service.strip()}
         if default_severity:
             body["default_severity"] = default_severity
@@ -139,7 +143,8 @@ def rotate_from_form(
     made: list[IntegrationCreated] = []
 
     def action() -> None:
-        _check(principal, AccessRole.ADMIN)
+        _check(principal, AccessRole.RESPONDER)
+        require_change_of(db, state, principal, integration_id)
         made.append(
             integrations.rotate_key(
                 db, state=state, integration_id=integration_id, base_url=settings.base_url
@@ -155,7 +160,8 @@ def delete_from_form(
     integration_id: Id, db: DbDep, state: State, principal: PagePrincipal
 ) -> Response:
     def action() -> None:
-        _check(principal, AccessRole.ADMIN)
+        _check(principal, AccessRole.RESPONDER)
+        require_change_of(db, state, principal, integration_id)
         integrations.revoke_integration(db, state=state, integration_id=integration_id)
 
     return attempt("/integrations", action, notice="Integration deleted: its key no longer works.")

@@ -121,7 +121,8 @@ def noise_page(
     rows: list[NoiseRow] = []
     error = None
     try:
-        start, end = _instant(since, "since"), _instant(until, "until")
+        zone = principal.form_zone
+        start, end = _instant(since, "since", zone), _instant(until, "until", zone)
         rows = alerts_api.noise(db, principal, since=start, until=end)  # the API's defaults
     except InvalidInput as exc:
         error = exc.message
@@ -135,9 +136,9 @@ def noise_page(
     return templates.TemplateResponse(request, "alerts_noise.html", context)
 
 
-def _instant(value: str, field: str) -> datetime | None:
-    """A ``datetime-local`` (or ISO 8601) input, read as UTC; "" is none."""
-    found = in_zone(value.strip(), "UTC")
+def _instant(value: str, field: str, zone: str) -> datetime | None:
+    """A ``datetime-local`` (or ISO 8601) input, read in ``zone``; "" is none."""
+    found = in_zone(value.strip(), zone)
     if isinstance(found, str):
         raise InvalidInput(f"{field}: {value!r} is not a date and time", field=field)
     return found

@@ -57,10 +57,10 @@ def silences_page(request: Request, db: DbDep, principal: PagePrincipal) -> Resp
     return templates.TemplateResponse(request, "alerts_silences.html", context)
 
 
-def _ends_at(starts_at: Any, ends_at: str, duration_minutes: str) -> Any:
-    """The end: as given, else the start (or now) plus the duration."""
+def _ends_at(starts_at: Any, ends_at: str, duration_minutes: str, zone: str) -> Any:
+    """The end: as given (read in ``zone``), else the start (or now) plus the duration."""
     if ends_at.strip() or not duration_minutes.strip():
-        return in_zone(ends_at.strip(), "UTC")
+        return in_zone(ends_at.strip(), zone)
     minutes = duration_minutes.strip()
     if not (minutes.isascii() and minutes.isdigit()) or not 0 < int(minutes) <= MAX_MINUTES:
         message = f"duration_minutes: {minutes!r} is not a number of minutes (1–{MAX_MINUTES})"
@@ -83,12 +83,12 @@ def create_from_form(
 ) -> Response:
     def action() -> None:
         _check(principal, AccessRole.RESPONDER)
-        start = in_zone(starts_at.strip(), "UTC")
+        start = in_zone(starts_at.strip(), principal.form_zone)
         body = SilenceCreate.model_validate(
             {
                 "matchers": [line.strip() for line in matchers.splitlines() if line.strip()],
                 "starts_at": start,
-                "ends_at": _ends_at(start, ends_at, duration_minutes),
+                "ends_at": _ends_at(start, ends_at, duration_minutes, principal.form_zone),
                 "comment": comment,
                 "service": service.strip() or None,
             }

@@ -31,7 +31,7 @@ def _check(principal: Principal) -> Principal:
     return check_role(principal, AccessRole.ADMIN)
 
 
-def _filters(request: Request) -> tuple[dict[str, str], service.Filters]:
+def _filters(request: Request, zone: str) -> tuple[dict[str, str], service.Filters]:
     """The page's filters as typed, and as the API's ``filters`` reads them (its checks)."""
     typed = {name: request.query_params.get(name, "").strip()[:300] for name in FIELDS}
     action = typed["action"] or None
@@ -40,7 +40,7 @@ def _filters(request: Request) -> tuple[dict[str, str], service.Filters]:
         raise InvalidInput(f"action: {action!r} is not one of {choices}", field="action")
     times = {}
     for name in ("since", "until"):
-        found = in_zone(typed[name], "UTC")
+        found = in_zone(typed[name], zone)
         if isinstance(found, str):
             raise InvalidInput(f"{name}: {found!r} is not a date and time", field=name)
         times[name] = found
@@ -66,7 +66,7 @@ def audit_page(
     page: Page[AuditEntryOut] = Page(items=[], next_cursor=None)
     error = None
     try:
-        typed, where = _filters(request)
+        typed, where = _filters(request, principal.form_zone)
         page = service.list_entries(db, filters=where, limit=PAGE_SIZE, cursor=cursor or None)
     except InvalidInput as exc:
         error = exc.message
@@ -87,5 +87,5 @@ def audit_page(
 def audit_csv(request: Request, db: DbDep, principal: PagePrincipal) -> StreamingResponse:
     """The API's CSV export (``GET /api/v1/audit.csv``), for a signed-in browser."""
     _check(principal)
-    _, where = _filters(request)
+    _, where = _filters(request, principal.form_zone)
     return api.export_audit(db, principal, where)

@@ -4,9 +4,7 @@ actions as verbs, and what a close still needs."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime
 
 from tocsin.core.lifecycle import LEARNING_SETTLED, LearningState, Status
 from tocsin.core.severity import SeverityPolicy
@@ -31,16 +29,6 @@ class Composer:
     impact: str
     actions: str
     next_update_in_minutes: int | None
-
-
-def countdown(due: datetime | None, now: datetime) -> str | None:
-    """ "due in 12 min" or "overdue by 3 min" (None: no update is due)."""
-    if due is None:
-        return None
-    minutes = (due - now).total_seconds() / 60
-    if minutes >= 0:
-        return f"due in {math.ceil(minutes)} min"
-    return f"overdue by {math.ceil(-minutes)} min"
 
 
 def actions(incident: IncidentOut) -> list[Action]:

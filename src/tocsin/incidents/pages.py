@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tocsin import clock, live
+from tocsin import live
 from tocsin.access.pages import PagePrincipal
 from tocsin.core.lifecycle import RuleViolation, Status
 from tocsin.core.roles import AccessRole, Role
@@ -216,7 +216,6 @@ def incident_detail(
         stakeholders=service.list_stakeholders(db, incident_id=incident_id, reader=reader),
         latest_update=latest,
         composer=detail.composer(incident, latest, policies.get(incident.severity)),
-        update_countdown=detail.countdown(incident.next_update_due_at, clock.now()),
         actions=detail.actions(incident),
         close_needs=detail.close_needs(incident),
         learning_open=detail.learning_open(incident),

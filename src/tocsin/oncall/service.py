@@ -17,8 +17,8 @@ for postmortems, ``owning_team_in`` (a service's team and its zone) and
 read of its own, ``get_person`` (paging's acknowledge page names who followed a link); for the
 metrics (``reports.py``), ``service_teams``, ``shifts_between_in`` and ``zones_in``; for
 every route or page that changes a team's configuration (an integration of a team's
-service), ``require_change`` and ``may_change`` (admins, and the owning team's admins), with
-``service_team_if_any`` (the team of a service named in the catalog).
+service), ``require_change``, ``may_change`` and ``rights`` (admins, and the owning team's
+admins), with ``service_team_if_any`` (the team of a service named in the catalog).
 
 Each is written in the sub-feature it belongs to; this module only names them. The
 sub-features are ``people/`` (people, contact methods, notification rules), ``teams/``,
@@ -50,13 +50,14 @@ from tocsin.oncall.people.service import (
     people_in,
 )
 from tocsin.oncall.reports import service_teams, shifts_between_in, zones_in
-from tocsin.oncall.teams.access import may_change, require_change
+from tocsin.oncall.teams.access import Rights, may_change, require_change, rights
 
 __all__ = [
     "Email",
     "OwningTeam",
     "PersonRef",
     "PlannedContact",
+    "Rights",
     "contact_method_in",
     "delivery_target_in",
     "directory_in",
@@ -71,6 +72,7 @@ __all__ = [
     "people_in",
     "require_change",
     "resolve_people_in",
+    "rights",
     "service_team_if_any",
     "service_teams",
     "services_of_team_in",

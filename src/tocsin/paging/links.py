@@ -74,12 +74,13 @@ def _first_answer(db: Database, incident_id: int) -> EventOut | None:
 
 
 def _person(db: Database, person_id: int) -> tuple[str, str]:
-    """How to show the person, and how the timeline names them."""
+    """How to show the person, and how the timeline names them: by their name, as everything
+    a person does is recorded (people are users), and how they acted."""
     try:
         person = oncall_service.get_person(db, person_id=person_id)
     except NotFound:
-        return f"person #{person_id}", f"person:{person_id} (link)"
-    return f"{person.name} (@{person.handle})", f"person:{person.handle} (link)"
+        return f"person #{person_id}", f"person #{person_id} (page link)"
+    return f"{person.name} (@{person.handle})", f"{person.name} (page link)"
 
 
 def _page(db: Database, incident_id: int, person_id: int, expires_at: datetime) -> AckPage:

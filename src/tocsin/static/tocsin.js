@@ -2,6 +2,8 @@
  *  - <time datetime> (the `time` filter): shown in the viewer's zone — their account's
  *    setting (<meta name="tocsin-time-zone">), else the browser's.
  *  - <time data-ago> (the `ago` filter): "12 min ago", kept fresh.
+ *  - <time data-countdown> (the `countdown` filter): "due in 12 min" / "overdue by 3 min",
+ *    kept fresh; the element gets the class "overdue" once past.
  *  - <form data-confirm="...">: asks before submitting.
  *  - <button class="copy" data-copy="#id">: copies the target's text.
  *  - <div data-live="/url" data-live-event="name" data-live-swap="inner|append">: listens
@@ -39,6 +41,13 @@
     return Math.floor(minutes / (60 * 24)) + " d ago";
   }
 
+  function countdown(el, date) {
+    var minutes = (date.getTime() - Date.now()) / 60000;
+    el.textContent = minutes >= 0 ? "due in " + Math.ceil(minutes) + " min"
+      : "overdue by " + Math.ceil(-minutes) + " min";
+    el.classList.toggle("overdue", minutes < 0);
+  }
+
   function localize(root) {
     var tz = zone();
     root.querySelectorAll("time[datetime]").forEach(function (el) {
@@ -47,15 +56,20 @@
       try {
         el.title = inZone(date, tz, true);
         if (el.hasAttribute("data-ago")) { el.textContent = ago(date); }
+        else if (el.hasAttribute("data-countdown")) { countdown(el, date); }
         else { el.textContent = inZone(date, tz, false); }
       } catch (e) { /* an old browser: keep the UTC text */ }
     });
   }
 
-  function refreshAgo() {
+  function refresh() {
     document.querySelectorAll("time[data-ago][datetime]").forEach(function (el) {
       var date = new Date(el.getAttribute("datetime"));
       if (!isNaN(date.getTime())) { el.textContent = ago(date); }
+    });
+    document.querySelectorAll("time[data-countdown][datetime]").forEach(function (el) {
+      var date = new Date(el.getAttribute("datetime"));
+      if (!isNaN(date.getTime())) { countdown(el, date); }
     });
   }
 
@@ -109,7 +123,7 @@
   function start() {
     localize(document);
     document.querySelectorAll("[data-live]").forEach(listen);
-    setInterval(refreshAgo, 30000);
+    setInterval(refresh, 15000);
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from tocsin.access.api import check_role
 from tocsin.access.pages import PagePrincipal
 from tocsin.access.service import Principal
 from tocsin.core.roles import AccessRole
@@ -20,7 +21,9 @@ from tocsin.oncall.escalation import service
 from tocsin.oncall.escalation.schemas import LevelOut, PolicyCreate, PolicyOut, TargetType
 from tocsin.oncall.people import service as people_service
 from tocsin.oncall.schedules import service as schedules_service
-from tocsin.page_forms import Form, attempt, back, refusal, text, texts
+from tocsin.oncall.teams import access
+from tocsin.oncall.teams import service as teams_service
+from tocsin.page_forms import Form, attempt, back, or_none, refusal, text, texts
 from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -28,16 +31,10 @@ MAX_LEVELS = 20  # PolicyCreate's bound
 BLANK_TIMEOUT = 30
 
 
-def may_change(principal: Principal) -> bool:
-    """Whether the signed-in user may change policies: the API's role for it (a responder).
-
-    The one place these pages decide it; team-scoped rights would go here."""
-    return principal.role.allows(AccessRole.RESPONDER)
-
-
-def _require_change(principal: Principal) -> None:
-    if not may_change(principal):
-        raise Forbidden("viewers cannot change escalation policies")
+def _responder(principal: Principal) -> None:
+    """The role every changing route of the API asks first (a viewer is refused before
+    the form is read); a policy also needs the right on its team (``require_change``)."""
+    check_role(principal, AccessRole.RESPONDER)
 
 
 def policy_body(form: FormData) -> PolicyCreate:
@@ -57,15 +54,19 @@ def policy_body(form: FormData) -> PolicyCreate:
         "name": text(form, "name"),
         "description": text(form, "description"),
         "repeat": text(form, "repeat") or "0",
+        "team_id": or_none(text(form, "team_id")),
         "levels": levels,
     }
     return PolicyCreate.model_validate(body)
 
 
-def _page(request: Request, principal: Principal, name: str, **values: Any) -> Response:
+def _page(
+    request: Request, db: Database, principal: Principal, name: str, **values: Any
+) -> Response:
+    """A page; its forms show as the API would allow (``rights``: per policy, its team)."""
     context = {
         "principal": principal,
-        "can_change": may_change(principal),
+        "rights": access.rights(db, principal),
         "error": request.query_params.get("error"),
         "notice": request.query_params.get("notice", "")[:200],
         **values,
@@ -80,10 +81,12 @@ def _form_page(
     blank = LevelOut(position=len(levels) + 1, timeout_minutes=BLANK_TIMEOUT, targets=[])
     return _page(
         request,
+        db,
         principal,
         "policies_form.html",
         policy=policy,
         levels=[*levels, blank] if len(levels) < MAX_LEVELS else levels,
+        teams=access.rights(db, principal).teams(teams_service.list_teams(db)),
         people=people_service.list_people(db),
         schedules=schedules_service.list_schedules(db),
     )
@@ -91,21 +94,25 @@ def _form_page(
 
 @router.get("/policies", response_class=HTMLResponse)
 def policies_page(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
-    return _page(request, principal, "policies_list.html", policies=service.list_policies(db))
+    policies = service.list_policies(db)
+    return _page(request, db, principal, "policies_list.html", policies=policies)
 
 
 @router.get("/policies/new", response_class=HTMLResponse)
 def new_policy_page(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
-    _require_change(principal)
+    if not access.rights(db, principal).any:
+        access.require_change(db, principal, None)
     return _form_page(request, db, principal, None)
 
 
 @router.post("/policies")
 def create_policy_from_form(db: DbDep, principal: PagePrincipal, form: Form) -> Response:
-    _require_change(principal)
+    _responder(principal)
     try:
-        created = service.create_policy(db, body=policy_body(form))
-    except Unavailable:
+        body = policy_body(form)
+        access.require_change(db, principal, body.team_id)
+        created = service.create_policy(db, body=body)
+    except (Unavailable, Forbidden):
         raise
     except (TocsinError, ValueError) as exc:
         return back("/policies/new", error=refusal(exc))
@@ -115,8 +122,10 @@ def create_policy_from_form(db: DbDep, principal: PagePrincipal, form: Form) -> 
 @router.get("/policies/{policy_id}", response_class=HTMLResponse)
 def policy_page(request: Request, policy_id: Id, db: DbDep, principal: PagePrincipal) -> Response:
     policy = service.get_policy(db, policy_id=policy_id)
-    if not may_change(principal):
-        return _page(request, principal, "policies_form.html", policy=policy, levels=policy.levels)
+    if not access.may_change(db, principal, policy.team_id):
+        return _page(
+            request, db, principal, "policies_form.html", policy=policy, levels=policy.levels
+        )
     return _form_page(request, db, principal, policy)
 
 
@@ -124,17 +133,22 @@ def policy_page(request: Request, policy_id: Id, db: DbDep, principal: PagePrinc
 def replace_policy_from_form(
     policy_id: Id, db: DbDep, principal: PagePrincipal, form: Form
 ) -> Response:
-    _require_change(principal)
-    return attempt(
-        f"/policies/{policy_id}",
-        lambda: service.replace_policy(db, policy_id=policy_id, body=policy_body(form)),
-        notice="Saved.",
-    )
+    _responder(principal)
+    old_team = service.policy_team(db, policy_id=policy_id)
+    access.require_change(db, principal, old_team)
+
+    def replace() -> None:
+        body = policy_body(form)
+        access.require_change(db, principal, old_team, body.team_id)
+        service.replace_policy(db, policy_id=policy_id, body=body)
+
+    return attempt(f"/policies/{policy_id}", replace, notice="Saved.")
 
 
 @router.post("/policies/{policy_id}/delete")
 def delete_policy_from_form(policy_id: Id, db: DbDep, principal: PagePrincipal) -> Response:
-    _require_change(principal)
+    _responder(principal)
+    access.require_change(db, principal, service.policy_team(db, policy_id=policy_id))
     try:
         service.delete_policy(db, policy_id=policy_id)
     except Unavailable:

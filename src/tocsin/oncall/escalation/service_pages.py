@@ -2,7 +2,7 @@
 a service, and one service's page to edit or delete it.
 
 Each action builds the body the API route takes and calls the same use case, with the same
-role (viewers read; responders change).
+checks: viewers read; admins, and a team admin for their own team's services, change.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from tocsin.access.pages import PagePrincipal
 from tocsin.access.service import Principal
 from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep
-from tocsin.errors import Forbidden
 from tocsin.oncall.escalation import service
 from tocsin.oncall.escalation.schemas import ServiceCreate, ServicePatch
+from tocsin.oncall.teams import access
 from tocsin.oncall.teams import service as teams_service
 from tocsin.page_forms import attempt
 from tocsin.templating import templates
@@ -34,14 +34,6 @@ ServiceName = Annotated[str, Path(max_length=100)]
 def _check(principal: Principal, role: AccessRole) -> Principal:
     """The role check of the API route that does the same (tocsin.access.api)."""
     return check_role(principal, role)
-
-
-def _may(principal: Principal, role: AccessRole) -> bool:
-    try:
-        _check(principal, role)
-    except Forbidden:
-        return False
-    return True
 
 
 def _or_none(value: str) -> str | None:
@@ -57,10 +49,14 @@ def _open_counts(request: Request) -> Mapping[str, int]:
 
 
 def _page(request: Request, db: DbDep, principal: Principal, name: str, **values: Any) -> Response:
+    """A page; its forms show as the API would allow (``rights``: per service, its team)."""
+    rights = access.rights(db, principal)
+    every_team = teams_service.list_teams(db)
     context = {
         "principal": principal,
-        "can_change": _may(principal, AccessRole.RESPONDER),
-        "teams": {t.id: t.name for t in teams_service.list_teams(db)},
+        "rights": rights,
+        "teams": {t.id: t.name for t in every_team},
+        "team_choices": {t.id: t.name for t in rights.teams(every_team)},
         "policies": {p.id: p.name for p in service.list_policies(db)},
         "error": request.query_params.get("error"),
         "notice": request.query_params.get("notice"),
@@ -102,6 +98,7 @@ def create_from_form(
                 "escalation_policy_id": _or_none(escalation_policy_id),
             }
         )
+        access.require_change(db, principal, body.team_id)
         service.create_service(db, body=body)
 
     return attempt("/services", action, notice=f"Service {name.strip()} added.")
@@ -128,6 +125,8 @@ def edit_from_form(
 ) -> Response:
     def action() -> None:
         _check(principal, AccessRole.RESPONDER)
+        old_team = service.service_team(db, name=name)
+        access.require_change(db, principal, old_team)
         patch = ServicePatch.model_validate(
             {
                 "description": description,
@@ -135,6 +134,7 @@ def edit_from_form(
                 "escalation_policy_id": _or_none(escalation_policy_id),
             }
         )
+        access.require_change(db, principal, old_team, patch.team_id)
         service.edit_service(db, name=name, patch=patch)
 
     return attempt(_at(name), action, notice="Saved.")
@@ -144,6 +144,7 @@ def edit_from_form(
 def delete_from_form(name: ServiceName, db: DbDep, principal: PagePrincipal) -> Response:
     def action() -> None:
         _check(principal, AccessRole.RESPONDER)
+        access.require_change(db, principal, service.service_team(db, name=name))
         service.delete_service(db, name=name)
 
     return attempt(_at(name), action, notice=f"Service {name} deleted.", then="/services")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tocsin import clock
+from tocsin.access.api import check_role
 from tocsin.access.pages import PagePrincipal
 from tocsin.access.service import Principal
 from tocsin.core.roles import AccessRole
@@ -24,6 +25,7 @@ from tocsin.fields import Id
 from tocsin.oncall.people import service as people_service
 from tocsin.oncall.schedules import console, service
 from tocsin.oncall.schedules.schemas import OnCallOut, OverrideCreate, ScheduleOut, ShiftOut
+from tocsin.oncall.teams import access
 from tocsin.oncall.teams import service as teams_service
 from tocsin.page_forms import Form, attempt, back, in_zone, refusal, text
 from tocsin.templating import templates
@@ -85,21 +87,26 @@ SPANS = (7, 14)
 NOT_LINKED = "your user is not linked to an on-call person; an admin links it on the Users page"
 
 
-def may_change(principal: Principal) -> bool:
-    """Whether the signed-in user may change schedules and overrides: the API's role for it
-    (a responder). The one place these pages decide it; team-scoped rights would go here."""
+def may_override(principal: Principal) -> bool:
+    """Overrides and "Take this shift": the API's role for them (a responder)."""
     return principal.role.allows(AccessRole.RESPONDER)
 
 
-def _require_change(principal: Principal) -> None:
-    if not may_change(principal):
-        raise Forbidden("viewers cannot change schedules")
+def _responder(principal: Principal) -> None:
+    """The role every changing route of the API asks first (a viewer is refused before
+    the form is read); schedules also need the right on their team (``require_change``)."""
+    check_role(principal, AccessRole.RESPONDER)
 
 
-def _page(request: Request, principal: Principal, name: str, **values: Any) -> Response:
+def _page(
+    request: Request, db: Database, principal: Principal, name: str, **values: Any
+) -> Response:
+    """A page; its forms show as the API would allow: ``rights`` (per schedule, its team)
+    and ``can_override``."""
     context = {
         "principal": principal,
-        "can_change": may_change(principal),
+        "rights": access.rights(db, principal),
+        "can_override": may_override(principal),
         "error": request.query_params.get("error"),
         "notice": request.query_params.get("notice", "")[:200],
         **values,
@@ -116,12 +123,13 @@ def _form_page(
 ) -> Response:
     return _page(
         request,
+        db,
         principal,
         "schedules_form.html",
         schedule=schedule,
         layers=console.form_layers(schedule),
         kinds=[k.value for k in RotationKind],
-        teams=teams_service.list_teams(db),
+        teams=access.rights(db, principal).teams(teams_service.list_teams(db)),
         people=people_service.list_people(db),
     )
 
@@ -130,22 +138,24 @@ def _form_page(
 def schedules_page(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
     current = {c.schedule_id: c for c in service.on_call_everywhere(db, at=clock.now())}
     schedules = service.list_schedules(db)
-    return _page(request, principal, "schedules_list.html", schedules=schedules, now=current)
+    return _page(request, db, principal, "schedules_list.html", schedules=schedules, now=current)
 
 
 @router.get("/schedules/new", response_class=HTMLResponse)
 def new_schedule_page(request: Request, db: DbDep, principal: PagePrincipal) -> Response:
-    _require_change(principal)
+    if not access.rights(db, principal).any:
+        access.require_change(db, principal, None)
     return _form_page(request, db, principal, None)
 
 
 @router.post("/schedules")
 def create_schedule_from_form(db: DbDep, principal: PagePrincipal, form: Form) -> Response:
-    _require_change(principal)
+    _responder(principal)
     try:
         body = console.schedule_body(form, _handles(db))
+        access.require_change(db, principal, body.team_id)
         created = service.create_schedule(db, body=body)
-    except Unavailable:
+    except (Unavailable, Forbidden):
         raise
     except (TocsinError, ValueError) as exc:
         return back("/schedules/new", error=refusal(exc))
@@ -182,6 +192,7 @@ def schedule_page(
     timeline = service.timeline(db, schedule_id=schedule_id, since=since, until=until)
     return _page(
         request,
+        db,
         principal,
         "schedules_detail.html",
         schedule=schedule,
@@ -200,19 +211,23 @@ def schedule_page(
 def edit_schedule_page(
     request: Request, schedule_id: Id, db: DbDep, principal: PagePrincipal
 ) -> Response:
-    _require_change(principal)
-    return _form_page(request, db, principal, service.get_schedule(db, schedule_id=schedule_id))
+    schedule = service.get_schedule(db, schedule_id=schedule_id)
+    access.require_change(db, principal, schedule.team_id)
+    return _form_page(request, db, principal, schedule)
 
 
 @router.post("/schedules/{schedule_id}")
 def replace_schedule_from_form(
     schedule_id: Id, db: DbDep, principal: PagePrincipal, form: Form
 ) -> Response:
-    _require_change(principal)
+    _responder(principal)
+    old_team = service.schedule_team(db, schedule_id=schedule_id)
+    access.require_change(db, principal, old_team)
     try:
         body = console.schedule_body(form, _handles(db))
+        access.require_change(db, principal, old_team, body.team_id)
         service.replace_schedule(db, schedule_id=schedule_id, body=body)
-    except Unavailable:
+    except (Unavailable, Forbidden):
         raise
     except (TocsinError, ValueError) as exc:
         return back(f"/schedules/{schedule_id}/edit", error=refusal(exc))
@@ -221,7 +236,8 @@ def replace_schedule_from_form(
 
 @router.post("/schedules/{schedule_id}/delete")
 def delete_schedule_from_form(schedule_id: Id, db: DbDep, principal: PagePrincipal) -> Response:
-    _require_change(principal)
+    _responder(principal)
+    access.require_change(db, principal, service.schedule_team(db, schedule_id=schedule_id))
     try:
         service.delete_schedule(db, schedule_id=schedule_id)
     except Unavailable:
@@ -248,7 +264,7 @@ def _override(
 def override_from_form(
     schedule_id: Id, db: DbDep, principal: PagePrincipal, form: Form
 ) -> Response:
-    _require_change(principal)
+    _responder(principal)
     person, start, end = text(form, "person_id"), text(form, "start"), text(form, "end")
     return attempt(
         f"/schedules/{schedule_id}",
@@ -262,7 +278,7 @@ def take_shift_from_form(
     schedule_id: Id, db: DbDep, principal: PagePrincipal, form: Form
 ) -> Response:
     """An override of the shift ``start``–``end`` for the signed-in user's own person."""
-    _require_change(principal)
+    _responder(principal)
     if principal.person_id is None:
         return back(f"/schedules/{schedule_id}", error=NOT_LINKED)
     person, start, end = principal.person_id, text(form, "start"), text(form, "end")
@@ -277,7 +293,7 @@ def take_shift_from_form(
 def delete_override_from_form(
     schedule_id: Id, override_id: Id, db: DbDep, principal: PagePrincipal
 ) -> Response:
-    _require_change(principal)
+    _responder(principal)
     return attempt(
         f"/schedules/{schedule_id}",
         lambda: service.delete_override(db, schedule_id=schedule_id, override_id=override_id),

@@ -8,6 +8,10 @@ check, so a new team admin acts at once and a demoted one stops at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,12 +37,47 @@ def admin_of(db: Database, principal: Principal) -> frozenset[int]:
         return admin_of_in(session, principal.person_id)
 
 
+class _Team(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+T = TypeVar("T", bound=_Team)
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What configuration a caller may change, read once for a page that shows many objects
+    (the same rule as :func:`require_change`)."""
+
+    role: AccessRole
+    admin_of: frozenset[int]
+
+    def may(self, team_id: int | None) -> bool:
+        """May change configuration owned by ``team_id`` (``None``: by no team)."""
+        return may_change_team_config(self.role, self.admin_of, team_id)
+
+    @property
+    def any(self) -> bool:
+        """May change some configuration: may make a new schedule, policy or service."""
+        return self.may(None) or any(self.may(team) for team in self.admin_of)
+
+    def teams(self, teams: Iterable[T]) -> list[T]:
+        """The teams a new or moved object may be given (a form's choices)."""
+        return [team for team in teams if self.may(team.id)]
+
+
+def rights(db: Database, principal: Principal) -> Rights:
+    """What ``principal`` may change; pages ask it to show or hide their edit forms."""
+    if principal.role.allows(AccessRole.ADMIN):
+        return Rights(role=principal.role, admin_of=frozenset())
+    return Rights(role=principal.role, admin_of=admin_of(db, principal))
+
+
 def may_change(db: Database, principal: Principal, team_id: int | None) -> bool:
     """Whether ``principal`` may change configuration owned by ``team_id`` (``None``: by no
-    team); pages ask it to show or hide their edit forms."""
-    if principal.role.allows(AccessRole.ADMIN):
-        return True
-    return may_change_team_config(principal.role, admin_of(db, principal), team_id)
+    team)."""
+    return rights(db, principal).may(team_id)
 
 
 def require_change(db: Database, principal: Principal, *team_ids: int | None) -> None:
