@@ -63,6 +63,8 @@ class Api:
     tokens: dict[str, str]
     tocsin: Tocsin
     """The server's assembly: a test's worker runs on it, as ``serve``'s in-process one does."""
+    app: FastAPI | None = None
+    """The app served (its routes: tests/incidents/test_private.py walks them all)."""
 
     def anonymous(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
@@ -233,6 +235,7 @@ def _with_tokens(backend: str, url: str, db: Database, settings: Settings, app: 
         viewer=client("viewer"),
         tokens=tokens,
         tocsin=app.state.tocsin,
+        app=app,
     )
 
 

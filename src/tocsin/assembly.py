@@ -53,8 +53,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tocsin.access.api import HIDING_PARAMS
 from tocsin.access.hooks import SignedIn
-from tocsin.access.service import TokenCache
+from tocsin.access.service import Principal, TokenCache
 from tocsin.access.wiring import AccessWiring
 from tocsin.alerts import follow as alerts_follow
 from tocsin.alerts import maintenance_silences
@@ -65,6 +66,7 @@ from tocsin.audit import service as audit_service
 from tocsin.checks import runs as checks_runs
 from tocsin.config import Settings
 from tocsin.core.postmortems import ITEM_UNFINISHED
+from tocsin.core.visibility import Reader
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
@@ -100,8 +102,9 @@ TimersHandler = Callable[[Sequence[DueTimer]], None]
 Prepare = Callable[[Sequence[ClaimedMessage]], list[tuple[Target, Message] | Delivery]]
 MAIL_BATCH = 200
 """Subscriber mails per delivery thread, claim, SMTP connection and recording transaction."""
-PageSection = Callable[[int], Mapping[str, Any]]
-"""Extra context for the incident page: ``section(incident_id) -> {name: value}``."""
+PageSection = Callable[[int, Reader], Mapping[str, Any]]
+"""Extra context for the incident page: ``section(incident_id, reader) -> {name: value}``;
+``reader`` (who views the page) sees no other private incident it is no member of."""
 ServiceCounts = Callable[[], Mapping[str, int]]
 """Open incidents per service name, for the services page (on-call may not import incidents)."""
 
@@ -228,7 +231,11 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         tokens=TokenCache(),
         statuspage=statuspage,
         policies=policies,
-        access=AccessWiring(person_name=_person_name, send_mail=partial(_account_mail, settings)),
+        access=AccessWiring(
+            person_name=_person_name,
+            send_mail=partial(_account_mail, settings),
+            sees_path=partial(_sees_path, db),
+        ),
         timer_handlers={
             paging_service.TIMER_KIND: partial(_escalate, db, settings),
             incidents_service.REMINDER_TIMER_KIND: partial(_remind, db, settings),
@@ -261,12 +268,12 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
             ),
         },
         incident_sections=(
-            partial(alerts_service.incident_section, db),
-            partial(reports_service.incident_section, db),
-            partial(_incident_postmortem, db),
+            _own(partial(alerts_service.incident_section, db)),
+            _own(partial(reports_service.incident_section, db)),
+            _own(partial(_incident_postmortem, db)),
             partial(recurrence_service.incident_section, db),
-            partial(paging_now.incident_section, db),
-            partial(statuspage_publishing.incident_section, db),
+            _own(partial(paging_now.incident_section, db)),
+            _own(partial(statuspage_publishing.incident_section, db)),
         ),
         paged_now=partial(paging_service.paged_now, db),
         open_incidents_by_service=partial(_open_incidents_by_service, db),
@@ -309,6 +316,12 @@ def _record_many_recurrences(db: Database, timers: Sequence[DueTimer]) -> None:
     recurrence_service.fire_many(db, timers=timers)
 
 
+# The page's own incident is one its reader sees: most sections show only what is of it.
+def _own(section: Callable[[int], Mapping[str, Any]]) -> PageSection:
+    """A section of the page's own incident alone, which needs no reader."""
+    return lambda incident_id, _reader: section(incident_id)
+
+
 def _incident_postmortem(db: Database, incident_id: int) -> Mapping[str, Any]:
     """The incident's postmortem, and its action items (how many, how many still open)."""
     found = postmortems_service.find_for_incident(db, incident_id=incident_id)
@@ -321,6 +334,26 @@ def _open_incidents_by_service(db: Database) -> Mapping[str, int]:
     with db.reading() as session:
         found = incidents_service.open_severities_by_service(session)
     return {name: len(severities) for name, severities in found.items()}
+
+
+def _sees_path(db: Database, principal: Principal, params: Mapping[str, str]) -> bool:
+    """The visibility rule for the incident a route's path names, directly or through its
+    postmortem or alert (access asks before every route with path parameters). A missing
+    incident is not seen either, by anyone: its routes answer 404 alike, so a hidden one
+    answers exactly as a missing one does."""
+    ids = {name: int(value) for name, value in params.items() if str(value).isdigit()}
+    if not ids.keys() & set(HIDING_PARAMS):
+        return True
+    reader = incidents_service.reader_of(principal)
+    with db.reading() as session:
+        incident_id = ids.get("incident_id")
+        if incident_id is None and "postmortem_id" in ids:
+            incident_id = postmortems_service.incident_id_of_in(session, ids["postmortem_id"])
+        if incident_id is None and "alert_id" in ids:
+            incident_id = alerts_service.incident_id_of_in(session, ids["alert_id"])
+        if incident_id is None:
+            return True  # no such postmortem or alert, or one of no incident: the route says
+        return incidents_service.may_see_in(session, reader, incident_id)
 
 
 def _person_name(session: Session, person_id: int) -> str | None:

@@ -34,10 +34,13 @@ def test_the_timeline_pages_oldest_first_by_event_id(api: Api) -> None:
     assert cursors == [str(ids[1]), str(ids[3])]
 
 
-def test_a_bad_timeline_cursor_is_named_even_for_a_missing_incident(api: Api) -> None:
-    bad = api.viewer.get(f"/api/v1/incidents/{MAX_ID}/events", params={"cursor": "zzz"})
+def test_a_bad_timeline_cursor_is_named_and_a_missing_incident_is_a_404(api: Api) -> None:
+    iid = declare(api)["id"]
+    bad = api.viewer.get(f"/api/v1/incidents/{iid}/events", params={"cursor": "zzz"})
     assert bad.status_code == 422
     assert bad.json()["field"] == "cursor"
-    missing = api.viewer.get(f"/api/v1/incidents/{MAX_ID}/events", params={"cursor": "5"})
-    assert missing.status_code == 404
-    assert missing.json()["field"] == "incident_id"
+    # a missing incident is a 404 before anything else: a private one answers the same
+    for cursor in ("zzz", "5"):
+        missing = api.viewer.get(f"/api/v1/incidents/{MAX_ID}/events", params={"cursor": cursor})
+        assert missing.status_code == 404
+        assert missing.json()["field"] == "incident_id"

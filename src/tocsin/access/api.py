@@ -13,7 +13,7 @@ from tocsin.access.schemas import TokenCreate, TokenCreated, TokenOut
 from tocsin.access.service import Principal
 from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep
-from tocsin.errors import Forbidden
+from tocsin.errors import Forbidden, NotFound
 from tocsin.fields import Id
 
 
@@ -46,7 +46,9 @@ def require(role: AccessRole) -> Callable[..., Awaitable[Principal]]:
         token = credentials.credentials if credentials else None
         names = request.app.state.tocsin.access.person_name
         principal = service.authenticate(db, token, cache=tokens, person_name=names)
-        return check_role(principal, role)
+        check_role(principal, role)
+        refuse_hidden_incident(request, principal)
+        return principal
 
     # Async, so it runs in the request's own task: the route's thread inherits who acts.
     async def dependency(
@@ -65,6 +67,24 @@ def check_role(principal: Principal, role: AccessRole) -> Principal:
         holder = "the session" if principal.session_id is not None else "the token"
         raise Forbidden(f"this needs the {role} role; {holder} has {principal.role}")
     return principal
+
+
+HIDING_PARAMS = ("incident_id", "postmortem_id", "alert_id")
+"""The path parameters through which a route is about an incident (the first one named)."""
+
+
+def refuse_hidden_incident(request: Request, principal: Principal) -> None:
+    """A route about one incident (an ``{incident_id}`` in its path, or the id of something
+    of one) answers 404, as for a missing one, when the incident is private and
+    ``principal`` is no member of it (``AccessWiring.sees_path``)."""
+    sees = request.app.state.tocsin.access.sees_path
+    params = request.path_params
+    if sees is None or not params or sees(principal, params):
+        return
+    # worded as storage.get_or_404 words a missing row: the two answers are the same
+    name = next((n for n in HIDING_PARAMS if n in params), next(iter(params)))
+    what = name.removesuffix("_id").replace("_", " ")
+    raise NotFound(f"no {what} with id {params[name]}", field=name)
 
 
 def request_acting(request: Request, principal: Principal, *, via: str) -> acting.Acting:

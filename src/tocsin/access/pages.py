@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.access import accounts, acting, csrf, sessions
-from tocsin.access.api import request_acting
+from tocsin.access.api import refuse_hidden_incident, request_acting
 from tocsin.access.hooks import SignedIn, publish_sign_in
 from tocsin.access.service import Principal
 from tocsin.access.wiring import AccessWiring
@@ -59,6 +59,7 @@ async def page_principal(
         person_name=wired.person_name,
     )
     await csrf.check(request)
+    await run_in_threadpool(refuse_hidden_incident, request, principal)
     acting.begin(request_acting(request, principal, via="web"))
     return principal
 

@@ -31,6 +31,7 @@ from tocsin.db import Database
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, Forbidden, InvalidInput, answers
 from tocsin.fields import Id
+from tocsin.incidents import service as incidents_service
 from tocsin.oncall import service as oncall
 from tocsin.storage import Page
 
@@ -120,7 +121,7 @@ def revoke_integration(
 @router.get("/alerts", tags=["alerts"])
 def list_alerts(
     db: DbDep,
-    _: Viewer,
+    principal: Viewer,
     status: AlertStatus | None = None,
     integration: Id | None = None,
     incident: Id | None = None,
@@ -144,7 +145,8 @@ def list_alerts(
         service=service_name,
         text=text,
     )
-    return service.list_alerts(db, where=where, limit=limit, cursor=cursor)
+    reader = incidents_service.reader_of(principal)
+    return service.list_alerts(db, where=where, limit=limit, cursor=cursor, reader=reader)
 
 
 @router.get("/alerts/noise", tags=["alerts"])
@@ -163,9 +165,10 @@ def noise(
 
 
 @router.get("/alerts/{alert_id}", tags=["alerts"])
-def get_alert(alert_id: Id, db: DbDep, _: Viewer) -> AlertOut:
-    """One alert with its decision trace: why it opened, joined or did not open an incident."""
-    return service.get_alert(db, alert_id=alert_id)
+def get_alert(alert_id: Id, db: DbDep, principal: Viewer) -> AlertOut:
+    """One alert with its decision trace: why it opened, joined or did not open an incident.
+    An alert of a private incident the caller is no member of answers 404."""
+    return service.get_alert(db, alert_id=alert_id, reader=incidents_service.reader_of(principal))
 
 
 @router.get("/incidents/{incident_id}/alerts", tags=["alerts"])

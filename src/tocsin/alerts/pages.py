@@ -23,6 +23,7 @@ from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep
 from tocsin.errors import Forbidden, InvalidInput
 from tocsin.fields import Id
+from tocsin.incidents import service as incidents_service
 from tocsin.page_forms import in_zone
 from tocsin.storage import Page
 from tocsin.templating import templates
@@ -89,7 +90,10 @@ def alerts_page(
         where = alerts_service.AlertFilter(
             status=status or None, service=service or None, text=q.strip() or None
         )
-        page = alerts_service.list_alerts(db, where=where, limit=PAGE_SIZE, cursor=cursor or None)
+        reader = incidents_service.reader_of(principal)  # no private incident's alerts
+        page = alerts_service.list_alerts(
+            db, where=where, limit=PAGE_SIZE, cursor=cursor or None, reader=reader
+        )
     except InvalidInput as exc:
         error = exc.message
     sources = integrations.list_integrations(db, state=state, include_revoked=True)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy.orm import Session
 
 from tocsin import clock
 from tocsin.alerts.batch_writer import run_batch
@@ -24,9 +25,11 @@ from tocsin.alerts.schemas import AlertOut, NoiseRow
 from tocsin.alerts.state import IngestState
 from tocsin.alerts.tables import Alert, AlertIncident, Integration
 from tocsin.core.alerts import AlertAction, AlertStatus
+from tocsin.core.visibility import Reader
 from tocsin.db import Database
+from tocsin.errors import NotFound
 from tocsin.incidents import service as incidents_service
-from tocsin.storage import Page, column_values, get_or_404, keyset_page
+from tocsin.storage import Page, column_values, keyset_page
 
 log = logging.getLogger("tocsin.alerts")
 HEARTBEAT_CHECK_SECONDS = 30.0
@@ -49,11 +52,25 @@ def alert_out(row: Alert) -> AlertOut:
     return AlertOut.model_validate({**column_values(row), "incident_reference": incident})
 
 
+def _visible(reader: Reader) -> ColumnElement[bool]:
+    """The alerts ``reader`` may see: none of a private incident they are no member of."""
+    return or_(
+        Alert.incident_id.is_(None),
+        Alert.incident_id.not_in(incidents_service.hidden_ids(reader)),
+    )
+
+
+def incident_id_of_in(session: Session, alert_id: int) -> int | None:
+    """The incident an alert belongs to (None for none)."""
+    found = session.scalar(select(Alert.incident_id).where(Alert.id == alert_id))
+    return int(found) if found is not None else None
+
+
 def list_alerts(
-    db: Database, *, where: AlertFilter, limit: int, cursor: str | None = None
+    db: Database, *, where: AlertFilter, limit: int, reader: Reader, cursor: str | None = None
 ) -> Page[AlertOut]:
     """Newest first, paginated by id."""
-    query = select(Alert)
+    query = select(Alert).where(_visible(reader))
     if where.status == "silenced":
         query = query.where(Alert.silenced_by.is_not(None), Alert.status != AlertStatus.RESOLVED)
     elif where.status:
@@ -89,9 +106,12 @@ def list_alerts(
         )
 
 
-def get_alert(db: Database, *, alert_id: int) -> AlertOut:
+def get_alert(db: Database, *, alert_id: int, reader: Reader) -> AlertOut:
     with db.reading() as session:
-        return alert_out(get_or_404(session, Alert, alert_id, "alert"))
+        row = session.scalar(select(Alert).where(Alert.id == alert_id, _visible(reader)))
+        if row is None:
+            raise NotFound(f"no alert with id {alert_id}", field="alert_id")
+        return alert_out(row)
 
 
 def incident_alerts(db: Database, *, incident_id: int, limit: int = 200) -> list[AlertOut]:

@@ -61,6 +61,9 @@ def declare(
     summary: str = "",
     commander: Annotated[str | None, typer.Option(help="Incident Commander")] = None,
     impact_started_at: Annotated[str | None, typer.Option(help="ISO 8601 with offset")] = None,
+    private: Annotated[
+        bool, typer.Option("--private", help="Only its members and admins see it.")
+    ] = False,
     output: OutputOption = Format.TABLE,
     as_json: JsonFlag = False,
     quiet: Annotated[
@@ -70,6 +73,8 @@ def declare(
     """Declare an incident; `ID=$(tocsin incident declare ... -q)` keeps its id for later."""
     body: dict[str, Any] = {"title": title, "severity": severity, "services": service or []}
     body |= {"summary": summary, "commander": commander, "impact_started_at": impact_started_at}
+    if private:
+        body["private"] = True
     created = call("POST", "/incidents", json={k: v for k, v in body.items() if v is not None})
     if quiet:
         print(created["id"])

@@ -12,7 +12,7 @@ from tocsin.core.lifecycle import Status
 from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy, parse_severity
 from tocsin.deps import DbDep, PoliciesDep, SettingsDep
-from tocsin.errors import Conflict, InvalidInput, answers
+from tocsin.errors import Conflict, Forbidden, InvalidInput, answers
 from tocsin.fields import Id
 from tocsin.incidents import service
 from tocsin.incidents import severity_policies as stored_policies
@@ -22,6 +22,7 @@ from tocsin.incidents.schemas import (
     IncidentOut,
     IncidentPatch,
     LearningChange,
+    MemberOut,
     NoteCreate,
     RoleAssign,
     SeverityChange,
@@ -32,6 +33,7 @@ from tocsin.incidents.schemas import (
     StatusChange,
     UpdateCreate,
     UpdateOut,
+    VisibilityChange,
 )
 from tocsin.storage import Page
 
@@ -106,13 +108,21 @@ def reset_stored_policy(
 def declare_incident(
     body: IncidentCreate, db: DbDep, policies: PoliciesDep, principal: Responder
 ) -> IncidentOut:
-    return service.declare(db, actor=principal.actor, incident=body, policies=policies)
+    """Declare an incident; with ``private`` it is seen only by its members (the declarer,
+    role holders, people paged, stakeholders, members added) and admins."""
+    return service.declare(
+        db,
+        actor=principal.actor,
+        incident=body,
+        policies=policies,
+        declarer=service.reader_of(principal),
+    )
 
 
 @router.get("/incidents")
 def list_incidents(
     db: DbDep,
-    _: Viewer,
+    principal: Viewer,
     status: Annotated[list[Status] | None, Query()] = None,
     severity: Annotated[list[str] | None, Query(description="SEV1–SEV4 or P0–P3")] = None,
     service_name: Annotated[str | None, Query(alias="service", max_length=100)] = None,
@@ -128,12 +138,14 @@ def list_incidents(
         since=since,
         until=until,
     )
-    return service.list_incidents(db, where=where, limit=limit, cursor=cursor)
+    reader = service.reader_of(principal)
+    return service.list_incidents(db, where=where, limit=limit, cursor=cursor, reader=reader)
 
 
 @router.get("/incidents/{incident_id}")
-def get_incident(incident_id: Id, db: DbDep, _: Viewer) -> IncidentOut:
-    return service.get_incident(db, incident_id=incident_id)
+def get_incident(incident_id: Id, db: DbDep, principal: Viewer) -> IncidentOut:
+    """A private incident the caller is no member of answers 404, as a missing one."""
+    return service.get_incident(db, incident_id=incident_id, reader=service.reader_of(principal))
 
 
 @router.patch("/incidents/{incident_id}")
@@ -226,8 +238,8 @@ def post_update(
 
 
 @router.get("/incidents/{incident_id}/updates")
-def list_updates(incident_id: Id, db: DbDep, _: Viewer) -> list[UpdateOut]:
-    return service.list_updates(db, incident_id=incident_id)
+def list_updates(incident_id: Id, db: DbDep, principal: Viewer) -> list[UpdateOut]:
+    return service.list_updates(db, incident_id=incident_id, reader=service.reader_of(principal))
 
 
 @router.post("/incidents/{incident_id}/notes", status_code=201)
@@ -247,9 +259,10 @@ def settle_learning(
 
 @router.get("/incidents/{incident_id}/events")
 def get_timeline(
-    incident_id: Id, db: DbDep, _: Viewer, limit: Limit = 100, cursor: Cursor = None
+    incident_id: Id, db: DbDep, principal: Viewer, limit: Limit = 100, cursor: Cursor = None
 ) -> Page[EventOut]:
-    return service.timeline(db, incident_id=incident_id, limit=limit, cursor=cursor)
+    reader = service.reader_of(principal)
+    return service.timeline(db, incident_id=incident_id, limit=limit, cursor=cursor, reader=reader)
 
 
 @router.post("/incidents/{incident_id}/stakeholders", status_code=201, responses=answers(Conflict))
@@ -262,8 +275,9 @@ def add_stakeholder(
 
 
 @router.get("/incidents/{incident_id}/stakeholders")
-def list_stakeholders(incident_id: Id, db: DbDep, _: Viewer) -> list[StakeholderOut]:
-    return service.list_stakeholders(db, incident_id=incident_id)
+def list_stakeholders(incident_id: Id, db: DbDep, principal: Viewer) -> list[StakeholderOut]:
+    reader = service.reader_of(principal)
+    return service.list_stakeholders(db, incident_id=incident_id, reader=reader)
 
 
 @router.delete("/incidents/{incident_id}/stakeholders/{stakeholder_id}", status_code=204)
@@ -273,4 +287,77 @@ def remove_stakeholder(
     """Unsubscribe; mail still queued for them is cancelled."""
     service.remove_stakeholder(
         db, incident_id=incident_id, stakeholder_id=stakeholder_id, actor=principal.actor
+    )
+
+
+@router.put("/incidents/{incident_id}/visibility", responses=answers(Forbidden))
+def change_visibility(
+    incident_id: Id, body: VisibilityChange, db: DbDep, principal: Responder
+) -> IncidentOut:
+    """Make the incident private (members and admins only) or public again: an admin or the
+    incident's Incident Commander (as a directory person) may; a timeline event says so."""
+    return service.set_private(
+        db,
+        incident_id=incident_id,
+        reader=service.reader_of(principal),
+        actor=principal.actor,
+        private=body.private,
+        reason=body.reason,
+    )
+
+
+@router.get("/incidents/{incident_id}/members")
+def list_members(incident_id: Id, db: DbDep, principal: Viewer) -> list[MemberOut]:
+    """Who sees the incident while it is private, besides admins: users and directory
+    people, each with how they came in (declared, role, paged, stakeholder, added)."""
+    return service.list_members(db, incident_id=incident_id, reader=service.reader_of(principal))
+
+
+@router.put("/incidents/{incident_id}/members/users/{user_id}")
+def add_user_member(
+    incident_id: Id, user_id: Id, db: DbDep, principal: Responder
+) -> list[MemberOut]:
+    """Let a user see the incident while it is private (a no-op for a member already)."""
+    return service.add_member(
+        db,
+        incident_id=incident_id,
+        reader=service.reader_of(principal),
+        actor=principal.actor,
+        user_id=user_id,
+    )
+
+
+@router.put("/incidents/{incident_id}/members/people/{person_id}")
+def add_person_member(
+    incident_id: Id, person_id: Id, db: DbDep, principal: Responder
+) -> list[MemberOut]:
+    """Let a directory person (and the users linked to them) see the incident."""
+    return service.add_member(
+        db,
+        incident_id=incident_id,
+        reader=service.reader_of(principal),
+        actor=principal.actor,
+        person_id=person_id,
+    )
+
+
+@router.delete("/incidents/{incident_id}/members/users/{user_id}", status_code=204)
+def remove_user_member(incident_id: Id, user_id: Id, db: DbDep, principal: Responder) -> None:
+    service.remove_member(
+        db,
+        incident_id=incident_id,
+        reader=service.reader_of(principal),
+        actor=principal.actor,
+        user_id=user_id,
+    )
+
+
+@router.delete("/incidents/{incident_id}/members/people/{person_id}", status_code=204)
+def remove_person_member(incident_id: Id, person_id: Id, db: DbDep, principal: Responder) -> None:
+    service.remove_member(
+        db,
+        incident_id=incident_id,
+        reader=service.reader_of(principal),
+        actor=principal.actor,
+        person_id=person_id,
     )

@@ -25,9 +25,11 @@ from tocsin.core.comms import Reminder
 from tocsin.core.lifecycle import EventDraft, IncidentState, LearningState, Status
 from tocsin.core.roles import Role
 from tocsin.core.severity import Severity, SeverityPolicy
+from tocsin.core.visibility import Reader
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
 from tocsin.incidents import reminders, stakeholders
+from tocsin.incidents.members import add_reader_in
 from tocsin.incidents.queries import load, services_of, to_out
 from tocsin.incidents.roles import assign_in
 from tocsin.incidents.schemas import IncidentCreate, IncidentOut, IncidentPatch, UpdateCreate
@@ -38,10 +40,18 @@ Policies = Mapping[Severity, SeverityPolicy]
 
 
 def declare(
-    db: Database, *, actor: str, incident: IncidentCreate, policies: Policies
+    db: Database,
+    *,
+    actor: str,
+    incident: IncidentCreate,
+    policies: Policies,
+    declarer: Reader | None = None,
 ) -> IncidentOut:
+    """Declare; ``declarer`` (the user who declares, and their person) becomes a member."""
     with db.transaction() as session:
         row = declare_in(session, actor=actor, incident=incident, policies=policies)
+        if declarer is not None:
+            add_reader_in(session, incident_id=row.id, reader=declarer, actor=actor)
         return to_out(session, [row])[0]
 
 
@@ -63,6 +73,7 @@ def declare_in(
         detection_source=incident.detection_source.value,
         created_by=actor,
         created_at=now,
+        private=incident.private,
         updated_at=now,
         version=1,
         **state_columns(state),

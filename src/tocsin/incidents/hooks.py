@@ -32,6 +32,7 @@ class IncidentChanged:
     at: datetime
     version: int
     data: dict[str, Any] = field(default_factory=dict)
+    private: bool = False  # listeners that tell people outside tell no one of a private one
 
 
 def publish(session: Session, change: IncidentChanged) -> None:

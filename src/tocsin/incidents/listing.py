@@ -23,6 +23,7 @@ from tocsin.db import Database
 from tocsin.incidents.queries import IncidentFilter, list_incidents
 from tocsin.incidents.schemas import EventOut, IncidentOut
 from tocsin.incidents.tables import IncidentEvent
+from tocsin.incidents.visibility import reader_of
 from tocsin.storage import Page
 
 PAGE_SIZE = 50
@@ -71,7 +72,8 @@ def console_incidents(
 ) -> Page[IncidentOut]:
     """The incidents of a tab that ``viewer`` sees, newest first."""
     where = IncidentFilter(statuses=_STATUSES[tab], severities=severities, service=service)
-    return list_incidents(db, where=where, limit=PAGE_SIZE, cursor=cursor)
+    reader = reader_of(viewer)  # a private incident only for its members and admins
+    return list_incidents(db, where=where, limit=PAGE_SIZE, cursor=cursor, reader=reader)
 
 
 def rows(incidents: Sequence[IncidentOut], paged_now: PagedNow) -> list[Row]:

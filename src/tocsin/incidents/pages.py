@@ -165,18 +165,26 @@ def declare_from_form(
     severity: Text = "",
     services: Text = "",
     summary: Text = "",
+    private: Text = "",
 ) -> Response:
     created: list[int] = []
 
     def action() -> None:
-        actor = _actor(principal)  # the role first: a viewer hears that, not the form's faults
+        _actor(principal)  # the role first: a viewer hears that, not the form's faults
         body = IncidentCreate(
             title=title,
             severity=severity,  # parsed by the model
             summary=summary,
             services=[s.strip() for s in services.split(",") if s.strip()],
+            private=bool(private),
         )
-        out = service.declare(db, actor=actor, incident=body, policies=policies)
+        out = service.declare(
+            db,
+            actor=_actor(principal),
+            incident=body,
+            policies=policies,
+            declarer=service.reader_of(principal),
+        )
         created.append(out.id)
 
     response = _attempt("/incidents", action)
@@ -189,13 +197,14 @@ def declare_from_form(
 def incident_detail(
     request: Request, incident_id: Id, db: DbDep, policies: PoliciesDep, principal: PagePrincipal
 ) -> Response:
-    incident = service.get_incident(db, incident_id=incident_id)
-    events = service.timeline(db, incident_id=incident_id, limit=200).items
-    updates = service.list_updates(db, incident_id=incident_id)  # newest first
+    reader = service.reader_of(principal)
+    incident = service.get_incident(db, incident_id=incident_id, reader=reader)
+    events = service.timeline(db, incident_id=incident_id, limit=200, reader=reader).items
+    updates = service.list_updates(db, incident_id=incident_id, reader=reader)  # newest first
     latest = updates[0] if updates else None
     sections: dict[str, Any] = {}
     for section in request.app.state.tocsin.incident_sections:  # other features' parts
-        sections.update(section(incident_id))
+        sections.update(section(incident_id, reader))
     context = _context(
         request,
         principal,
@@ -204,7 +213,7 @@ def incident_detail(
         roles=list(Role),
         describe=describe,
         people=oncall_service.list_people(db),
-        stakeholders=service.list_stakeholders(db, incident_id=incident_id),
+        stakeholders=service.list_stakeholders(db, incident_id=incident_id, reader=reader),
         latest_update=latest,
         composer=detail.composer(incident, latest, policies.get(incident.severity)),
         update_countdown=detail.countdown(incident.next_update_due_at, clock.now()),
@@ -227,7 +236,10 @@ def timeline_live(
     ``Last-Event-ID``); without either the stream starts with the whole timeline. Use it
     with ``<ol class="timeline" data-live="/incidents/ID/live?after=LAST"
     data-live-event="timeline" data-live-swap="append">`` (tocsin.js listens)."""
-    service.get_incident(db, incident_id=incident_id)  # a 404 now, not a silent stream
+    reader = service.reader_of(principal)
+    service.get_incident(
+        db, incident_id=incident_id, reader=reader
+    )  # a 404 now, not a silent stream
     live.number_cursor(request)  # a bad cursor is a 4xx now
     item = templates.get_template("_timeline_event.html")
 

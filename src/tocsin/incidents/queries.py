@@ -19,6 +19,7 @@ from tocsin import clock
 from tocsin.core.comms import overdue_since
 from tocsin.core.lifecycle import ACTIVE, TRANSITIONS, Status
 from tocsin.core.severity import Severity
+from tocsin.core.visibility import NOBODY, Reader
 from tocsin.db import Database
 from tocsin.incidents.schemas import EventOut, IncidentOut, PersonBrief, RoleOut, UpdateOut
 from tocsin.incidents.tables import (
@@ -28,6 +29,7 @@ from tocsin.incidents.tables import (
     IncidentService,
     IncidentUpdate,
 )
+from tocsin.incidents.visibility import refuse_hidden_in, visible_to
 from tocsin.oncall import service as oncall_service
 from tocsin.storage import Page, column_values, get_or_404, keyset_page
 
@@ -45,16 +47,22 @@ class IncidentFilter:
     until: datetime | None = None
 
 
-def get_incident(db: Database, *, incident_id: int) -> IncidentOut:
+def get_incident(db: Database, *, incident_id: int, reader: Reader) -> IncidentOut:
     with db.reading() as session:
+        refuse_hidden_in(session, reader, incident_id)
         return to_out(session, [load(session, incident_id)])[0]
 
 
 def list_incidents(
-    db: Database, *, where: IncidentFilter, limit: int, cursor: str | None = None
+    db: Database,
+    *,
+    where: IncidentFilter,
+    limit: int,
+    reader: Reader,
+    cursor: str | None = None,
 ) -> Page[IncidentOut]:
     """Newest first, paginated by id so pages stay stable while incidents are declared."""
-    query = select(Incident)
+    query = select(Incident).where(visible_to(reader))
     if where.statuses:
         query = query.where(Incident.status.in_([s.value for s in where.statuses]))
     if where.severities:
@@ -81,7 +89,7 @@ def list_incidents(
 
 
 def timeline(
-    db: Database, *, incident_id: int, limit: int, cursor: str | None = None
+    db: Database, *, incident_id: int, limit: int, reader: Reader, cursor: str | None = None
 ) -> Page[EventOut]:
     """Oldest first: the story of the incident in order."""
     query = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
@@ -96,6 +104,7 @@ def timeline(
             out=lambda rows: [EventOut.model_validate(row) for row in rows],
         )
         load(session, incident_id)  # after the page, so a bad cursor is named before a 404
+        refuse_hidden_in(session, reader, incident_id)
     return page
 
 
@@ -116,9 +125,9 @@ def affecting(services: Sequence[str]) -> Select[Any]:
     return select(IncidentService.incident_id).where(IncidentService.service.in_(list(services)))
 
 
-def list_updates(db: Database, *, incident_id: int) -> list[UpdateOut]:
+def list_updates(db: Database, *, incident_id: int, reader: Reader) -> list[UpdateOut]:
     with db.reading() as session:
-        load(session, incident_id)
+        refuse_hidden_in(session, reader, incident_id)
         rows = session.scalars(
             select(IncidentUpdate)
             .where(IncidentUpdate.incident_id == incident_id)
@@ -172,6 +181,7 @@ def open_severities_by_service(session: Session) -> dict[str, list[Severity]]:
         select(IncidentService.service, Incident.severity)
         .join(Incident, Incident.id == IncidentService.incident_id)
         .where(Incident.status.in_([status.value for status in ACTIVE]))
+        .where(visible_to(NOBODY))  # nothing public follows from a private incident
     )
     for service, severity in rows:
         found.setdefault(service, []).append(Severity(severity))
@@ -231,6 +241,6 @@ def to_out(session: Session, rows: Sequence[Incident]) -> list[IncidentOut]:
 
 
 def _public_ack_overdue(row: Incident, now: datetime) -> datetime | None:
-    if row.first_public_at is not None or Status(row.status) not in ACTIVE:
+    if row.first_public_at is not None or row.private or Status(row.status) not in ACTIVE:
         return None
     return overdue_since(row.public_ack_due_at, now)

@@ -47,9 +47,10 @@ def group(kind: Reminder, incident_id: int) -> str:
 
 
 def deadlines(row: Incident | IncidentState) -> Deadlines:
-    """The deadlines being watched: none once resolved; the public one until it is met."""
+    """The deadlines being watched: none once resolved; the public one until it is met (and
+    none for a private incident: it is never published)."""
     active = Status(row.status) in ACTIVE
-    unmet = active and row.first_public_at is None
+    unmet = active and row.first_public_at is None and not getattr(row, "private", False)
     return {
         Reminder.UPDATE: row.next_update_due_at if active else None,
         Reminder.PUBLIC_ACK: row.public_ack_due_at if unmet else None,

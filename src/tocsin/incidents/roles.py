@@ -18,6 +18,7 @@ from tocsin.core.lifecycle import EventDraft
 from tocsin.core.roles import Role
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
+from tocsin.incidents.members import add_member_in
 from tocsin.incidents.queries import load, to_out
 from tocsin.incidents.schemas import IncidentOut
 from tocsin.incidents.tables import Incident, IncidentRole
@@ -132,6 +133,9 @@ def assign_in(
     }
     if person_id:
         data["person_id"] = person_id
+        add_member_in(
+            session, incident_id=row.id, source="role", actor=actor, person_id=person_id, at=now
+        )
     if reason:
         data["reason"] = reason
     append(session, row, actor, now, EventDraft("role_assigned", data))

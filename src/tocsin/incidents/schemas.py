@@ -43,6 +43,10 @@ class IncidentCreate(Strict):
     commander: ShortText | None = Field(
         default=None, description="Assign the Incident Commander right away."
     )
+    private: bool = Field(
+        default=False,
+        description="Visible only to its members (the declarer among them) and admins.",
+    )
 
 
 class IncidentPatch(Strict):
@@ -168,7 +172,25 @@ class IncidentOut(BaseModel):
     first_public_at: datetime | None = Field(
         description="When the incident was first published on the status page."
     )
+    private: bool = Field(description="Visible only to its members and admins.")
     version: int
+
+
+class VisibilityChange(Strict):
+    private: bool = Field(description="true: members and admins only; false: everyone.")
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class MemberOut(BaseModel):
+    """A member of an incident: a user (``user_id``) or a directory person (``person``)."""
+
+    id: int
+    incident_id: int
+    user_id: int | None
+    person: PersonBrief | None
+    source: str = Field(description="declared, role, paged, stakeholder or added")
+    added_at: datetime
+    added_by: str
 
 
 class EventOut(BaseModel):

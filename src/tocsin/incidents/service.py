@@ -12,6 +12,7 @@ it at call time.
 
 from __future__ import annotations
 
+from tocsin.core.visibility import EVERYONE, NOBODY, Reader
 from tocsin.incidents.batch import Declarations, Refused
 from tocsin.incidents.commands import (
     Policies,
@@ -28,6 +29,13 @@ from tocsin.incidents.commands import (
     post_update,
     record_event,
     settle_learning,
+)
+from tocsin.incidents.members import (
+    add_member,
+    add_member_in,
+    list_members,
+    remove_member,
+    set_private,
 )
 from tocsin.incidents.queries import (
     IncidentBrief,
@@ -48,16 +56,30 @@ from tocsin.incidents.reminders import fire as fire_reminder
 from tocsin.incidents.reminding import Overdue, Recipient, remind_in
 from tocsin.incidents.roles import assign_role, unassign_role
 from tocsin.incidents.stakeholders import add_stakeholder, list_stakeholders, remove_stakeholder
+from tocsin.incidents.visibility import (
+    hidden_among_in,
+    hidden_ids,
+    may_see_in,
+    reader_of,
+    refuse_hidden_in,
+    visible_ids,
+    visible_to,
+)
 
 __all__ = [
+    "EVERYONE",
+    "NOBODY",
     "REMINDER_TIMER_KIND",
     "Declarations",
     "IncidentBrief",
     "IncidentFilter",
     "Overdue",
     "Policies",
+    "Reader",
     "Recipient",
     "Refused",
+    "add_member",
+    "add_member_in",
     "add_note",
     "add_stakeholder",
     "affecting",
@@ -72,20 +94,30 @@ __all__ = [
     "events_in",
     "fire_reminder",
     "get_incident",
+    "hidden_among_in",
+    "hidden_ids",
     "learning_done_in",
     "list_incidents",
+    "list_members",
     "list_stakeholders",
     "list_updates",
     "lock_if_open_in",
     "mark_published_in",
+    "may_see_in",
     "open_severities_by_service",
     "post_update",
+    "reader_of",
     "record_event",
     "reference",
+    "refuse_hidden_in",
     "remind_in",
+    "remove_member",
     "remove_stakeholder",
+    "set_private",
     "settle_learning",
     "snapshot",
     "timeline",
     "unassign_role",
+    "visible_ids",
+    "visible_to",
 ]

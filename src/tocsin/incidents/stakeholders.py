@@ -17,11 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import clock
+from tocsin.core.visibility import Reader
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
+from tocsin.incidents.members import add_member_in
 from tocsin.incidents.queries import load, people_briefs, reference
 from tocsin.incidents.schemas import PersonBrief, StakeholderCreate, StakeholderOut
 from tocsin.incidents.tables import Incident, IncidentStakeholder, IncidentUpdate
+from tocsin.incidents.visibility import members_in, refuse_hidden_in
 from tocsin.incidents.writing import note_in, refuse_if_closed
 from tocsin.notify import render
 from tocsin.notify import service as notify_service
@@ -58,6 +61,15 @@ def add_stakeholder(
         session.add(added)
         flush_unique(session, field=field, message="already a stakeholder of this incident")
         out = _outs(session, [added])[0]
+        if body.person_id is not None:
+            add_member_in(
+                session,
+                incident_id=row.id,
+                source="stakeholder",
+                actor=actor,
+                person_id=body.person_id,
+                at=now,
+            )
         data = {"stakeholder_id": added.id, "who": _who(out)}
         note_in(
             session, incident_id=row.id, actor=actor, kind="stakeholder_added", data=data, at=now
@@ -82,9 +94,9 @@ def _refuse_unknown_or_taken(
         raise Conflict("already a stakeholder of this incident", field=field)
 
 
-def list_stakeholders(db: Database, *, incident_id: int) -> list[StakeholderOut]:
+def list_stakeholders(db: Database, *, incident_id: int, reader: Reader) -> list[StakeholderOut]:
     with db.reading() as session:
-        load(session, incident_id)
+        refuse_hidden_in(session, reader, incident_id)
         return _outs(session, _rows(session, incident_id))
 
 
@@ -113,8 +125,12 @@ def remove_stakeholder(db: Database, *, incident_id: int, stakeholder_id: int, a
 def send_update_in(
     session: Session, incident: Incident, update: IncidentUpdate, *, base_url: str, now: datetime
 ) -> None:
-    """Queue ``update`` for every stakeholder, in the update's transaction."""
+    """Queue ``update`` for every stakeholder, in the update's transaction; of a private
+    incident, only for the stakeholders who are members (an address is none)."""
     rows = _rows(session, incident.id)
+    if incident.private:
+        members = members_in(session, incident.id)
+        rows = [r for r in rows if r.person_id in members.person_ids]
     if not rows:
         return
     names = people_briefs(session, [r.person_id for r in rows if r.person_id])

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +52,8 @@ class Incident(Base):
     first_public_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every change: lets clients detect concurrent edits and later fences timers.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Seen only by admins and the members (``IncidentMember``): tocsin.core.visibility.
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class IncidentService(Base):
@@ -107,6 +119,30 @@ class IncidentStakeholder(Base):
         ForeignKey("oncall_people.id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str | None] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    added_by: Mapped[str] = mapped_column(String(200))
+
+
+class IncidentMember(Base):
+    """Who may see a private incident besides the admins: a user or a directory person
+    (exactly one; a user acts also for their linked person). ``source`` says how they came
+    in: ``declared``, ``role``, ``paged``, ``stakeholder`` or ``added`` (by hand)."""
+
+    __tablename__ = "incident_members"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "user_id", name="uq_incident_members_user"),
+        UniqueConstraint("incident_id", "person_id", name="uq_incident_members_person"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oncall_people.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(20))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
     added_by: Mapped[str] = mapped_column(String(200))
 

@@ -59,6 +59,7 @@ def append(
         at=at,
         version=row.version,
         data=event.data,
+        private=bool(row.private),
     )
     hooks.publish(session, change)
 

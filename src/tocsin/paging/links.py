@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from tocsin import clock
 from tocsin.config import Settings
 from tocsin.core.lifecycle import RuleViolation, Status
+from tocsin.core.visibility import EVERYONE
 from tocsin.db import Database
 from tocsin.errors import Forbidden, NotFound
 from tocsin.incidents import service as incidents_service
@@ -23,6 +24,9 @@ from tocsin.incidents.schemas import EventOut, IncidentOut
 from tocsin.oncall import service as oncall_service
 
 TIMELINE_PAGE = 200
+
+PAGED = EVERYONE
+"""A signed link is the right of the person paged (a member by being paged) to see it."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def _first_answer(db: Database, incident_id: int) -> EventOut | None:
     cursor: str | None = None
     while True:
         page = incidents_service.timeline(
-            db, incident_id=incident_id, limit=TIMELINE_PAGE, cursor=cursor
+            db, incident_id=incident_id, limit=TIMELINE_PAGE, cursor=cursor, reader=PAGED
         )
         for event in page.items:
             if event.kind == "status_changed" and event.data.get("from") == Status.TRIGGERED.value:
@@ -79,7 +83,7 @@ def _person(db: Database, person_id: int) -> tuple[str, str]:
 
 
 def _page(db: Database, incident_id: int, person_id: int, expires_at: datetime) -> AckPage:
-    incident = incidents_service.get_incident(db, incident_id=incident_id)
+    incident = incidents_service.get_incident(db, incident_id=incident_id, reader=PAGED)
     answered = None if incident.status is Status.TRIGGERED else _first_answer(db, incident_id)
     return AckPage(
         incident=incident,

@@ -22,6 +22,7 @@ from tocsin.config import Settings
 from tocsin.core.escalation import FIRST, Step, next_step
 from tocsin.core.lifecycle import Status
 from tocsin.core.severity import Severity, SeverityPolicy
+from tocsin.core.visibility import EVERYONE
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
@@ -211,6 +212,10 @@ def _page_level_in(
     earlier = _earlier_pages_in(session, incident.id)
     paged: list[dict[str, Any]] = []
     for person in people:
+        # paged for a private incident: a member first, so the page's link opens it
+        incidents_service.add_member_in(
+            session, incident_id=incident.id, source="paged", actor=ACTOR, person_id=person.id
+        )
         plan = oncall_service.notification_plan_in(session, person_id=person.id)
         link = links.ack_url(settings, incident.id, person.id)
         history = _history(earlier, person.id, [p.name for p in people if p.id != person.id])
@@ -300,7 +305,8 @@ def _move_on_in(session: Session, claimed: ClaimedMessage) -> None:
 
 
 def paging_of(db: Database, *, incident_id: int) -> PagingOut:
-    incidents_service.get_incident(db, incident_id=incident_id)
+    # who may see it was checked by the route (its {incident_id}): this is existence only
+    incidents_service.get_incident(db, incident_id=incident_id, reader=EVERYONE)
     with db.reading() as session:
         escalation = session.get(Escalation, incident_id)
         out = EscalationOut.model_validate(escalation) if escalation else None

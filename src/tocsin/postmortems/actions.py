@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tocsin import clock
 from tocsin.core import postmortems as rules
 from tocsin.core.postmortems import ITEM_UNFINISHED, ItemStatus, PostmortemStatus
+from tocsin.core.visibility import Reader
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.oncall import service as oncall_service
@@ -145,10 +146,14 @@ class ItemFilter:
 
 
 def list_items(
-    db: Database, *, where: ItemFilter, limit: int, cursor: str | None = None
+    db: Database, *, where: ItemFilter, limit: int, reader: Reader, cursor: str | None = None
 ) -> Page[ActionItemOut]:
-    """Items across postmortems, oldest first, paginated by id."""
-    query = select(ActionItem)
+    """Items across postmortems, oldest first, paginated by id (none of a private incident
+    hidden from ``reader``)."""
+    hidden = select(Postmortem.id).where(
+        Postmortem.incident_id.in_(incidents_service.hidden_ids(reader))
+    )
+    query = select(ActionItem).where(ActionItem.postmortem_id.not_in(hidden))
     if where.statuses:
         query = query.where(ActionItem.status.in_([s.value for s in where.statuses]))
     if where.owner:

@@ -12,6 +12,7 @@ from tocsin.core.postmortems import ItemStatus, PostmortemStatus
 from tocsin.deps import DbDep, PoliciesDep, SettingsDep
 from tocsin.errors import Conflict, InvalidInput, answers
 from tocsin.fields import Id
+from tocsin.incidents import service as incidents_service
 from tocsin.postmortems import search as postmortem_search
 from tocsin.postmortems import service
 from tocsin.postmortems.blameless import BlamelessReport
@@ -41,13 +42,14 @@ Cursor = Annotated[str | None, Query(max_length=40, description="From a previous
 @router.get("/postmortems/search", responses=answers(InvalidInput))
 def search_postmortems(
     db: DbDep,
-    _: Viewer,
+    principal: Viewer,
     q: Annotated[str, Query(description='Words, "a phrase", -excluded, a or b.')],
     limit: Annotated[int, Query(ge=1, le=50, description="Hits at most.")] = 20,
 ) -> list[SearchHit]:
     """Full-text search across every postmortem (titles, sections, 5 Whys, action items),
     best first, each with an escaped snippet and its incident."""
-    return postmortem_search.search(db, q=q, limit=limit)
+    reader = incidents_service.reader_of(principal)
+    return postmortem_search.search(db, q=q, limit=limit, reader=reader)
 
 
 @router.post(
@@ -88,13 +90,16 @@ def incident_postmortem(incident_id: Id, db: DbDep, _: Viewer) -> PostmortemOut:
 @router.get("/postmortems")
 def list_postmortems(
     db: DbDep,
-    _: Viewer,
+    principal: Viewer,
     status: Annotated[list[PostmortemStatus] | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[PostmortemOut]:
     """Postmortems, newest first; ``status`` filters (repeatable)."""
-    return service.list_postmortems(db, statuses=status or [], limit=limit, cursor=cursor)
+    reader = incidents_service.reader_of(principal)
+    return service.list_postmortems(
+        db, statuses=status or [], limit=limit, cursor=cursor, reader=reader
+    )
 
 
 @router.get("/postmortems/{postmortem_id}")
@@ -225,7 +230,7 @@ def edit_action_item(
 @router.get("/action-items")
 def list_action_items(
     db: DbDep,
-    _: Viewer,
+    principal: Viewer,
     status: Annotated[list[ItemStatus] | None, Query()] = None,
     owner: Annotated[str | None, Query(max_length=200, description="person id or name")] = None,
     team: Annotated[Id | None, Query(description="team id: items on its services")] = None,
@@ -238,4 +243,5 @@ def list_action_items(
     where = service.ItemFilter(
         statuses=status or [], owner=owner, team_id=team, service=service_name
     )
-    return service.list_items(db, where=where, limit=limit, cursor=cursor)
+    reader = incidents_service.reader_of(principal)
+    return service.list_items(db, where=where, limit=limit, cursor=cursor, reader=reader)

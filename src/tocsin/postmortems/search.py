@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tocsin.core import search as rules
+from tocsin.core.visibility import Reader
 from tocsin.db import Database
 from tocsin.errors import InvalidInput
 from tocsin.incidents import service as incidents_service
@@ -65,7 +66,7 @@ class _Raw:
     snippet: str
 
 
-def search(db: Database, *, q: str, limit: int = 20) -> list[SearchHit]:
+def search(db: Database, *, q: str, reader: Reader, limit: int = 20) -> list[SearchHit]:
     """The postmortems matching ``q``, best first; a bad ``q`` is a 422 naming it."""
     try:
         query = rules.parse(q)
@@ -73,7 +74,7 @@ def search(db: Database, *, q: str, limit: int = 20) -> list[SearchHit]:
         raise InvalidInput(f"q: {error}", field="q") from error
     with db.reading() as session:
         raws = _run(session, q, query, limit)
-        return _hits(session, raws)
+        return _hits(session, raws, reader)
 
 
 def _run(session: Session, q: str, query: rules.Query, limit: int) -> list[_Raw]:
@@ -85,11 +86,13 @@ def _run(session: Session, q: str, query: rules.Query, limit: int) -> list[_Raw]
     return [_Raw(int(r.id), str(r.title), float(r.score), str(r.snippet or "")) for r in rows]
 
 
-def _hits(session: Session, raws: Sequence[_Raw]) -> list[SearchHit]:
+def _hits(session: Session, raws: Sequence[_Raw], reader: Reader) -> list[SearchHit]:
     """The hits, with their postmortem's status and incident (one query: the incident's
-    title is the index's, kept in step with it)."""
+    title is the index's, kept in step with it); none of a private incident hidden from
+    ``reader``."""
     query = select(Postmortem.id, Postmortem.incident_id, Postmortem.status).where(
-        Postmortem.id.in_([x.id for x in raws])
+        Postmortem.id.in_([x.id for x in raws]),
+        Postmortem.incident_id.not_in(incidents_service.hidden_ids(reader)),
     )
     rows = {int(i): (int(incident), str(status)) for i, incident, status in session.execute(query)}
     hits: list[SearchHit] = []

@@ -16,6 +16,7 @@ from tocsin import clock
 from tocsin.config import Settings
 from tocsin.core import postmortems as rules
 from tocsin.core.postmortems import PostmortemStatus, SectionSpec
+from tocsin.core.visibility import Reader
 from tocsin.db import Database
 from tocsin.errors import InvalidInput, NotFound
 from tocsin.incidents import service as incidents_service
@@ -43,6 +44,12 @@ ACTOR_PUBLISH = "postmortem published"
 
 def load(session: Session, postmortem_id: int, *, for_update: bool = False) -> Postmortem:
     return get_or_404(session, Postmortem, postmortem_id, "postmortem", for_update=for_update)
+
+
+def incident_id_of_in(session: Session, postmortem_id: int) -> int | None:
+    """The incident of a postmortem (None for none): who may see it follows from it."""
+    found = session.scalar(select(Postmortem.incident_id).where(Postmortem.id == postmortem_id))
+    return int(found) if found is not None else None
 
 
 def to_out(session: Session, row: Postmortem) -> PostmortemOut:
@@ -94,10 +101,17 @@ def postmortem_of_incident(db: Database, *, incident_id: int) -> PostmortemOut:
 
 
 def list_postmortems(
-    db: Database, *, statuses: Sequence[PostmortemStatus], limit: int, cursor: str | None
+    db: Database,
+    *,
+    statuses: Sequence[PostmortemStatus],
+    limit: int,
+    cursor: str | None,
+    reader: Reader,
 ) -> Page[PostmortemOut]:
-    """Newest first, paginated by id."""
-    query = select(Postmortem)
+    """Newest first, paginated by id (none of a private incident hidden from ``reader``)."""
+    query = select(Postmortem).where(
+        Postmortem.incident_id.not_in(incidents_service.hidden_ids(reader))
+    )
     if statuses:
         query = query.where(Postmortem.status.in_([s.value for s in statuses]))
     with db.reading() as session:

@@ -26,6 +26,7 @@ from tocsin.alerts import likeness
 from tocsin.core.lifecycle import Status
 from tocsin.core.postmortems import ITEM_UNFINISHED
 from tocsin.core.search import titles_alike
+from tocsin.core.visibility import Reader
 from tocsin.db import Database, insert_many_once
 from tocsin.errors import NotFound
 from tocsin.incidents import service as incidents_service
@@ -43,14 +44,17 @@ _CANDIDATES = 50  # per kind of likeness (and per service), before ranking
 _MAX_SERVICES = 10
 
 
-def similar(db: Database, *, incident_id: int) -> list[SimilarIncident]:
-    """The past incidents like this one, the likest (most reasons) and newest first."""
+def similar(db: Database, *, incident_id: int, reader: Reader) -> list[SimilarIncident]:
+    """The past incidents like this one, the likest (most reasons) and newest first; none
+    private that ``reader`` is no member of."""
     with db.reading() as session:
-        return similar_in(session, incident_id)
+        return similar_in(session, incident_id, reader)
 
 
-def similar_in(session: Session, incident_id: int) -> list[SimilarIncident]:
+def similar_in(session: Session, incident_id: int, reader: Reader) -> list[SimilarIncident]:
     reasons = _candidates(session, incidents_service.brief_in(session, incident_id=incident_id))
+    hidden = incidents_service.hidden_among_in(session, reader, list(reasons))
+    reasons = {past: why for past, why in reasons.items() if past not in hidden}
     ranked = _ranked(reasons)
     learned = postmortems_service.of_incidents_in(session, ranked)
     found: list[SimilarIncident] = []
@@ -214,6 +218,6 @@ def recurring_ids_in(session: Session, incident_ids: list[int]) -> set[int]:
     return set(rows)
 
 
-def incident_section(db: Database, incident_id: int) -> dict[str, object]:
+def incident_section(db: Database, incident_id: int, reader: Reader) -> dict[str, object]:
     """The incident page's "This happened before" section."""
-    return {"similar_incidents": similar(db, incident_id=incident_id)}
+    return {"similar_incidents": similar(db, incident_id=incident_id, reader=reader)}

@@ -13,6 +13,7 @@ from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, answers
 from tocsin.fields import Id
+from tocsin.incidents import service as incidents_service
 from tocsin.reports import service
 from tocsin.reports.schemas import (
     AttachBody,
@@ -47,25 +48,31 @@ def submit_report(
 @router.get("/reports")
 def list_reports(
     db: DbDep,
-    _: Viewer,
+    principal: Viewer,
     state: ReportState | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Page[ReportOut]:
     """Newest first; ``state=triage`` is the queue of reports no incident took."""
-    return service.list_reports(db, state=state, limit=limit, cursor=cursor)
+    reader = incidents_service.reader_of(principal)
+    return service.list_reports(db, state=state, limit=limit, cursor=cursor, reader=reader)
 
 
 @router.get("/reports/{report_id}")
-def get_report(report_id: Id, db: DbDep, _: Viewer) -> ReportOut:
-    return service.get_report(db, report_id=report_id)
+def get_report(report_id: Id, db: DbDep, principal: Viewer) -> ReportOut:
+    reader = incidents_service.reader_of(principal)
+    return service.get_report(db, report_id=report_id, reader=reader)
 
 
 @router.post("/reports/{report_id}/attach", responses=answers(Conflict))
 def attach_report(report_id: Id, body: AttachBody, db: DbDep, principal: Responder) -> ReportOut:
     """Attach a report in triage to an open incident."""
     return service.attach(
-        db, report_id=report_id, incident_id=body.incident_id, actor=principal.actor
+        db,
+        report_id=report_id,
+        incident_id=body.incident_id,
+        actor=principal.actor,
+        reader=incidents_service.reader_of(principal),
     )
 
 

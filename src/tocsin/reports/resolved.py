@@ -63,6 +63,8 @@ def message_for(key: str, contact: str, wording: support.PublicWording | None) -
 def on_incident_changed(session: Session, change: IncidentChanged, *, mail: MailSettings) -> None:
     if change.kind != "status_changed" or change.status is not Status.RESOLVED:
         return
+    if change.private:  # customers are no members: they hear nothing of a private incident
+        return
     contacts = service.contacts_in(session, incident_id=change.incident_id)
     if not contacts:
         return

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock
 from tocsin.core import reports as rule
 from tocsin.core.lifecycle import ACTIVE
+from tocsin.core.visibility import NOBODY, Reader
 from tocsin.db import Database
 from tocsin.errors import Conflict, InvalidInput, NotFound
 from tocsin.incidents import service as incidents_service
@@ -58,7 +59,8 @@ def _services(session: Session, body: ReportCreate) -> frozenset[str]:
 
 def _candidates(db: Database) -> list[rule.Candidate]:
     where = incidents_service.IncidentFilter(statuses=sorted(ACTIVE))
-    found = incidents_service.list_incidents(db, where=where, limit=MAX_CANDIDATES)
+    # a customer's report never joins (nor names) a private incident
+    found = incidents_service.list_incidents(db, where=where, limit=MAX_CANDIDATES, reader=NOBODY)
     return [
         rule.Candidate(
             incident_id=i.id,
@@ -127,10 +129,16 @@ def _decided(row: CustomerReport, state: ReportState, actor: str, reason: str | 
     row.updated_at = clock.now()
 
 
-def attach(db: Database, *, report_id: int, incident_id: int, actor: str) -> ReportOut:
-    """A person attaches a report from triage to an open incident (its duplicates follow)."""
+def attach(
+    db: Database, *, report_id: int, incident_id: int, actor: str, reader: Reader
+) -> ReportOut:
+    """A person attaches a report from triage to an open incident (its duplicates follow);
+    a private incident hidden from ``reader`` is answered as a missing one."""
     with db.transaction() as session:
         row = _triaged(session, report_id)
+        if not incidents_service.may_see_in(session, reader, incident_id):
+            message = f"incident_id: no incident {incident_id}"
+            raise InvalidInput(message, field="incident_id")
         if not incidents_service.lock_if_open_in(session, incident_id=incident_id):
             try:
                 incidents_service.snapshot(session, incident_id=incident_id)
@@ -184,9 +192,22 @@ def dismiss(db: Database, *, report_id: int, reason: str, actor: str) -> ReportO
         return _out(row)
 
 
-def get_report(db: Database, *, report_id: int) -> ReportOut:
+def _visible(reader: Reader) -> ColumnElement[bool]:
+    """No report of a private incident hidden from ``reader``."""
+    return or_(
+        CustomerReport.incident_id.is_(None),
+        CustomerReport.incident_id.not_in(incidents_service.hidden_ids(reader)),
+    )
+
+
+def get_report(db: Database, *, report_id: int, reader: Reader) -> ReportOut:
     with db.reading() as session:
-        return _out(get_or_404(session, CustomerReport, report_id, "report"))
+        row = session.scalar(
+            select(CustomerReport).where(CustomerReport.id == report_id, _visible(reader))
+        )
+        if row is None:
+            raise NotFound(f"no report with id {report_id}", field="report_id")
+        return _out(row)
 
 
 def list_reports(
@@ -194,10 +215,11 @@ def list_reports(
     *,
     state: ReportState | None,
     limit: int,
+    reader: Reader,
     cursor: str | None = None,
 ) -> Page[ReportOut]:
     """Newest first; ``state=triage`` is the queue a person works through."""
-    query = select(CustomerReport)
+    query = select(CustomerReport).where(_visible(reader))
     if state is not None:
         query = query.where(CustomerReport.state == state.value)
     with db.reading() as session:

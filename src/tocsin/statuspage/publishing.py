@@ -148,8 +148,10 @@ def publish(
         if body.incident_id is not None:
             try:
                 internal = incidents_service.snapshot(session, incident_id=body.incident_id)
+                if internal.private:  # answered as a missing one: nothing says it exists
+                    raise NotFound(f"incident {body.incident_id} is private")
             except NotFound:
-                message = f"incident_id: no incident {body.incident_id}"
+                message = f"incident_id: no incident {body.incident_id} (a private one never is)"
                 raise InvalidInput(message, field="incident_id") from None
             impact = impact or DEFAULT_IMPACT[internal.severity]
             if components is None:
