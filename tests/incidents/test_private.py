@@ -203,10 +203,24 @@ def _walk(api: Api, client: httpx.Client, world: World) -> dict[str, httpx.Respo
     for path in get_routes(app):
         if path in NOT_WALKED:
             continue
-        answers[path] = client.get(_filled(path, world), follow_redirects=False)
+        answers[path] = _read(client, _filled(path, world))
     for path in PUBLIC_DOCUMENTS:
         answers[path] = client.get(path, follow_redirects=False)
     return answers
+
+
+def _read(client: httpx.Client, url: str) -> httpx.Response:
+    """The answer, or of a live stream (server-sent events, endless) its first frame."""
+    with client.stream("GET", url, follow_redirects=False) as streamed:
+        if not streamed.headers.get("content-type", "").startswith("text/event-stream"):
+            streamed.read()
+            return streamed
+        first = b""
+        for chunk in streamed.iter_bytes():
+            first += chunk
+            if b"\n\n" in first:
+                break
+        return httpx.Response(streamed.status_code, headers=streamed.headers, content=first)
 
 
 MISSING = 999_999_999

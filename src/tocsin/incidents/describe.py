@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -15,6 +16,16 @@ class EventLike(Protocol):
 
 def _label(role: str) -> str:
     return role.replace("_", " ").title()
+
+
+def _instant(value: object) -> str:
+    """A stored ISO instant as a person reads it (UTC, to the minute)."""
+    if not value:
+        return "—"
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(value)
 
 
 def describe(event: EventLike) -> str:
@@ -39,7 +50,8 @@ def describe(event: EventLike) -> str:
         case "update_posted":
             return (
                 f"Update — status: {d.get('status')} · impact: {d.get('impact')} · "
-                f"doing: {d.get('actions')} · next update by {d.get('next_update_due_at') or '—'}"
+                f"doing: {d.get('actions')} · "
+                f"next update by {_instant(d.get('next_update_due_at'))}"
             )
         case "note_added":
             return f"Note: {d.get('body')}"
@@ -50,7 +62,7 @@ def describe(event: EventLike) -> str:
             return _reminder(event.kind, d)
         case "first_published":
             return "First public acknowledgement: published on the status page" + (
-                "" if d.get("met", True) else f" (it was due at {d.get('due_at')})"
+                "" if d.get("met", True) else f" (it was due at {_instant(d.get('due_at'))})"
             )
         case "stakeholder_added" | "stakeholder_removed":
             verb = "added" if event.kind == "stakeholder_added" else "removed"
