@@ -253,7 +253,7 @@ ROUTES = [
     Route("GET", "/api/v1/users/me", VIEWER),
     Route("GET", "/users", ADMIN),
     Route("POST", "/users", ADMIN, **INVITE),
-    Route("POST", "/users/{user_id}/person", ADMIN, fresh=_user),
+    Route("POST", "/users/{user_id}/person", ADMIN, fresh=_new_user),
     Route("GET", "/login", PUBLIC),
     Route("POST", "/login", PUBLIC, **SIGN_IN),
     Route("POST", "/logout", PUBLIC, fresh=_session),
