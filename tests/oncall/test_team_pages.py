@@ -113,16 +113,15 @@ def test_a_team_admin_manages_members_on_the_page(api: Api) -> None:
             follow_redirects=False,
         )
         assert bad.status_code == 303 and "error=" in bad.headers["location"]
-        # another team's page: no forms, and a post is refused with the team named
+        # another team's page: no forms, and a post is refused (403) with the team named
         elsewhere = browser.get(f"/teams/{other['id']}")
         assert "Add member" not in elsewhere.text
         refused = browser.post(
             f"/teams/{other['id']}/members",
             data={"person_id": str(cy["id"]), "role": "admin"},
-            follow_redirects=True,
+            follow_redirects=False,
         )
-        assert refused.status_code == 200 and other["name"] in refused.text
-        assert 'role="alert"' in refused.text
+        assert refused.status_code == 403 and other["name"] in refused.text
     assert _roles(api, other["id"]) == {bo["id"]: "member"}
 
 
@@ -135,7 +134,7 @@ def test_a_viewer_team_admin_gets_no_forms(api: Api) -> None:
         refused = browser.post(
             f"/teams/{team['id']}/members/{ana['id']}/remove", follow_redirects=False
         )
-        assert refused.status_code == 303 and "error=" in refused.headers["location"]
+        assert refused.status_code == 403
     assert _roles(api, team["id"]) == {ana["id"]: "admin"}
 
 

@@ -6,6 +6,8 @@ set of needs it satisfies (its *grants*). Below the need the answer is a refusal
 caller's kind: 401 from the API and a redirect to /login from a page for a caller nobody
 knows, 403 for a signed-in one; at or above, anything but a refusal (a 404 or a 422 is
 fine: the matrix is about who may ask, not whether the request is valid) and never a 500.
+A caller kept from some objects altogether (a private incident's non-member) gets its
+``refusal`` on every row naming them, and no answer of any row names them.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ INGEST = "ingest key"
 SIGNED_IN = "signed-in"
 """Any signed-in user or API token, whatever its role."""
 VIEWER, RESPONDER, ADMIN = (role.value for role in AccessRole)
+TEAM = "team config"
+"""Configuration a team owns (a schedule, policy, service, its integrations, the team): an
+admin, or a team admin of the owning team whose role is responder (docs/accounts.md)."""
+SOME_TEAM = "some team's config"
+"""A form to make configuration for a team: an admin, or a team admin of any team."""
 
 ABSENT = "999999999"
 """A path id nothing has: an allowed caller gets a 404, and nothing is changed or deleted."""
@@ -51,9 +58,10 @@ class Caller:
     ``user`` is the test user (``tests.conftest.user_email``) whose API token and signed-in
     session make the calls; None calls with no credentials. ``key`` sends an integration's
     key as its bearer token. ``fills`` names, per path parameter, another object of the
-    world for this caller's requests (a private incident for a non-member, say);
-    ``refusal`` is what it gets below a need, when signed in (a 404 for what it may not
-    even know exists, say).
+    world for this caller's requests (team B's schedule for team A's admin, say).
+    ``hides`` names the path parameters whose (filled) object the caller may not even know
+    exists: every row naming one, unless public, answers ``refusal`` (a 404, as for a
+    missing one), and no answer to the caller holds ``world.fill[unseen]`` (its title).
     """
 
     name: str
@@ -61,7 +69,9 @@ class Caller:
     user: str | None = None
     key: bool = False
     fills: Mapping[str, str] = field(default_factory=dict)
-    refusal: int = 403
+    hides: frozenset[str] = frozenset()
+    refusal: int = 404
+    unseen: str | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -77,7 +87,8 @@ class Route:
     ``{}`` for an unsafe API call, an empty form for a page); ``fresh`` makes throwaway
     objects for a route that destroys what it names (and so must not touch the shared ones);
     ``refused`` is the status a route answers a caller below its need, where it is not the
-    usual one (an ingest path's unknown key is a 404, say).
+    usual one (an ingest path's unknown key is a 404, say). ``stream`` marks a route whose
+    answer never ends (a live stream): only its status and headers are read.
     """
 
     method: str
@@ -90,6 +101,7 @@ class Route:
     headers: Body | None = None
     fresh: Callable[[Api, Caller, World], dict[str, str]] | None = None
     refused: int | None = None
+    stream: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -115,6 +127,12 @@ class World:
     api: Api
     fill: dict[str, str]
     credentials: dict[str, Credentials] = field(default_factory=dict)
+    private: bool = False
+    """Whether the schema has private incidents (the non-member's column runs only then)."""
+
+    def filled(self, caller: Caller) -> dict[str, str]:
+        """The path parameters of ``caller``'s requests: the world's, ``fills`` applied."""
+        return {**self.fill, **{name: self.fill[other] for name, other in caller.fills.items()}}
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -182,13 +200,28 @@ def _to_login(response: httpx.Response) -> bool:
     return response.status_code in (302, 303, 307) and location.startswith("/login?next=")
 
 
-def verdict(route: Route, caller: Caller, how: str, response: httpx.Response) -> str | None:
+def hidden(route: Route, caller: Caller) -> bool:
+    """Whether ``route`` names an object ``caller`` may not know exists."""
+    named = any(f"{{{name}}}" in route.path for name in caller.hides)
+    return named and route.need not in (PUBLIC, INGEST)
+
+
+def verdict(
+    route: Route, caller: Caller, how: str, response: httpx.Response, world: World
+) -> str | None:
     """None when ``response`` is what ``caller`` should get; else what is wrong."""
     status = response.status_code
     got = f"{status} {response.headers.get('location', '')}".strip()
     if status >= 500:
         return f"a {status}: {response.text[:200]}"
+    if caller.unseen is not None and world.fill[caller.unseen] in response.text:
+        return f"the answer names what the caller may not see: {response.text[:200]}"
     page = how == "session" and not route.path.startswith("/api/")
+    if hidden(route, caller):  # as a missing one: a 404, or a page form's refusal shown
+        location = response.headers.get("location", "")
+        if status == caller.refusal or (page and status == 303 and "error=" in location):
+            return None
+        return f"expected {caller.refusal} (as for a missing one), got {got}"
     if route.need in caller.grants:
         refusals = {401, 403} | ({route.refused} if route.refused else set())
         if status in refusals or _to_login(response):
@@ -198,9 +231,7 @@ def verdict(route: Route, caller: Caller, how: str, response: httpx.Response) ->
         expected = str(route.refused)
         return None if status == route.refused else f"expected {expected}, got {got}"
     if caller.signed_in:
-        expected = str(caller.refusal)
-        refused = status == caller.refusal
-        return None if refused else f"expected {expected}, got {got}: {response.text[:200]}"
+        return None if status == 403 else f"expected 403, got {got}: {response.text[:200]}"
     if page:
         return None if _to_login(response) else f"expected a redirect to /login, got {got}"
     return None if status == 401 else f"expected 401, got {got}: {response.text[:200]}"
@@ -210,7 +241,7 @@ def call(
     client: httpx.Client, world: World, route: Route, caller: Caller, how: str
 ) -> httpx.Response:
     """Send ``route``'s request as ``caller`` (``how``: its token or its session)."""
-    fill = {**world.fill, **{name: world.fill[other] for name, other in caller.fills.items()}}
+    fill = world.filled(caller)
     credentials = world.credentials[caller.name]
     fill["key"] = world.fill["integration_key"] if caller.key else "tcn_not-an-integration-key"
     fill["email"] = user_email(caller.user or VIEWER)
@@ -229,7 +260,10 @@ def call(
         kwargs["data"] = route.data(fill) if route.data else {"_": ""}
     world.api.tocsin.client_limits.clear()  # the public forms' per-address limits
     try:
-        return client.request(route.method, url, **kwargs)
+        if not route.stream:
+            return client.request(route.method, url, **kwargs)
+        with client.stream(route.method, url, **kwargs) as streamed:  # its head, then close
+            return httpx.Response(streamed.status_code, headers=streamed.headers)
     finally:
         client.cookies.clear()  # each request carries exactly its caller's credentials
 

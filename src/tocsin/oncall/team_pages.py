@@ -2,29 +2,29 @@
 forms with which admins and the team's own admins manage its members.
 
 The forms show only to whoever :func:`tocsin.oncall.teams.access.may_change` lets change the
-team; the posts check again (``require_change``), as the API does.
+team; the posts check again (``require_change``, a 403 naming the team), as the API does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from tocsin.access.pages import PagePrincipal
 from tocsin.access.service import Principal
 from tocsin.core.roles import TeamRole
 from tocsin.deps import DbDep
-from tocsin.errors import InvalidInput, TocsinError, Unavailable
+from tocsin.errors import InvalidInput
 from tocsin.fields import Id
 from tocsin.oncall.escalation import service as escalation
 from tocsin.oncall.people import service as people
 from tocsin.oncall.schedules import service as schedules
 from tocsin.oncall.teams import access
 from tocsin.oncall.teams import service as teams
+from tocsin.page_forms import attempt
 from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -44,17 +44,10 @@ def _person(value: str) -> int:
 
 
 def _attempt(db: DbDep, principal: Principal, team_id: int, action: Callable[[], Any]) -> Response:
-    """Check the right, run the form's action, come back to the team's page (with the
-    reason of a refusal shown)."""
-    target = f"/teams/{team_id}"
-    try:
-        access.require_change(db, principal, team_id)
-        action()
-    except Unavailable:
-        raise
-    except TocsinError as exc:
-        return RedirectResponse(f"{target}?error={quote(exc.message)}", status_code=303)
-    return RedirectResponse(target, status_code=303)
+    """Check the right (a 403 naming the team, as the API's), run the form's action, come
+    back to the team's page (with the reason of a refusal shown)."""
+    access.require_change(db, principal, team_id)
+    return attempt(f"/teams/{team_id}", action)
 
 
 @router.get("/teams", response_class=HTMLResponse)

@@ -49,13 +49,14 @@ def publish_from_form(
     next_update_in_minutes: Text = "",
 ) -> Response:
     def publish() -> None:
+        actor = form_actor(principal)  # the role first: a viewer's form is refused, not read
         body = PublicIncidentCreate(
             incident_id=incident_id,
             name=name,
             status=status,
             template=_parts(acknowledgement, impact, action, next_update_in_minutes),
         )
-        publishing.publish(db, _store(request), body=body, actor=form_actor(principal))
+        publishing.publish(db, _store(request), body=body, actor=actor)
 
     return attempt(f"/incidents/{incident_id}", publish)
 
@@ -74,11 +75,10 @@ def public_update_from_form(
     next_update_in_minutes: Text = "",
 ) -> Response:
     def post() -> None:
+        actor = form_actor(principal)  # the role first: a viewer's form is refused, not read
         body = PublicUpdateCreate(
             status=status, template=_parts(acknowledgement, impact, action, next_update_in_minutes)
         )
-        publishing.post_update(
-            db, _store(request), public_id=public_id, body=body, actor=form_actor(principal)
-        )
+        publishing.post_update(db, _store(request), public_id=public_id, body=body, actor=actor)
 
     return attempt(f"/incidents/{incident_id}", post)
