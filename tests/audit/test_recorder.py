@@ -78,4 +78,4 @@ def test_watching_a_database_twice_records_each_change_once(api: Api) -> None:
         )
         (entry,) = session.scalars(query)
     assert entry.action == "create"
-    assert entry.after["members"] == [ana.id]  # not twice
+    assert entry.after["members"] == [{"person_id": ana.id, "role": "member"}]  # not twice
