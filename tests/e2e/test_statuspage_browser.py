@@ -4,29 +4,16 @@ script; screenshots are saved under the test's tmp dir (their paths printed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from tests.conftest import Api
-from tests.e2e.conftest import require_binary
-from tests.e2e.test_web_ui import CHROMIUM_FLAGS
+from tests.e2e.conftest import VIEWPORTS
 from tests.statuspage.helpers import BASE, created
 from tests.statuspage.html_helpers import new_page, post_update, publish
 
-VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 LONG_WORD = "x" * 120  # a URL-like run of letters: must wrap, not widen the page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = require_binary("chromium", "chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 def _fill(api: Api) -> str:

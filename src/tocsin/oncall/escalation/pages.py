@@ -108,6 +108,7 @@ def new_policy_page(request: Request, db: DbDep, principal: PagePrincipal) -> Re
 @router.post("/policies")
 def create_policy_from_form(db: DbDep, principal: PagePrincipal, form: Form) -> Response:
     _responder(principal)
+    access.require_new(db, principal, text(form, "team_id"))
     try:
         body = policy_body(form)
         access.require_change(db, principal, body.team_id)

@@ -90,6 +90,7 @@ def create_from_form(
 ) -> Response:
     def action() -> None:
         _check(principal, AccessRole.RESPONDER)
+        access.require_new(db, principal, team_id)
         body = ServiceCreate.model_validate(
             {
                 "name": name,

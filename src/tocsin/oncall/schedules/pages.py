@@ -151,6 +151,7 @@ def new_schedule_page(request: Request, db: DbDep, principal: PagePrincipal) -> 
 @router.post("/schedules")
 def create_schedule_from_form(db: DbDep, principal: PagePrincipal, form: Form) -> Response:
     _responder(principal)
+    access.require_new(db, principal, text(form, "team_id"))
     try:
         body = console.schedule_body(form, _handles(db))
         access.require_change(db, principal, body.team_id)

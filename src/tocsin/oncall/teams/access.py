@@ -80,6 +80,19 @@ def may_change(db: Database, principal: Principal, team_id: int | None) -> bool:
     return rights(db, principal).may(team_id)
 
 
+def require_new(db: Database, principal: Principal, team_id: str | None) -> None:
+    """Refuse (403) new configuration for the team a form names (its raw ``team_id`` field;
+    blank: no team) before the rest of the form is read, so a caller without the right
+    learns nothing from the form's validation. A ``team_id`` that is not a number is left to
+    that validation, once the caller is known to be able to change some team's
+    configuration."""
+    raw = (team_id or "").strip()
+    if raw.isdigit():
+        require_change(db, principal, int(raw))
+    elif not raw or not rights(db, principal).any:
+        require_change(db, principal, None)
+
+
 def require_change(db: Database, principal: Principal, *team_ids: int | None) -> None:
     """Refuse (403, naming the team) unless ``principal`` may change configuration of every
     one of ``team_ids``: an object's team, and the team it moves to."""
