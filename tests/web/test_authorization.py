@@ -188,6 +188,8 @@ INTEGRATION = {
 }
 MEMBER_ROLE = {"json": lambda f: {"role": "member"}}
 # the console's forms: the team named, so a team admin's form reaches the team's check
+MEMBER = "/api/v1/incidents/{incident_id}/members/{kind}/{member_id}"
+MEMBER_URL = "/api/v1/incidents/{{incident_id}}/members/{who}/{id}"
 IN_TEAM_FORM = {"data": lambda f: {"team_id": f["team_id"], "name": unique("authz")}}
 SERVICE_FORM = {"data": lambda f: {"team_id": f["team_id"]}}
 INTEGRATION_FORM = {"data": lambda f: {"kind": "alertmanager", "name": "x", "service": f["name"]}}
@@ -299,10 +301,10 @@ ROUTES = [
     # admin's call; the matrix's responder commands none)
     Route("PUT", "/api/v1/incidents/{incident_id}/visibility", ADMIN, **STAY_PRIVATE),
     Route("GET", "/api/v1/incidents/{incident_id}/members", VIEWER),
-    Route("PUT", "/api/v1/incidents/{incident_id}/members/users/{user_id}", R),
-    Route("PUT", "/api/v1/incidents/{incident_id}/members/people/{person_id}", R),
-    Route("DELETE", "/api/v1/incidents/{incident_id}/members/users/{user_id}", R),
-    Route("DELETE", "/api/v1/incidents/{incident_id}/members/people/{person_id}", R),
+    Route("PUT", MEMBER, R, url=MEMBER_URL.format(who="users", id="{user_id}")),
+    Route("PUT", MEMBER, R, url=MEMBER_URL.format(who="people", id="{person_id}")),
+    Route("DELETE", MEMBER, R, url=MEMBER_URL.format(who="users", id="{user_id}")),
+    Route("DELETE", MEMBER, R, url=MEMBER_URL.format(who="people", id="{person_id}")),
     Route("GET", "/", PUBLIC),
     Route("GET", "/incidents", SIGNED_IN),
     Route("GET", "/incidents/live", SIGNED_IN, stream=True),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
@@ -313,51 +313,29 @@ def list_members(incident_id: Id, db: DbDep, principal: Viewer) -> list[MemberOu
     return service.list_members(db, incident_id=incident_id, reader=service.reader_of(principal))
 
 
-@router.put("/incidents/{incident_id}/members/users/{user_id}")
-def add_user_member(
-    incident_id: Id, user_id: Id, db: DbDep, principal: Responder
+MemberKind = Literal["users", "people"]
+"""A member is a user, or a directory person (and so the users linked to them)."""
+
+
+def _who(kind: MemberKind, member_id: int) -> dict[str, int]:
+    return {"user_id": member_id} if kind == "users" else {"person_id": member_id}
+
+
+@router.put("/incidents/{incident_id}/members/{kind}/{member_id}")
+def add_member(
+    incident_id: Id, kind: MemberKind, member_id: Id, db: DbDep, principal: Responder
 ) -> list[MemberOut]:
-    """Let a user see the incident while it is private (a no-op for a member already)."""
-    return service.add_member(
-        db,
-        incident_id=incident_id,
-        reader=service.reader_of(principal),
-        actor=principal.actor,
-        user_id=user_id,
-    )
+    """Let a user, or a directory person and the users linked to them, see the incident
+    while it is private (a no-op for a member already)."""
+    reader, actor = service.reader_of(principal), principal.actor
+    who = _who(kind, member_id)
+    return service.add_member(db, incident_id=incident_id, reader=reader, actor=actor, **who)
 
 
-@router.put("/incidents/{incident_id}/members/people/{person_id}")
-def add_person_member(
-    incident_id: Id, person_id: Id, db: DbDep, principal: Responder
-) -> list[MemberOut]:
-    """Let a directory person (and the users linked to them) see the incident."""
-    return service.add_member(
-        db,
-        incident_id=incident_id,
-        reader=service.reader_of(principal),
-        actor=principal.actor,
-        person_id=person_id,
-    )
-
-
-@router.delete("/incidents/{incident_id}/members/users/{user_id}", status_code=204)
-def remove_user_member(incident_id: Id, user_id: Id, db: DbDep, principal: Responder) -> None:
-    service.remove_member(
-        db,
-        incident_id=incident_id,
-        reader=service.reader_of(principal),
-        actor=principal.actor,
-        user_id=user_id,
-    )
-
-
-@router.delete("/incidents/{incident_id}/members/people/{person_id}", status_code=204)
-def remove_person_member(incident_id: Id, person_id: Id, db: DbDep, principal: Responder) -> None:
-    service.remove_member(
-        db,
-        incident_id=incident_id,
-        reader=service.reader_of(principal),
-        actor=principal.actor,
-        person_id=person_id,
-    )
+@router.delete("/incidents/{incident_id}/members/{kind}/{member_id}", status_code=204)
+def remove_member(
+    incident_id: Id, kind: MemberKind, member_id: Id, db: DbDep, principal: Responder
+) -> None:
+    reader, actor = service.reader_of(principal), principal.actor
+    who = _who(kind, member_id)
+    service.remove_member(db, incident_id=incident_id, reader=reader, actor=actor, **who)
