@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -20,6 +20,8 @@ from starlette.datastructures import FormData
 from tocsin.core.lifecycle import RuleViolation
 from tocsin.core.rotation import ScheduleError, load_zone
 from tocsin.errors import Forbidden, TocsinError, Unavailable
+
+T = TypeVar("T")
 
 
 def refusal(error: Exception) -> str:
@@ -45,21 +47,26 @@ def back(target: str, *, error: str | None = None, notice: str | None = None) ->
 
 
 def attempt(
-    target: str, action: Callable[[], Any], *, notice: str | None = None, then: str | None = None
+    target: str,
+    action: Callable[[], T],
+    *,
+    notice: str | None = None,
+    then: str | Callable[[T], str] | None = None,
 ) -> Response:
     """Run a form action; on refusal, come back to ``target`` with the reason shown; done,
-    go to ``then`` (default ``target``) with ``notice``.
+    go to ``then`` (default ``target``; a callable is given what the action made: a new
+    object's page) with ``notice``.
 
     An unavailable database is no refusal: it answers its 503 page (errors.py); a role too
     low is no form's problem either: it answers 403.
     """
     try:
-        action()
+        made = action()
     except (Unavailable, Forbidden):
         raise
     except (ValidationError, TocsinError, RuleViolation, ValueError) as exc:
         return back(target, error=refusal(exc))
-    return back(then or target, notice=notice)
+    return back(then(made) if callable(then) else then or target, notice=notice)
 
 
 async def form_fields(request: Request) -> FormData:

@@ -15,7 +15,6 @@ from tocsin.access.service import Principal
 from tocsin.core.roles import AccessRole
 from tocsin.db import Database
 from tocsin.deps import DbDep
-from tocsin.errors import Forbidden, TocsinError, Unavailable
 from tocsin.fields import Id
 from tocsin.oncall.escalation import service
 from tocsin.oncall.escalation.schemas import LevelOut, PolicyCreate, PolicyOut, TargetType
@@ -23,7 +22,7 @@ from tocsin.oncall.people import service as people_service
 from tocsin.oncall.schedules import service as schedules_service
 from tocsin.oncall.teams import access
 from tocsin.oncall.teams import service as teams_service
-from tocsin.page_forms import Form, attempt, back, or_none, refusal, text, texts
+from tocsin.page_forms import Form, attempt, or_none, text, texts
 from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -109,15 +108,15 @@ def new_policy_page(request: Request, db: DbDep, principal: PagePrincipal) -> Re
 def create_policy_from_form(db: DbDep, principal: PagePrincipal, form: Form) -> Response:
     _responder(principal)
     access.require_new(db, principal, text(form, "team_id"))
-    try:
+
+    def create() -> PolicyOut:
         body = policy_body(form)
         access.require_change(db, principal, body.team_id)
-        created = service.create_policy(db, body=body)
-    except (Unavailable, Forbidden):
-        raise
-    except (TocsinError, ValueError) as exc:
-        return back("/policies/new", error=refusal(exc))
-    return back(f"/policies/{created.id}", notice="Policy created.")
+        return service.create_policy(db, body=body)
+
+    return attempt(
+        "/policies/new", create, notice="Policy created.", then=lambda p: f"/policies/{p.id}"
+    )
 
 
 @router.get("/policies/{policy_id}", response_class=HTMLResponse)
@@ -150,10 +149,9 @@ def replace_policy_from_form(
 def delete_policy_from_form(policy_id: Id, db: DbDep, principal: PagePrincipal) -> Response:
     _responder(principal)
     access.require_change(db, principal, service.policy_team(db, policy_id=policy_id))
-    try:
-        service.delete_policy(db, policy_id=policy_id)
-    except Unavailable:
-        raise
-    except TocsinError as exc:
-        return back(f"/policies/{policy_id}", error=refusal(exc))
-    return back("/policies", notice="Policy deleted.")
+    return attempt(
+        f"/policies/{policy_id}",
+        lambda: service.delete_policy(db, policy_id=policy_id),
+        notice="Policy deleted.",
+        then="/policies",
+    )

@@ -20,14 +20,14 @@ from tocsin.core.roles import AccessRole
 from tocsin.core.schedule import RotationKind, load_zone
 from tocsin.db import Database
 from tocsin.deps import DbDep
-from tocsin.errors import Forbidden, InvalidInput, TocsinError, Unavailable
+from tocsin.errors import InvalidInput
 from tocsin.fields import Id
 from tocsin.oncall.people import service as people_service
 from tocsin.oncall.schedules import console, service
 from tocsin.oncall.schedules.schemas import OnCallOut, OverrideCreate, ScheduleOut, ShiftOut
 from tocsin.oncall.teams import access
 from tocsin.oncall.teams import service as teams_service
-from tocsin.page_forms import Form, attempt, back, in_zone, refusal, text
+from tocsin.page_forms import Form, attempt, back, in_zone, text
 from tocsin.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -152,15 +152,15 @@ def new_schedule_page(request: Request, db: DbDep, principal: PagePrincipal) -> 
 def create_schedule_from_form(db: DbDep, principal: PagePrincipal, form: Form) -> Response:
     _responder(principal)
     access.require_new(db, principal, text(form, "team_id"))
-    try:
+
+    def create() -> ScheduleOut:
         body = console.schedule_body(form, _handles(db))
         access.require_change(db, principal, body.team_id)
-        created = service.create_schedule(db, body=body)
-    except (Unavailable, Forbidden):
-        raise
-    except (TocsinError, ValueError) as exc:
-        return back("/schedules/new", error=refusal(exc))
-    return back(f"/schedules/{created.id}", notice="Schedule created.")
+        return service.create_schedule(db, body=body)
+
+    return attempt(
+        "/schedules/new", create, notice="Schedule created.", then=lambda s: f"/schedules/{s.id}"
+    )
 
 
 def _window(schedule: ScheduleOut, start: str, days: int) -> tuple[datetime, datetime]:
@@ -224,28 +224,26 @@ def replace_schedule_from_form(
     _responder(principal)
     old_team = service.schedule_team(db, schedule_id=schedule_id)
     access.require_change(db, principal, old_team)
-    try:
+
+    def replace() -> None:
         body = console.schedule_body(form, _handles(db))
         access.require_change(db, principal, old_team, body.team_id)
         service.replace_schedule(db, schedule_id=schedule_id, body=body)
-    except (Unavailable, Forbidden):
-        raise
-    except (TocsinError, ValueError) as exc:
-        return back(f"/schedules/{schedule_id}/edit", error=refusal(exc))
-    return back(f"/schedules/{schedule_id}", notice="Saved.")
+
+    at = f"/schedules/{schedule_id}"
+    return attempt(f"{at}/edit", replace, notice="Saved.", then=at)
 
 
 @router.post("/schedules/{schedule_id}/delete")
 def delete_schedule_from_form(schedule_id: Id, db: DbDep, principal: PagePrincipal) -> Response:
     _responder(principal)
     access.require_change(db, principal, service.schedule_team(db, schedule_id=schedule_id))
-    try:
-        service.delete_schedule(db, schedule_id=schedule_id)
-    except Unavailable:
-        raise
-    except TocsinError as exc:
-        return back(f"/schedules/{schedule_id}", error=refusal(exc))
-    return back("/schedules", notice="Schedule deleted.")
+    return attempt(
+        f"/schedules/{schedule_id}",
+        lambda: service.delete_schedule(db, schedule_id=schedule_id),
+        notice="Schedule deleted.",
+        then="/schedules",
+    )
 
 
 def _override(
