@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -16,34 +17,72 @@ from tocsin.access.sessions import COOKIE
 
 class Browser:
     """The test user of ``role`` signed in, or the user of ``email`` (password
-    ``PASSWORD``); redirects are followed, as a browser does."""
+    ``PASSWORD``). Redirects are followed, as a browser does, unless ``follow_redirects``
+    is False (then a form's answer is its 303: ``tests.oncall.console.redirected_to``)."""
 
-    def __init__(self, api: Api, role: str = "viewer", *, email: str | None = None) -> None:
-        self.client = httpx.Client(base_url=api.url, timeout=30, follow_redirects=True)
+    def __init__(
+        self,
+        api: Api,
+        role: str = "viewer",
+        *,
+        email: str | None = None,
+        follow_redirects: bool = True,
+    ) -> None:
+        self.client = httpx.Client(base_url=api.url, timeout=30, follow_redirects=follow_redirects)
         if email is None:
             self.client.cookies.set(COOKIE, session_cookie(api, role))
         else:
             form = {"email": email, "password": PASSWORD}
             form["csrf_token"] = csrf_of(self.client.get("/login").text)
-            assert "/login" not in str(self.client.post("/login", data=form).url)
+            signed = self.client.post("/login", data=form, follow_redirects=False)
+            assert signed.status_code == 303, signed.text[:500]
+            assert not signed.headers["location"].startswith("/login"), signed.headers
         self.csrf = csrf_of(self.client.get("/account").text)
 
     def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         self.client.close()
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.client.get(path, params=params or None)  # {} would drop the path's query
 
-    def submit(self, action: str, **fields: str) -> httpx.Response:
-        """Post a form the way the page's own form does (with its CSRF token)."""
-        return self.client.post(action, data={"csrf_token": self.csrf, **fields})
+    def page(self, path: str) -> str:
+        """The page's HTML; it must answer 200."""
+        response = self.client.get(path)
+        assert response.status_code == 200, response.text[:1000]
+        return response.text
 
-    def forge(self, action: str, **fields: str) -> httpx.Response:
+    def submit(self, action: str, data: Fields = None, /, **fields: str) -> httpx.Response:
+        """Post a form the way the page's own form does (with its CSRF token): ``data`` (a
+        dict, or a list of pairs for repeated fields) and ``fields``."""
+        return self.client.post(action, data=_fields([*_pairs(data), *fields.items()], self.csrf))
+
+    def forge(self, action: str, data: Fields = None, /, **fields: str) -> httpx.Response:
         """Post the form without the CSRF token, as another site would."""
-        return self.client.post(action, data=fields)
+        posted = _fields([*_pairs(data), *fields.items()], self.csrf)
+        del posted["csrf_token"]
+        return self.client.post(action, data=posted)
+
+
+Fields = Mapping[str, str] | Iterable[tuple[str, str]] | None
+
+
+def _pairs(data: Fields) -> list[tuple[str, str]]:
+    if data is None:
+        return []
+    return list(data.items()) if isinstance(data, Mapping) else list(data)
+
+
+def _fields(pairs: list[tuple[str, str]], csrf: str) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {"csrf_token": [csrf]}
+    for name, value in pairs:
+        fields.setdefault(name, []).append(value)
+    return fields
 
 
 def shown_error(page: httpx.Response) -> str:

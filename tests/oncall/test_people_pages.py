@@ -10,21 +10,28 @@ import pytest
 
 from tests.builders import contact, ok, person, unique
 from tests.conftest import Api
-from tests.oncall.console import Browser, forms_posting_to, main_of, redirected_to, refusal_of
+from tests.console import Browser
+from tests.oncall.console import (
+    forms_posting_to,
+    main_of,
+    redirected_to,
+    refusal_of,
+    signed_in,
+)
 from tests.peers import SmtpServer
 from tocsin.worker.loop import Worker
 
 
 @pytest.fixture
 def responder(api: Api) -> Iterator[Browser]:
-    browser = Browser(api, "responder")
+    browser = signed_in(api, "responder")
     yield browser
     browser.close()
 
 
 @pytest.fixture
 def viewer(api: Api) -> Iterator[Browser]:
-    browser = Browser(api, "viewer")
+    browser = signed_in(api, "viewer")
     yield browser
     browser.close()
 
@@ -81,7 +88,7 @@ def test_a_bad_value_comes_back_naming_the_field(api: Api, responder: Browser) -
 
 def test_forms_need_the_csrf_token(api: Api, responder: Browser) -> None:
     handle = unique("csrf")
-    refused = responder.submit("/people", {"name": "Cy", "handle": handle}, csrf=False)
+    refused = responder.forge("/people", {"name": "Cy", "handle": handle})
     assert refused.status_code == 403 and "CSRF" in refused.text
     handles = [p["handle"] for p in ok(api.viewer.get("/api/v1/people"))]
     assert handle not in handles

@@ -21,13 +21,19 @@ from tests.builders import (
     unique,
 )
 from tests.conftest import Api
-from tests.console import choices
-from tests.oncall.console import Browser, forms_posting_to, main_of, redirected_to, refusal_of
+from tests.console import Browser, choices
+from tests.oncall.console import (
+    forms_posting_to,
+    main_of,
+    redirected_to,
+    refusal_of,
+    signed_in,
+)
 
 
 @pytest.fixture
 def responder(api: Api) -> Iterator[Browser]:
-    browser = Browser(api, "responder")
+    browser = signed_in(api, "responder")
     yield browser
     browser.close()
 
@@ -35,7 +41,7 @@ def responder(api: Api) -> Iterator[Browser]:
 @pytest.fixture
 def admin(api: Api) -> Iterator[Browser]:
     """Policies of no team are changed by admins (a team's also by its team admins)."""
-    browser = Browser(api, "admin")
+    browser = signed_in(api, "admin")
     yield browser
     browser.close()
 
@@ -129,7 +135,7 @@ def test_bad_values_come_back_naming_the_field(api: Api, admin: Browser) -> None
 def test_a_viewer_sees_the_levels_and_no_forms(api: Api) -> None:
     ana = person(api, "Ana")
     made = policy(api, [level(people=[ana["id"]], timeout=7)])
-    viewer = Browser(api, "viewer")
+    viewer = signed_in(api, "viewer")
     try:
         listed = viewer.page("/policies")
         assert made["name"] in listed and 'href="/policies/new"' not in listed
@@ -149,7 +155,7 @@ def test_forms_need_the_csrf_token(api: Api, responder: Browser) -> None:
     ana = person(api, "Ana")
     name = unique("csrf")
     body = {"name": name, "levels-0-person": str(ana["id"]), "levels-0-timeout": "5"}
-    refused = responder.submit("/policies", body, csrf=False)
+    refused = responder.forge("/policies", body)
     assert refused.status_code == 403 and "CSRF" in refused.text
     assert name not in [p["name"] for p in ok(api.viewer.get("/api/v1/escalation-policies"))]
 
@@ -171,7 +177,7 @@ def test_a_team_admin_changes_their_teams_policies_and_no_others(
     theirs = team(api, ana["id"])
     own = policy(api, [level(people=[ana["id"]])], team_id=mine["id"])
     other = policy(api, [level(people=[ana["id"]])], team_id=theirs["id"])
-    as_admin = Browser(api, email=email)
+    as_admin = signed_in(api, email=email)
     try:
         assert 'href="/policies/new"' in as_admin.page("/policies")
         new = as_admin.page("/policies/new")

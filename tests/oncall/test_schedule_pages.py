@@ -11,8 +11,14 @@ import pytest
 
 from tests.builders import layer, level, ok, person, policy, schedule, team, team_admin, unique
 from tests.conftest import PASSWORD, Api
-from tests.console import choices
-from tests.oncall.console import Browser, forms_posting_to, main_of, redirected_to, refusal_of
+from tests.console import Browser, choices
+from tests.oncall.console import (
+    forms_posting_to,
+    main_of,
+    redirected_to,
+    refusal_of,
+    signed_in,
+)
 from tocsin.access import accounts
 from tocsin.core.roles import AccessRole
 
@@ -25,7 +31,7 @@ BAR = re.compile(
 
 @pytest.fixture
 def responder(api: Api) -> Iterator[Browser]:
-    browser = Browser(api, "responder")
+    browser = signed_in(api, "responder")
     yield browser
     browser.close()
 
@@ -33,7 +39,7 @@ def responder(api: Api) -> Iterator[Browser]:
 @pytest.fixture
 def admin(api: Api) -> Iterator[Browser]:
     """Schedules of no team are changed by admins (a team's also by its team admins)."""
-    browser = Browser(api, "admin")
+    browser = signed_in(api, "admin")
     yield browser
     browser.close()
 
@@ -211,7 +217,7 @@ def test_take_this_shift_makes_an_override_for_the_signed_in_person(
         person_id=dan["id"],
         person_name=api.tocsin.access.person_name,
     )
-    as_dan = Browser(api, email=email)
+    as_dan = signed_in(api, email=email)
     try:
         page = as_dan.page(path)
         assert 'id="take-disabled"' not in page
@@ -232,7 +238,7 @@ def test_take_this_shift_makes_an_override_for_the_signed_in_person(
 def test_a_viewer_sees_no_forms_and_cannot_post(api: Api) -> None:
     ana = person(api, "Ana")
     made = schedule(api, [layer([ana["id"]])])
-    viewer = Browser(api, "viewer")
+    viewer = signed_in(api, "viewer")
     try:
         listed = viewer.page("/schedules")
         assert made["name"] in listed and 'href="/schedules/new"' not in listed
@@ -245,8 +251,8 @@ def test_a_viewer_sees_no_forms_and_cannot_post(api: Api) -> None:
         assert ok(api.viewer.get(f"/api/v1/schedules/{made['id']}/overrides")) == []
     finally:
         viewer.close()
-    refused = Browser(api, "responder").submit(
-        "/schedules", berlin_form(unique("c"), ana["handle"]), csrf=False
+    refused = signed_in(api, "responder").forge(
+        "/schedules", berlin_form(unique("c"), ana["handle"])
     )
     assert refused.status_code == 403 and "CSRF" in refused.text
 
@@ -259,7 +265,7 @@ def test_a_team_admin_changes_their_teams_schedules_and_no_others(
     theirs = team(api, ana["id"])
     own = schedule(api, [layer([ana["id"]])], team_id=mine["id"])
     other = schedule(api, [layer([ana["id"]])], team_id=theirs["id"])
-    as_admin = Browser(api, email=email)
+    as_admin = signed_in(api, email=email)
     try:
         assert 'href="/schedules/new"' in as_admin.page("/schedules")
         new = as_admin.page("/schedules/new")  # only their team to choose, not "none"
