@@ -124,30 +124,22 @@ class DirectoryHandlers(Run):
 
     # teams
 
-    def _team_members(self, doc: TeamDoc) -> list[int]:
-        return [self.ids["people"][k] for k in sorted(set(doc.members))]
-
-    def _team_admins(self, doc: TeamDoc) -> list[int]:
-        return [self.ids["people"][k] for k in sorted(set(doc.admins))]
+    def _team_fields(self, doc: TeamDoc) -> dict[str, Any]:
+        return {
+            "name": doc.name,
+            "description": doc.description,
+            "members": [self.ids["people"][k] for k in sorted(set(doc.members))],
+            "admins": [self.ids["people"][k] for k in sorted(set(doc.admins))],
+        }
 
     def _create_teams(self, change: Change) -> None:
         doc = self.docs["teams"][change.key]
-        body = TeamCreate(
-            name=doc.name,
-            description=doc.description,
-            members=self._team_members(doc),
-            admins=self._team_admins(doc),
-        )
+        body = TeamCreate(**self._team_fields(doc))
         self.remember("teams", doc.key, teams.create_team(self.db, body=body).id)
 
     def _change_teams(self, change: Change) -> None:
         doc = self.docs["teams"][change.key]
-        patch = TeamPatch(
-            name=doc.name,
-            description=doc.description,
-            members=self._team_members(doc),
-            admins=self._team_admins(doc),
-        )
+        patch = TeamPatch(**self._team_fields(doc))
         teams.edit_team(self.db, team_id=self.ids["teams"][doc.key], patch=patch)
 
     def _delete_teams(self, change: Change) -> None:
