@@ -46,8 +46,11 @@ def require_binary(path_or_name: str, package: str) -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one module's tests. Not for the session: while Playwright's sync API
+    runs, its event loop is this thread's running loop, so a later test's ``asyncio.run``
+    would fail."""
     executable = require_binary("chromium", "chromium")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)

@@ -26,6 +26,7 @@ from tests.builders import (
 )
 from tests.conftest import Api, session_cookie
 from tests.e2e.conftest import VIEWPORTS, Screenshot, Violations
+from tests.statuspage.helpers import component
 
 PAGES = {
     "login": "/login",
@@ -71,6 +72,8 @@ def ids(api: Api) -> dict[str, Any]:
     svc = service(api, paging["id"], team_id=crew["id"])
     key = integration(api, service=svc["name"])["key"]
     (outcome,) = post_alerts(api, key, am_alert("db-1"))
+    post_alerts(api, key, am_alert(" "))  # a blank name: the noise report still links it
+    component(api, name="Checkout API")  # the status page shows its uptime bar
     alerted = incident_id_of(outcome)
     ok(api.admin.post(f"/api/v1/incidents/{alerted}/postmortem"), 201)
     declared = declare(api, title="Checkout errors at the edge", summary="5xx from the edge")

@@ -101,11 +101,12 @@ def test_phrases_exclusions_and_or(api: Api) -> None:
 def test_snippets_are_escaped(api: Api) -> None:
     needle = word()
     pm = opened(api, "Renderer crash")
-    text = f'<script>alert("x")</script> & the {needle} <b>bold</b>'
+    text = f'<script>alert("x")</script> the {needle} & more <b>bold</b>'  # "&" after it:
+    # PostgreSQL's fragment may start at the match
     write(api, pm["id"], {"summary": {"text": text}})
     [hit] = search(api, needle)
     snippet = hit["snippet"]
-    assert f"<mark>{needle}</mark>" in snippet and "&amp; the" in snippet
+    assert f"<mark>{needle}</mark>" in snippet and "&amp; more" in snippet
     # nothing but the marks is markup (PostgreSQL's headline drops tags; SQLite keeps them)
     bare = snippet.replace("<mark>", "").replace("</mark>", "")
     assert "<" not in bare and ">" not in bare

@@ -96,7 +96,7 @@ def test_sections_uptime_and_maintenance_show_on_the_index(api: Api) -> None:
     assert "&lt;b&gt;Get updates&lt;/b&gt;" in html and "<h2>Subscribe</h2>" in html
     # the uptime bar: a text alternative for the whole, a tooltip per day, oldest first
     assert 'aria-label="Checkout: 99.97 % uptime over the last 90 days"' in html
-    assert html.count('<li class="s-operational" title="') == 89
+    assert html.count('<span class="s-operational" title="') == 89
     note = "40 min partial outage, 3 of 100 checks failed"
     assert f'title="2026-12-01: Partial outage ({note})"' in html
     # the maintenance, from summary.json's list
