@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+TEST_WORKERS ?= 2
+# pytest-xdist: the tests run on TEST_WORKERS processes, each with its own servers and
+# databases; a module that must stay on one process marks itself xdist_group.
 
 .PHONY: serve test lint bench clean
 
@@ -30,7 +33,7 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	bash scripts/test-peers prometheus-alertmanager chromium poppler-utils fonts-dejavu-core
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/api.py

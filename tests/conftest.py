@@ -140,8 +140,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test taking a database runs on each of ``BACKENDS``, or on those its
+    ``@pytest.mark.backends(...)`` names (a browser test of how pages look, say)."""
     if "database_url" in metafunc.fixturenames:
-        metafunc.parametrize("database_url", BACKENDS, indirect=True, scope="session")
+        marker = metafunc.definition.get_closest_marker("backends")
+        backends = list(marker.args) if marker else BACKENDS
+        metafunc.parametrize("database_url", backends, indirect=True, scope="session")
 
 
 def settings_for(database_url: str, keys: Path) -> Settings:

@@ -88,6 +88,7 @@ def ids(api: Api) -> dict[str, Any]:
     }
 
 
+@pytest.mark.backends("sqlite")  # how a page reads does not hang on the database
 @pytest.mark.parametrize("name", PAGES)
 def test_a_main_page_is_accessible_and_fits_a_phone(
     api: Api,
