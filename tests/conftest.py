@@ -43,6 +43,9 @@ from tocsin.errors import Conflict
 from tocsin.schema import migrate
 from tocsin.web.app import create_app
 
+os.environ["COLUMNS"] = "250"
+"""Wide CLI tables in every test: a Rich console reads COLUMNS when it is made, which is when
+its CLI module is first imported, in whichever test (and test process) that happens."""
 PASSWORD = "correct horse battery staple"
 """The password of every test user (``user_email(role)``)."""
 POSTGRES_ADMIN = os.environ.get("TOCSIN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

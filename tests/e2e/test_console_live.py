@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.builders import declare, timeline, unique
 from tests.conftest import Api
-from tests.e2e.test_web_ui import browser, sign_in  # noqa: F401 (fixture)
+from tests.e2e.test_web_ui import sign_in
 from tocsin import live
 
 
@@ -21,7 +21,7 @@ def quick_polls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def opened(browser: Browser, **options: object) -> Page:  # noqa: F811
+def opened(browser: Browser, **options: object) -> Page:
     page = browser.new_context(**options).new_page()  # type: ignore[arg-type]
     page.set_default_timeout(10_000)
     return page
@@ -29,7 +29,7 @@ def opened(browser: Browser, **options: object) -> Page:  # noqa: F811
 
 def test_an_incident_declared_through_the_api_appears_in_both_lists(
     api: Api,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     watchers = [opened(browser), opened(browser)]
     try:
@@ -50,7 +50,7 @@ def test_an_incident_declared_through_the_api_appears_in_both_lists(
 
 def test_the_list_fits_a_phone_and_has_a_dark_scheme(
     api: Api,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     declare(api, title=unique("A long incident title that wraps on a small phone screen " * 2))
     page = opened(browser, viewport={"width": 390, "height": 844}, color_scheme="dark")
@@ -68,7 +68,7 @@ def test_the_list_fits_a_phone_and_has_a_dark_scheme(
 
 def test_times_are_shown_in_the_viewers_zone(
     api: Api,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     iid = declare(api, title=unique("zoned"))["id"]
     declared = timeline(api, iid)[0]["at"]

@@ -7,9 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.builders import declare, ok
 from tests.conftest import Api
-from tests.e2e.test_web_ui import browser, sign_in
-
-__all__ = ["browser"]  # the module's Chromium, a fixture here too
+from tests.e2e.test_web_ui import sign_in
 
 
 def _open(browser: Browser, api: Api, iid: int, **context: object) -> Page:
