@@ -15,12 +15,10 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
-    Integer,
     and_,
     case,
     func,
     literal,
-    literal_column,
     null,
     or_,
     select,
@@ -35,7 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tocsin.core.metrics import Deadline, Measure, Period
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.db import UTCDateTime
-from tocsin.metrics import percentiles, sql
+from tocsin.metrics import deadline_queries, percentiles, sql
 from tocsin.metrics.tables import IncidentFacts as Facts
 from tocsin.metrics.tables import IncidentServiceFacts as ServiceFacts
 from tocsin.oncall import service as oncall_service
@@ -175,7 +173,7 @@ def durations(
             *(cte.c[n] for n in ("first_public_at", "first_posted", "last_due", "kept")),
             cte.c.broken,
             *(cte.c[m.value] for m in MEASURES),
-            *_first_deadline(cte, at, policies, sqlite=sqlite),
+            *deadline_queries.first_deadline(cte, at, policies, sqlite=sqlite),
             *(c for c in cte.c if c.name == "first"),
         )
         .offset(0)
@@ -183,9 +181,9 @@ def durations(
     )
     c = each.c
     states = {
-        "ack": _deadline_states(c.public_ack_due_at, c.first_public_at, c.resolved_at, at),
-        "first": _deadline_states(c.first_due, c.first_done, c.first_resolved, c.first_now),
-        "last": _deadline_states(c.last_due, None, c.resolved_at, at),
+        "ack": deadline_queries.states(c.public_ack_due_at, c.first_public_at, c.resolved_at, at),
+        "first": deadline_queries.states(c.first_due, c.first_done, c.first_resolved, c.first_now),
+        "last": deadline_queries.states(c.last_due, None, c.resolved_at, at),
     }
     columns: list[Any] = [
         c.grp,
@@ -374,59 +372,3 @@ def percentiles_by_rank(session: Session, cte: CTE, which: Measure) -> dict[Any,
         if is_p90:
             found.setdefault(grp, {})[f"{which}_p90"] = number
     return found
-
-
-def _deadline_states(
-    due: Any, done: Any | None, resolved: Any, now: Any
-) -> dict[Deadline, ColumnElement[bool]]:
-    """:func:`tocsin.core.metrics.deadline` in SQL, as one condition per outcome counted
-    (met, missed, pending; not due is none of them): comparisons, no text to compare."""
-    if done is None:  # nothing can be done: the deadline is only missed or pending
-        missed = or_(resolved > due, and_(resolved.is_(None), now > due))
-        return {Deadline.MISSED: missed, Deadline.PENDING: and_(resolved.is_(None), now <= due)}
-    undone = done.is_(None)
-    return {
-        Deadline.MET: done <= due,
-        Deadline.MISSED: or_(
-            done > due,
-            and_(undone, resolved > due),
-            and_(undone, resolved.is_(None), now > due),
-        ),
-        Deadline.PENDING: and_(undone, resolved.is_(None), now <= due),
-    }
-
-
-def _first_deadline(
-    cte: Any,
-    now: ColumnElement[datetime],
-    policies: Mapping[Severity, SeverityPolicy],
-    *,
-    sqlite: bool,
-) -> list[ColumnElement[Any]]:
-    """The first update's deadline (the severity's cadence after opening) and what it is
-    compared with: the first update, the resolution and now, labelled ``first_due``,
-    ``first_done``, ``first_resolved``, ``first_now``. On PostgreSQL they are times; on
-    SQLite, whose times are text, seconds after opening."""
-    cadences = {s.value: p.update_cadence_minutes for s, p in policies.items()}
-    known = {s: m for s, m in cadences.items() if m is not None}
-    cadence = case(
-        *((cte.c.severity == s, literal(m * 60, Integer)) for s, m in known.items()),
-        else_=null(),
-    )
-    names = ("first_due", "first_done", "first_resolved", "first_now")
-    if not known:
-        return [null().label(n) for n in names]
-    if not sqlite:
-        due = cte.c.created_at + cadence * literal_column("interval '1 second'")
-        return [
-            due.label("first_due"),
-            cte.c.first_posted.label("first_done"),
-            cte.c.resolved_at.label("first_resolved"),
-            now.label("first_now"),
-        ]
-
-    def after_open(at: Any) -> ColumnElement[float]:
-        return sql.seconds(cte.c.created_at, at, sqlite=sqlite)
-
-    values = (cadence, after_open(cte.c.first_posted), after_open(cte.c.resolved_at))
-    return [v.label(n) for v, n in zip((*values, after_open(now)), names, strict=True)]

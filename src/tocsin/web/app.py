@@ -40,6 +40,7 @@ from tocsin.config import Settings
 from tocsin.config_as_code import api as config_as_code_api
 from tocsin.db import Database
 from tocsin.incidents import api as incidents_api
+from tocsin.incidents import change_pages as incidents_change_pages
 from tocsin.incidents import pages as incidents_pages
 from tocsin.metrics import api as metrics_api
 from tocsin.metrics import pages as metrics_pages
@@ -235,6 +236,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         access_pages.router,
         access_oidc_pages.router,
         incidents_pages.router,
+        incidents_change_pages.router,
         oncall_api.router,
         oncall_pages.router,
         oncall_team_pages.router,
