@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tocsin import dbbulk
 from tocsin.alerts.changes import Changes, write
+from tocsin.alerts.derived import incident_of, new_current, severity_of
 from tocsin.alerts.heartbeats import heartbeat_alert, heartbeat_key
 from tocsin.alerts.integration_cache import IntegrationInfo
 from tocsin.alerts.open_alerts import Current, Group, Key
@@ -32,12 +33,11 @@ from tocsin.core.alerts import (
     NormalizedAlert,
     group_labels,
     in_group_window,
-    map_severity,
     repeat_is_new_burst,
     truncate,
 )
 from tocsin.core.alerts import group_key as make_group_key
-from tocsin.core.lifecycle import DetectionSource, RuleViolation
+from tocsin.core.lifecycle import RuleViolation
 from tocsin.core.severity import Severity, SeverityPolicy
 from tocsin.core.silences import ActiveSilence, silence_for
 from tocsin.incidents import service as incidents_service
@@ -156,34 +156,9 @@ class Processor:
 
     def _new(self, integration: IntegrationInfo, alert: NormalizedAlert) -> Outcome:
         rules = integration.rules
-        severity = _severity(integration, alert)
+        severity = severity_of(integration, alert)
         group_key = make_group_key(alert.labels, rules.group_by)
-        current = Current(
-            integration_id=integration.id,
-            dedup_key=alert.dedup_key,
-            name=alert.name,
-            status=AlertStatus.FIRING,
-            incident_id=None,
-            silenced_by=None,
-            group_key=group_key,
-            count=1,
-            first_seen_at=self.now,
-            last_seen_at=self.now,
-            last_logged_at=None,
-            ends_at=alert.ends_at,
-            row={
-                "integration_id": integration.id,
-                "dedup_key": alert.dedup_key,
-                "name": alert.name,
-                "summary": alert.summary,
-                "severity": severity.value,
-                "labels": dict(alert.labels),
-                "details": dict(alert.details),
-                "starts_at": alert.starts_at,
-                "first_seen_at": self.now,
-                "group_key": group_key,
-            },
-        )
+        current = new_current(integration, alert, severity, group_key, self.now)
         self.open.add(current)
         self.changes.inserts.append(current)
         where = f"{integration.kind} integration {integration.name!r} (id {integration.id})"
@@ -233,7 +208,7 @@ class Processor:
             outcome = Outcome(alert.dedup_key, Result.JOINED, current, incident_id)
             return self._finish(trace, integration, outcome)
         try:
-            body = _incident_of(integration, alert, self.now)
+            body = incident_of(integration, alert, self.now)
         except ValidationError as error:  # the alert's text makes no valid incident
             outcome = Outcome(alert.dedup_key, Result.NOT_OPENED, current, detail=str(error))
             return self._finish(trace, integration, outcome)
@@ -422,28 +397,3 @@ class Processor:
             self.changes.rewritten[current.id] = current
         else:
             self.changes.counted[current.id] = current
-
-
-def _incident_of(
-    integration: IntegrationInfo, alert: NormalizedAlert, now: datetime
-) -> IncidentCreate:
-    """The incident an alert opens; ``ValidationError`` if its text makes no valid one."""
-    starts = min(alert.starts_at, now) if alert.starts_at else None
-    return IncidentCreate(
-        title=truncate(alert.summary.strip() or alert.name or alert.dedup_key, 200),
-        severity=_severity(integration, alert),
-        services=[integration.service],
-        detection_source=DetectionSource.ALERT,
-        impact_started_at=starts,
-        summary=(
-            f"Opened by alert {alert.name!r} (key {alert.dedup_key}) from "
-            f"{integration.kind} integration {integration.name!r}."
-        ),
-    )
-
-
-def _severity(integration: IntegrationInfo, alert: NormalizedAlert) -> Severity:
-    rules = integration.rules
-    return map_severity(
-        alert.source_severity, rules.severity_mapping, Severity(rules.default_severity)
-    )

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from tocsin import clock, wakeup
 from tocsin.db import Database, insert_once, renew_leases
 from tocsin.notify.channels.base import Delivery, Message
-from tocsin.notify.schemas import AttemptOut, NotificationOut
 from tocsin.notify.tables import DeliveryAttempt, OutboxMessage
 
 MAX_ATTEMPTS = 5
@@ -341,49 +340,6 @@ def _decide(
         return "retrying"
     row.status, row.finished_at = "failed", now
     return "failed"
-
-
-def history(db: Database, *, incident_id: int) -> list[NotificationOut]:
-    with db.reading() as session:
-        query = select(OutboxMessage).where(OutboxMessage.incident_id == incident_id)
-        return _history_in(session, list(session.scalars(query.order_by(OutboxMessage.id))))
-
-
-def group_history(db: Database, *, group: str, limit: int = 20) -> list[NotificationOut]:
-    """The latest ``limit`` messages of a group (a person's test pages), oldest first."""
-    with db.reading() as session:
-        query = select(OutboxMessage).where(OutboxMessage.group == group)
-        rows = list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
-        return _history_in(session, rows[::-1])
-
-
-def _history_in(session: Session, rows: list[OutboxMessage]) -> list[NotificationOut]:
-    ids = [row.id for row in rows]
-    attempts: dict[int, list[AttemptOut]] = {i: [] for i in ids}
-    for attempt in session.scalars(
-        select(DeliveryAttempt)
-        .where(DeliveryAttempt.outbox_id.in_(ids))
-        .order_by(DeliveryAttempt.id)
-    ):
-        attempts[attempt.outbox_id].append(AttemptOut.model_validate(attempt))
-    return [
-        NotificationOut(
-            id=row.id,
-            key=row.key,
-            person_id=row.person_id,
-            contact_method_id=row.contact_method_id,
-            kind=row.kind,
-            target=row.target_label,
-            subject=str(row.message.get("subject", "")),
-            status=row.status,
-            due_at=row.due_at,
-            created_at=row.created_at,
-            finished_at=row.finished_at,
-            last_error=row.last_error,
-            attempts=attempts[row.id],
-        )
-        for row in rows
-    ]
 
 
 def next_due_at(db: Database) -> datetime | None:

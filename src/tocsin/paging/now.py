@@ -11,7 +11,7 @@ from typing import Any
 
 from tocsin.db import Database
 from tocsin.errors import NotFound
-from tocsin.notify import service as notify_service
+from tocsin.notify import history as notify_history
 from tocsin.notify.schemas import NotificationOut
 from tocsin.oncall import service as oncall_service
 from tocsin.paging.schemas import EscalationOut
@@ -105,7 +105,7 @@ def paging_now(db: Database, *, incident_id: int) -> PagingNow | None:
                 people=[p.name for p in named],
                 exhausted=exhausted,
             )
-    latest = _latest_page(notify_service.history(db, incident_id=incident_id))
+    latest = _latest_page(notify_history.history(db, incident_id=incident_id))
     addresses = _addresses(db, latest)
     contacts = [_contact(n, addresses) for n in latest]
     acked = escalation.stopped_by if escalation.state == "acknowledged" else None

@@ -26,6 +26,7 @@ from tocsin.core.visibility import EVERYONE
 from tocsin.db import Database
 from tocsin.incidents import service as incidents_service
 from tocsin.incidents.hooks import IncidentChanged
+from tocsin.notify import history as notify_history
 from tocsin.notify import render
 from tocsin.notify import service as notify_service
 from tocsin.notify.service import ClaimedMessage, Outcome
@@ -311,7 +312,7 @@ def paging_of(db: Database, *, incident_id: int) -> PagingOut:
         escalation = session.get(Escalation, incident_id)
         out = EscalationOut.model_validate(escalation) if escalation else None
     return PagingOut(
-        escalation=out, notifications=notify_service.history(db, incident_id=incident_id)
+        escalation=out, notifications=notify_history.history(db, incident_id=incident_id)
     )
 
 

@@ -12,6 +12,7 @@ import uuid
 from tocsin import clock
 from tocsin.db import Database
 from tocsin.errors import NotFound
+from tocsin.notify import history as notify_history
 from tocsin.notify import render
 from tocsin.notify import service as notify_service
 from tocsin.notify.schemas import NotificationOut
@@ -62,4 +63,4 @@ def recent_test_pages(db: Database, *, person_id: int, limit: int = 20) -> list[
     with db.reading() as session:
         if not oncall_service.people_in(session, [person_id]):
             raise NotFound(f"no person with id {person_id}", field="person_id")
-    return notify_service.group_history(db, group=group_of(person_id), limit=limit)
+    return notify_history.group_history(db, group=group_of(person_id), limit=limit)
