@@ -21,6 +21,7 @@ from tocsin.config_as_code.state import contact_scope
 from tocsin.core.config_plan import Change
 from tocsin.oncall.escalation import service as escalation
 from tocsin.oncall.escalation.schemas import LevelIn, PolicyCreate, TargetIn, TargetType
+from tocsin.oncall.people import contacts
 from tocsin.oncall.people import service as people
 from tocsin.oncall.people.schemas import (
     ContactMethodCreate,
@@ -78,7 +79,7 @@ class DirectoryHandlers(Run):
             wanted_method = next((m for m in want["contact_methods"] if m["key"] == key), None)
             if wanted_method is None or wanted_method != method:
                 cid = self.plan.current.contact_ids[doc.key, key]
-                people.delete_contact_method(self.db, person_id=person_id, contact_method_id=cid)
+                contacts.delete_contact_method(self.db, person_id=person_id, contact_method_id=cid)
                 self.forget("contact_methods", cid)
                 method_ids.pop(key, None)
         by_key = {m.key: m for m in doc.contact_methods or []}
@@ -87,7 +88,7 @@ class DirectoryHandlers(Run):
                 continue
             source = by_key[m["key"]]
             assert source.address is not None, "the plan refuses a new method without address"
-            made = people.create_contact_method(
+            made = contacts.create_contact_method(
                 self.db,
                 person_id=person_id,
                 body=ContactMethodCreate(
@@ -106,10 +107,10 @@ class DirectoryHandlers(Run):
                     }
                 )
         wanted_rules = {(r["contact"], r["delay_minutes"]) for r in want["notification_rules"]}
-        for rule in people.list_rules(self.db, person_id=person_id):
-            people.delete_rule(self.db, person_id=person_id, rule_id=rule.id)
+        for rule in contacts.list_rules(self.db, person_id=person_id):
+            contacts.delete_rule(self.db, person_id=person_id, rule_id=rule.id)
         for contact, delay in sorted(wanted_rules, key=lambda r: (r[1], r[0])):
-            people.create_rule(
+            contacts.create_rule(
                 self.db,
                 person_id=person_id,
                 body=NotificationRuleCreate(

@@ -11,8 +11,8 @@ from tocsin.alerts.integrations import digest
 from tocsin.config_as_code.document import SECTIONS, Document, dump
 from tocsin.config_as_code.state import Current, legacy_mask, sort_overrides
 from tocsin.core.config_plan import Action, Change, count, plan
+from tocsin.oncall.people.contacts import mask
 from tocsin.oncall.people.schemas import ContactKind
-from tocsin.oncall.people.service import mask
 
 
 @dataclass(frozen=True)

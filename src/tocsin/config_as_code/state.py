@@ -51,6 +51,7 @@ from tocsin.incidents import severity_policies as stored_policies
 from tocsin.incidents.severity_policies import PolicyBook
 from tocsin.oncall.escalation import service as escalation
 from tocsin.oncall.escalation.schemas import TargetType
+from tocsin.oncall.people import contacts
 from tocsin.oncall.people import service as people
 from tocsin.oncall.people.schemas import ContactKind
 from tocsin.oncall.schedules import service as schedules
@@ -146,7 +147,7 @@ def read_current(
     person_docs: dict[str, dict[str, Any]] = {}
     for p in all_people:
         pkey = person_key[p.id]
-        methods = people.list_contact_methods(db, person_id=p.id)
+        methods = contacts.list_contact_methods(db, person_id=p.id)
         method_key = {}
         method_docs = []
         for m in methods:
@@ -162,7 +163,7 @@ def read_current(
             NotificationRuleDoc(
                 contact=method_key[r.contact_method_id], delay_minutes=r.delay_minutes
             )
-            for r in people.list_rules(db, person_id=p.id)
+            for r in contacts.list_rules(db, person_id=p.id)
         ]
         doc = PersonDoc(
             key=pkey,

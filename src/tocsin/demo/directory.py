@@ -12,6 +12,7 @@ from tocsin.alerts.schemas import IntegrationCreate
 from tocsin.assembly import Tocsin
 from tocsin.oncall.escalation import service as escalation
 from tocsin.oncall.escalation.schemas import LevelIn, PolicyCreate, ServiceCreate, TargetIn
+from tocsin.oncall.people import contacts
 from tocsin.oncall.people import service as people_service
 from tocsin.oncall.people.schemas import ContactMethodCreate, NotificationRuleCreate, PersonCreate
 from tocsin.oncall.schedules import service as schedules
@@ -101,7 +102,7 @@ def existing(app: Tocsin) -> Directory | None:
         found.team_ids[team] = teams[team]
         for _, handle, _ in members:
             person = people[handle]
-            methods = people_service.list_contact_methods(app.db, person_id=person.id)
+            methods = contacts.list_contact_methods(app.db, person_id=person.id)
             found.person_ids.append(person.id)
             found.person_names.append(person.name)
             found.person_zones.append(person.time_zone)
@@ -119,14 +120,14 @@ def _person(app: Tocsin, name: str, handle: str, zone: str, found: Directory) ->
     person = people_service.create_person(
         app.db, body=PersonCreate(name=name, handle=handle, email=email, time_zone=zone)
     )
-    method = people_service.create_contact_method(
+    method = contacts.create_contact_method(
         app.db,
         person_id=person.id,
         body=ContactMethodCreate(kind="email", address=email),
         box=app.settings.secret_box,
         outbound_allow=app.settings.outbound_allow,
     )
-    people_service.create_rule(
+    contacts.create_rule(
         app.db,
         person_id=person.id,
         body=NotificationRuleCreate(contact_method_id=method.id, delay_minutes=0),

@@ -35,18 +35,20 @@ from tocsin.oncall.escalation.service import (
     resolve_people_in,
     service_team_if_any,
 )
-from tocsin.oncall.people.schemas import Email
-from tocsin.oncall.people.service import (
-    PersonRef,
+from tocsin.oncall.people.contacts import (
     PlannedContact,
     contact_method_in,
     delivery_target_in,
-    directory_in,
-    get_person,
     list_contact_methods,
-    list_people,
     mail_contact_in,
     notification_plan_in,
+)
+from tocsin.oncall.people.schemas import Email
+from tocsin.oncall.people.service import (
+    PersonRef,
+    directory_in,
+    get_person,
+    list_people,
     people_in,
 )
 from tocsin.oncall.reports import service_teams, shifts_between_in, zones_in

@@ -37,8 +37,9 @@ from tocsin.oncall.escalation.schemas import (
     TargetOut,
     TargetType,
 )
+from tocsin.oncall.people.contacts import notification_plan_in
 from tocsin.oncall.people.schemas import PlannedContactOut
-from tocsin.oncall.people.service import PersonRef, notification_plan_in, people_by_id
+from tocsin.oncall.people.service import PersonRef, people_by_id
 from tocsin.oncall.people.tables import Person
 from tocsin.oncall.schedules import rosters
 from tocsin.oncall.schedules.tables import Schedule

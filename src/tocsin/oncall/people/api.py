@@ -16,7 +16,7 @@ from tocsin.config import Settings
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Conflict, Forbidden, answers
 from tocsin.fields import Id
-from tocsin.oncall.people import service
+from tocsin.oncall.people import contacts, service
 from tocsin.oncall.people.schemas import (
     ContactMethodCreate,
     ContactMethodCreated,
@@ -86,7 +86,7 @@ def create_contact_method(
     person_id: Id, body: ContactMethodCreate, db: DbDep, settings: SettingsDep, _: Responder
 ) -> ContactMethodCreated:
     """Webhooks get a signing secret, returned in this response only."""
-    return service.create_contact_method(
+    return contacts.create_contact_method(
         db,
         person_id=person_id,
         body=body,
@@ -97,33 +97,33 @@ def create_contact_method(
 
 @router.get("/people/{person_id}/contact-methods")
 def list_contact_methods(person_id: Id, db: DbDep, _: Viewer) -> list[ContactMethodOut]:
-    return service.list_contact_methods(db, person_id=person_id)
+    return contacts.list_contact_methods(db, person_id=person_id)
 
 
 @router.delete("/people/{person_id}/contact-methods/{contact_method_id}", status_code=204)
 def delete_contact_method(person_id: Id, contact_method_id: Id, db: DbDep, _: Responder) -> None:
-    service.delete_contact_method(db, person_id=person_id, contact_method_id=contact_method_id)
+    contacts.delete_contact_method(db, person_id=person_id, contact_method_id=contact_method_id)
 
 
 @router.post("/people/{person_id}/notification-rules", status_code=201, responses=answers(Conflict))
 def create_rule(
     person_id: Id, body: NotificationRuleCreate, db: DbDep, _: Responder
 ) -> NotificationRuleOut:
-    return service.create_rule(db, person_id=person_id, body=body)
+    return contacts.create_rule(db, person_id=person_id, body=body)
 
 
 @router.get("/people/{person_id}/notification-rules")
 def list_rules(person_id: Id, db: DbDep, _: Viewer) -> list[NotificationRuleOut]:
     """The stored rules; with none, the plan is every contact method at once."""
-    return service.list_rules(db, person_id=person_id)
+    return contacts.list_rules(db, person_id=person_id)
 
 
 @router.delete("/people/{person_id}/notification-rules/{rule_id}", status_code=204)
 def delete_rule(person_id: Id, rule_id: Id, db: DbDep, _: Responder) -> None:
-    service.delete_rule(db, person_id=person_id, rule_id=rule_id)
+    contacts.delete_rule(db, person_id=person_id, rule_id=rule_id)
 
 
 @router.get("/people/{person_id}/notification-plan")
 def notification_plan(person_id: Id, db: DbDep, _: Viewer) -> list[PlannedContactOut]:
     """How a page would reach this person: their rules, or every contact method at once."""
-    return service.notification_plan(db, person_id=person_id)
+    return contacts.notification_plan(db, person_id=person_id)

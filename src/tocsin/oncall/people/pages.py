@@ -14,7 +14,7 @@ from tocsin.core.roles import AccessRole
 from tocsin.deps import DbDep, SettingsDep
 from tocsin.errors import Forbidden, TocsinError, Unavailable
 from tocsin.fields import Id
-from tocsin.oncall.people import service
+from tocsin.oncall.people import contacts, service
 from tocsin.oncall.people.schemas import (
     ContactKind,
     ContactMethodCreate,
@@ -58,7 +58,7 @@ def people_page(request: Request, db: DbDep, principal: PagePrincipal) -> Respon
     for team in teams_service.list_teams(db):
         for member in team.members:
             teams.setdefault(member.id, []).append(team.name)
-    people, counts = service.list_people(db), service.contact_method_counts(db)
+    people, counts = service.list_people(db), contacts.contact_method_counts(db)
     return _page(request, principal, "people_list.html", people=people, teams=teams, counts=counts)
 
 
@@ -93,9 +93,9 @@ def _person(
         principal,
         "people_detail.html",
         person=service.get_person(db, person_id=person_id),
-        methods=service.list_contact_methods(db, person_id=person_id),
-        rules=service.list_rules(db, person_id=person_id),
-        plan=service.notification_plan(db, person_id=person_id),
+        methods=contacts.list_contact_methods(db, person_id=person_id),
+        rules=contacts.list_rules(db, person_id=person_id),
+        plan=contacts.notification_plan(db, person_id=person_id),
         kinds=list(ContactKind),
         is_me=principal.person_id == person_id,
         **values,
@@ -151,7 +151,7 @@ def add_contact_from_form(
         "label": or_none(text(form, "label")),
     }
     try:
-        created = service.create_contact_method(
+        created = contacts.create_contact_method(
             db,
             person_id=person_id,
             body=ContactMethodCreate.model_validate(body),
@@ -174,7 +174,7 @@ def remove_contact_from_form(
     _require_change(principal)
     return attempt(
         f"/people/{person_id}",
-        lambda: service.delete_contact_method(
+        lambda: contacts.delete_contact_method(
             db, person_id=person_id, contact_method_id=contact_method_id
         ),
         notice="Contact method removed.",
@@ -190,7 +190,7 @@ def add_rule_from_form(person_id: Id, db: DbDep, principal: PagePrincipal, form:
     }
     return attempt(
         f"/people/{person_id}",
-        lambda: service.create_rule(
+        lambda: contacts.create_rule(
             db, person_id=person_id, body=NotificationRuleCreate.model_validate(body)
         ),
         notice="Rule added.",
@@ -204,6 +204,6 @@ def remove_rule_from_form(
     _require_change(principal)
     return attempt(
         f"/people/{person_id}",
-        lambda: service.delete_rule(db, person_id=person_id, rule_id=rule_id),
+        lambda: contacts.delete_rule(db, person_id=person_id, rule_id=rule_id),
         notice="Rule removed.",
     )
