@@ -5,8 +5,9 @@ path (on read and by the worker)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.tables import Alert
@@ -43,35 +44,44 @@ def earlier_incidents_in(
     session: Session, signature: Signature, *, before_incident_id: int, limit: int
 ) -> dict[int, set[str]]:
     """Incidents before ``before_incident_id`` with an alert of the same name or key:
-    ``{incident_id: {"alert_name:<name>", "alert_key:<key>"}}``, the newest first."""
-    if not signature.names and not signature.keys:
-        return {}
-    by_name = Alert.name.in_(sorted(signature.names))
-    by_key = tuple_(Alert.integration_id, Alert.dedup_key).in_(sorted(signature.keys))
-    conditions = ([by_name] if signature.names else []) + ([by_key] if signature.keys else [])
-    alike = or_(*conditions)
-    newest = [
-        incident_id
-        for incident_id in session.scalars(
-            select(Alert.incident_id)
-            .where(Alert.incident_id.is_not(None), Alert.incident_id < before_incident_id, alike)
-            .group_by(Alert.incident_id)
-            .order_by(Alert.incident_id.desc())
-            .limit(limit)
+    ``{incident_id: {"alert_name:<name>", "alert_key:<key>"}}``, the ``limit`` newest.
+
+    One statement: for each name and each key, its ``limit`` newest incidents, read
+    backwards along an index on (name or key, incident). An incident among the newest of
+    all is among the newest of each name and key it shares, so its reasons are complete;
+    no alert older than those is read, however many incidents a name has had.
+    """
+    earlier = Alert.incident_id < before_incident_id
+    parts = [
+        _newest(Alert.name == name, f"alert_name:{name}", earlier, limit)
+        for name in sorted(signature.names)
+    ] + [
+        _newest(
+            and_(Alert.integration_id == integration_id, Alert.dedup_key == key),
+            f"alert_key:{key}",
+            earlier,
+            limit,
         )
-        if incident_id is not None
+        for integration_id, key in sorted(signature.keys)
     ]
-    if not newest:
+    if not parts:
         return {}
-    found: dict[int, set[str]] = {incident_id: set() for incident_id in newest}
-    among = Alert.incident_id.in_(newest)
-    if signature.names:
-        named = select(Alert.incident_id, Alert.name).where(among, by_name)
-        for incident_id, name in session.execute(named.group_by(Alert.incident_id, Alert.name)):
-            found[int(incident_id or 0)].add(f"alert_name:{name}")
-    if signature.keys:
-        keyed = select(Alert.incident_id, Alert.dedup_key).where(among, by_key)
-        grouped = keyed.group_by(Alert.incident_id, Alert.integration_id, Alert.dedup_key)
-        for incident_id, key in session.execute(grouped):
-            found[int(incident_id or 0)].add(f"alert_key:{key}")
-    return found
+    found: dict[int, set[str]] = {}
+    for row in session.execute(union_all(*parts)):
+        found.setdefault(int(row[0]), set()).add(str(row[1]))
+    newest = sorted(found, reverse=True)[:limit]
+    return {incident_id: found[incident_id] for incident_id in newest}
+
+
+def _newest(
+    alike: ColumnElement[bool], reason: str, earlier: ColumnElement[bool], limit: int
+) -> Select[Any]:
+    newest = (
+        select(Alert.incident_id.label("incident_id"))
+        .where(alike, earlier)
+        .group_by(Alert.incident_id)
+        .order_by(Alert.incident_id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    return select(newest.c.incident_id, literal(reason).label("reason"))

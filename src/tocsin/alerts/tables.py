@@ -66,7 +66,10 @@ class Silence(Base):
 class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
-        Index("ix_alerts_integration_id_dedup_key", "integration_id", "dedup_key"),
+        # With the incident: the earlier incidents of a key or a name read in index order
+        # (recurrence), not every alert the key or name ever had.
+        Index("ix_alerts_key_incident", "integration_id", "dedup_key", "incident_id"),
+        Index("ix_alerts_name_incident", "name", "incident_id"),
         # The database, not a replica's cache, decides that a key has one open alert: a
         # replica that raced another gets a failed batch, reloads, and joins the open one.
         Index(
@@ -90,7 +93,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id"))
     dedup_key: Mapped[str] = mapped_column(String(255))
-    name: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20))
     open: Mapped[bool] = mapped_column(Boolean, index=True)
     summary: Mapped[str] = mapped_column(Text)

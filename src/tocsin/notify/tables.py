@@ -20,11 +20,14 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due_at", "status", "due_at"),
+        Index("ix_outbox_group_status", "group", "status"),  # as ix_timers_group_status
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    group: Mapped[str] = mapped_column(String(100), index=True)  # cancelled together
+    group: Mapped[str] = mapped_column(String(100))  # cancelled together
     incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
     person_id: Mapped[int | None] = mapped_column(Integer)
     contact_method_id: Mapped[int | None] = mapped_column(Integer)

@@ -15,7 +15,12 @@ from tocsin.db import Base, UTCDateTime
 
 class Timer(Base):
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_timers_status_due_at", "status", "due_at"),
+        # Cancelling a group reads only its pending timers: on ``group`` alone, SQLite's
+        # planner prefers ``status`` and walks every pending timer.
+        Index("ix_timers_group_status", "group", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -24,7 +29,7 @@ class Timer(Base):
     fence: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|cancelled
-    group: Mapped[str] = mapped_column(String(100), index=True)  # for cancelling together
+    group: Mapped[str] = mapped_column(String(100))  # for cancelling together
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
