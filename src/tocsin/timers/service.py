@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Table, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
 from tocsin.db import Database, insert_many_once, insert_once, renew_leases
 from tocsin.timers.tables import Timer
+
+_timers = cast(Table, Timer.__table__)
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,9 @@ def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
     """:func:`cancel_group_in` for many groups in one statement."""
     if not groups:
         return 0
-    result = session.execute(
-        update(Timer)
-        .where(Timer.group.in_(list(groups)), Timer.status == "pending")
+    result = session.execute(  # Core: the ORM's bulk update costs more than the statement
+        update(_timers)
+        .where(_timers.c.group.in_(list(groups)), _timers.c.status == "pending")
         .values(status="cancelled", finished_at=clock.now())
     )
     return int(getattr(result, "rowcount", 0) or 0)
