@@ -150,6 +150,8 @@ class Tocsin:
     timer_handlers: Mapping[str, TimerHandler] = field(default_factory=dict)
     # kinds whose claimed timers are run together, one call per pass (a storm's many)
     timer_batch_handlers: Mapping[str, TimersHandler] = field(default_factory=dict)
+    # kinds that can wait while alerts arrive: the worker paces them (worker.loop)
+    background_timers: frozenset[str] = frozenset()
     periodic: Mapping[str, Periodic] = field(default_factory=dict)
     incident_sections: tuple[PageSection, ...] = ()
     paged_now: PagedNow = field(default=lambda ids: {})
@@ -246,6 +248,7 @@ def assemble(settings: Settings, db: Database) -> Tocsin:
         timer_batch_handlers={
             recurrence_service.TIMER_KIND: partial(_record_many_recurrences, db),
         },
+        background_timers=frozenset({recurrence_service.TIMER_KIND}),
         periodic={
             "heartbeats": Periodic(
                 alerts_service.HEARTBEAT_CHECK_SECONDS,

@@ -1,6 +1,7 @@
 """Dedup holds however events are cut into requests and commits: one open alert per key, a
 trigger opens an incident only when its key has none, and each incident is declared once.
-And one commit takes whole requests up to the writer's cap, in arrival order."""
+And one commit takes whole requests up to the writer's cap, in arrival order; the writer is
+busy while commits come."""
 
 from __future__ import annotations
 
@@ -146,3 +147,24 @@ def test_one_commit_takes_whole_requests_up_to_the_cap(api: Api) -> None:
     assert all(len(commit) == 1 for commit in by_request.values())  # a request is never split
     order = [by_request[tag].pop() for tag in sizes]
     assert order[0] < order[1] < order[2] < order[3] == order[4]
+
+
+def test_the_writer_is_busy_while_a_request_is_queued(api: Api) -> None:
+    created = integration(api)
+    writer = BatchWriter(api.db, api.tocsin.ingest)
+    assert not writer.busy()
+
+    async def send() -> bool:
+        body = msgspec.json.encode(am_body(am_alert("busy-1", severity="info")))
+        future = writer.submit(
+            Job(info_of(api, created), alertmanager.parse(body, now=clock.now()))
+        )
+        queued = writer.busy()
+        writer.start()
+        try:
+            await future
+        finally:
+            await asyncio.to_thread(writer.stop)
+        return queued
+
+    assert asyncio.run(send())  # queued: busy (and for BUSY_SECONDS after each commit)

@@ -21,6 +21,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Mapping, Sequence
 
 from tocsin import clock
@@ -34,6 +35,7 @@ from tocsin.errors import Unavailable
 
 log = logging.getLogger("tocsin.alerts")
 MAX_COMMIT_ALERTS = 1000
+BUSY_SECONDS = 1.0
 
 
 def run_batch(
@@ -109,6 +111,13 @@ class BatchWriter:
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._held: Job | None = None  # the job the last commit had no room for
+        self._last_batch_at = -BUSY_SECONDS  # time.monotonic() of the last batch's end
+
+    def busy(self) -> bool:
+        """Alerts are arriving: a batch is queued, or one ended less than
+        :data:`BUSY_SECONDS` ago (the worker paces its background work meanwhile)."""
+        recent = time.monotonic() - self._last_batch_at < BUSY_SECONDS
+        return recent or self._held is not None or not self._queue.empty()
 
     @property
     def running(self) -> bool:
@@ -147,6 +156,7 @@ class BatchWriter:
                 log.exception("alert writer failed")
                 for job in batch:
                     job.error = job.error or error
+            self._last_batch_at = time.monotonic()
             _complete(batch)
 
     def _take(self) -> tuple[list[Job], bool]:

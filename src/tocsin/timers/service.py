@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
@@ -23,6 +23,18 @@ from tocsin.db import Database, insert_many_once, insert_once, renew_leases
 from tocsin.timers.tables import Timer
 
 _timers = cast(Table, Timer.__table__)
+
+
+@dataclass(frozen=True)
+class KindFilter:
+    """Timers of the ``kinds`` given, or (``besides``) of every other kind."""
+
+    kinds: frozenset[str]
+    besides: bool = False
+
+    def condition(self) -> ColumnElement[bool]:
+        listed = Timer.kind.in_(sorted(self.kinds))
+        return ~listed if self.besides else listed
 
 
 @dataclass(frozen=True)
@@ -125,7 +137,15 @@ def next_pending_in(session: Session, *, group: str) -> tuple[datetime, dict[str
     return (row[0], dict(row[1] or {})) if row else None
 
 
-def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> list[DueTimer]:
+def claim_due(
+    db: Database,
+    *,
+    worker: str,
+    lease: timedelta,
+    limit: int,
+    kinds: KindFilter | None = None,
+) -> list[DueTimer]:
+    """Claim up to ``limit`` due timers, the longest due first (of ``kinds`` only, if given)."""
     now = clock.now()
     query = (
         select(Timer)
@@ -133,6 +153,7 @@ def claim_due(db: Database, *, worker: str, lease: timedelta, limit: int) -> lis
             Timer.status == "pending",
             Timer.due_at <= now,
             or_(Timer.claimed_until.is_(None), Timer.claimed_until < now),
+            *([kinds.condition()] if kinds else []),
         )
         .order_by(Timer.due_at)
         .limit(limit)
@@ -200,11 +221,31 @@ def finish_many_in(session: Session, *, timer_ids: Sequence[int], fired_at: date
     )
 
 
-def next_due_at(db: Database) -> datetime | None:
-    """When a pending timer can next be claimed (a claimed one: when its lease ends)."""
-    ready = case((Timer.claimed_until > Timer.due_at, Timer.claimed_until), else_=Timer.due_at)
+def next_due_at(db: Database, kinds: KindFilter | None = None) -> datetime | None:
+    """When a pending timer (of ``kinds``, if given) can next be claimed: its due time, or
+    for one claimed past it, when the lease ends.
+
+    Two reads along indexes, each stopping at its first row, rather than one over every
+    pending timer (a storm leaves thousands, most due later).
+    """
+    only = [kinds.condition()] if kinds else []
+    unclaimed = or_(Timer.claimed_until.is_(None), Timer.claimed_until <= Timer.due_at)
     with db.reading() as session:
-        due: datetime | None = session.scalar(
-            select(func.min(ready)).where(Timer.status == "pending")
+        due = session.scalar(
+            select(Timer.due_at)
+            .where(Timer.status == "pending", unclaimed, *only)
+            .order_by(Timer.due_at)
+            .limit(1)
         )
-        return due
+        lease_ends = session.scalar(
+            select(Timer.claimed_until)
+            .where(
+                Timer.status == "pending",
+                Timer.claimed_until.is_not(None),  # the index's range: NULLs sort first
+                Timer.claimed_until > Timer.due_at,
+                *only,
+            )
+            .order_by(Timer.claimed_until)
+            .limit(1)
+        )
+    return min((t for t in (due, lease_ends) if t is not None), default=None)

@@ -145,12 +145,14 @@ def runs_worker(settings: Settings, db: Database) -> bool:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tocsin: Tocsin = app.state.tocsin
-    worker = Worker(tocsin) if runs_worker(tocsin.settings, tocsin.db) else None
+    ingest: alerts_ingest.Ingest = app.state.alerts_ingest
+    worker = None
+    if runs_worker(tocsin.settings, tocsin.db):
+        worker = Worker(tocsin, busy=ingest.writer.busy)
     thread = None
     if worker:
         thread = threading.Thread(target=worker.run_forever, name="worker", daemon=True)
         thread.start()
-    ingest: alerts_ingest.Ingest = app.state.alerts_ingest
     await asyncio.to_thread(tocsin.statuspage.start)  # from the database, else its file
     poller = asyncio.create_task(_poll_statuspage(tocsin))
     try:

@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
@@ -37,7 +38,7 @@ from tocsin.notify.service import ClaimedMessage
 from tocsin.oncall import service as oncall_service
 from tocsin.paging import service as paging_service
 from tocsin.timers import service as timers_service
-from tocsin.timers.service import DueTimer
+from tocsin.timers.service import DueTimer, KindFilter
 from tocsin.worker.batch import deliver_batch
 from tocsin.worker.leases import LeaseKeeper
 
@@ -45,6 +46,10 @@ log = logging.getLogger("tocsin.worker")
 MAX_SLEEP = 1.0
 TIMER_BATCH = 50
 """Timers of a batch-run kind per handler call (one write transaction)."""
+BACKGROUND_PACE = 5.0
+"""Seconds between batches of background timers while alerts arrive."""
+BUSY_LOOK = 0.2
+"""Seconds between passes woken by new work while alerts arrive."""
 
 
 class Worker:
@@ -62,6 +67,7 @@ class Worker:
         *,
         name: str | None = None,
         channels: dict[str, Channel] | None = None,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self.tocsin = tocsin
         self.db = tocsin.db
@@ -80,6 +86,10 @@ class Worker:
         self.leases = LeaseKeeper(self.db, worker=self.name, lease=self.lease)
         self.stopping = threading.Event()
         self.last_periodic: dict[str, float] = {}
+        # Whether alerts are arriving in this process (its alert writer's ``busy``): the
+        # background timers then take one batch a BACKGROUND_PACE, not the GIL the writer needs.
+        self.busy = busy
+        self.last_background = -BACKGROUND_PACE
 
     # ---------------------------------------------------------------- one pass
 
@@ -98,7 +108,7 @@ class Worker:
         done = len(timers)
         self.in_flight = {f for f in self.in_flight if not f.done()}
         free = self.capacity - len(self.in_flight)
-        if free > 0:
+        if free > 0 and self._messages_due():
             work = claim_batches(
                 self.db, worker=self.name, lease=self.lease, threads=free, batching=self.batching
             )
@@ -112,6 +122,11 @@ class Worker:
                 done += len(claimed)
         return done
 
+    def _messages_due(self) -> bool:
+        """A read first, as for timers: claiming takes the write lock the alert writer needs."""
+        due = notify_service.next_due_at(self.db)
+        return due is not None and due <= clock.now()
+
     def _batch_route(self, claimed: ClaimedMessage) -> OutboxRoute | None:
         """The route of ``claimed`` if it is of a kind that route sends in batches."""
         route = self.tocsin.outbox_routes.get(claimed.group.split(":", 1)[0])
@@ -120,12 +135,34 @@ class Worker:
         return route
 
     def _claim_timers(self) -> list[DueTimer]:
-        """Claim due timers; a read first, so a pass with none due takes no write lock (on
-        SQLite the delivery threads' records queue for the same one)."""
-        due = timers_service.next_due_at(self.db)
+        """Claim due timers: while alerts arrive, the background ones (recurrence) at most a
+        batch a :data:`BACKGROUND_PACE`, after the others."""
+        urgent = self._urgent()
+        if urgent is None:
+            return self._claim(None, limit=200)
+        claimed = self._claim(urgent, limit=200)
+        if time.monotonic() - self.last_background >= BACKGROUND_PACE:
+            self.last_background = time.monotonic()
+            background = KindFilter(urgent.kinds)
+            claimed += self._claim(background, limit=TIMER_BATCH)
+        return claimed
+
+    def _urgent(self) -> KindFilter | None:
+        """The timers to run first and at once, while alerts arrive; None: all are."""
+        background = self.tocsin.background_timers
+        if not background or not self.busy():
+            return None
+        return KindFilter(background, besides=True)
+
+    def _claim(self, kinds: KindFilter | None, *, limit: int) -> list[DueTimer]:
+        """A read first, so a pass with none due takes no write lock (on SQLite the delivery
+        threads' records queue for the same one)."""
+        due = timers_service.next_due_at(self.db, kinds)
         if due is None or due > clock.now():
             return []
-        return timers_service.claim_due(self.db, worker=self.name, lease=self.lease, limit=200)
+        return timers_service.claim_due(
+            self.db, worker=self.name, lease=self.lease, limit=limit, kinds=kinds
+        )
 
     def _run_periodic(self) -> None:
         now = time.monotonic()
@@ -266,7 +303,8 @@ class Worker:
     # ---------------------------------------------------------------- forever
 
     def seconds_until_next(self) -> float:
-        due = [timers_service.next_due_at(self.db), notify_service.next_due_at(self.db)]
+        timers = timers_service.next_due_at(self.db, self._urgent())
+        due = [timers, notify_service.next_due_at(self.db)]
         soonest = min((d for d in due if d is not None), default=None)
         if soonest is None:
             return MAX_SLEEP
@@ -284,7 +322,10 @@ class Worker:
                     # due work waits for a free delivery thread, not for a clock tick
                     wait(self.in_flight, timeout=MAX_SLEEP, return_when=FIRST_COMPLETED)
                     continue
-                self.db.wakeup.wait(self.seconds_until_next())
+                if self.db.wakeup.wait(self.seconds_until_next()) and self.busy():
+                    # Every alert commit wakes the worker: while they arrive, look at most
+                    # every BUSY_LOOK, not once a commit (what is due waits that long more).
+                    self.stopping.wait(BUSY_LOOK)
             except Unavailable:
                 self.stopping.wait(1.0)  # the database is out: its health log says so once
             except Exception:
