@@ -284,3 +284,26 @@ def test_a_scheduled_timer_wakes_this_databases_worker_once_committed(timers: Ti
     assert timers.rows() == {}
     timers.schedule("kept", LONG_AGO)
     assert timers.db.wakeup.wait(0) is True
+
+
+def test_a_kind_filter_claims_and_reports_only_those_kinds(
+    timers: Timers, clock: TestClock
+) -> None:
+    with timers.db.transaction() as session:
+        service.schedule_in(
+            session,
+            key=timers.key("other"),
+            kind="other-kind",
+            due_at=LONG_AGO + MINUTE,
+            payload={"name": "other"},
+            group=timers.group,
+        )
+    timers.schedule("test", LONG_AGO + 2 * MINUTE)
+    besides = service.KindFilter(frozenset({"other-kind"}), besides=True)
+    only = service.KindFilter(frozenset({"other-kind"}))
+    assert service.next_due_at(timers.db, besides) == LONG_AGO + 2 * MINUTE
+    assert service.next_due_at(timers.db, only) == LONG_AGO + MINUTE
+    clock.advance(5 * MINUTE)
+    for kinds, claimed in ((besides, ["test"]), (only, ["other"])):
+        found = service.claim_due(timers.db, worker="w1", lease=LEASE, limit=10, kinds=kinds)
+        assert names(found) == claimed
