@@ -72,19 +72,19 @@ def sync_in(session: Session, row: Incident, before: Deadlines) -> None:
 
 
 def opened_in(session: Session, opened: Sequence[tuple[int, int, IncidentState]]) -> None:
-    """:func:`sync_in` from no deadlines, for many new incidents (id, version, state) at once."""
-    groups: list[str] = []
-    timers: list[timers_service.Scheduled] = []
-    for incident_id, version, state in opened:
-        for kind, due in deadlines(state).items():
-            if due is None:
-                continue
-            groups.append(group(kind, incident_id))
-            timers.append(_timer(incident_id, kind, version=version, stage=0, at=due, due=due))
-    # A new id has nothing to cancel, unless an incident deleted before had it (SQLite
-    # reuses the highest id): cancel as sync_in does, in one statement per table.
-    timers_service.cancel_groups_in(session, groups=groups)
-    notify_service.cancel_groups_in(session, groups=groups)
+    """:func:`sync_in` from no deadlines, for many new incidents (id, version, state) at once.
+
+    There is nothing to cancel first: incidents are never deleted, so no earlier incident
+    had a new one's id (SQLite reuses only the id of a deleted highest row), and a rolled-back
+    incident's reminders rolled back with it. On the alert writer's path the two cancels
+    cost an eighth of its time.
+    """
+    timers = [
+        _timer(incident_id, kind, version=version, stage=0, at=due, due=due)
+        for incident_id, version, state in opened
+        for kind, due in deadlines(state).items()
+        if due is not None
+    ]
     timers_service.schedule_many_in(session, timers)
 
 
