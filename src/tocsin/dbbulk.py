@@ -3,9 +3,8 @@
 On SQLite an executemany runs one ``sqlite3_step`` per row, and the sqlite3 module gives up
 the GIL around each; the writer thread then waits for the event loop's thread to hand it back,
 row after row. One multi-row statement is one step. The values go through each column type's
-bind processor, as SQLAlchemy itself would do. Inserts on PostgreSQL take the same path: one
-statement instead of a psycopg pipeline of one per row (whose Python side cost the alert
-writer a third of its time); updates there keep SQLAlchemy's executemany.
+bind processor, as SQLAlchemy itself would do. PostgreSQL (psycopg pipelines executemany)
+keeps SQLAlchemy's executemany.
 """
 
 from __future__ import annotations
@@ -50,10 +49,6 @@ def _flat(
     return tuple(values)
 
 
-def _placeholder(session: Session) -> str:
-    return "?" if _is_sqlite(session) else "%s"  # the driver's own: sqlite3, psycopg
-
-
 def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
@@ -62,10 +57,13 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     """Insert ``rows`` (dicts with the same keys)."""
     if not rows:
         return
+    if not _is_sqlite(session):
+        session.execute(table.insert(), list(rows))
+        return
     names = list(rows[0])
     quote = session.get_bind().dialect.identifier_preparer.quote
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES "
-    one = "(" + ", ".join([_placeholder(session)] * len(names)) + ")"
+    one = "(" + ", ".join("?" * len(names)) + ")"
     for chunk in _chunks(rows, len(names)):
         sql = head + ", ".join([one] * len(chunk))
         session.connection().exec_driver_sql(sql, _flat(session, table, names, chunk))
