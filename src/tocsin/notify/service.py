@@ -13,17 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from typing import Literal
 
-from sqlalchemy import ColumnElement, Table, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
 from tocsin.db import Database, insert_once, renew_leases
 from tocsin.notify.channels.base import Delivery, Message
-from tocsin.notify.tables import DeliveryAttempt, OutboxMessage
-
-_outbox = cast(Table, OutboxMessage.__table__)
+from tocsin.notify.tables import DeliveryAttempt, OutboxMessage, outbox_table
 
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (1, 4, 15, 60)
@@ -91,8 +89,11 @@ def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
     if not groups:
         return 0
     result = session.execute(  # Core, as timers_service.cancel_groups_in
-        update(_outbox)
-        .where(_outbox.c.group.in_(list(groups)), _outbox.c.status.in_(("pending", "sending")))
+        update(outbox_table)
+        .where(
+            outbox_table.c.group.in_(list(groups)),
+            outbox_table.c.status.in_(("pending", "sending")),
+        )
         .values(status="cancelled", finished_at=clock.now())
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -13,16 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from tocsin import clock, wakeup
 from tocsin.db import Database, insert_many_once, insert_once, renew_leases
-from tocsin.timers.tables import Timer
-
-_timers = cast(Table, Timer.__table__)
+from tocsin.timers.tables import Timer, timers_table
 
 
 @dataclass(frozen=True)
@@ -119,8 +117,8 @@ def cancel_groups_in(session: Session, *, groups: Sequence[str]) -> int:
     if not groups:
         return 0
     result = session.execute(  # Core: the ORM's bulk update costs more than the statement
-        update(_timers)
-        .where(_timers.c.group.in_(list(groups)), _timers.c.status == "pending")
+        update(timers_table)
+        .where(timers_table.c.group.in_(list(groups)), timers_table.c.status == "pending")
         .values(status="cancelled", finished_at=clock.now())
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -229,11 +227,12 @@ def next_due_at(db: Database, kinds: KindFilter | None = None) -> datetime | Non
     pending timer (a storm leaves thousands, most due later).
     """
     only = [kinds.condition()] if kinds else []
-    unclaimed = or_(Timer.claimed_until.is_(None), Timer.claimed_until <= Timer.due_at)
+    # never claimed, or claimed last time only until before it fell due again
+    ready_when_due = or_(Timer.claimed_until.is_(None), Timer.claimed_until <= Timer.due_at)
     with db.reading() as session:
         due = session.scalar(
             select(Timer.due_at)
-            .where(Timer.status == "pending", unclaimed, *only)
+            .where(Timer.status == "pending", ready_when_due, *only)
             .order_by(Timer.due_at)
             .limit(1)
         )

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tocsin import clock, wakeup
 from tocsin.access.acting import SYSTEM, Acting, acting_as
@@ -124,8 +124,7 @@ class Worker:
 
     def _messages_due(self) -> bool:
         """A read first, as for timers: claiming takes the write lock the alert writer needs."""
-        due = notify_service.next_due_at(self.db)
-        return due is not None and due <= clock.now()
+        return _due_now(notify_service.next_due_at(self.db))
 
     def _batch_route(self, claimed: ClaimedMessage) -> OutboxRoute | None:
         """The route of ``claimed`` if it is of a kind that route sends in batches."""
@@ -143,7 +142,7 @@ class Worker:
         claimed = self._claim(urgent, limit=200)
         if time.monotonic() - self.last_background >= BACKGROUND_PACE:
             self.last_background = time.monotonic()
-            background = KindFilter(urgent.kinds)
+            background = KindFilter(self.tocsin.background_timers)
             claimed += self._claim(background, limit=TIMER_BATCH)
         return claimed
 
@@ -157,8 +156,7 @@ class Worker:
     def _claim(self, kinds: KindFilter | None, *, limit: int) -> list[DueTimer]:
         """A read first, so a pass with none due takes no write lock (on SQLite the delivery
         threads' records queue for the same one)."""
-        due = timers_service.next_due_at(self.db, kinds)
-        if due is None or due > clock.now():
+        if not _due_now(timers_service.next_due_at(self.db, kinds)):
             return []
         return timers_service.claim_due(
             self.db, worker=self.name, lease=self.lease, limit=limit, kinds=kinds
@@ -370,6 +368,10 @@ def _listen(db: Database, stopping: threading.Event) -> None:
                 log.warning("LISTEN connection lost (%s); reconnecting", reason(error))
                 lost = True
             stopping.wait(1.0)
+
+
+def _due_now(due: datetime | None) -> bool:
+    return due is not None and due <= clock.now()
 
 
 def _by_kind(timers: list[DueTimer]) -> dict[str, list[DueTimer]]:
